@@ -1,0 +1,63 @@
+/// <reference types="vite/client" />
+/**
+ * Sender fixtures as their exact bytes. Import these rather than the parsed
+ * JSON: Shopify ids such as 820982911946154508 exceed 2^53, so
+ * JSON.stringify(JSON.parse(…)) would sign and send a different order id.
+ * `?raw` is resolved by vite, so this works in Node and in workerd tests.
+ */
+import shopifyFulfillmentsCreate from "../fixtures/shopify/fulfillments-create.json?raw";
+import shopifyFulfillmentsUpdateDelivered from "../fixtures/shopify/fulfillments-update-delivered.json?raw";
+import shopifyOrdersCancelled from "../fixtures/shopify/orders-cancelled.json?raw";
+import shopifyOrdersCreatePaid from "../fixtures/shopify/orders-create-paid.json?raw";
+import shopifyOrdersCreate from "../fixtures/shopify/orders-create.json?raw";
+import shopifyOrdersPaid from "../fixtures/shopify/orders-paid.json?raw";
+import shopifyOrdersUpdated from "../fixtures/shopify/orders-updated.json?raw";
+import shopifyRefundsCreate from "../fixtures/shopify/refunds-create.json?raw";
+import standardAttributionUpdated from "../fixtures/standard/attribution.updated.json?raw";
+import standardFulfillmentAccepted from "../fixtures/standard/fulfillment.accepted.json?raw";
+import standardFulfillmentRejected from "../fixtures/standard/fulfillment.rejected.json?raw";
+import standardShipmentDelivered from "../fixtures/standard/shipment.delivered.json?raw";
+import standardShipmentShipped from "../fixtures/standard/shipment.shipped.json?raw";
+import stripeChargeCaptured from "../fixtures/stripe/charge.captured.json?raw";
+import stripeChargeRefunded from "../fixtures/stripe/charge.refunded.json?raw";
+import stripeAmountCapturableUpdated from "../fixtures/stripe/payment_intent.amount_capturable_updated.json?raw";
+import stripePaymentFailed from "../fixtures/stripe/payment_intent.payment_failed.json?raw";
+import stripePaymentSucceeded from "../fixtures/stripe/payment_intent.succeeded.json?raw";
+
+/** The one order every fixture belongs to (Shopify's own sample order id; Stripe carries it in metadata.order_id). */
+export const FIXTURE_ORDER_ID = "820982911946154508";
+
+/** Keyed by the X-Shopify-Topic each body is sent with (two bodies exist for orders/create). */
+export const shopifyFixtures = {
+  "orders/create": shopifyOrdersCreate,
+  "orders/create (paid)": shopifyOrdersCreatePaid,
+  "orders/updated": shopifyOrdersUpdated,
+  "orders/paid": shopifyOrdersPaid,
+  "orders/cancelled": shopifyOrdersCancelled,
+  "fulfillments/create": shopifyFulfillmentsCreate,
+  "fulfillments/update (delivered)": shopifyFulfillmentsUpdateDelivered,
+  "refunds/create": shopifyRefundsCreate,
+} as const;
+
+/** The topic header for a shopifyFixtures key. */
+export function shopifyTopic(key: keyof typeof shopifyFixtures): string {
+  return key.replace(/ \(.*\)$/, "");
+}
+
+/** Keyed by Stripe event type. */
+export const stripeFixtures = {
+  "payment_intent.amount_capturable_updated": stripeAmountCapturableUpdated,
+  "payment_intent.succeeded": stripePaymentSucceeded,
+  "charge.captured": stripeChargeCaptured,
+  "payment_intent.payment_failed": stripePaymentFailed,
+  "charge.refunded": stripeChargeRefunded,
+} as const;
+
+/** Keyed by canonical event type. */
+export const standardFixtures = {
+  "fulfillment.accepted": standardFulfillmentAccepted,
+  "fulfillment.rejected": standardFulfillmentRejected,
+  "shipment.shipped": standardShipmentShipped,
+  "shipment.delivered": standardShipmentDelivered,
+  "attribution.updated": standardAttributionUpdated,
+} as const;

@@ -1,0 +1,45 @@
+import type { CanonicalEvent } from "../canonical";
+
+/** Case-insensitive header lookup; adapters never see a platform Request. */
+export type HeaderGetter = (name: string) => string | null;
+
+export interface VerifyInput {
+  raw: Uint8Array;
+  headers: HeaderGetter;
+  secret: string;
+  /** Milliseconds since epoch; injected so tolerance windows are testable. */
+  now: number;
+}
+
+export type VerifyFailure = {
+  ok: false;
+  code: "signature_missing" | "signature_invalid" | "timestamp_stale";
+  message: string;
+};
+export type VerifyResult = { ok: true } | VerifyFailure;
+
+export interface ParseInput {
+  raw: Uint8Array;
+  headers: HeaderGetter;
+  /** The sender's name inside the tenant (e.g. `shop`, `wms`); prefixes idempotency keys. */
+  source: string;
+}
+
+export type ParseFailure = {
+  ok: false;
+  /** invalid_json → 400; the rest → 422 */
+  code: "invalid_json" | "unsupported_event" | "order_id_missing" | "schema_mismatch";
+  message: string;
+  details?: unknown;
+};
+export type ParseResult =
+  | { ok: true; idempotencyKey: string; orderId: string; events: CanonicalEvent[] }
+  | ParseFailure;
+
+export interface SourceAdapter {
+  kind: "shopify" | "stripe" | "standard";
+  /** Header names worth keeping on a rejection record (lower-case). */
+  evidenceHeaders: readonly string[];
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  parse(input: ParseInput): ParseResult;
+}
