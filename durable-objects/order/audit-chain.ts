@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Per-order SHA-256 hash chain over the audit trail. The object computes it
+ * inside its write transaction (hence synchronous node:crypto, not WebCrypto),
+ * and anyone holding the rows can recompute it: a rewritten, reordered or
+ * deleted row breaks every hash after it.
+ */
+export const GENESIS_HASH = "0".repeat(64);
+
+export interface ChainLink {
+  tenant: string;
+  order_id: string;
+  seq: number;
+  at: string;
+  type: string;
+  /** Exact JSON text; hashing text (not objects) avoids key-order ambiguity. */
+  data: string;
+  prev_hash: string;
+}
+
+export function chainHash(link: ChainLink): string {
+  return createHash("sha256")
+    .update([link.prev_hash, link.tenant, link.order_id, String(link.seq), link.at, link.type, link.data].join("\n"))
+    .digest("hex");
+}
+
+export interface ChainCheck {
+  valid: boolean;
+  /** First seq whose row does not fit the chain, when invalid. */
+  broken_at: number | null;
+  reason: string | null;
+  head: { seq: number; hash: string } | null;
+}
+
+export function verifyChain(rows: readonly (ChainLink & { hash: string })[]): ChainCheck {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) {
+      return { valid: false, broken_at: expectedSeq, reason: `missing or out-of-order entry: expected seq ${expectedSeq}, found ${row.seq}`, head: null };
+    }
+    if (row.prev_hash !== prev) {
+      return { valid: false, broken_at: row.seq, reason: "prev_hash does not match the previous entry", head: null };
+    }
+    if (chainHash(row) !== row.hash) {
+      return { valid: false, broken_at: row.seq, reason: "entry content does not match its hash", head: null };
+    }
+    prev = row.hash;
+    expectedSeq++;
+  }
+  const last = rows.at(-1);
+  return { valid: true, broken_at: null, reason: null, head: last ? { seq: last.seq, hash: last.hash } : null };
+}

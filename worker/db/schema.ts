@@ -1,0 +1,128 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * D1 holds the cross-order views and the audit trail. The per-order truth lives
+ * in each OrderDO; everything here is written by idempotent outbox drains or by
+ * admin calls, never on the webhook acknowledgement path.
+ */
+
+const createdAt = () =>
+  text("created_at")
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`);
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    /** SHA-256 of the key; the key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull(),
+    /** First characters of the key, so operators can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    createdAt: createdAt(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const sources = sqliteTable(
+  "sources",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["shopify", "stripe", "standard"] }).notNull(),
+    /** AES-GCM ciphertext (base64 iv||ct) of the signing secret, keyed by SECRETS_KEY. */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
+/** Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    tenantId: text("tenant_id").notNull(),
+    orderId: text("order_id").notNull(),
+    seq: integer("seq").notNull(),
+    at: text("at").notNull(),
+    type: text("type").notNull(),
+    /** The exact JSON text that was hashed; stored verbatim so the chain can be recomputed. */
+    data: text("data").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.seq] }), index("audit_log_tenant_at").on(t.tenantId, t.at)],
+);
+
+/** One row per order: the index that queues, reports and sweeps read. */
+export const orders = sqliteTable(
+  "orders",
+  {
+    tenantId: text("tenant_id").notNull(),
+    orderId: text("order_id").notNull(),
+    state: text("state").notNull(),
+    locked: integer("locked", { mode: "boolean" }).notNull(),
+    valueMinor: integer("value_minor"),
+    currency: text("currency"),
+    /** The sender that first told us about the order. */
+    source: text("source"),
+    milestones: text("milestones", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    attribution: text("attribution", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
+    holds: integer("holds").notNull().default(0),
+    conflicts: integer("conflicts").notNull().default(0),
+    /** Audit seq this row reflects; drains only move it forward. */
+    version: integer("version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.orderId] }),
+    index("orders_tenant_state").on(t.tenantId, t.state, t.updatedAt),
+  ],
+);
+
+/** Every inbound delivery we refused after the tenant was known, kept for inspection and replay. */
+export const rejections = sqliteTable(
+  "rejections",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    source: text("source").notNull(),
+    status: integer("status").notNull(),
+    code: text("code").notNull(),
+    reason: text("reason").notNull(),
+    details: text("details", { mode: "json" }).$type<unknown>(),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** Raw body, base64, up to the 1 MiB limit (exact bytes, so a replay can re-verify). */
+    bodyBase64: text("body_base64").notNull(),
+    bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull(),
+    bodySha256: text("body_sha256").notNull(),
+    bodyBytes: integer("body_bytes").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("rejections_tenant_received").on(t.tenantId, t.receivedAt)],
+);
+
+export type Tenant = typeof tenants.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type Source = typeof sources.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type AuditInsert = typeof auditLog.$inferInsert;
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderInsert = typeof orders.$inferInsert;
+export type RejectionRow = typeof rejections.$inferSelect;
+export type RejectionInsert = typeof rejections.$inferInsert;
