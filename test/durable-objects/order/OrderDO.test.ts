@@ -1,0 +1,169 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { drainBackoff, type OrderDO } from "../../../durable-objects/order/OrderDO";
+import { ev, money } from "../../helpers/events";
+import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
+import { call, fireDue, json, seedTenant, settleAlarms } from "../../helpers/http";
+
+interface AuditBody {
+  entries: { seq: number; type: string; hash: string }[];
+  chain_valid: boolean;
+  chain: { broken_at: number | null; reason: string | null; anchored: boolean };
+  pending: number;
+}
+interface OrderBody {
+  order: { state: string; outbox: { pending: number; attempts: number; last_error: string | null; next_attempt_at: string | null } };
+}
+
+function stub(tenant: string, orderId: string): DurableObjectStub<OrderDO> {
+  return env.ORDER.get(env.ORDER.idFromName(`${tenant}:${orderId}`));
+}
+
+async function d1AuditCount(tenant: string): Promise<number> {
+  const r = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?").bind(tenant).first<{ n: number }>();
+  return r?.n ?? 0;
+}
+
+afterEach(settleAlarms);
+
+describe("the outbox survives a failing drain", () => {
+  let key = "";
+  beforeAll(async () => {
+    key = await seedTenant("drainfail");
+  });
+
+  it("keeps entries, records the failure, backs off, and drains once D1 is back", async () => {
+    // Make D1 refuse the drain: the audit table is gone (renamed) for a while.
+    await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+    try {
+      expect((await shopify("drainfail", "orders/create")).status).toBe(202);
+      const o = stub("drainfail", ORDER_ID);
+      expect(await fireDue(o)).toBe(true);
+      const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
+      expect(order.order.outbox.pending).toBeGreaterThan(0);
+      expect(order.order.outbox.attempts).toBe(1);
+      expect(order.order.outbox.last_error).toMatch(/audit_log/);
+      expect(order.order.outbox.next_attempt_at).not.toBeNull();
+      // A second failure doubles the wait.
+      expect(await fireDue(o)).toBe(true);
+      const again = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
+      expect(again.order.outbox.attempts).toBe(2);
+      // Events keep being acknowledged while D1 is down: D1 is not on the ack path.
+      expect((await stripe("drainfail", "payment_intent.succeeded")).status).toBe(202);
+    } finally {
+      await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+    }
+    expect(await d1AuditCount("drainfail")).toBe(0);
+    expect(await fireDue(stub("drainfail", ORDER_ID))).toBe(true);
+    const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
+    expect(order.order.outbox).toEqual({ pending: 0, attempts: 0, last_error: null, next_attempt_at: null });
+    const audit = await json<AuditBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}/audit`, { token: key }));
+    expect(audit.chain_valid).toBe(true);
+    expect(audit.pending).toBe(0);
+    expect(await d1AuditCount("drainfail")).toBe(audit.entries.length);
+    const index = await env.DB.prepare("SELECT state, version FROM orders WHERE tenant_id = 'drainfail'").first<{ state: string; version: number }>();
+    expect(index).toEqual({ state: "paid", version: audit.entries.length });
+  });
+
+  it("backs off exponentially, capped at five minutes", () => {
+    expect([1, 2, 3, 4].map(drainBackoff)).toEqual([1000, 2000, 4000, 8000]);
+    expect(drainBackoff(30)).toBe(300_000);
+  });
+
+  it("a drain that is repeated after it committed changes nothing (idempotent by order and seq)", async () => {
+    const o = stub("drainfail", ORDER_ID);
+    const before = await d1AuditCount("drainfail");
+    await runInDurableObject(o, async (_instance, state) => {
+      // Pretend the last drain's acknowledgement was lost: re-enqueue everything.
+      state.storage.sql.exec("INSERT OR IGNORE INTO outbox (kind, key, created_at) SELECT 'audit', CAST(seq AS TEXT), 0 FROM audit");
+    });
+    const result = await o.flush();
+    expect(result.error).toBeNull();
+    expect(result.drained).toBeGreaterThan(0);
+    expect(await d1AuditCount("drainfail")).toBe(before);
+  });
+});
+
+describe("eviction and restart", () => {
+  it("an evicted object keeps its receipts, dedupes and re-arms its alarm from the timers table", async () => {
+    await seedTenant("evict");
+    expect((await shopify("evict", "orders/create")).status).toBe(202);
+    const o = stub("evict", ORDER_ID);
+    await runInDurableObject(o, async (_i, state) => {
+      // Simulate a lost alarm: timers say a drain is due, but no alarm is set.
+      await state.storage.deleteAlarm();
+    });
+    await evictDurableObject(o);
+    // The constructor repairs the alarm from the timers table.
+    const alarm = await runInDurableObject(o, (_i, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect((await shopify("evict", "orders/create")).status).toBe(200);
+  });
+});
+
+describe("the audit trail is tamper-evident", () => {
+  let key = "";
+  beforeAll(async () => {
+    key = await seedTenant("tamper");
+    await shopify("tamper", "orders/create");
+    await stripe("tamper", "payment_intent.succeeded");
+    await standard("tamper", "wms", "fulfillment.accepted");
+  });
+
+  it("D1 refuses UPDATE and DELETE on audit_log", async () => {
+    await settleAlarms();
+    await expect(env.DB.prepare("UPDATE audit_log SET type = 'x' WHERE tenant_id = 'tamper'").run()).rejects.toThrow(/append-only/);
+    await expect(env.DB.prepare("DELETE FROM audit_log WHERE tenant_id = 'tamper'").run()).rejects.toThrow(/append-only/);
+  });
+
+  it("a row rewritten behind the triggers' back breaks the chain at that row", async () => {
+    const clean = await json<AuditBody>(await call("GET", `/v1/tenants/tamper/orders/${ORDER_ID}/audit`, { token: key }));
+    expect(clean.chain_valid).toBe(true);
+    await env.DB.exec("DROP TRIGGER audit_log_no_update");
+    try {
+      await env.DB.prepare("UPDATE audit_log SET data = json_set(data, '$.forged', 1) WHERE tenant_id = 'tamper' AND seq = 3").run();
+    } finally {
+      await env.DB.exec("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END");
+    }
+    const audit = await json<AuditBody>(await call("GET", `/v1/tenants/tamper/orders/${ORDER_ID}/audit`, { token: key }));
+    expect(audit.chain_valid).toBe(false);
+    expect(audit.chain.broken_at).toBe(3);
+  });
+
+  it("a chain rebuilt consistently in D1 still fails its anchor in the order object", async () => {
+    await seedTenant("rebuilt");
+    const k = (await call("POST", "/v1/tenants/rebuilt/api-keys", { token: "test-admin-token" }).then((r) => json<{ api_key: string }>(r))).api_key;
+    await shopify("rebuilt", "orders/create");
+    await settleAlarms();
+    await env.DB.exec("DROP TRIGGER audit_log_no_delete");
+    try {
+      // Drop the tail: what remains is a perfectly valid, shorter chain.
+      await env.DB.prepare("DELETE FROM audit_log WHERE tenant_id = 'rebuilt' AND seq = (SELECT MAX(seq) FROM audit_log WHERE tenant_id = 'rebuilt')").run();
+    } finally {
+      await env.DB.exec("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END");
+    }
+    const audit = await json<AuditBody>(await call("GET", `/v1/tenants/rebuilt/orders/${ORDER_ID}/audit`, { token: k }));
+    expect(audit.chain_valid).toBe(false);
+    expect(audit.chain.anchored).toBe(false);
+    expect(audit.pending).toBe(0);
+  });
+});
+
+describe("the object is the single writer", () => {
+  it("concurrent deliveries of the same event produce one receipt", async () => {
+    await seedTenant("race");
+    const results = await Promise.all(Array.from({ length: 8 }, () => shopify("race", "orders/create")));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 202]);
+    const ids = new Set(await Promise.all(results.map(async (r) => (await json<{ receipt: { id: string } }>(r)).receipt.id)));
+    expect(ids.size).toBe(1);
+  });
+
+  it("refuses events beyond the per-order fact limit with 422, recorded", async () => {
+    const o = stub("race", "huge");
+    const events = Array.from({ length: 1001 }, (_, i) => ev.updated("huge", Date.UTC(2026, 10, 1, 0, 0, i), { total: money(i) }, { id: `bulk#${i}` }));
+    const r = await o.ingest({ tenant: "race", orderId: "huge", source: "wms", idempotencyKey: "bulk", rawSha256: "0", events });
+    expect(r).toMatchObject({ ok: false, code: "order_too_large" });
+  });
+});

@@ -1,0 +1,90 @@
+import { env, exports } from "cloudflare:workers";
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const ADMIN_TOKEN = "test-admin-token";
+export const BASE = "http://handoff.test";
+
+export interface CallOptions {
+  body?: unknown;
+  raw?: string | Uint8Array;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+export function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: BodyInit | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+}
+
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+/** Asserts the one error envelope and returns its code. */
+export async function expectError(res: Response, status: number, code: string): Promise<{ code: string; message: string; details?: unknown }> {
+  const body = await json<{ error: { code: string; message: string; details?: unknown } }>(res);
+  expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
+  expect(typeof body.error.message).toBe("string");
+  return body.error;
+}
+
+export async function createTenant(id: string, name = id): Promise<string> {
+  const res = await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id, name } });
+  expect(res.status).toBe(201);
+  return (await json<{ api_key: string }>(res)).api_key;
+}
+
+export async function putSource(tenant: string, source: string, kind: "shopify" | "stripe" | "standard", secret: string): Promise<void> {
+  const res = await call("PUT", `/v1/tenants/${tenant}/sources/${source}`, { token: ADMIN_TOKEN, body: { kind, secret } });
+  expect(res.status).toBe(200);
+}
+
+export const SECRETS = {
+  shopify: "shpss_test_secret_0123456789abcdef",
+  stripe: "whsec_test_stripe_0123456789abcdef",
+  // Standard Webhooks secrets are whsec_ + base64 of the key bytes.
+  standard: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+} as const;
+
+/** A tenant with one sender of each kind: shop (Shopify), stripe, wms and carrier (Standard Webhooks). */
+export async function seedTenant(id: string): Promise<string> {
+  const key = await createTenant(id);
+  await putSource(id, "shop", "shopify", SECRETS.shopify);
+  await putSource(id, "stripe", "stripe", SECRETS.stripe);
+  await putSource(id, "wms", "standard", SECRETS.standard);
+  await putSource(id, "carrier", "standard", SECRETS.standard);
+  return key;
+}
+
+/**
+ * Moves an object's clock past every timer it holds, then runs its alarm: the
+ * deterministic stand-in for waiting (a forced alarm otherwise finds nothing due).
+ */
+export async function fireDue(stub: DurableObjectStub): Promise<boolean> {
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec("UPDATE timers SET due_at = 0");
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+/**
+ * Alarms are not reset between tests: run every pending one so no drain fires
+ * into the next test's storage.
+ */
+export async function settleAlarms(): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    let ran = false;
+    for (const id of await listDurableObjectIds(env.ORDER)) {
+      if (await fireDue(env.ORDER.get(id))) ran = true;
+    }
+    if (!ran) return;
+  }
+}

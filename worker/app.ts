@@ -1,0 +1,63 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { orderRoutes } from "./routes/orders";
+import { rejectionRoutes } from "./routes/rejections";
+import { tenantRoutes } from "./routes/tenants";
+import { webhooks } from "./routes/webhooks";
+
+export const VERSION = "0.1.0";
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures join the one error envelope instead of zod's default shape.
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError(
+          "validation_failed",
+          "Request failed validation",
+          result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        );
+      }
+    },
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json(err.toJSON(), err.status);
+    }
+    if (err instanceof HTTPException) {
+      // Hono raises these for malformed JSON bodies on validated routes.
+      const status = err.status as ContentfulStatusCode;
+      const code = status === 400 ? "invalid_json" : status === 401 ? "unauthorized" : status === 413 ? "payload_too_large" : "internal";
+      return c.json({ error: { code, message: err.message || "Bad request" } }, status);
+    }
+    console.error("unhandled", err);
+    return c.json({ error: { code: "internal", message: "Internal error" } }, 500);
+  });
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get("/", (c) => c.json({ name: "handoff", version: VERSION, openapi: "/openapi.json" }));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.route("/", tenantRoutes);
+  app.route("/", webhooks);
+  app.route("/", orderRoutes);
+  app.route("/", rejectionRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "Tenant API key" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Handoff",
+      version: VERSION,
+      description: "Fulfillment execution engine: signed webhooks in, durable receipts, per-order state machine, audit trail.",
+    },
+  });
+  return app;
+}

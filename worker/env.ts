@@ -1,0 +1,16 @@
+import type { OrderDO } from "../durable-objects/order/OrderDO";
+
+export interface Env {
+  DB: D1Database;
+  ORDER: DurableObjectNamespace<OrderDO>;
+  /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
+  ADMIN_TOKEN: string;
+  /** base64 of 32 random bytes; encrypts source signing secrets at rest. */
+  SECRETS_KEY: string;
+}
+
+export interface AppVariables {
+  tenantId: string;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,0 +1,71 @@
+import { z } from "@hono/zod-openapi";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Stable error codes: clients and dashboards key on these, so they only ever
+ * get added, never renamed.
+ */
+export const ERROR_CODES = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  tenant_not_found: 404,
+  source_not_found: 404,
+  order_not_found: 404,
+  conflict: 409,
+  validation_failed: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  signature_missing: 401,
+  signature_invalid: 401,
+  timestamp_stale: 401,
+  unsupported_event: 422,
+  order_id_missing: 422,
+  schema_mismatch: 422,
+  order_too_large: 422,
+  overloaded: 503,
+  unavailable: 503,
+  rejection_not_recorded: 503,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = ERROR_CODES[code];
+  }
+
+  toJSON(): ErrorEnvelope {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) },
+    };
+  }
+}
+
+/** OpenAPI response entries for the error statuses a route can return. */
+export function errorResponses(...statuses: ContentfulStatusCode[]) {
+  const out: Record<number, { description: string; content: { "application/json": { schema: typeof ErrorEnvelope } } }> =
+    {};
+  for (const s of statuses) {
+    out[s] = { description: `Error (${s})`, content: { "application/json": { schema: ErrorEnvelope } } };
+  }
+  return out;
+}

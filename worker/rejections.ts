@@ -1,0 +1,51 @@
+import { db } from "./db/client";
+import { rejections, type RejectionInsert } from "./db/schema";
+import type { Env } from "./env";
+import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
+import { sha256Hex, toBase64 } from "./lib/crypto";
+
+export interface RejectionInput {
+  tenant: string;
+  source: string;
+  code: ErrorCode;
+  reason: string;
+  details?: unknown;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Full size when the body was cut at the limit. */
+  bodyBytes: number;
+  truncated: boolean;
+  now: number;
+}
+
+/**
+ * Records a refused delivery and returns the error to answer with. If the
+ * record cannot be written, answer 503 instead of the 4xx: the sender then
+ * retries, and the evidence is not lost.
+ */
+export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
+  const row: RejectionInsert = {
+    id: `rej_${crypto.randomUUID().replace(/-/g, "")}`,
+    tenantId: r.tenant,
+    source: r.source,
+    status: ERROR_CODES[r.code],
+    code: r.code,
+    reason: r.reason,
+    details: r.details ?? null,
+    headers: r.headers,
+    bodyBase64: toBase64(r.body),
+    bodyTruncated: r.truncated,
+    bodySha256: await sha256Hex(r.body),
+    bodyBytes: r.bodyBytes,
+    receivedAt: new Date(r.now).toISOString(),
+  };
+  try {
+    await db(env.DB).insert(rejections).values(row);
+  } catch (err) {
+    console.error("rejection not recorded", err);
+    return new ApiError("rejection_not_recorded", "The delivery was refused but could not be recorded; retry later", {
+      refused_with: r.code,
+    }, { "retry-after": "30" });
+  }
+  return new ApiError(r.code, r.reason, { rejection_id: row.id, ...(r.details === undefined ? {} : { cause: r.details }) });
+}

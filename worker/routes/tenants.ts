@@ -1,0 +1,140 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { requireAdmin } from "../auth";
+import { db } from "../db/client";
+import { apiKeys, sources, tenants } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError, errorResponses } from "../errors";
+import { fromBase64, randomToken, sha256Hex } from "../lib/crypto";
+import { seal } from "../lib/sealed";
+import { invalidateTenantCache } from "../tenancy";
+
+const TenantId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "2-63 chars: lower-case letters, digits and '-'")
+  .openapi({ example: "acme" });
+const SourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "1-64 chars: lower-case letters, digits, '_' and '-'")
+  .openapi({ example: "shop" });
+
+const Tenant = z.object({ id: TenantId, name: z.string(), created_at: z.string() }).openapi("Tenant");
+const ApiKeyIssued = z.object({
+  api_key: z.string().openapi({ description: "Shown once; stored only as a SHA-256 hash." }),
+  prefix: z.string(),
+});
+
+const SourceInput = z
+  .object({
+    kind: z.enum(["shopify", "stripe", "standard"]),
+    secret: z.string().min(8).max(512),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === "standard") {
+      const b64 = v.secret.startsWith("whsec_") ? v.secret.slice(6) : v.secret;
+      const key = fromBase64(b64);
+      if (!key || key.length < 16) {
+        ctx.addIssue({ code: "custom", path: ["secret"], message: "Standard Webhooks secret must be 'whsec_' + base64 of at least 16 bytes" });
+      }
+    }
+  })
+  .openapi("SourceInput");
+const Source = z
+  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), updated_at: z.string() })
+  .openapi("Source");
+
+const admin = [{ adminToken: [] }];
+
+async function issueKey(d1: D1Database, tenant: string): Promise<z.infer<typeof ApiKeyIssued>> {
+  const apiKey = `hk_${tenant}_${randomToken(24)}`;
+  const prefix = apiKey.slice(0, tenant.length + 8);
+  await db(d1)
+    .insert(apiKeys)
+    .values({ id: `key_${crypto.randomUUID()}`, tenantId: tenant, keyHash: await sha256Hex(apiKey), prefix });
+  return { api_key: apiKey, prefix };
+}
+
+export const tenantRoutes = new OpenAPIHono<AppEnv>();
+tenantRoutes.use("/v1/tenants", requireAdmin);
+tenantRoutes.use("/v1/tenants/:tenant/sources/*", requireAdmin);
+tenantRoutes.use("/v1/tenants/:tenant/api-keys", requireAdmin);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants",
+    tags: ["admin"],
+    summary: "Create a tenant and its first API key",
+    security: admin,
+    request: { body: { content: { "application/json": { schema: z.object({ id: TenantId, name: z.string().min(1).max(200) }) } }, required: true } },
+    responses: {
+      201: { description: "Created", content: { "application/json": { schema: z.object({ tenant: Tenant }).extend(ApiKeyIssued.shape) } } },
+      ...errorResponses(400, 401, 409),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const inserted = await db(c.env.DB).insert(tenants).values({ id: body.id, name: body.name }).onConflictDoNothing().returning();
+    const row = inserted[0];
+    if (!row) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
+    invalidateTenantCache(body.id);
+    const key = await issueKey(c.env.DB, body.id);
+    return c.json({ tenant: { id: row.id, name: row.name, created_at: row.createdAt }, ...key }, 201);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenant}/api-keys",
+    tags: ["admin"],
+    summary: "Issue an additional API key for a tenant (rotation: issue, switch clients, then revoke the old one)",
+    security: admin,
+    request: { params: z.object({ tenant: TenantId }) },
+    responses: {
+      201: { description: "Issued", content: { "application/json": { schema: ApiKeyIssued } } },
+      ...errorResponses(401, 404),
+    },
+  }),
+  async (c) => {
+    const { tenant } = c.req.valid("param");
+    const row = await db(c.env.DB).select().from(tenants).where(eq(tenants.id, tenant)).get();
+    if (!row) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
+    return c.json(await issueKey(c.env.DB, tenant), 201);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/v1/tenants/{tenant}/sources/{source}",
+    tags: ["admin"],
+    summary: "Create or replace a sender and its signing secret",
+    description: "The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned.",
+    security: admin,
+    request: {
+      params: z.object({ tenant: TenantId, source: SourceName }),
+      body: { content: { "application/json": { schema: SourceInput } }, required: true },
+    },
+    responses: {
+      200: { description: "Stored", content: { "application/json": { schema: z.object({ source: Source }) } } },
+      ...errorResponses(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { tenant, source } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const d = db(c.env.DB);
+    if (!(await d.select().from(tenants).where(eq(tenants.id, tenant)).get())) {
+      throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
+    }
+    const updatedAt = new Date().toISOString();
+    const secretCiphertext = await seal(body.secret, c.env.SECRETS_KEY);
+    await d
+      .insert(sources)
+      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt })
+      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt } });
+    invalidateTenantCache(tenant);
+    return c.json({ source: { tenant, name: source, kind: body.kind, updated_at: updatedAt } }, 200);
+  },
+);

@@ -1,0 +1,156 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { Receipt } from "../../durable-objects/order/types";
+import type { AppEnv, Env } from "../env";
+import { ApiError, errorResponses, type ErrorCode } from "../errors";
+import { sha256Hex } from "../lib/crypto";
+import { orderObject } from "../orders";
+import { reject } from "../rejections";
+import { adapters } from "../sources";
+import { sourceConfig, tenantExists } from "../tenancy";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const GENERIC_EVIDENCE = ["content-type", "content-length", "user-agent"];
+
+interface CappedBody {
+  bytes: Uint8Array;
+  /** Bytes seen; for an over-limit body this stops just past the limit. */
+  total: number;
+  truncated: boolean;
+}
+
+/** Reads at most `limit` bytes, so an oversized body costs us bounded memory. */
+async function readCapped(req: Request, limit: number): Promise<CappedBody> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  const reader = req.body?.getReader();
+  if (!reader) return { bytes: new Uint8Array(0), total: 0, truncated: false };
+  const out = new Uint8Array(Math.min(limit, Number.isFinite(declared) && declared >= 0 ? declared : limit));
+  let buf = out;
+  let used = 0;
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    const room = limit - used;
+    if (room > 0) {
+      const take = value.subarray(0, room);
+      if (used + take.length > buf.length) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(buf.length * 2, used + take.length)));
+        grown.set(buf.subarray(0, used));
+        buf = grown;
+      }
+      buf.set(take, used);
+      used += take.length;
+    }
+    if (total > limit) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return {
+    bytes: buf.subarray(0, used),
+    total: Number.isFinite(declared) && declared > total ? declared : total,
+    truncated: total > limit,
+  };
+}
+
+function pickHeaders(req: Request, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = req.headers.get(n);
+    if (v !== null) out[n] = v.slice(0, 1024);
+  }
+  return out;
+}
+
+/** Durable Object errors carry `.overloaded` / `.retryable` flags; read them without trusting the shape. */
+function doErrorFlags(err: unknown): { overloaded: boolean; retryable: boolean } {
+  const e = typeof err === "object" && err !== null ? (err as Record<string, unknown>) : {};
+  return { overloaded: e.overloaded === true, retryable: e.retryable === true };
+}
+
+async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Response> {
+  const now = Date.now();
+  if (!(await tenantExists(env, tenant))) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
+
+  const body = await readCapped(c.req.raw, MAX_BODY_BYTES);
+  const config = await sourceConfig(env, tenant, source);
+  const adapter = config ? adapters[config.kind] : null;
+  const refuse = async (code: ErrorCode, reason: string, details?: unknown): Promise<never> => {
+    throw await reject(env, {
+      tenant,
+      source,
+      code,
+      reason,
+      details,
+      headers: pickHeaders(c.req.raw, [...GENERIC_EVIDENCE, ...(adapter?.evidenceHeaders ?? [])]),
+      body: body.bytes,
+      bodyBytes: body.total,
+      truncated: body.truncated,
+      now,
+    });
+  };
+
+  if (!config || !adapter) return refuse("source_not_found", `Unknown source '${source}' for tenant '${tenant}'`);
+  if (body.truncated) return refuse("payload_too_large", `Body exceeds ${MAX_BODY_BYTES} bytes`);
+
+  const headers = (name: string) => c.req.raw.headers.get(name);
+  const verified = await adapter.verify({ raw: body.bytes, headers, secret: config.secret, now });
+  if (!verified.ok) return refuse(verified.code, verified.message);
+
+  const parsed = adapter.parse({ raw: body.bytes, headers, source });
+  if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
+
+  const stub = orderObject(env, tenant, parsed.orderId);
+  const input = {
+    tenant,
+    orderId: parsed.orderId,
+    source,
+    idempotencyKey: parsed.idempotencyKey,
+    rawSha256: await sha256Hex(body.bytes),
+    events: parsed.events,
+  };
+  let result;
+  try {
+    result = await stub.ingest(input);
+  } catch (err) {
+    const flags = doErrorFlags(err);
+    // An overloaded object gets worse if retried; let the sender's own backoff do it.
+    if (flags.overloaded) throw new ApiError("overloaded", "Order is receiving too many events; retry later", undefined, { "retry-after": "5" });
+    if (!flags.retryable) throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
+    // Safe to retry once: ingest is idempotent by key, so a commit we did not hear about returns the same receipt.
+    try {
+      result = await orderObject(env, tenant, parsed.orderId).ingest(input);
+    } catch {
+      throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
+    }
+  }
+  if (!result.ok) return refuse(result.code, result.message);
+  return c.json({ receipt: result.receipt }, result.receipt.duplicate ? 200 : 202);
+}
+
+export const webhooks = new OpenAPIHono<AppEnv>();
+
+webhooks.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/v1/tenants/{tenant}/webhooks/{source}",
+  tags: ["webhooks"],
+  summary: "Receive a signed webhook from a sender",
+  description:
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant is known is recorded as a rejection.",
+  request: {
+    params: z.object({ tenant: z.string(), source: z.string() }),
+    body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, required: true },
+  },
+  responses: {
+    200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
+    202: { description: "Durably recorded", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
+    ...errorResponses(400, 401, 404, 413, 422, 503),
+  },
+});
+
+// Not an openapi() route on purpose: the signature must be checked on the exact
+// raw bytes, so no validator may read or re-serialise the body first.
+webhooks.post("/v1/tenants/:tenant/webhooks/:source", (c) => ingest(c, c.env, c.req.param("tenant"), c.req.param("source")));
