@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+
+/**
+ * `npm start`: the local engine on an embedded default. Local D1 and Durable
+ * Object state live under .wrangler/; the demo tenant's credentials are kept in
+ * .wrangler/demo.json so a restart prints the same key instead of a new one.
+ */
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const DEMO_FILE = path.join(ROOT, ".wrangler", "demo.json");
+
+export interface DemoCredentials {
+  base_url: string;
+  admin_token: string;
+  tenant: string;
+  api_key: string;
+  secrets: { shop: string; stripe: string; wms: string; carrier: string };
+}
+
+function readDevVars(): Record<string, string> {
+  const file = path.join(ROOT, ".dev.vars");
+  if (!existsSync(file)) {
+    copyFileSync(path.join(ROOT, ".dev.vars.example"), file);
+    console.log("created .dev.vars from .dev.vars.example");
+  }
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) vars[m[1]] = m[2].replace(/^"(.*)"$/, "$1");
+  }
+  return vars;
+}
+
+/** Through cli/wrangler.mjs: wrangler's own launcher refuses Node < 22. */
+function wrangler(args: string[]): [string, string[]] {
+  return [process.execPath, [path.join(ROOT, "cli", "wrangler.mjs"), ...args]];
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`engine did not answer ${url} within ${timeoutMs / 1000}s`);
+}
+
+async function api(base: string, method: string, p: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(`${base}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export async function seedDemo(base: string, adminToken: string): Promise<DemoCredentials> {
+  const previous = existsSync(DEMO_FILE) ? (JSON.parse(readFileSync(DEMO_FILE, "utf8")) as DemoCredentials) : null;
+  const secrets = previous?.secrets ?? {
+    shop: `shpss_${randomBytes(16).toString("hex")}`,
+    stripe: `whsec_${randomBytes(24).toString("base64url")}`,
+    wms: `whsec_${randomBytes(24).toString("base64")}`,
+    carrier: `whsec_${randomBytes(24).toString("base64")}`,
+  };
+  let apiKey = previous?.api_key ?? "";
+  const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant" });
+  if (created.status === 201) {
+    apiKey = ((await created.json()) as { api_key: string }).api_key;
+  } else if (created.status === 409) {
+    const probe = apiKey ? await api(base, "GET", "/v1/tenants/demo/rejections?limit=1", apiKey) : null;
+    if (probe?.status !== 200) {
+      const issued = await api(base, "POST", "/v1/tenants/demo/api-keys", adminToken);
+      if (issued.status !== 201) throw new Error(`could not issue a demo key: ${issued.status} ${await issued.text()}`);
+      apiKey = ((await issued.json()) as { api_key: string }).api_key;
+    }
+  } else {
+    throw new Error(`could not create the demo tenant: ${created.status} ${await created.text()}`);
+  }
+  const kinds = { shop: "shopify", stripe: "stripe", wms: "standard", carrier: "standard" } as const;
+  for (const [name, kind] of Object.entries(kinds) as [keyof typeof kinds, (typeof kinds)[keyof typeof kinds]][]) {
+    const res = await api(base, "PUT", `/v1/tenants/demo/sources/${name}`, adminToken, { kind, secret: secrets[name] });
+    if (res.status !== 200) throw new Error(`could not register source ${name}: ${res.status} ${await res.text()}`);
+  }
+  const creds: DemoCredentials = { base_url: base, admin_token: adminToken, tenant: "demo", api_key: apiKey, secrets };
+  mkdirSync(path.dirname(DEMO_FILE), { recursive: true });
+  writeFileSync(DEMO_FILE, JSON.stringify(creds, null, 2));
+  return creds;
+}
+
+export async function start(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  const vars = readDevVars();
+  const adminToken = vars.ADMIN_TOKEN;
+  if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
+
+  console.log("applying D1 migrations to the local database…");
+  const migrate = spawnSync(...wrangler(["d1", "migrations", "apply", "DB", "--local"]), {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (migrate.status !== 0) throw new Error("wrangler d1 migrations apply failed");
+
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(...wrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const stop = () => child.kill("SIGINT");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+
+  await waitFor(`${base}/healthz`, child, 90_000);
+  const creds = await seedDemo(base, adminToken);
+  console.log(`
+  Handoff is running on ${base}   (OpenAPI: ${base}/openapi.json)
+
+  admin token   ${creds.admin_token}
+  demo tenant   ${creds.tenant}
+  demo API key  ${creds.api_key}
+  sources       shop (shopify)   secret ${creds.secrets.shop}
+                stripe (stripe)  secret ${creds.secrets.stripe}
+                wms (standard)   secret ${creds.secrets.wms}
+                carrier (standard) secret ${creds.secrets.carrier}
+
+  Send a signed Shopify order:   npm run demo:send -- shop orders-create
+  Then look at it:               curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
+  (credentials saved in .wrangler/demo.json; Ctrl-C stops the engine)
+`);
+  await new Promise<void>((resolve) => child.on("exit", () => resolve()));
+}
