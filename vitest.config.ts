@@ -24,6 +24,8 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  DELIVERY_TIMEOUT_MS: "1000",
+                  MAX_FACTS_PER_ORDER: "40",
                   SECRETS_KEY: "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=",
                 },
               },
@@ -34,6 +36,8 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/**/*.unit.test.ts"],
             setupFiles: ["test/helpers/apply-migrations.ts"],
+            // A real HTTP consumer on 127.0.0.1 for delivery tests (runs in Node, once per run).
+            globalSetup: ["test/helpers/consumer-server.ts"],
             testTimeout: 30_000,
           },
         },

@@ -3,7 +3,9 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { exportRoutes } from "./routes/exports";
 import { orderRoutes } from "./routes/orders";
+import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
@@ -48,6 +50,8 @@ export function createApp() {
   app.route("/", webhooks);
   app.route("/", orderRoutes);
   app.route("/", rejectionRoutes);
+  app.route("/", exportRoutes);
+  app.route("/", ownershipRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "Tenant API key" });

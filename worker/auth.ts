@@ -32,3 +32,18 @@ export const requireTenantKey = createMiddleware<AppEnv>(async (c, next) => {
   c.set("tenantId", owner);
   await next();
 });
+
+/**
+ * Reads an operator and the tenant both need (e.g. the ownership runbook): the
+ * admin token is accepted for any tenant, otherwise it behaves exactly like
+ * requireTenantKey (another tenant's key gets 404).
+ */
+export const requireTenantKeyOrAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  if (token && c.env.ADMIN_TOKEN && (await safeEqual(token, c.env.ADMIN_TOKEN))) {
+    c.set("tenantId", c.req.param("tenant") ?? "");
+    await next();
+    return;
+  }
+  await requireTenantKey(c, next);
+});

@@ -104,6 +104,13 @@ export const EventData = {
   "payment.refunded": payment.extend({
     /** A full refund ends the order; a partial one is recorded only. */
     full: z.boolean(),
+    /** The sender's refund id: the same refund reported twice must count once. */
+    refund_id: shortText.optional(),
+    /**
+     * True when `amount` is everything refunded on `payment_id` so far (Stripe's
+     * `amount_refunded`), not this refund alone; such amounts never add up.
+     */
+    cumulative: z.boolean().default(false),
   }),
   "fulfillment.requested": z.object({
     fulfillment_id: shortText.optional(),

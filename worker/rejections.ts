@@ -2,7 +2,7 @@ import { db } from "./db/client";
 import { rejections, type RejectionInsert } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
-import { sha256Hex, toBase64 } from "./lib/crypto";
+import { toBase64 } from "./lib/crypto";
 
 export interface RejectionInput {
   tenant: string;
@@ -11,10 +11,14 @@ export interface RejectionInput {
   reason: string;
   details?: unknown;
   headers: Record<string, string>;
+  /** What is kept of the body (all of it once the signature verified). */
   body: Uint8Array;
+  /** SHA-256 of the whole body as received, even when only part is kept. */
+  bodySha256: string;
   /** Full size when the body was cut at the limit. */
   bodyBytes: number;
   truncated: boolean;
+  signatureVerified: boolean;
   now: number;
 }
 
@@ -35,7 +39,7 @@ export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
     headers: r.headers,
     bodyBase64: toBase64(r.body),
     bodyTruncated: r.truncated,
-    bodySha256: await sha256Hex(r.body),
+    bodySha256: r.bodySha256,
     bodyBytes: r.bodyBytes,
     receivedAt: new Date(r.now).toISOString(),
   };

@@ -19,7 +19,8 @@ async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.value as T;
   const value = await load();
-  cache.set(key, { until: Date.now() + CACHE_TTL_MS, value });
+  // Misses are not cached: a tenant or source created a moment ago must work at once everywhere.
+  if (value !== null && value !== false) cache.set(key, { until: Date.now() + CACHE_TTL_MS, value });
   if (cache.size > 10_000) cache.clear();
   return value;
 }

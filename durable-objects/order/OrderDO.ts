@@ -1,139 +1,209 @@
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import type { Env } from "../../worker/env";
-import { chainHash, GENESIS_HASH } from "./audit-chain";
+import { unseal } from "../../worker/lib/sealed";
+import { standard } from "../../worker/sources/standard";
+import { attempt, decideOutcome, signedHeaders } from "./delivery";
 import { writeDrain, type DrainBatch } from "./drain";
-import { initialState, transition, type Effect, type MachineState } from "./machine";
+import { ExportState, HandoffExport, type ExportStatus } from "./exports";
 import {
-  ORDER_SCHEMA,
-  type AuditDbRow,
-  type MetaKey,
-  type ReceiptDbRow,
-  type TimerDbRow,
-} from "./storage";
-import type { AuditEntry, IngestInput, IngestResult, OrderObject, OrderSnapshot, Receipt, StoredReceipt } from "./types";
+  applyEvents,
+  checkSla,
+  DRAIN_DELAY_MS,
+  existingExports,
+  fail,
+  jitter,
+  markAcked,
+  recordAttempt,
+  retryPolicy,
+  type CommitContext,
+} from "./handoff";
+import type { MachineState } from "./machine";
+import { slaDeadlines, type RulesInput } from "./plan";
+import { iso, OrderStore } from "./store";
+import type { TimerDbRow } from "./storage";
+import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot, Receipt } from "./types";
 
-/** Beyond this many facts an order is pathological; refuse rather than grow past the 2 MB row limit. */
-const MAX_FACTS = 1000;
-/** A short coalescing window so a burst of events on one order drains in one D1 batch. */
-const DRAIN_DELAY_MS = 50;
+/** Beyond this many facts an order is pathological: refuse rather than grow without bound. */
+const DEFAULT_MAX_FACTS = 1000;
 const DRAIN_BACKOFF_MAX_MS = 5 * 60_000;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+/** Rows per drain: ~20 statements, well inside a Worker invocation's query budget after a long D1 outage. */
+const DRAIN_MAX_ROWS = 240;
+const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
 /** Retries of a failing drain: 1 s, 2 s, 4 s … capped at 5 min, so a D1 outage is ridden out, not hammered. */
 export function drainBackoff(attempts: number): number {
   return Math.min(DRAIN_BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, attempts - 1));
 }
 
+const AckBody = z.object({ status: z.enum(["accepted", "rejected"]), reason: z.string().max(2000).nullish() });
+
 /**
  * One object per tenant+order: the single writer for that order. The class only
- * loads, calls the pure `transition`, persists and performs effects.
+ * loads, calls the pure core (machine, plan, delivery), persists and performs effects.
  */
 export class OrderDO extends DurableObject<Env> implements OrderObject {
-  private readonly sql: SqlStorage;
+  private readonly store: OrderStore;
+  private cached: MachineState | null = null;
+  private draining: Promise<{ drained: number; error: string | null }> | null = null;
+  /** Clock seam: tests move time without touching the pure core. */
+  clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.store = new OrderStore(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
-      for (const stmt of ORDER_SCHEMA) this.sql.exec(stmt);
+      this.store.migrate();
       // A crash between commit and setAlarm, or an alarm given up after its
       // retries, leaves due timers with no alarm: repair on every start.
       await this.rearm();
     });
   }
 
-  /** Clock seam: tests move time without touching the pure core. */
-  protected now(): number {
-    return Date.now();
+  private state(orderId: string): MachineState {
+    this.cached ??= this.store.loadState(orderId);
+    return this.cached;
+  }
+
+  private rules(): RulesInput | null {
+    const raw = this.store.getMeta("rules");
+    return raw === null ? null : (JSON.parse(raw) as RulesInput);
+  }
+
+  private context(now: number): CommitContext | null {
+    const tenant = this.store.getMeta("tenant");
+    const orderId = this.store.getMeta("order_id");
+    if (tenant === null || orderId === null) return null;
+    return { store: this.store, tenant, orderId, now, rules: this.rules() };
+  }
+
+  /** Runs `fn` in one transaction and caches the state it returns only once that committed. */
+  private commit(fn: () => MachineState | null): void {
+    const next = this.ctx.storage.transactionSync(fn);
+    if (next) this.cached = next;
   }
 
   async ingest(input: IngestInput): Promise<IngestResult> {
-    const now = this.now();
-    const result = this.ctx.storage.transactionSync((): IngestResult => {
-      const existing = this.sql
-        .exec<ReceiptDbRow>("SELECT * FROM receipts WHERE idempotency_key = ?", input.idempotencyKey)
-        .toArray()[0];
-      if (existing) {
-        const stored = toStoredReceipt(existing, input.orderId);
-        const receipt: Receipt = { id: stored.id, order_id: stored.order_id, events: stored.events, duplicate: true, received_at: stored.received_at };
-        return { ok: true, receipt };
-      }
-
-      this.setMeta("tenant", input.tenant);
-      this.setMeta("order_id", input.orderId);
-      let state = this.loadState(input.orderId);
-      if (state.facts.length + input.events.length > MAX_FACTS) {
-        return { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${state.facts.length} events` };
-      }
-
-      const receipt: Receipt = {
-        id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`,
-        order_id: input.orderId,
-        events: input.events.map((e) => e.type),
-        duplicate: false,
-        received_at: iso(now),
-      };
-      this.sql.exec(
-        "INSERT INTO receipts (idempotency_key, id, source, events, raw_sha256, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-        input.idempotencyKey,
-        receipt.id,
-        input.source,
-        JSON.stringify(receipt.events),
-        input.rawSha256,
-        receipt.received_at,
-      );
-      const effects: Effect[] = [
-        {
-          type: "audit",
-          entry: {
-            type: "receipt.recorded",
-            data: {
-              receipt_id: receipt.id,
-              source: input.source,
-              idempotency_key: input.idempotencyKey,
-              raw_sha256: input.rawSha256,
-              events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
-            },
-          },
-        },
-      ];
-      for (const event of input.events) {
-        const step = transition(state, event, now);
-        state = step.state;
-        effects.push(...step.effects);
-      }
-      this.setMeta("state", JSON.stringify(state));
-      this.perform(effects, input.tenant, input.orderId, now);
-      this.enqueue("index", "order", now);
-      this.schedule("drain", "outbox", now + DRAIN_DELAY_MS);
-      return { ok: true, receipt };
-    });
+    const now = this.clock();
+    let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
+    try {
+      this.commit(() => {
+        const existing = this.store.receiptByKey(input.idempotencyKey);
+        if (existing) {
+          result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
+          return null;
+        }
+        const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
+        if (this.store.factCount() + input.events.length > maxFacts) {
+          result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
+          return null;
+        }
+        this.store.setMeta("tenant", input.tenant);
+        this.store.setMeta("order_id", input.orderId);
+        const held = this.rules();
+        // Newer rules reach the order with its next event; a decision records the version it used.
+        if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
+        const receipt: Receipt = {
+          id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`,
+          order_id: input.orderId,
+          events: input.events.map((e) => e.type),
+          duplicate: false,
+          received_at: iso(now),
+        };
+        this.store.insertReceipt({ ...receipt, source: input.source, idempotency_key: input.idempotencyKey, raw_sha256: input.rawSha256 });
+        const c: CommitContext = { store: this.store, tenant: input.tenant, orderId: input.orderId, now, rules: this.rules() };
+        this.store.appendAudit(input.tenant, input.orderId, "receipt.recorded", {
+          receipt_id: receipt.id,
+          source: input.source,
+          idempotency_key: input.idempotencyKey,
+          raw_sha256: input.rawSha256,
+          events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
+        }, now);
+        result = { ok: true, receipt };
+        return applyEvents(c, this.state(input.orderId), input.events);
+      });
+    } catch (err) {
+      // SQLite refused the write (e.g. a row over the size limit): nothing was committed.
+      this.cached = null;
+      throw err;
+    }
     await this.rearm();
     return result;
   }
 
+  /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */
+  async ack(input: AckInput): Promise<AckResult> {
+    const now = this.clock();
+    const row = this.store.exportById(input.exportId);
+    if (!row?.consumer_secret) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
+    const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
+    const lower = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const raw = new TextEncoder().encode(input.body);
+    const verified = await standard.verify({ raw, headers: (n) => lower.get(n.toLowerCase()) ?? null, secret, now });
+    if (!verified.ok) return { ok: false, code: verified.code, message: verified.message };
+    let parsed: z.infer<typeof AckBody>;
+    try {
+      parsed = AckBody.parse(JSON.parse(input.body));
+    } catch {
+      return { ok: false, code: "validation_failed", message: 'Body must be { "status": "accepted" | "rejected", "reason"?: string }' };
+    }
+    let out: AckResult = { ok: true, duplicate: true, status: row.status as ExportStatus };
+    this.commit(() => {
+      const c = this.context(now);
+      const current = this.store.exportById(input.exportId);
+      if (!c || !current) return null;
+      if (current.status === "acked" || current.status === "superseded" || current.status === "rejected" || current.status === "failed") {
+        out = { ok: true, duplicate: true, status: current.status as ExportStatus };
+        return null;
+      }
+      markAcked(c, current, { status: parsed.status, reason: parsed.reason ?? null, via: "ack" });
+      let s = this.state(c.orderId);
+      if (parsed.status === "rejected") {
+        s = fail(c, s, { ...current, status: "acked" }, "rejected", "consumer_rejected", `consumer rejected: ${parsed.reason ?? "no reason given"}`);
+      } else {
+        s = applyEvents(c, s, []);
+      }
+      out = { ok: true, duplicate: false, status: parsed.status === "rejected" ? "rejected" : "acked" };
+      return s;
+    });
+    await this.rearm();
+    return out;
+  }
+
   async getOrder(): Promise<OrderSnapshot | null> {
-    const tenant = this.getMeta("tenant");
-    const orderId = this.getMeta("order_id");
+    const tenant = this.store.getMeta("tenant");
+    const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return null;
-    const state = this.loadState(orderId);
-    const receipts = this.sql
-      .exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id")
-      .toArray()
-      .map((r) => toStoredReceipt(r, orderId));
-    const drain = this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = 'drain'").toArray()[0];
+    const state = this.state(orderId);
+    const drain = this.store.timer("drain", "outbox");
+    const rules = this.rules();
+    const attempts = this.store.attempts();
+    const exports: ExportState[] = this.store.exports().map((r) => ({
+      export: HandoffExport.parse(JSON.parse(r.body)),
+      status: r.status as ExportStatus,
+      consumer_url: r.consumer_url,
+      requires_ack: r.requires_ack === 1,
+      delivered_at: r.delivered_at === null ? null : iso(r.delivered_at),
+      acked_at: r.acked_at === null ? null : iso(r.acked_at),
+      ack: r.ack === null ? null : (JSON.parse(r.ack) as ExportState["ack"]),
+      next_attempt_at: ((t) => (t ? iso(t.due_at) : null))(this.store.timer("deliver", r.export_id)),
+      attempts: attempts
+        .filter((a) => a.export_id === r.export_id)
+        .map((a) => ({ n: a.n, at: iso(a.at), status: a.status, latency_ms: a.latency_ms, error_class: a.error_class, outcome: a.outcome, next_attempt_at: a.next_attempt_at === null ? null : iso(a.next_attempt_at) })),
+    }));
     return {
       ...state.view,
       tenant,
-      receipts,
-      audit_head: this.auditHead(),
+      rules_version: rules?.version ?? null,
+      receipts: this.store.receipts(),
+      exports,
+      sla: rules ? slaDeadlines(state.view, rules, existingExports(this.store)).map((d) => ({ step: d.step, since: d.since, since_at: d.since_at, due_at: iso(d.due_at), owner: d.ladder[0], owning_party: d.owning_party })) : [],
+      breaches: this.store.breaches().map((b) => ({ ...b, due_at: iso(b.due_at), breached_at: iso(b.breached_at), resolved_at: b.resolved_at === null ? null : iso(b.resolved_at) })),
+      audit_head: this.store.auditHead(),
       outbox: {
-        pending: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
-        attempts: Number(this.getMeta("drain_attempts") ?? 0),
-        last_error: this.getMeta("drain_error"),
+        pending: this.store.outboxSize(),
+        attempts: Number(this.store.getMeta("drain_attempts") ?? 0),
+        last_error: this.store.getMeta("drain_error"),
         next_attempt_at: drain ? iso(drain.due_at) : null,
       },
     };
@@ -144,29 +214,28 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    * against) and which entries it has not drained yet: everything else must
    * already be in D1.
    */
-  async getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }> {
-    const entries = this.sql
-      .exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq")
-      .toArray()
-      .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
-    const pending_seqs = this.sql
-      .exec<{ seq: number }>("SELECT CAST(key AS INTEGER) AS seq FROM outbox WHERE kind = 'audit' ORDER BY seq")
-      .toArray()
-      .map((r) => r.seq);
-    return { entries, pending_seqs };
+  async getAudit() {
+    return { entries: this.store.audit(), pending_seqs: this.store.pendingAuditSeqs() };
   }
 
-  /** Drain now (used by reads that want D1 current); failures are recorded and retried by the alarm. */
+  /** Drain now (reads that want D1 current); one drain at a time, later callers share it. */
   async flush(): Promise<{ drained: number; error: string | null }> {
-    return this.drain();
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
   }
 
   override async alarm(): Promise<void> {
+    const now = this.clock();
     try {
-      const now = this.now();
-      const due = this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at", now).toArray();
-      for (const timer of due) {
-        if (timer.kind === "drain") await this.drain();
+      for (const t of this.store.dueTimers(now)) {
+        try {
+          await this.runTimer(t, now);
+        } catch (err) {
+          console.error(`order timer ${t.kind}:${t.key} failed`, err);
+          this.store.deferFailedTimer(t, this.clock());
+        }
       }
     } finally {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
@@ -175,146 +244,139 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     }
   }
 
+  private async runTimer(t: TimerDbRow, now: number): Promise<void> {
+    switch (t.kind) {
+      case "drain":
+        await this.flush();
+        return;
+      case "deliver":
+        await this.deliver(t.key);
+        return;
+      case "ack":
+        this.checkAck(t.key, now);
+        return;
+      case "sla":
+        this.commit(() => {
+          const c = this.context(now);
+          if (!c) return null;
+          checkSla(c, this.state(c.orderId).view, t.key);
+          return null;
+        });
+        return;
+      default:
+        this.store.cancel(t.kind, t.key);
+    }
+  }
+
+  private async deliver(exportId: string): Promise<void> {
+    const row = this.store.exportById(exportId);
+    if (!row || (row.status !== "pending" && row.status !== "delivered") || !row.consumer_url || !row.consumer_secret) {
+      this.store.cancel("deliver", exportId);
+      return;
+    }
+    const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
+    const n = this.store.attempts(exportId).length + 1;
+    const sentAt = this.clock();
+    const headers = await signedHeaders(secret, exportId, sentAt, row.body);
+    const timeout = Number(this.env.DELIVERY_TIMEOUT_MS ?? DEFAULT_DELIVERY_TIMEOUT_MS);
+    const result = await attempt(row.consumer_url, row.body, headers, timeout, this.clock);
+    const now = this.clock();
+    this.commit(() => {
+      const c = this.context(now);
+      // Re-read: an ack may have arrived while the request was in flight.
+      const current = this.store.exportById(exportId);
+      if (!c || !current) return null;
+      if (current.status !== "pending" && current.status !== "delivered") {
+        this.store.cancel("deliver", exportId);
+        return null;
+      }
+      const outcome = decideOutcome(result, n, current.first_attempt_at ?? sentAt, now, retryPolicy(c.rules), jitter(exportId, n));
+      return recordAttempt(c, this.state(c.orderId), current, n, result, outcome);
+    });
+  }
+
+  /** No ack within the step's SLA: redeliver once, then escalate. */
+  private checkAck(exportId: string, now: number): void {
+    this.commit(() => {
+      const c = this.context(now);
+      const row = this.store.exportById(exportId);
+      this.store.cancel("ack", exportId);
+      if (!c || !row || row.status !== "delivered") return null;
+      if (row.ack_redeliveries === 0) {
+        this.store.updateExport(exportId, { ack_redeliveries: 1 });
+        c.store.appendAudit(c.tenant, c.orderId, "export.ack_missing", { export_id: exportId, action: "redeliver" }, now);
+        this.store.schedule("deliver", exportId, now, true);
+        return null;
+      }
+      return fail(c, this.state(c.orderId), row, "failed", "ack_missing", "no acknowledgement after a redelivery");
+    });
+  }
+
   private async drain(): Promise<{ drained: number; error: string | null }> {
-    const tenant = this.getMeta("tenant");
-    const orderId = this.getMeta("order_id");
+    const tenant = this.store.getMeta("tenant");
+    const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return { drained: 0, error: null };
-    const pendingAudit = this.sql
-      .exec<AuditDbRow>(
-        "SELECT a.* FROM audit a JOIN outbox o ON o.kind = 'audit' AND CAST(o.key AS INTEGER) = a.seq ORDER BY a.seq",
-      )
-      .toArray();
-    const indexPending = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'index'").toArray().length > 0;
+    const pendingAudit = this.store.pendingAudit(DRAIN_MAX_ROWS);
+    const indexPending = this.store.indexPending();
     if (pendingAudit.length === 0 && !indexPending) {
-      this.sql.exec("DELETE FROM timers WHERE kind = 'drain'");
+      this.store.cancel("drain");
+      this.store.deleteMeta("drain_attempts", "drain_error");
       return { drained: 0, error: null };
     }
-    const now = this.now();
-    const state = this.loadState(orderId);
-    const head = this.auditHead();
+    const now = this.clock();
+    const head = this.store.auditHead();
     const batch: DrainBatch = {
-      audit: pendingAudit.map((r) => ({
-        tenantId: tenant,
-        orderId,
-        seq: r.seq,
-        at: r.at,
-        type: r.type,
-        data: r.data,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      })),
-      index: indexPending ? this.indexRow(tenant, state, head?.seq ?? 0, now) : null,
+      audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
+      index: indexPending ? this.indexRow(tenant, orderId, head?.seq ?? 0, now) : null,
     };
     try {
       await writeDrain(this.env.DB, batch);
     } catch (err) {
-      const attempts = Number(this.getMeta("drain_attempts") ?? 0) + 1;
+      const attempts = Number(this.store.getMeta("drain_attempts") ?? 0) + 1;
       const message = err instanceof Error ? err.message : String(err);
       this.ctx.storage.transactionSync(() => {
-        this.setMeta("drain_attempts", String(attempts));
-        this.setMeta("drain_error", message.slice(0, 500));
-        this.schedule("drain", "outbox", now + drainBackoff(attempts), true);
+        this.store.setMeta("drain_attempts", String(attempts));
+        this.store.setMeta("drain_error", message.slice(0, 500));
+        this.store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
       });
       return { drained: 0, error: message };
     }
     this.ctx.storage.transactionSync(() => {
-      for (const r of pendingAudit) this.sql.exec("DELETE FROM outbox WHERE kind = 'audit' AND key = ?", String(r.seq));
-      // Only clear the index entry if no newer state was enqueued while D1 was answering.
-      if (indexPending && (this.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) {
-        this.sql.exec("DELETE FROM outbox WHERE kind = 'index'");
-      }
-      this.sql.exec("DELETE FROM meta WHERE k IN ('drain_attempts', 'drain_error')");
-      const left = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
-      if (left === 0) this.sql.exec("DELETE FROM timers WHERE kind = 'drain'");
-      else this.schedule("drain", "outbox", now + DRAIN_DELAY_MS, true);
+      this.store.dequeueAudit(pendingAudit.map((r) => r.seq));
+      // Only clear the index entry if no newer state was committed while D1 was answering.
+      if (indexPending && (this.store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) this.store.dequeueIndex();
+      this.store.deleteMeta("drain_attempts", "drain_error");
+      if (this.store.outboxSize() === 0) this.store.cancel("drain");
+      else this.store.schedule("drain", "outbox", now + DRAIN_DELAY_MS, true);
     });
     return { drained: pendingAudit.length, error: null };
   }
 
-  private indexRow(tenant: string, state: MachineState, version: number, now: number): DrainBatch["index"] {
-    const v = state.view;
-    const firstReceipt = this.sql
-      .exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id LIMIT 1")
-      .toArray()[0];
+  private indexRow(tenant: string, orderId: string, version: number, now: number): DrainBatch["index"] {
+    const v = this.state(orderId).view;
+    const first = this.store.firstReceipt();
     const milestones: Record<string, string> = {};
     for (const [k, val] of Object.entries(v.milestones)) if (typeof val === "string") milestones[k] = val;
     return {
       tenantId: tenant,
-      orderId: state.order_id,
+      orderId,
       state: v.state,
       locked: v.locked,
       valueMinor: v.value?.amount_minor ?? null,
       currency: v.value?.currency ?? null,
-      source: firstReceipt?.source ?? null,
+      source: first?.source ?? null,
       milestones,
       attribution: v.attribution,
       holds: v.holds.length,
       conflicts: v.conflicts.length,
       version,
-      createdAt: v.milestones.created_at ?? firstReceipt?.received_at ?? iso(now),
+      createdAt: v.milestones.created_at ?? first?.received_at ?? iso(now),
       updatedAt: iso(now),
     };
   }
 
-  private perform(effects: Effect[], tenant: string, orderId: string, now: number): void {
-    let head = this.auditHead();
-    for (const effect of effects) {
-      switch (effect.type) {
-        case "audit": {
-          const link = {
-            tenant,
-            order_id: orderId,
-            seq: (head?.seq ?? 0) + 1,
-            at: iso(now),
-            type: effect.entry.type,
-            data: JSON.stringify(effect.entry.data),
-            prev_hash: head?.hash ?? GENESIS_HASH,
-          };
-          const hash = chainHash(link);
-          this.sql.exec(
-            "INSERT INTO audit (seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            link.seq,
-            link.at,
-            link.type,
-            link.data,
-            link.prev_hash,
-            hash,
-          );
-          this.enqueue("audit", String(link.seq), now);
-          head = { seq: link.seq, hash };
-          break;
-        }
-      }
-    }
-  }
-
-  private auditHead(): { seq: number; hash: string } | null {
-    return this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").toArray()[0] ?? null;
-  }
-
-  private loadState(orderId: string): MachineState {
-    const raw = this.getMeta("state");
-    return raw === null ? initialState(orderId) : (JSON.parse(raw) as MachineState);
-  }
-
-  private enqueue(kind: "audit" | "index", key: string, now: number): void {
-    this.sql.exec("INSERT OR IGNORE INTO outbox (kind, key, created_at) VALUES (?, ?, ?)", kind, key, now);
-  }
-
-  /** `replace` moves an existing timer; otherwise the earlier due time wins. */
-  private schedule(kind: string, key: string, dueAt: number, replace = false): void {
-    this.sql.exec(
-      replace
-        ? "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at"
-        : "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)",
-      kind,
-      key,
-      dueAt,
-    );
-  }
-
   private async rearm(): Promise<void> {
-    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+    const next = this.store.nextDue();
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -322,24 +384,4 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const current = await this.ctx.storage.getAlarm();
     if (current !== next) await this.ctx.storage.setAlarm(next);
   }
-
-  private getMeta(k: MetaKey): string | null {
-    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v ?? null;
-  }
-
-  private setMeta(k: MetaKey, v: string): void {
-    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
-  }
-}
-
-function toStoredReceipt(r: ReceiptDbRow, orderId: string): StoredReceipt {
-  return {
-    id: r.id,
-    order_id: orderId,
-    events: JSON.parse(r.events) as StoredReceipt["events"],
-    received_at: r.received_at,
-    source: r.source,
-    idempotency_key: r.idempotency_key,
-    raw_sha256: r.raw_sha256,
-  };
 }

@@ -38,6 +38,9 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
             holds: sql`excluded.holds`,
             conflicts: sql`excluded.conflicts`,
             version: sql`excluded.version`,
+            // The order may have been first heard of through its payment: adopt the real creation time and sender.
+            source: sql`excluded.source`,
+            createdAt: sql`excluded.created_at`,
             updatedAt: sql`excluded.updated_at`,
           },
           setWhere: sql`excluded.version > ${orders.version}`,

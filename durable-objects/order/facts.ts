@@ -1,7 +1,8 @@
-import type { CanonicalEvent, LockedField } from "../../worker/canonical";
+import type { LockedField } from "../../worker/canonical";
+import type { MachineEvent } from "./handoff-events";
 
 /**
- * The order's facts are a set of canonical events keyed by `id`, kept in one
+ * The order's facts are a set of events (the senders' canonical ones and Handoff's own) keyed by `id`, kept in one
  * total order: (occurred_at as epoch ms, id). Every fold over facts walks that
  * order, which is why any arrival order of the same set derives the same view.
  */
@@ -26,19 +27,19 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function compareFacts(a: CanonicalEvent, b: CanonicalEvent): number {
+export function compareFacts(a: MachineEvent, b: MachineEvent): number {
   return epochMs(a.occurred_at) - epochMs(b.occurred_at) || compareText(a.id, b.id);
 }
 
 /** Sorted, first-seen-wins by id; used when facts come from outside the machine. */
-export function toFactSet(events: readonly CanonicalEvent[]): CanonicalEvent[] {
-  const byId = new Map<string, CanonicalEvent>();
+export function toFactSet(events: readonly MachineEvent[]): MachineEvent[] {
+  const byId = new Map<string, MachineEvent>();
   for (const e of events) if (!byId.has(e.id)) byId.set(e.id, e);
   return [...byId.values()].sort(compareFacts);
 }
 
 /** Insert into an already sorted fact list without re-sorting it (binary search). */
-export function insertFact(facts: readonly CanonicalEvent[], event: CanonicalEvent): CanonicalEvent[] {
+export function insertFact(facts: readonly MachineEvent[], event: MachineEvent): MachineEvent[] {
   let lo = 0;
   let hi = facts.length;
   while (lo < hi) {

@@ -1,5 +1,6 @@
-import type { CanonicalEvent } from "../../worker/canonical";
-import { canonicalJson, epochMs, insertFact } from "./facts";
+import { LOCKED_FIELDS, type LockedField } from "../../worker/canonical";
+import type { MachineEvent } from "./handoff-events";
+import { canonicalJson, epochMs, insertFact, lockedFieldKey } from "./facts";
 import { deriveFromFactSet, type Conflict, type Hold, type OrderView } from "./view";
 
 export { ORDER_STATES, OrderStateName, OrderView, TERMINAL_STATES, derive } from "./view";
@@ -15,7 +16,7 @@ export { ORDER_STATES, OrderStateName, OrderView, TERMINAL_STATES, derive } from
 export interface MachineState {
   order_id: string;
   /** Unique by id, sorted by (occurred_at epoch ms, id). */
-  facts: CanonicalEvent[];
+  facts: MachineEvent[];
   view: OrderView;
 }
 
@@ -32,10 +33,25 @@ function audit(type: string, data: Record<string, unknown>): AuditEffect {
 }
 
 /**
+ * Locked fields whose value differs between two views. A field unknown before
+ * (payment-first flows lock an empty order) had nothing to protect, so filling it is no change.
+ */
+function lateFieldChanges(before: OrderView, after: OrderView): { field: LockedField; from: unknown; to: unknown }[] {
+  const changes: { field: LockedField; from: unknown; to: unknown }[] = [];
+  for (const field of LOCKED_FIELDS) {
+    const from = before.fields[field];
+    const to = after.fields[field];
+    if (from === undefined) continue;
+    if (to === undefined || lockedFieldKey(field, from) !== lockedFieldKey(field, to)) changes.push({ field, from, to });
+  }
+  return changes;
+}
+
+/**
  * `now` is the arrival clock (epoch ms). It may appear in effects, never in
  * the view: a view that depended on it would differ between replays.
  */
-export function transition(state: MachineState, event: CanonicalEvent, now: number): { state: MachineState; effects: Effect[] } {
+export function transition(state: MachineState, event: MachineEvent, now: number): { state: MachineState; effects: Effect[] } {
   const ref = { event_id: event.id, event_type: event.type, source: event.source, occurred_at: event.occurred_at };
 
   // The object is named after one order; folding another order's event in
@@ -60,6 +76,25 @@ export function transition(state: MachineState, event: CanonicalEvent, now: numb
   ];
 
   if (!before.locked && view.locked) effects.push(audit("order.locked", { locked_at: view.locked_at }));
+
+  // Lock is judged by occurred_at, so a fact that arrives after the lock but
+  // claims an earlier time may legitimately rewrite locked fields; that keeps
+  // the view convergent, but whoever already acted on the old values must hear of it.
+  if (before.locked) {
+    const changes = lateFieldChanges(before, view);
+    if (changes.length > 0) {
+      effects.push(
+        audit("field.changed_late", {
+          event_id: event.id,
+          occurred_at: event.occurred_at,
+          locked_at: view.locked_at,
+          fields: changes.map((c) => c.field),
+          changes,
+          arrived_after_lock: true,
+        }),
+      );
+    }
+  }
 
   // Diffs by identity, not position: a late fact can add or withdraw
   // conflicts and holds anywhere in the lists.

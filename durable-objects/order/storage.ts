@@ -4,6 +4,13 @@
  */
 export const ORDER_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+  // One row per fact: the state is the fact set, and rows keep each write small
+  // instead of rewriting one ever-growing value against the 2 MB row limit.
+  `CREATE TABLE IF NOT EXISTS facts (
+     id TEXT PRIMARY KEY,
+     occurred_ms INTEGER NOT NULL,
+     json TEXT NOT NULL
+   )`,
   // Idempotency keys live as long as the order: Stripe redelivers for 3 days, and
   // a late duplicate must still get its original receipt.
   `CREATE TABLE IF NOT EXISTS receipts (
@@ -30,6 +37,7 @@ export const ORDER_SCHEMA = [
      PRIMARY KEY (kind, key)
    )`,
   // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
+  // kind = drain | deliver | ack | sla; `attempts` counts handler failures.
   `CREATE TABLE IF NOT EXISTS timers (
      kind TEXT NOT NULL,
      key TEXT NOT NULL,
@@ -37,9 +45,47 @@ export const ORDER_SCHEMA = [
      attempts INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (kind, key)
    )`,
+  `CREATE TABLE IF NOT EXISTS exports (
+     export_id TEXT PRIMARY KEY,
+     action TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     status TEXT NOT NULL,
+     consumer_url TEXT,
+     consumer_secret TEXT,
+     requires_ack INTEGER NOT NULL,
+     first_attempt_at INTEGER,
+     delivered_at INTEGER,
+     acked_at INTEGER,
+     ack TEXT,
+     ack_redeliveries INTEGER NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE IF NOT EXISTS attempts (
+     export_id TEXT NOT NULL,
+     n INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     status INTEGER,
+     latency_ms INTEGER NOT NULL,
+     error_class TEXT,
+     outcome TEXT NOT NULL,
+     next_attempt_at INTEGER,
+     PRIMARY KEY (export_id, n)
+   )`,
+  // SLA breaches and their escalation: one row per (step, level), so an alarm
+  // that fires twice or late records each escalation exactly once.
+  `CREATE TABLE IF NOT EXISTS breaches (
+     step TEXT NOT NULL,
+     level INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     breached_at INTEGER NOT NULL,
+     contact TEXT NOT NULL,
+     owning_party TEXT NOT NULL,
+     resolved_at INTEGER,
+     PRIMARY KEY (step, level)
+   )`,
 ];
 
-export type MetaKey = "tenant" | "order_id" | "state" | "drain_error" | "drain_attempts";
+export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts";
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -64,4 +110,41 @@ export interface TimerDbRow extends Record<string, SqlStorageValue> {
   key: string;
   due_at: number;
   attempts: number;
+}
+
+export interface ExportDbRow extends Record<string, SqlStorageValue> {
+  export_id: string;
+  action: string;
+  version: number;
+  body: string;
+  status: string;
+  consumer_url: string | null;
+  consumer_secret: string | null;
+  requires_ack: number;
+  first_attempt_at: number | null;
+  delivered_at: number | null;
+  acked_at: number | null;
+  ack: string | null;
+  ack_redeliveries: number;
+}
+
+export interface AttemptDbRow extends Record<string, SqlStorageValue> {
+  export_id: string;
+  n: number;
+  at: number;
+  status: number | null;
+  latency_ms: number;
+  error_class: string | null;
+  outcome: string;
+  next_attempt_at: number | null;
+}
+
+export interface BreachDbRow extends Record<string, SqlStorageValue> {
+  step: string;
+  level: number;
+  due_at: number;
+  breached_at: number;
+  contact: string;
+  owning_party: string;
+  resolved_at: number | null;
 }

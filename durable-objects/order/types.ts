@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { CanonicalEvent, EventType } from "../../worker/canonical";
+import { ExportState, EXPORT_STATUSES, type ExportStatus } from "./exports";
 import { OrderView } from "./machine";
+import type { RulesInput } from "./plan";
 
 /** The acknowledgement a sender gets: proof its delivery is durably recorded. */
 export const Receipt = z.object({
@@ -26,6 +28,8 @@ export interface IngestInput {
   idempotencyKey: string;
   rawSha256: string;
   events: CanonicalEvent[];
+  /** The tenant's current ownership rules (consumer secrets still sealed), if any. */
+  rules: RulesInput | null;
 }
 
 export type IngestResult =
@@ -39,9 +43,32 @@ export const OutboxStatus = z.object({
   next_attempt_at: z.string().nullable(),
 });
 
+export const SlaClock = z.object({
+  step: z.string(),
+  since: z.string(),
+  since_at: z.string(),
+  due_at: z.string(),
+  owner: z.string(),
+  owning_party: z.string(),
+});
+
+export const Breach = z.object({
+  step: z.string(),
+  level: z.number().int().describe("0 owner, 1 backup, 2 on-call"),
+  due_at: z.string(),
+  breached_at: z.string(),
+  contact: z.string(),
+  owning_party: z.string(),
+  resolved_at: z.string().nullable(),
+});
+
 export const OrderSnapshot = OrderView.extend({
   tenant: z.string(),
+  rules_version: z.number().int().nullable(),
   receipts: z.array(StoredReceipt),
+  exports: z.array(ExportState),
+  sla: z.array(SlaClock).describe("Running SLA clocks"),
+  breaches: z.array(Breach),
   audit_head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
   outbox: OutboxStatus,
 });
@@ -62,8 +89,21 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
  * cannot express zod's `unknown` values, so callers go through `orderObject()`
  * and the class `implements` this, keeping both sides compiler-checked.
  */
+export interface AckInput {
+  exportId: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type AckResult =
+  | { ok: true; duplicate: boolean; status: ExportStatus }
+  | { ok: false; code: "not_found" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "validation_failed"; message: string };
+
+export const AckResponse = z.object({ export_id: z.string(), status: z.enum(EXPORT_STATUSES), duplicate: z.boolean() });
+
 export interface OrderObject {
   ingest(input: IngestInput): Promise<IngestResult>;
+  ack(input: AckInput): Promise<AckResult>;
   getOrder(): Promise<OrderSnapshot | null>;
   getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }>;
   flush(): Promise<{ drained: number; error: string | null }>;

@@ -10,6 +10,7 @@ import {
   type LockedField,
 } from "../../worker/canonical";
 import { epochMs, lockedFieldKey, toFactSet, utcIso } from "./facts";
+import { EXCEPTION_KINDS, type MachineEvent } from "./handoff-events";
 
 /**
  * The order view: a pure function of the order's fact set. Nothing here may
@@ -67,7 +68,7 @@ export const Conflict = z.object({
 });
 export type Conflict = z.infer<typeof Conflict>;
 
-export const HOLD_REASONS = ["locked_field_conflict", "fulfillment_rejected"] as const;
+export const HOLD_REASONS = ["locked_field_conflict", "fulfillment_rejected", ...EXCEPTION_KINDS] as const;
 export const Hold = z.object({
   reason: z.enum(HOLD_REASONS),
   event_id: z.string(),
@@ -121,7 +122,7 @@ function copyKey<T extends object, K extends keyof T>(to: T, from: T, key: K): v
 type Decision = EventOf<"fulfillment.accepted"> | EventOf<"fulfillment.rejected">;
 
 /** Accepts any list of events: deduplicates by id and sorts before folding. */
-export function derive(orderId: string, facts: readonly CanonicalEvent[]): OrderView {
+export function derive(orderId: string, facts: readonly MachineEvent[]): OrderView {
   return deriveFromFactSet(orderId, toFactSet(facts));
 }
 
@@ -131,9 +132,9 @@ export function derive(orderId: string, facts: readonly CanonicalEvent[]): Order
  * Facts are walked oldest first, so "last writer wins" is plain overwriting
  * and "earliest" is plain `??=`.
  */
-export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEvent[]): OrderView {
+export function deriveFromFactSet(orderId: string, facts: readonly MachineEvent[]): OrderView {
   const milestones: Milestones = {};
-  const first = (key: keyof Milestones, e: CanonicalEvent): void => {
+  const first = (key: keyof Milestones, e: MachineEvent): void => {
     milestones[key] ??= utcIso(e.occurred_at);
   };
   let created: EventOf<"order.created"> | undefined;
@@ -151,6 +152,8 @@ export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEven
   let requested = false;
   let decision: Decision | undefined;
   let location: string | null = null;
+  const exceptions: Hold[] = [];
+  const cleared = new Set<string>();
 
   for (const e of facts) {
     switch (e.type) {
@@ -210,20 +213,21 @@ export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEven
         first("attribution_updated_at", e);
         mergeAttribution(e.data.attribution);
         break;
+      case "handoff.exception":
+        exceptions.push({ reason: e.data.kind, event_id: e.id, detail: e.data.detail });
+        break;
+      case "handoff.exception_cleared":
+        cleared.add(e.data.event_id);
+        break;
     }
   }
 
   // Refunds need the captured amount, known only after the whole walk.
-  let refundedMinor = 0;
-  for (const r of refunds) {
-    // Saturate: the view's integers must stay exact, whatever senders claim.
-    refundedMinor = Math.min(Number.MAX_SAFE_INTEGER, refundedMinor + (r.data.amount?.amount_minor ?? 0));
-    const coversCapture = captured !== null && captured.amount_minor > 0 && refundedMinor >= captured.amount_minor;
-    if (r.data.full || coversCapture) first("refunded_at", r);
-  }
+  const refundedMinor = tallyRefunds(refunds, captured, (r) => first("refunded_at", r));
 
   const lockedAt = milestones.captured_at ?? null;
-  const { fields, conflicts, holds } = lockFields(facts, created, lockedAt);
+  const { fields, conflicts, holds: lockHolds } = lockFields(facts, created, lockedAt);
+  const holds = [...lockHolds, ...exceptions];
 
   const fulfillment: FulfillmentView = {
     status: decision ? (decision.type === "fulfillment.accepted" ? "accepted" : "rejected") : requested ? "requested" : "none",
@@ -235,10 +239,12 @@ export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEven
     const why = decision.data.reason ? `: ${decision.data.reason}` : "";
     holds.push({ reason: "fulfillment_rejected", event_id: decision.id, detail: `fulfillment rejected (${decision.data.code})${why}` });
   }
+  // A person's clearance ends a hold whatever opened it; the conflict itself stays on record.
+  const openHolds = holds.filter((h) => !cleared.has(h.event_id));
 
   return {
     order_id: orderId,
-    state: stateOf(milestones, fulfillment, holds, created !== undefined),
+    state: stateOf(milestones, fulfillment, openHolds, created !== undefined),
     locked: lockedAt !== null,
     locked_at: lockedAt,
     milestones,
@@ -255,9 +261,54 @@ export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEven
     },
     fulfillment,
     conflicts,
-    holds,
+    holds: openHolds,
     facts_count: facts.length,
   };
+}
+
+/**
+ * How much has been refunded, and the first refund (in fact order) that ends
+ * the order. Senders report refunds two ways: per refund (Shopify: each fact
+ * is new money, so they add up, once per refund id) and as a running total
+ * per payment (Stripe's amount_refunded: the largest report is the truth, so
+ * reports never add up). Both may describe the same money, so the two tallies
+ * are alternatives, not parts: the larger wins. Every step is a max or a sum
+ * over the facts walked so far, so the result depends on the set, not arrival.
+ */
+function tallyRefunds(
+  refunds: readonly EventOf<"payment.refunded">[],
+  captured: Money | null,
+  onEnding: (r: EventOf<"payment.refunded">) => void,
+): number {
+  // Saturate: the view's integers must stay exact, whatever senders claim.
+  const add = (a: number, b: number): number => Math.min(Number.MAX_SAFE_INTEGER, a + b);
+  const counted = new Set<string>();
+  let perRefund = 0;
+  const runningByPayment = new Map<string, number>();
+  let running = 0;
+  let refunded = 0;
+  for (const r of refunds) {
+    const amount = r.data.amount?.amount_minor ?? 0;
+    // `=== true`: facts stored before the field existed lack it and were per-refund.
+    if (r.data.cumulative === true) {
+      const payment = r.data.payment_id ?? "";
+      const before = runningByPayment.get(payment) ?? 0;
+      if (amount > before) {
+        runningByPayment.set(payment, amount);
+        running = add(running, amount - before);
+      }
+    } else {
+      const key = r.data.refund_id === undefined ? `fact\u0000${r.id}` : `refund\u0000${r.data.refund_id}`;
+      if (!counted.has(key)) {
+        counted.add(key);
+        perRefund = add(perRefund, amount);
+      }
+    }
+    refunded = Math.max(perRefund, running);
+    const coversCapture = captured !== null && captured.amount_minor > 0 && refunded >= captured.amount_minor;
+    if (r.data.full || coversCapture) onEnding(r);
+  }
+  return refunded;
 }
 
 /**
@@ -269,7 +320,7 @@ export function deriveFromFactSet(orderId: string, facts: readonly CanonicalEven
  * unknown at lock time has nothing to protect, so a late value fills it.
  */
 function lockFields(
-  facts: readonly CanonicalEvent[],
+  facts: readonly MachineEvent[],
   created: EventOf<"order.created"> | undefined,
   lockedAt: string | null,
 ): { fields: OrderFields; conflicts: Conflict[]; holds: Hold[] } {

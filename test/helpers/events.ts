@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { CanonicalEvent, EventData, type Attribution, type EventOf, type EventType, type Money } from "../../worker/canonical";
+import { HandoffEvent } from "../../durable-objects/order/handoff-events";
 
 /**
  * Canonical event builders for tests. Every builder runs the real schema, so
@@ -77,4 +78,39 @@ export const ev = {
     event("shipment.delivered", orderId, at, data, opts),
   attribution: (orderId: string, at: At, attribution: Attribution, opts?: EventOpts) =>
     event("attribution.updated", orderId, at, { attribution }, opts),
+};
+
+/** Handoff's own facts, also run through their schema. */
+export type HandoffType = HandoffEvent["type"];
+export type HandoffOf<T extends HandoffType> = Extract<HandoffEvent, { type: T }>;
+
+function isHandoffType<T extends HandoffType>(e: HandoffEvent, type: T): e is HandoffOf<T> {
+  return e.type === type;
+}
+
+export function handoffEvent<T extends HandoffType>(type: T, orderId: string, at: At, data: HandoffOf<T>["data"], opts: { id?: string } = {}): HandoffOf<T> {
+  const occurred_at = iso(at);
+  const id = opts.id ?? `handoff:${type}:${orderId}@${occurred_at}`;
+  const parsed = HandoffEvent.parse({ id, type, order_id: orderId, occurred_at, source: "handoff", data });
+  if (!isHandoffType(parsed, type)) throw new Error(`schema turned ${type} into ${parsed.type}`);
+  return parsed;
+}
+
+export const handoff = {
+  /** A hand-off step failed; `export_id` and `step` default to something plausible. */
+  exception: (
+    orderId: string,
+    at: At,
+    data: Pick<HandoffOf<"handoff.exception">["data"], "kind" | "detail"> & Partial<HandoffOf<"handoff.exception">["data"]>,
+    opts?: { id?: string },
+  ) => handoffEvent("handoff.exception", orderId, at, { export_id: "x1", step: "deliver", ...data }, opts),
+  /** A person clears the hold opened by fact `eventId`. */
+  cleared: (orderId: string, at: At, eventId: string, opts: { id?: string; by?: string; justification?: string } = {}) =>
+    handoffEvent(
+      "handoff.exception_cleared",
+      orderId,
+      at,
+      { event_id: eventId, by: opts.by ?? "ops@example.com", justification: opts.justification ?? "checked with the warehouse" },
+      opts,
+    ),
 };

@@ -117,6 +117,24 @@ export const rejections = sqliteTable(
   (t) => [index("rejections_tenant_received").on(t.tenantId, t.receivedAt)],
 );
 
+/**
+ * Versioned per tenant: a PUT appends version n+1 and never rewrites an older
+ * one, so an export can name the exact rules it was decided under.
+ */
+export const ownershipRules = sqliteTable(
+  "ownership_rules",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    version: integer("version").notNull(),
+    /** OwnershipRules as JSON; each consumer.secret is AES-GCM ciphertext under SECRETS_KEY. */
+    rules: text("rules").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Source = typeof sources.$inferSelect;
@@ -126,3 +144,4 @@ export type OrderRow = typeof orders.$inferSelect;
 export type OrderInsert = typeof orders.$inferInsert;
 export type RejectionRow = typeof rejections.$inferSelect;
 export type RejectionInsert = typeof rejections.$inferInsert;
+export type OwnershipRulesRow = typeof ownershipRules.$inferSelect;

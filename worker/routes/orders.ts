@@ -83,23 +83,27 @@ orderRoutes.openapi(
     const check = verifyChain(
       rows.map((r) => ({ tenant: r.tenantId, order_id: r.orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prev_hash: r.prevHash, hash: r.hash })),
     );
-    // Anchored: D1 holds exactly what the object has drained, ending on the
-    // object's own hash. A consistently rebuilt or truncated D1 chain fails here.
+    // Anchored: every D1 row is the object's own entry for that seq, and every
+    // entry the object considers drained is in D1. A drain landing between the
+    // reads only adds matching rows, so live traffic never looks like tampering;
+    // a truncated, rewritten or consistently rebuilt D1 chain does.
     const pending = new Set(local.pending_seqs);
-    const drained = local.entries.filter((e) => !pending.has(e.seq));
-    const lastDrained = drained.at(-1);
-    const anchored =
-      rows.length === drained.length && (lastDrained === undefined ? check.head === null : check.head?.hash === lastDrained.hash);
+    const bySeq = new Map(local.entries.map((e) => [e.seq, e.hash]));
+    const inD1 = new Set(rows.map((r) => r.seq));
+    const foreign = rows.find((r) => bySeq.get(r.seq) !== r.hash);
+    const missing = local.entries.find((e) => !pending.has(e.seq) && !inD1.has(e.seq));
+    const anchored = foreign === undefined && missing === undefined;
+    const anchorBreak = foreign?.seq ?? missing?.seq ?? null;
     return c.json(
       {
         entries: rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown, prev_hash: r.prevHash, hash: r.hash })),
         chain_valid: check.valid && anchored,
         chain: {
-          broken_at: check.broken_at ?? (anchored ? null : Math.min(rows.length, drained.length) + 1),
+          broken_at: check.broken_at ?? anchorBreak,
           reason: check.reason ?? (anchored ? null : "D1 does not hold the chain the order object drained"),
           anchored,
         },
-        pending: pending.size,
+        pending: local.entries.filter((e) => !inD1.has(e.seq)).length,
       },
       200,
     );

@@ -45,13 +45,10 @@ const Source = z
 
 const admin = [{ adminToken: [] }];
 
-async function issueKey(d1: D1Database, tenant: string): Promise<z.infer<typeof ApiKeyIssued>> {
+async function newKey(tenant: string) {
   const apiKey = `hk_${tenant}_${randomToken(24)}`;
   const prefix = apiKey.slice(0, tenant.length + 8);
-  await db(d1)
-    .insert(apiKeys)
-    .values({ id: `key_${crypto.randomUUID()}`, tenantId: tenant, keyHash: await sha256Hex(apiKey), prefix });
-  return { api_key: apiKey, prefix };
+  return { issued: { api_key: apiKey, prefix }, row: { id: `key_${crypto.randomUUID()}`, tenantId: tenant, keyHash: await sha256Hex(apiKey), prefix } };
 }
 
 export const tenantRoutes = new OpenAPIHono<AppEnv>();
@@ -74,12 +71,21 @@ tenantRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const inserted = await db(c.env.DB).insert(tenants).values({ id: body.id, name: body.name }).onConflictDoNothing().returning();
+    const d = db(c.env.DB);
+    const key = await newKey(body.id);
+    // One batch (one transaction): a tenant never exists without its first key.
+    const [inserted] = await d.batch([
+      d.insert(tenants).values({ id: body.id, name: body.name }).onConflictDoNothing().returning(),
+      d.insert(apiKeys).values(key.row).onConflictDoNothing(),
+    ]).catch((err: unknown) => {
+      // The key insert fails on the tenant foreign key only when the tenant insert was skipped.
+      if (String(err).includes("FOREIGN KEY")) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
+      throw err;
+    });
     const row = inserted[0];
     if (!row) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
     invalidateTenantCache(body.id);
-    const key = await issueKey(c.env.DB, body.id);
-    return c.json({ tenant: { id: row.id, name: row.name, created_at: row.createdAt }, ...key }, 201);
+    return c.json({ tenant: { id: row.id, name: row.name, created_at: row.createdAt }, ...key.issued }, 201);
   },
 );
 
@@ -88,7 +94,7 @@ tenantRoutes.openapi(
     method: "post",
     path: "/v1/tenants/{tenant}/api-keys",
     tags: ["admin"],
-    summary: "Issue an additional API key for a tenant (rotation: issue, switch clients, then revoke the old one)",
+    summary: "Issue an additional API key for a tenant (for rotation: issue, then switch clients)",
     security: admin,
     request: { params: z.object({ tenant: TenantId }) },
     responses: {
@@ -100,7 +106,9 @@ tenantRoutes.openapi(
     const { tenant } = c.req.valid("param");
     const row = await db(c.env.DB).select().from(tenants).where(eq(tenants.id, tenant)).get();
     if (!row) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
-    return c.json(await issueKey(c.env.DB, tenant), 201);
+    const key = await newKey(tenant);
+    await db(c.env.DB).insert(apiKeys).values(key.row);
+    return c.json(key.issued, 201);
   },
 );
 

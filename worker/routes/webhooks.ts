@@ -1,15 +1,24 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { Receipt } from "../../durable-objects/order/types";
+import { Receipt, type IngestResult } from "../../durable-objects/order/types";
 import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses, type ErrorCode } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { orderObject } from "../orders";
 import { reject } from "../rejections";
 import { adapters } from "../sources";
-import { sourceConfig, tenantExists } from "../tenancy";
+import { currentRules } from "../ownership/store";
+import { sourceConfig, tenantExists, type SourceConfig } from "../tenancy";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * What we keep of a body whose signature was never verified: enough to see
+ * what a misconfigured sender is posting, not enough for anyone who knows a
+ * tenant id to fill D1 with megabytes of noise.
+ */
+export const UNVERIFIED_BODY_BYTES = 8 * 1024;
+/** Signature values are replaced by a fingerprint: a stored one could be replayed (Shopify's carry no timestamp). */
+const SIGNATURE_HEADERS = new Set(["x-shopify-hmac-sha256", "stripe-signature", "webhook-signature"]);
 
 const GENERIC_EVIDENCE = ["content-type", "content-length", "user-agent"];
 
@@ -56,11 +65,12 @@ async function readCapped(req: Request, limit: number): Promise<CappedBody> {
   };
 }
 
-function pickHeaders(req: Request, names: readonly string[]): Record<string, string> {
+async function pickHeaders(req: Request, names: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const n of names) {
     const v = req.headers.get(n);
-    if (v !== null) out[n] = v.slice(0, 1024);
+    if (v === null) continue;
+    out[n] = SIGNATURE_HEADERS.has(n) ? `sha256:${(await sha256Hex(v)).slice(0, 16)}` : v.slice(0, 1024);
   }
   return out;
 }
@@ -73,22 +83,34 @@ function doErrorFlags(err: unknown): { overloaded: boolean; retryable: boolean }
 
 async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Response> {
   const now = Date.now();
-  if (!(await tenantExists(env, tenant))) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
+  let exists: boolean;
+  let config: SourceConfig | null;
+  try {
+    exists = await tenantExists(env, tenant);
+    config = exists ? await sourceConfig(env, tenant, source) : null;
+  } catch (err) {
+    console.error("tenant config unavailable", err);
+    throw new ApiError("unavailable", "Configuration store unavailable; retry later", undefined, { "retry-after": "5" });
+  }
+  if (!exists) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
 
   const body = await readCapped(c.req.raw, MAX_BODY_BYTES);
-  const config = await sourceConfig(env, tenant, source);
   const adapter = config ? adapters[config.kind] : null;
+  let signatureVerified = false;
   const refuse = async (code: ErrorCode, reason: string, details?: unknown): Promise<never> => {
+    const keep = signatureVerified ? body.bytes : body.bytes.subarray(0, UNVERIFIED_BODY_BYTES);
     throw await reject(env, {
       tenant,
       source,
       code,
       reason,
       details,
-      headers: pickHeaders(c.req.raw, [...GENERIC_EVIDENCE, ...(adapter?.evidenceHeaders ?? [])]),
-      body: body.bytes,
+      headers: await pickHeaders(c.req.raw, [...GENERIC_EVIDENCE, ...(adapter?.evidenceHeaders ?? [])]),
+      body: keep,
+      bodySha256: await sha256Hex(body.bytes),
       bodyBytes: body.total,
-      truncated: body.truncated,
+      truncated: body.truncated || keep.length < body.bytes.length,
+      signatureVerified,
       now,
     });
   };
@@ -99,6 +121,7 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   const headers = (name: string) => c.req.raw.headers.get(name);
   const verified = await adapter.verify({ raw: body.bytes, headers, secret: config.secret, now });
   if (!verified.ok) return refuse(verified.code, verified.message);
+  signatureVerified = true;
 
   const parsed = adapter.parse({ raw: body.bytes, headers, source });
   if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
@@ -111,8 +134,9 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
     idempotencyKey: parsed.idempotencyKey,
     rawSha256: await sha256Hex(body.bytes),
     events: parsed.events,
+    rules: await currentRules(env, tenant).catch(() => null),
   };
-  let result;
+  let result: IngestResult;
   try {
     result = await stub.ingest(input);
   } catch (err) {

@@ -223,7 +223,8 @@ function mapRefund(p: Body, triggeredAt: string | null): Draft[] {
     {
       type: "payment.refunded",
       occurred_at: firstInstant(p.created_at, p.processed_at, triggeredAt),
-      data: definedOnly({ amount, gateway: text(at(refunds, 0, "gateway")), full: false }),
+      // Each refund is its own amount (not a running total), so refunds add up; the id lets a re-sent one count once.
+      data: definedOnly({ amount, gateway: text(at(refunds, 0, "gateway")), refund_id: idText(p.id), full: false, cumulative: false }),
     },
   ];
 }
@@ -242,7 +243,9 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
   if (deliveryId === undefined) {
     return parseFailure("schema_mismatch", "Neither X-Shopify-Event-Id nor X-Shopify-Webhook-Id is present; cannot deduplicate");
   }
-  const idempotencyKey = `${source}:${deliveryId.trim()}`;
+  // One merchant action (one Event-Id) fires several topics, each with its own
+  // events; only the same topic under the same Event-Id is a true repeat.
+  const idempotencyKey = `${source}:${topic}:${deliveryId.trim()}`;
 
   const orderField = isOrderTopic(topic) ? "id" : "order_id";
   const orderId = idText(p[orderField]);

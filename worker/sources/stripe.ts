@@ -82,6 +82,25 @@ function intentId(charge: Record<string, unknown>): string | undefined {
 }
 
 /**
+ * The refund that triggered this charge.refunded, when the charge carries its
+ * refunds list (older API versions embed it; newer ones only when expanded).
+ * Picked by `created`, not list position, so the list's sort order is no assumption.
+ */
+function latestRefundId(charge: Record<string, unknown>): string | undefined {
+  const list = at(charge, "refunds", "data");
+  if (!Array.isArray(list)) return undefined;
+  let latest: { id: string; created: number } | undefined;
+  for (const r of list) {
+    const id = idText(at(r, "id"));
+    const created = at(r, "created");
+    if (id === undefined) continue;
+    const when = typeof created === "number" ? created : Number.NEGATIVE_INFINITY;
+    if (latest === undefined || when > latest.created) latest = { id, created: when };
+  }
+  return latest?.id;
+}
+
+/**
  * Webhooks never expand `latest_charge`, but an event re-fetched through the
  * API may; when it is expanded, the card tells us when the authorization lapses.
  */
@@ -117,17 +136,22 @@ function mapObject(type: string, obj: Record<string, unknown>): Draft | null {
           reason: text(at(obj, "last_payment_error", "message")) ?? null,
         },
       };
-    case "charge.refunded":
+    case "charge.refunded": {
+      const refund_id = latestRefundId(obj);
       return {
         type: "payment.refunded",
         data: {
-          // Cumulative over the charge's life, not this refund's delta; `full` is what ends an order.
+          // amount_refunded is the charge's running total, so the view takes the
+          // largest such report per payment instead of adding them up.
           amount: amountOf(obj, "amount_refunded"),
           payment_id: intentId(obj),
           gateway: "stripe",
           full: obj.refunded === true,
+          cumulative: true,
+          ...(refund_id === undefined ? {} : { refund_id }),
         },
       };
+    }
     default:
       return null;
   }

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { derive, initialState, ORDER_STATES, OrderView, transition, type MachineState } from "../../../durable-objects/order/machine";
 import { CanonicalEvent, EVENT_TYPES, type EventType } from "../../../worker/canonical";
-import { event, money, type EventInput } from "../../helpers/events";
+import { EXCEPTION_KINDS, type ExceptionKind, type MachineEvent } from "../../../durable-objects/order/handoff-events";
+import { event, handoffEvent, money, type EventInput } from "../../helpers/events";
 
 /**
  * Convergence: the same set of events, delivered in any order, any number of
@@ -13,7 +14,7 @@ const O = "o-prop";
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
 const SOURCES = ["shopify", "stripe", "oms", "wms", "carrier", "crm", "manual"] as const;
 
-function fold(events: readonly CanonicalEvent[], nows: readonly number[] = [], start: MachineState = initialState(O)): MachineState {
+function fold(events: readonly MachineEvent[], nows: readonly number[] = [], start: MachineState = initialState(O)): MachineState {
   let state = start;
   for (const [i, e] of events.entries()) state = transition(state, e, nows[i] ?? T0).state;
   return state;
@@ -61,7 +62,12 @@ const detailsOnlyArb = fc.record(
 );
 
 /** One planned event, before it gets its time and id. */
-type Step = { [T in EventType]: { type: T; data: EventInput<T> } }[EventType];
+type SenderStep = { [T in EventType]: { type: T; data: EventInput<T> } }[EventType];
+/** Handoff's own facts; a clearance names the exception by its position among the steps. */
+type HandoffStep =
+  | { type: "handoff.exception"; data: { kind: ExceptionKind; detail: string } }
+  | { type: "handoff.exception_cleared"; clears: number };
+type Step = SenderStep | HandoffStep;
 
 const lifecycleArb = fc
   .record({
@@ -74,9 +80,21 @@ const lifecycleArb = fc
     progress: fc.integer({ min: 0, max: 4 }),
     ending: fc.oneof(
       { arbitrary: fc.constant("none"), weight: 4 },
-      { arbitrary: fc.constantFrom("cancel", "partial_refund", "full_refund", "refund_by_amount"), weight: 3 },
+      {
+        arbitrary: fc.constantFrom(
+          "cancel",
+          "partial_refund",
+          "full_refund",
+          "refund_by_amount",
+          "running_partial",
+          "running_full",
+          "both_senders",
+        ),
+        weight: 3,
+      },
     ),
     attributions: fc.array(fc.tuple(fc.nat(), attributionArb), { maxLength: 3 }),
+    exceptions: fc.array(fc.tuple(fc.nat(), fc.constantFrom(...EXCEPTION_KINDS), fc.boolean()), { maxLength: 2 }),
   })
   .map((p): Step[] => {
     const steps: Step[] = [{ type: "order.created", data: p.created }];
@@ -99,8 +117,29 @@ const lifecycleArb = fc
       steps.push({ type: "payment.refunded", data: { amount: money(2000), full: false } });
       steps.push({ type: "payment.refunded", data: { amount: money(3000), full: false } });
     }
+    // Stripe reports each refund as the charge's running total; a stale (smaller) report may land anywhere.
+    const running = (total: number, full = false): Step => ({
+      type: "payment.refunded",
+      data: { amount: money(total), payment_id: "pi_1", cumulative: true, full },
+    });
+    if (p.ending === "running_partial") steps.push(running(1500), running(3000), running(4000), running(1500));
+    if (p.ending === "running_full") steps.push(running(2000), running(5000, true), running(3500));
+    if (p.ending === "both_senders") {
+      // Shopify reports the same money per refund (and re-sends one); Stripe reports it as running totals.
+      const perRefund = (amount: number, refund_id: string): Step => ({ type: "payment.refunded", data: { amount: money(amount), refund_id, full: false } });
+      steps.push(perRefund(2000, "r1"), running(2000), perRefund(2000, "r1"), perRefund(3000, "r2"), running(5000));
+    }
     for (const [at, attribution] of p.attributions) steps.splice(at % (steps.length + 1), 0, { type: "attribution.updated", data: { attribution } });
-    return steps;
+    for (const [at, kind, clear] of p.exceptions) {
+      const pos = at % (steps.length + 1);
+      steps.splice(pos, 0, { type: "handoff.exception", data: { kind, detail: `${kind} at ${pos}` } });
+      // Positions are final only once everything is spliced in, so clearances go last and point backwards.
+      if (clear) steps.push({ type: "handoff.exception_cleared", clears: -1 });
+    }
+    // Resolve each clearance to the exception it pairs with (the n-th clearance clears the n-th exception).
+    const exceptionAt = steps.flatMap((s, i) => (s.type === "handoff.exception" ? [i] : []));
+    let n = 0;
+    return steps.map((s) => (s.type === "handoff.exception_cleared" ? { ...s, clears: exceptionAt[n++] ?? -1 } : s));
   })
   .chain((steps) =>
     fc
@@ -114,10 +153,20 @@ const lifecycleArb = fc
       )
       .map(([gaps, meta]) => {
         let at = T0;
-        return steps.map((step, i) => {
+        const ids = steps.map((step, i) => `${meta[i]?.[1] ?? "a"}-${i}-${step.type}`);
+        return steps.map((step, i): MachineEvent => {
           at += gaps[i] ?? 0;
-          const [source, tag, offset] = meta[i] ?? ["manual", "a", null];
-          return event(step.type, O, spell(at, offset), step.data, { source, id: `${tag}-${i}-${step.type}` });
+          const [source, , offset] = meta[i] ?? ["manual", "a", null];
+          const id = ids[i] ?? `a-${i}`;
+          const when = spell(at, offset);
+          if (step.type === "handoff.exception") {
+            return handoffEvent("handoff.exception", O, when, { ...step.data, export_id: "x1", step: "deliver" }, { id });
+          }
+          if (step.type === "handoff.exception_cleared") {
+            const target = ids[step.clears] ?? "nothing";
+            return handoffEvent("handoff.exception_cleared", O, when, { event_id: target, by: "ops", justification: "checked" }, { id });
+          }
+          return event(step.type, O, when, step.data, { source, id });
         });
       }),
   );
@@ -170,7 +219,10 @@ const anyData: { [T in EventType]: fc.Arbitrary<EventInput<T>> } = {
   "payment.authorized": fc.record({ ...anyPayment, expires_at: anyInstant }, { requiredKeys: [] }),
   "payment.captured": fc.record(anyPayment, { requiredKeys: [] }),
   "payment.failed": fc.record({ ...anyPayment, reason: fc.option(text, { nil: null }) }, { requiredKeys: [] }),
-  "payment.refunded": fc.record({ ...anyPayment, full: fc.boolean() }, { requiredKeys: ["full"] }),
+  "payment.refunded": fc.record(
+    { ...anyPayment, full: fc.boolean(), refund_id: fc.constantFrom("r1", "r2"), cumulative: fc.boolean() },
+    { requiredKeys: ["full"] },
+  ),
   "fulfillment.requested": fc.record({ fulfillment_id: text, location: text }, { requiredKeys: [] }),
   "fulfillment.accepted": fc.record({ fulfillment_id: text, location: text, export_id: text }, { requiredKeys: [] }),
   "fulfillment.rejected": fc.record(
@@ -211,6 +263,19 @@ describe("order machine properties", () => {
         expect(OrderView.parse(got.view)).toEqual(got.view);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("counts every refund once, whichever senders report it and however: no lifecycle refunds more than its 5000 capture", () => {
+    fc.assert(
+      fc.property(deliveryArb, ([inOrder, delivered, nows]) => {
+        const { view } = fold(delivered, nows);
+        expect(view.payment.refunded_minor).toBeLessThanOrEqual(5000);
+        const flaggedFull = inOrder.some((e) => e.type === "payment.refunded" && e.data.full);
+        expect(view.milestones.refunded_at !== undefined).toBe(flaggedFull || view.payment.refunded_minor >= 5000);
+        expect(view.state === "refunded").toBe(view.milestones.refunded_at !== undefined);
+      }),
+      { numRuns: 300 },
     );
   });
 

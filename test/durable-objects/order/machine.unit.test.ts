@@ -8,14 +8,14 @@ import {
   type Effect,
   type MachineState,
 } from "../../../durable-objects/order/machine";
-import type { CanonicalEvent } from "../../../worker/canonical";
-import { ev, money } from "../../helpers/events";
+import type { MachineEvent } from "../../../durable-objects/order/handoff-events";
+import { ev, handoff, money } from "../../helpers/events";
 
 const O = "o-1001";
 const NOW = Date.parse("2026-03-05T00:00:00.000Z");
 const t = (hhmm: string, day = "01") => `2026-03-${day}T${hhmm}:00.000Z`;
 
-function fold(events: readonly CanonicalEvent[], now = NOW, start: MachineState = initialState(O)) {
+function fold(events: readonly MachineEvent[], now = NOW, start: MachineState = initialState(O)) {
   let state = start;
   const steps: Effect[][] = [];
   for (const [i, e] of events.entries()) {
@@ -375,5 +375,214 @@ describe("order machine: the arrival clock", () => {
     const b = fold(lifecycle, 9_999_999_999_999);
     expect(a.state).toEqual(b.state);
     expect(entries(a.effects, "event.applied").map((d) => d.lag_ms)).not.toEqual(entries(b.effects, "event.applied").map((d) => d.lag_ms));
+  });
+});
+
+/** Every ordering of a small list (n! of them; keep n small). */
+function permutations<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [[...xs]];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]));
+}
+
+describe("order machine: partial and cumulative refunds", () => {
+  const capture = ev.captured(O, t("10:05"), { amount: money(10000), payment_id: "pi_1" });
+  /** Stripe's charge.refunded: amount_refunded is the charge's running total. */
+  const stripeRefund = (at: string, total: number, id: string, full = false) =>
+    ev.refunded(O, at, { amount: money(total), payment_id: "pi_1", cumulative: true, refund_id: id, full }, { id: `stripe:${id}` });
+  /** Shopify's refunds/create: the amount is this refund alone. */
+  const shopifyRefund = (at: string, amount: number, refundId: string, factId = `shop:${refundId}`) =>
+    ev.refunded(O, at, { amount: money(amount), refund_id: refundId, full: false }, { id: factId, source: "shopify" });
+
+  const r1 = stripeRefund(t("10:00", "02"), 3000, "re_1");
+  const r2 = stripeRefund(t("10:00", "03"), 6000, "re_2");
+  const r3 = stripeRefund(t("10:00", "04"), 8000, "re_3");
+
+  it("running totals of 3000, 6000, 8000 on a 10000 capture are 8000 refunded, and the order is not refunded", () => {
+    const { state } = fold([created, capture, r1, r2, r3]);
+    expect(state.view.payment.refunded_minor).toBe(8000);
+    expect(state.view.milestones.refunded_at).toBeUndefined();
+    expect(state.view.state).toBe("paid");
+    for (const order of permutations([capture, r1, r2, r3])) expect(fold([created, ...order]).state.view).toEqual(state.view);
+  });
+
+  it("a running total that reaches the capture ends the order at that report, even unflagged", () => {
+    const last = stripeRefund(t("10:00", "05"), 10000, "re_4");
+    const { state } = fold([created, capture, r1, r2, r3, last]);
+    expect(state.view.payment.refunded_minor).toBe(10000);
+    expect(state.view.state).toBe("refunded");
+    expect(state.view.milestones.refunded_at).toBe("2026-03-05T10:00:00.000Z");
+    expect(fold([last, r3, created, r1, capture, r2]).state.view).toEqual(state.view);
+  });
+
+  it("Shopify and Stripe reporting the same refunds do not double them", () => {
+    const shop1 = shopifyRefund(t("10:00", "02"), 3000, "9001");
+    const shop2 = shopifyRefund(t("10:00", "03"), 3000, "9002");
+    const { state: mid } = fold([created, capture, shop1, r1, shop2, r2]);
+    expect(mid.view.payment.refunded_minor).toBe(6000);
+    expect(mid.view.state).toBe("paid");
+
+    // Shopify reports the last refund before Stripe does: either one is enough to end the order, and only once.
+    const shop3 = shopifyRefund(t("10:00", "04"), 4000, "9003");
+    const stripe3 = stripeRefund(t("11:00", "04"), 10000, "re_3");
+    const { state } = fold([shop3, stripe3], NOW, mid);
+    expect(state.view.payment.refunded_minor).toBe(10000);
+    expect(state.view.state).toBe("refunded");
+    expect(state.view.milestones.refunded_at).toBe("2026-03-04T10:00:00.000Z");
+    expect(derive(O, [stripe3, shop2, r1, capture, shop3, created, shop1, r2])).toEqual(state.view);
+  });
+
+  it("the same Shopify refund delivered twice (two facts, one refund id) counts once; distinct refunds add up", () => {
+    const once = shopifyRefund(t("10:00", "02"), 3000, "9001", "shop:a#0");
+    const resent = shopifyRefund(t("10:00", "02"), 3000, "9001", "shop:b#0");
+    const other = shopifyRefund(t("10:00", "03"), 2000, "9002");
+    const { state } = fold([created, capture, once, resent, other]);
+    expect(state.view.payment.refunded_minor).toBe(5000);
+    expect(state.view.facts_count).toBe(5);
+  });
+
+  it("per-refund reports without an id all count: nothing says two of them are the same refund", () => {
+    const a = ev.refunded(O, t("10:00", "02"), { amount: money(1000), full: false }, { id: "m-1" });
+    const b = ev.refunded(O, t("10:00", "02"), { amount: money(1000), full: false }, { id: "m-2" });
+    expect(fold([created, capture, a, b]).state.view.payment.refunded_minor).toBe(2000);
+  });
+
+  it("running totals are kept per payment and add across payments", () => {
+    const split = ev.captured(O, t("10:06"), { amount: money(4000), payment_id: "pi_2" });
+    const onSecond = ev.refunded(O, t("10:00", "03"), { amount: money(2500), payment_id: "pi_2", cumulative: true, full: false }, { id: "stripe:re_9" });
+    const { state } = fold([created, capture, split, r1, r2, onSecond]);
+    // The view's captured amount is the latest capture's (4000): 6000 + 2500 covers it.
+    expect(state.view.payment.refunded_minor).toBe(8500);
+    expect(fold([created, capture, r1, r2]).state.view.payment.refunded_minor).toBe(6000);
+  });
+
+  it("a running total that shrinks (a stale report) never lowers the tally", () => {
+    const stale = stripeRefund(t("12:00", "04"), 3000, "re_stale");
+    const { state } = fold([created, capture, r1, r2, r3, stale]);
+    expect(state.view.payment.refunded_minor).toBe(8000);
+  });
+});
+
+describe("order machine: locked fields changed by a late arrival", () => {
+  const newAddress = { ...address, address1: "2 Difference Engine Rd" };
+
+  it("an update that claims a pre-capture time but arrives after the lock changes the fields and says so", () => {
+    const backdated = ev.updated(O, t("10:03"), { shipping_address: newAddress, total: money(5500), line_items: [...items].reverse() });
+    const { state, steps } = fold([created, captured, requested, backdated]);
+    const last = steps[3] ?? [];
+    expect(entryTypes(last)).toEqual(["event.applied", "field.changed_late"]);
+    expect(entries(last, "field.changed_late")).toEqual([
+      {
+        event_id: backdated.id,
+        occurred_at: backdated.occurred_at,
+        locked_at: "2026-03-01T10:05:00.000Z",
+        // A reorder of line items is no change, so only two fields are reported.
+        fields: ["total", "shipping_address"],
+        changes: [
+          { field: "total", from: money(5000), to: money(5500) },
+          { field: "shipping_address", from: address, to: newAddress },
+        ],
+        arrived_after_lock: true,
+      },
+    ]);
+    // The view is exactly what in-order delivery gives: the audit entry is the only trace of lateness.
+    expect(state.view).toEqual(fold([created, backdated, captured, requested]).state.view);
+  });
+
+  it("says nothing when the same update arrives before the lock", () => {
+    const backdated = ev.updated(O, t("10:03"), { shipping_address: newAddress });
+    const { effects } = fold([created, backdated, captured]);
+    expect(entryTypes(effects)).not.toContain("field.changed_late");
+  });
+
+  it("says nothing when a post-capture change is refused as a conflict (the fields did not move)", () => {
+    const late = ev.updated(O, t("11:00"), { shipping_address: newAddress });
+    const { effects } = fold([created, captured, late]);
+    expect(entryTypes(effects)).toContain("field.conflict");
+    expect(entryTypes(effects)).not.toContain("field.changed_late");
+  });
+
+  it("says nothing when a late order fills fields a payment-first lock had no value for", () => {
+    const { effects } = fold([captured, created]);
+    expect(entryTypes(effects)).not.toContain("field.changed_late");
+  });
+
+  it("a late, earlier capture that moves the lock and turns an applied update into a conflict is reported too", () => {
+    const update = ev.updated(O, t("10:30"), { shipping_address: newAddress });
+    const lateCapture = ev.captured(O, t("11:00"), { amount: money(5000) }, { id: "cap-late" });
+    const earlyCapture = ev.captured(O, t("10:15"), { amount: money(5000) }, { id: "cap-early" });
+    const { state, steps } = fold([created, update, lateCapture, earlyCapture]);
+    const last = steps[3] ?? [];
+    expect(entries(last, "field.changed_late")).toEqual([
+      {
+        event_id: "cap-early",
+        occurred_at: earlyCapture.occurred_at,
+        locked_at: "2026-03-01T10:15:00.000Z",
+        fields: ["shipping_address"],
+        changes: [{ field: "shipping_address", from: newAddress, to: address }],
+        arrived_after_lock: true,
+      },
+    ]);
+    expect(entryTypes(last)).toEqual(expect.arrayContaining(["field.conflict", "hold.opened"]));
+    expect(state.view.fields.shipping_address).toEqual(address);
+  });
+});
+
+describe("order machine: Handoff's own facts", () => {
+  const routed = [created, captured, requested];
+
+  it("a consumer rejection puts a routed order on hold", () => {
+    const rejection = handoff.exception(O, t("10:12"), { kind: "consumer_rejected", detail: "consumer answered 422: unknown sku CAP" });
+    const { state, steps } = fold([...routed, rejection]);
+    const last = steps[3] ?? [];
+    expect(state.view.state).toBe("on_hold");
+    expect(state.view.holds).toEqual([{ reason: "consumer_rejected", event_id: rejection.id, detail: "consumer answered 422: unknown sku CAP" }]);
+    expect(entryTypes(last)).toEqual(["event.applied", "hold.opened"]);
+    expect(entries(last, "event.applied")[0]).toMatchObject({ state_from: "routed", state_to: "on_hold", source: "handoff" });
+    expect(OrderView.parse(state.view)).toEqual(state.view);
+  });
+
+  it("a paid order is held the same way", () => {
+    const rejection = handoff.exception(O, t("10:06"), { kind: "consumer_rejected", detail: "nope" });
+    expect(fold([created, captured, rejection]).state.view.state).toBe("on_hold");
+  });
+
+  it("clearing the exception by its event id releases the hold and the order resumes where it was", () => {
+    const rejection = handoff.exception(O, t("10:12"), { kind: "consumer_rejected", detail: "unknown sku" });
+    const clearance = handoff.cleared(O, t("12:00"), rejection.id);
+    const { state: held } = fold([...routed, rejection]);
+    const { state, effects } = fold([clearance], NOW, held);
+    expect(state.view.state).toBe("routed");
+    expect(state.view.holds).toEqual([]);
+    expect(entries(effects, "hold.released")).toEqual([
+      { reason: "consumer_rejected", event_id: rejection.id, detail: "unknown sku", by_event_id: clearance.id },
+    ]);
+    expect(entries(effects, "event.applied")[0]).toMatchObject({ state_from: "on_hold", state_to: "routed" });
+    // A clearance that arrives first is already in the set when the exception lands: no hold ever opens.
+    const early = fold([...routed, clearance, rejection]);
+    expect(early.state.view).toEqual(state.view);
+    expect(entryTypes(early.effects)).not.toContain("hold.opened");
+  });
+
+  it("a clearance names one hold: another exception stays open", () => {
+    const a = handoff.exception(O, t("10:12"), { kind: "consumer_rejected", detail: "a" }, { id: "hx-a" });
+    const b = handoff.exception(O, t("10:13"), { kind: "delivery_failed", detail: "b" }, { id: "hx-b" });
+    const { state } = fold([...routed, a, b, handoff.cleared(O, t("12:00"), "hx-a")]);
+    expect(state.view.state).toBe("on_hold");
+    expect(state.view.holds).toEqual([{ reason: "delivery_failed", event_id: "hx-b", detail: "b" }]);
+  });
+
+  it("clearing a locked-field conflict by its event id releases the hold; the conflict stays on record", () => {
+    const newAddress = { ...address, address1: "2 Difference Engine Rd" };
+    const update = ev.updated(O, t("11:00"), { shipping_address: newAddress });
+    const { state: held } = fold([...routed, update]);
+    expect(held.view.state).toBe("on_hold");
+    const clearance = handoff.cleared(O, t("12:00"), update.id, { justification: "customer confirmed the old address" });
+    const { state, effects } = fold([clearance], NOW, held);
+    expect(state.view.state).toBe("routed");
+    expect(state.view.holds).toEqual([]);
+    expect(state.view.conflicts).toEqual(held.view.conflicts);
+    expect(state.view.conflicts).toHaveLength(1);
+    expect(state.view.fields.shipping_address).toEqual(address);
+    expect(entries(effects, "hold.released")).toEqual([expect.objectContaining({ reason: "locked_field_conflict", event_id: update.id, by_event_id: clearance.id })]);
   });
 });

@@ -8,7 +8,8 @@ import { headerGetter, shopifyHeaders, signShopify } from "../../../worker/sourc
 
 const SECRET = "shpss_test_secret_0123456789abcdef";
 const NOW = Date.parse("2026-11-20T15:00:05Z");
-const KEY = "shop:ev-1";
+/** The idempotency key for a topic delivered with the default headers (Event-Id ev-1). */
+const key = (topic: string) => `shop:${topic}:ev-1`;
 
 type Headers = Record<string, string>;
 
@@ -31,8 +32,8 @@ async function verifyWith(body: string | Uint8Array, headers: Headers, secret = 
   return shopify.verify({ raw, headers: headerGetter(headers), secret, now: NOW });
 }
 
-function envelope(i: number, type: string, occurred_at: string, data: Record<string, unknown>) {
-  return { id: `${KEY}#${i}`, type, order_id: FIXTURE_ORDER_ID, occurred_at, source: "shop", data };
+function envelope(topic: string, i: number, type: string, occurred_at: string, data: Record<string, unknown>) {
+  return { id: `${key(topic)}#${i}`, type, order_id: FIXTURE_ORDER_ID, occurred_at, source: "shop", data };
 }
 
 const orderData = {
@@ -65,41 +66,43 @@ const trackingUrl = "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trac
 
 const expected: Record<keyof typeof shopifyFixtures, ReturnType<typeof envelope>[]> = {
   "orders/create": [
-    envelope(0, "order.created", "2026-11-20T15:00:00.000Z", orderData),
-    envelope(1, "payment.authorized", "2026-11-20T15:00:00.000Z", payment),
+    envelope("orders/create", 0, "order.created", "2026-11-20T15:00:00.000Z", orderData),
+    envelope("orders/create", 1, "payment.authorized", "2026-11-20T15:00:00.000Z", payment),
   ],
   "orders/create (paid)": [
-    envelope(0, "order.created", "2026-11-20T15:00:00.000Z", orderData),
-    envelope(1, "payment.captured", "2026-11-20T15:00:00.000Z", payment),
+    envelope("orders/create", 0, "order.created", "2026-11-20T15:00:00.000Z", orderData),
+    envelope("orders/create", 1, "payment.captured", "2026-11-20T15:00:00.000Z", payment),
   ],
   "orders/updated": [
-    envelope(0, "order.updated", "2026-11-20T15:05:00.000Z", {
+    envelope("orders/updated", 0, "order.updated", "2026-11-20T15:05:00.000Z", {
       ...orderData,
       tags: ["vip", "bf-2026", "gift"],
       note: "Gift - please leave at the back door",
     }),
   ],
-  "orders/paid": [envelope(0, "payment.captured", "2026-11-20T19:30:05.000Z", payment)],
-  "orders/cancelled": [envelope(0, "order.cancelled", "2026-11-20T17:00:00.000Z", { reason: "customer" })],
-  "fulfillments/create": [envelope(0, "shipment.shipped", "2026-11-21T14:15:00.000Z", { ...tracking, tracking_url: trackingUrl })],
-  "fulfillments/update (delivered)": [envelope(0, "shipment.delivered", "2026-11-23T21:40:00.000Z", tracking)],
+  "orders/paid": [envelope("orders/paid", 0, "payment.captured", "2026-11-20T19:30:05.000Z", payment)],
+  "orders/cancelled": [envelope("orders/cancelled", 0, "order.cancelled", "2026-11-20T17:00:00.000Z", { reason: "customer" })],
+  "fulfillments/create": [envelope("fulfillments/create", 0, "shipment.shipped", "2026-11-21T14:15:00.000Z", { ...tracking, tracking_url: trackingUrl })],
+  "fulfillments/update (delivered)": [envelope("fulfillments/update", 0, "shipment.delivered", "2026-11-23T21:40:00.000Z", tracking)],
   "refunds/create": [
-    envelope(0, "payment.refunded", "2026-11-28T16:00:00.000Z", {
+    envelope("refunds/create", 0, "payment.refunded", "2026-11-28T16:00:00.000Z", {
       amount: { amount_minor: 4500, currency: "USD" },
       gateway: "shopify_payments",
+      refund_id: "890088186047892319",
       full: false,
+      cumulative: false,
     }),
   ],
 };
 
 describe("shopify adapter: mapping the fixtures", () => {
-  for (const key of Object.keys(shopifyFixtures) as (keyof typeof shopifyFixtures)[]) {
-    it(`${key} verifies and maps to the canonical events`, async () => {
-      const body = shopifyFixtures[key];
-      const headers = await headersFor(shopifyTopic(key), body);
+  for (const fixture of Object.keys(shopifyFixtures) as (keyof typeof shopifyFixtures)[]) {
+    it(`${fixture} verifies and maps to the canonical events`, async () => {
+      const body = shopifyFixtures[fixture];
+      const headers = await headersFor(shopifyTopic(fixture), body);
       expect(await verifyWith(body, headers)).toEqual({ ok: true });
       const res = shopify.parse({ raw: utf8(body), headers: headerGetter(headers), source: "shop" });
-      expect(res).toEqual({ ok: true, idempotencyKey: KEY, orderId: FIXTURE_ORDER_ID, events: expected[key] });
+      expect(res).toEqual({ ok: true, idempotencyKey: key(shopifyTopic(fixture)), orderId: FIXTURE_ORDER_ID, events: expected[fixture] });
     });
   }
 
@@ -117,14 +120,14 @@ describe("shopify adapter: mapping decisions", () => {
   it.each(["pending", "open"])("fulfillment status %s → fulfillment.requested", async (status) => {
     const res = await parseAs("fulfillments/create", withStatus(status));
     expect(res.ok && res.events).toEqual([
-      envelope(0, "fulfillment.requested", "2026-11-21T14:15:00.000Z", { fulfillment_id: "255858046", location: "655441491" }),
+      envelope("fulfillments/create", 0, "fulfillment.requested", "2026-11-21T14:15:00.000Z", { fulfillment_id: "255858046", location: "655441491" }),
     ]);
   });
 
   it.each(["cancelled", "error", "failure"])("fulfillment status %s → fulfillment.rejected", async (status) => {
     const res = await parseAs("fulfillments/update", withStatus(status));
     expect(res.ok && res.events).toEqual([
-      envelope(0, "fulfillment.rejected", "2026-11-21T14:15:00.000Z", {
+      envelope("fulfillments/update", 0, "fulfillment.rejected", "2026-11-21T14:15:00.000Z", {
         fulfillment_id: "255858046",
         location: "655441491",
         code: "other",
@@ -167,7 +170,7 @@ describe("shopify adapter: mapping decisions", () => {
     const res = await parseAs("orders/create", body);
     expect(res.ok && res.events).toEqual([
       {
-        id: `${KEY}#0`,
+        id: `${key("orders/create")}#0`,
         type: "order.created",
         order_id: "1001",
         occurred_at: "2026-11-20T09:00:00.000Z",
@@ -203,16 +206,47 @@ describe("shopify adapter: mapping decisions", () => {
       ],
     });
     const res = await parseAs("refunds/create", body);
-    expect(res.ok && res.events[0]?.data).toEqual({ amount: { amount_minor: 3030, currency: "EUR" }, gateway: "bogus", full: false });
+    expect(res.ok && res.events[0]?.data).toEqual({
+      amount: { amount_minor: 3030, currency: "EUR" },
+      gateway: "bogus",
+      refund_id: "5",
+      full: false,
+      cumulative: false,
+    });
   });
 
   it("prefers X-Shopify-Event-Id and falls back to X-Shopify-Webhook-Id", async () => {
     const body = shopifyFixtures["orders/cancelled"];
     const both = await parseAs("orders/cancelled", body);
-    expect(both.ok && both.idempotencyKey).toBe(KEY);
+    expect(both.ok && both.idempotencyKey).toBe(key("orders/cancelled"));
     const res = await parseAs("orders/cancelled", body, {}, ["x-shopify-event-id"]);
-    expect(res.ok && res.idempotencyKey).toBe("shop:wh-1");
-    expect(res.ok && res.events[0]?.id).toBe("shop:wh-1#0");
+    expect(res.ok && res.idempotencyKey).toBe("shop:orders/cancelled:wh-1");
+    expect(res.ok && res.events[0]?.id).toBe("shop:orders/cancelled:wh-1#0");
+  });
+
+  it("keys on topic too: one merchant action (one Event-Id) fires several topics, each a delivery of its own", async () => {
+    const created = await parseAs("orders/create", shopifyFixtures["orders/create (paid)"]);
+    const paid = await parseAs("orders/paid", shopifyFixtures["orders/paid"]);
+    expect(created.ok && paid.ok).toBe(true);
+    if (!created.ok || !paid.ok) return;
+    expect(created.idempotencyKey).not.toBe(paid.idempotencyKey);
+    const createdIds = new Set(created.events.map((e) => e.id));
+    expect(paid.events.every((e) => !createdIds.has(e.id))).toBe(true);
+  });
+
+  it("the same topic and Event-Id through another subscription (another Webhook-Id) is the same delivery", async () => {
+    const body = shopifyFixtures["orders/paid"];
+    const first = await parseAs("orders/paid", body, { "x-shopify-webhook-id": "wh-1" });
+    const again = await parseAs("orders/paid", body, { "x-shopify-webhook-id": "wh-2" });
+    expect(first.ok && first.idempotencyKey).toBe("shop:orders/paid:ev-1");
+    expect(again.ok && again.idempotencyKey).toBe("shop:orders/paid:ev-1");
+    expect(again.ok && again.events.map((e) => e.id)).toEqual(first.ok && first.events.map((e) => e.id));
+  });
+
+  it("a refund carries its id so a re-sent refund can count once; a 64-bit id keeps every digit", async () => {
+    const body = JSON.stringify({ order_id: 1001, created_at: "2026-11-28T11:00:00Z", transactions: [] }).replace("{", '{"id": 890088186047892319123,');
+    const res = await parseAs("refunds/create", body);
+    expect(res.ok && res.events[0]?.data).toMatchObject({ refund_id: "890088186047892319123", cumulative: false });
   });
 
   it("falls back to X-Shopify-Triggered-At when the payload has no usable timestamp", async () => {

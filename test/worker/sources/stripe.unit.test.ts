@@ -59,6 +59,7 @@ const expected: Record<keyof typeof stripeFixtures, ReturnType<typeof event>> = 
     payment_id: PI,
     gateway: "stripe",
     full: false,
+    cumulative: true,
   }),
 };
 
@@ -76,7 +77,34 @@ describe("stripe adapter: mapping the fixtures", () => {
       .replace('"amount_refunded": 4500', '"amount_refunded": 19900')
       .replace('"refunded": false', '"refunded": true');
     const res = parse(body);
-    expect(res.ok && res.events[0]?.data).toEqual({ amount: usd(19900), payment_id: PI, gateway: "stripe", full: true });
+    expect(res.ok && res.events[0]?.data).toEqual({ amount: usd(19900), payment_id: PI, gateway: "stripe", full: true, cumulative: true });
+  });
+
+  it("a refund's amount is the charge's running total, marked cumulative, with the newest embedded refund's id", () => {
+    const refunds = {
+      object: "list",
+      data: [
+        { id: "re_older", object: "refund", amount: 1500, created: 1795800000 },
+        { id: "re_newest", object: "refund", amount: 3000, created: 1795881610 },
+        { id: "re_middle", object: "refund", amount: 0, created: 1795850000 },
+      ],
+    };
+    const body = stripeFixtures["charge.refunded"].replace('"refunded": false,', `"refunded": false, "refunds": ${JSON.stringify(refunds)},`);
+    const res = parse(body);
+    expect(res.ok && res.events[0]?.data).toEqual({
+      amount: usd(4500),
+      payment_id: PI,
+      gateway: "stripe",
+      full: false,
+      cumulative: true,
+      refund_id: "re_newest",
+    });
+  });
+
+  it("a refunded legacy charge without a PaymentIntent is tallied under the charge id", () => {
+    const body = stripeFixtures["charge.refunded"].replace(`"payment_intent": "${PI}"`, '"payment_intent": null');
+    const res = parse(body);
+    expect(res.ok && res.events[0]?.data).toMatchObject({ payment_id: "ch_3QxYzA2eZvKYlo2C1hIjKlMn", cumulative: true });
   });
 
   it("takes expires_at from an expanded latest_charge's capture_before", () => {

@@ -1,0 +1,287 @@
+import { chainHash, GENESIS_HASH } from "./audit-chain";
+import type { MachineEvent } from "./handoff-events";
+import { epochMs, toFactSet } from "./facts";
+import { derive, type MachineState } from "./machine";
+import type { AuditEntry, StoredReceipt } from "./types";
+import {
+  ORDER_SCHEMA,
+  type AttemptDbRow,
+  type AuditDbRow,
+  type BreachDbRow,
+  type ExportDbRow,
+  type MetaKey,
+  type ReceiptDbRow,
+  type TimerDbRow,
+} from "./storage";
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Typed access to the order object's SQLite tables. Synchronous on purpose:
+ * everything here runs inside `transactionSync`, so a write either all lands
+ * or none of it does.
+ */
+export class OrderStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  migrate(): void {
+    for (const stmt of ORDER_SCHEMA) this.sql.exec(stmt);
+  }
+
+  getMeta(k: MetaKey): string | null {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v ?? null;
+  }
+
+  setMeta(k: MetaKey, v: string): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
+  }
+
+  deleteMeta(...keys: MetaKey[]): void {
+    for (const k of keys) this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+  }
+
+  // ── facts ────────────────────────────────────────────────────────────────
+  loadState(orderId: string): MachineState {
+    // Rows were written by this object from schema-checked events.
+    const facts = toFactSet(this.sql.exec<{ json: string }>("SELECT json FROM facts").toArray().map((r) => JSON.parse(r.json) as MachineEvent));
+    return { order_id: orderId, facts, view: derive(orderId, facts) };
+  }
+
+  factCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM facts").one().n;
+  }
+
+  /** Returns false when the fact was already known (its id is the dedupe key). */
+  addFact(e: MachineEvent): boolean {
+    const before = this.sql.exec("INSERT OR IGNORE INTO facts (id, occurred_ms, json) VALUES (?, ?, ?)", e.id, epochMs(e.occurred_at), JSON.stringify(e));
+    return before.rowsWritten > 0;
+  }
+
+  // ── receipts ─────────────────────────────────────────────────────────────
+  receiptByKey(key: string): StoredReceipt | null {
+    const r = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts WHERE idempotency_key = ?", key).toArray()[0];
+    return r ? this.toReceipt(r) : null;
+  }
+
+  insertReceipt(r: StoredReceipt): void {
+    this.sql.exec(
+      "INSERT INTO receipts (idempotency_key, id, source, events, raw_sha256, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+      r.idempotency_key,
+      r.id,
+      r.source,
+      JSON.stringify(r.events),
+      r.raw_sha256,
+      r.received_at,
+    );
+  }
+
+  receipts(): StoredReceipt[] {
+    return this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id").toArray().map((r) => this.toReceipt(r));
+  }
+
+  firstReceipt(): StoredReceipt | null {
+    const r = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id LIMIT 1").toArray()[0];
+    return r ? this.toReceipt(r) : null;
+  }
+
+  private toReceipt(r: ReceiptDbRow): StoredReceipt {
+    return {
+      id: r.id,
+      order_id: this.getMeta("order_id") ?? "",
+      events: JSON.parse(r.events) as StoredReceipt["events"],
+      received_at: r.received_at,
+      source: r.source,
+      idempotency_key: r.idempotency_key,
+      raw_sha256: r.raw_sha256,
+    };
+  }
+
+  // ── audit chain ──────────────────────────────────────────────────────────
+  auditHead(): { seq: number; hash: string } | null {
+    return this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").toArray()[0] ?? null;
+  }
+
+  /** Appends one link to the chain and queues it for D1. */
+  appendAudit(tenant: string, orderId: string, type: string, data: Record<string, unknown>, now: number): number {
+    const head = this.auditHead();
+    const link = {
+      tenant,
+      order_id: orderId,
+      seq: (head?.seq ?? 0) + 1,
+      at: iso(now),
+      type,
+      data: JSON.stringify(data),
+      prev_hash: head?.hash ?? GENESIS_HASH,
+    };
+    const hash = chainHash(link);
+    this.sql.exec("INSERT INTO audit (seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", link.seq, link.at, link.type, link.data, link.prev_hash, hash);
+    this.enqueue("audit", String(link.seq), now);
+    return link.seq;
+  }
+
+  audit(): AuditEntry[] {
+    return this.sql
+      .exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq")
+      .toArray()
+      .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
+  }
+
+  pendingAudit(limit: number): AuditDbRow[] {
+    return this.sql
+      .exec<AuditDbRow>(
+        "SELECT a.* FROM audit a JOIN outbox o ON o.kind = 'audit' AND CAST(o.key AS INTEGER) = a.seq ORDER BY a.seq LIMIT ?",
+        limit,
+      )
+      .toArray();
+  }
+
+  pendingAuditSeqs(): number[] {
+    return this.sql
+      .exec<{ seq: number }>("SELECT CAST(key AS INTEGER) AS seq FROM outbox WHERE kind = 'audit' ORDER BY seq")
+      .toArray()
+      .map((r) => r.seq);
+  }
+
+  // ── outbox ───────────────────────────────────────────────────────────────
+  enqueue(kind: "audit" | "index", key: string, now: number): void {
+    this.sql.exec("INSERT OR IGNORE INTO outbox (kind, key, created_at) VALUES (?, ?, ?)", kind, key, now);
+  }
+
+  indexPending(): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'index'").toArray().length > 0;
+  }
+
+  outboxSize(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  dequeueAudit(seqs: readonly number[]): void {
+    for (const s of seqs) this.sql.exec("DELETE FROM outbox WHERE kind = 'audit' AND key = ?", String(s));
+  }
+
+  dequeueIndex(): void {
+    this.sql.exec("DELETE FROM outbox WHERE kind = 'index'");
+  }
+
+  // ── timers ───────────────────────────────────────────────────────────────
+  /** `replace` moves an existing timer; otherwise the earlier due time wins. */
+  schedule(kind: string, key: string, dueAt: number, replace = false): void {
+    this.sql.exec(
+      replace
+        ? "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at"
+        : "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)",
+      kind,
+      key,
+      dueAt,
+    );
+  }
+
+  cancel(kind: string, key?: string): void {
+    if (key === undefined) this.sql.exec("DELETE FROM timers WHERE kind = ?", kind);
+    else this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
+  }
+
+  timer(kind: string, key: string): TimerDbRow | null {
+    return this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? AND key = ?", kind, key).toArray()[0] ?? null;
+  }
+
+  timers(kind?: string): TimerDbRow[] {
+    return kind === undefined
+      ? this.sql.exec<TimerDbRow>("SELECT * FROM timers ORDER BY due_at").toArray()
+      : this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? ORDER BY due_at", kind).toArray();
+  }
+
+  dueTimers(now: number): TimerDbRow[] {
+    return this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at", now).toArray();
+  }
+
+  /** A handler that threw is retried later, not immediately: a past-due timer would re-fire the alarm in a loop. */
+  deferFailedTimer(t: TimerDbRow, now: number): void {
+    const attempts = t.attempts + 1;
+    // Upsert: the handler may have removed its timer before it threw.
+    this.sql.exec(
+      "INSERT INTO timers (kind, key, due_at, attempts) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, attempts = excluded.attempts",
+      t.kind,
+      t.key,
+      now + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 10)),
+      attempts,
+    );
+  }
+
+  nextDue(): number | null {
+    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+  }
+
+  // ── exports, attempts, breaches ──────────────────────────────────────────
+  exports(): ExportDbRow[] {
+    return this.sql.exec<ExportDbRow>("SELECT * FROM exports ORDER BY action, version").toArray();
+  }
+
+  exportById(id: string): ExportDbRow | null {
+    return this.sql.exec<ExportDbRow>("SELECT * FROM exports WHERE export_id = ?", id).toArray()[0] ?? null;
+  }
+
+  insertExport(row: Omit<ExportDbRow, "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "ack_redeliveries">): void {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO exports (export_id, action, version, body, status, consumer_url, consumer_secret, requires_ack) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      row.export_id,
+      row.action,
+      row.version,
+      row.body,
+      row.status,
+      row.consumer_url,
+      row.consumer_secret,
+      row.requires_ack,
+    );
+  }
+
+  updateExport(id: string, patch: Partial<Pick<ExportDbRow, "status" | "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "ack_redeliveries">>): void {
+    const cols = Object.keys(patch) as (keyof typeof patch)[];
+    if (cols.length === 0) return;
+    this.sql.exec(`UPDATE exports SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE export_id = ?`, ...cols.map((c) => patch[c] ?? null), id);
+  }
+
+  attempts(exportId?: string): AttemptDbRow[] {
+    return exportId === undefined
+      ? this.sql.exec<AttemptDbRow>("SELECT * FROM attempts ORDER BY export_id, n").toArray()
+      : this.sql.exec<AttemptDbRow>("SELECT * FROM attempts WHERE export_id = ? ORDER BY n", exportId).toArray();
+  }
+
+  insertAttempt(a: AttemptDbRow): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO attempts (export_id, n, at, status, latency_ms, error_class, outcome, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      a.export_id,
+      a.n,
+      a.at,
+      a.status,
+      a.latency_ms,
+      a.error_class,
+      a.outcome,
+      a.next_attempt_at,
+    );
+  }
+
+  breaches(): BreachDbRow[] {
+    return this.sql.exec<BreachDbRow>("SELECT * FROM breaches ORDER BY breached_at, step, level").toArray();
+  }
+
+  /** Returns false when that (step, level) was already recorded: escalations happen once. */
+  insertBreach(b: Omit<BreachDbRow, "resolved_at">): boolean {
+    const r = this.sql.exec(
+      "INSERT OR IGNORE INTO breaches (step, level, due_at, breached_at, contact, owning_party) VALUES (?, ?, ?, ?, ?, ?)",
+      b.step,
+      b.level,
+      b.due_at,
+      b.breached_at,
+      b.contact,
+      b.owning_party,
+    );
+    return r.rowsWritten > 0;
+  }
+
+  resolveBreaches(step: string, now: number): number {
+    return this.sql.exec("UPDATE breaches SET resolved_at = ? WHERE step = ? AND resolved_at IS NULL", now, step).rowsWritten;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Env } from "../env";
+import { seal, unseal } from "../lib/sealed";
+import { type OwnershipRules, STEPS, StoredOwnershipRules } from "./schema";
+
+export interface RulesSnapshot {
+  version: number;
+  /** consumer.secret holds SEALED ciphertext: unseal with `unseal(secret, env.SECRETS_KEY)` at delivery time. */
+  rules: OwnershipRules;
+  created_at: string;
+}
+
+/**
+ * The order object reads the current rules for every decision, so they are
+ * cached per isolate like tenant config (worker/tenancy.ts): a new version
+ * reaches every isolate within CACHE_TTL_MS, and the isolate that wrote it
+ * immediately. Snapshots carry their version, so a decision always names the
+ * rules it actually used.
+ */
+const CACHE_TTL_MS = 30_000;
+const cache = new Map<string, { until: number; value: RulesSnapshot | null }>();
+
+function invalidate(tenant: string): void {
+  cache.delete(tenant);
+}
+
+/** Applies `fn` to every consumer secret, returning a copy; the input is never mutated. */
+async function mapSecrets(rules: OwnershipRules, fn: (secret: string) => Promise<string>): Promise<OwnershipRules> {
+  const out = structuredClone(rules);
+  for (const step of STEPS) {
+    const consumer = out.steps[step].consumer;
+    if (consumer) consumer.secret = await fn(consumer.secret);
+  }
+  return out;
+}
+
+interface Row {
+  version: number;
+  rules: string;
+  created_at: string;
+}
+
+function snapshot(row: Row): RulesSnapshot {
+  // Re-parsed on the way out so a hand-edited or corrupt row fails here, not mid-delivery.
+  return { version: row.version, rules: StoredOwnershipRules.parse(JSON.parse(row.rules)), created_at: row.created_at };
+}
+
+/**
+ * Stores `rules` (already validated) as the tenant's next version. The version is
+ * computed inside the INSERT, and D1 runs one statement at a time, so two
+ * concurrent PUTs get consecutive versions; the primary key backs that up.
+ */
+export async function putRules(env: Env, tenant: string, rules: OwnershipRules): Promise<RulesSnapshot> {
+  const sealed = await mapSecrets(rules, (s) => seal(s, env.SECRETS_KEY));
+  const createdAt = new Date().toISOString();
+  const row = await env.DB.prepare(
+    `INSERT INTO ownership_rules (tenant_id, version, rules, created_at)
+     SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3 FROM ownership_rules WHERE tenant_id = ?1
+     RETURNING version, rules, created_at`,
+  )
+    .bind(tenant, JSON.stringify(sealed), createdAt)
+    .first<Row>();
+  if (!row) throw new Error("ownership_rules insert returned no row");
+  invalidate(tenant);
+  return snapshot(row);
+}
+
+export async function currentRules(env: Env, tenant: string): Promise<RulesSnapshot | null> {
+  const hit = cache.get(tenant);
+  if (hit && hit.until > Date.now()) return hit.value === null ? null : structuredClone(hit.value);
+  const row = await env.DB.prepare(
+    "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT 1",
+  )
+    .bind(tenant)
+    .first<Row>();
+  const value = row ? snapshot(row) : null;
+  cache.set(tenant, { until: Date.now() + CACHE_TTL_MS, value });
+  if (cache.size > 10_000) cache.clear();
+  // Callers get a copy, so nothing they do can alter what the next caller reads.
+  return value === null ? null : structuredClone(value);
+}
+
+/** Newest first; `limit` bounds the answer for tenants that edit often. */
+export async function rulesHistory(env: Env, tenant: string, limit = 100): Promise<RulesSnapshot[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT ?",
+  )
+    .bind(tenant, limit)
+    .all<Row>();
+  return results.map(snapshot);
+}
+
+/** Plaintext consumer secrets, for the one place that signs deliveries (and for showing a hint). */
+export function unsealRules(rules: OwnershipRules, secretsKey: string): Promise<OwnershipRules> {
+  return mapSecrets(rules, (s) => unseal(s, secretsKey));
+}
+
+/**
+ * Masks every consumer secret as "whsec_****" plus its last 4 characters: enough
+ * for an operator to tell which secret is configured, never enough to sign.
+ * Pass plaintext rules (unsealRules) for a meaningful hint; given sealed rules the
+ * hint is a fragment of ciphertext, which is still safe to show.
+ */
+export function redact(rules: OwnershipRules): OwnershipRules {
+  const out = structuredClone(rules);
+  for (const step of STEPS) {
+    const consumer = out.steps[step].consumer;
+    if (consumer) consumer.secret = `whsec_****${consumer.secret.length >= 24 ? consumer.secret.slice(-4) : ""}`;
+  }
+  return out;
+}
+
+/** Redacted rules for API responses, with a hint from the plaintext when the secret can be unsealed. */
+export async function redactForDisplay(rules: OwnershipRules, secretsKey: string): Promise<OwnershipRules> {
+  try {
+    return redact(await unsealRules(rules, secretsKey));
+  } catch {
+    // A secret sealed under a retired key still must not leak; show the mask without a hint.
+    return redact(await mapSecrets(rules, () => Promise.resolve("")));
+  }
+}
