@@ -279,7 +279,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const sentAt = this.clock();
     const headers = await signedHeaders(secret, exportId, sentAt, row.body);
     const timeout = Number(this.env.DELIVERY_TIMEOUT_MS ?? DEFAULT_DELIVERY_TIMEOUT_MS);
-    const result = await attempt(row.consumer_url, row.body, headers, timeout, this.clock);
+    // Latency is measured on the real clock even when tests steer `this.clock`.
+    const result = await attempt(row.consumer_url, row.body, headers, timeout, () => Date.now());
     const now = this.clock();
     this.commit(() => {
       const c = this.context(now);

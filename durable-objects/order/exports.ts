@@ -43,7 +43,7 @@ export const HandoffExport = z
       .array(z.object({ event_id: z.string(), type: z.string(), source: z.string(), occurred_at: z.string() }))
       .describe("The facts the decision was made from"),
   })
-  .meta({ id: "HandoffExport", title: "Handoff export" });
+  .meta({ title: "Handoff export", description: "What Handoff sends a consumer: one decision about one order, signed as a Standard Webhook" });
 export type HandoffExport = z.infer<typeof HandoffExport>;
 
 export const EXPORT_STATUSES = ["pending", "delivered", "acked", "rejected", "failed", "superseded"] as const;

@@ -43,7 +43,9 @@ function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction): 
       // Without the order itself there is nothing to route (payment can arrive first).
       if (m.created_at === undefined) return false;
       const paid = m.captured_at !== undefined || (rules.policy.fulfil_on === "authorized" && m.authorized_at !== undefined);
-      return paid && rules.steps.routing.consumer !== undefined;
+      // Once the warehouse has taken it, routing is settled: its answer is not a new decision.
+      const settled = view.fulfillment.status === "accepted" || m.shipped_at !== undefined;
+      return paid && !settled && rules.steps.routing.consumer !== undefined;
     }
     case "request_shipment":
       return view.fulfillment.status === "accepted" && m.shipped_at === undefined && rules.steps.shipping.consumer !== undefined;
@@ -81,7 +83,8 @@ export function planExports(
       total: view.fields.total ?? null,
       line_items: view.fields.line_items ?? [],
       shipping_address: view.fields.shipping_address ?? null,
-      location: view.fulfillment.location,
+      // Where it ships from is the warehouse's answer to routing, and the carrier's input.
+      location: action === "request_shipment" ? view.fulfillment.location : null,
     };
     const mine = existing.filter((e) => e.export.intended_action === action).sort((a, b) => a.export.version - b.export.version);
     const latest = mine.at(-1);
