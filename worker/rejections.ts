@@ -40,6 +40,7 @@ export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
     bodyBase64: toBase64(r.body),
     bodyTruncated: r.truncated,
     bodySha256: r.bodySha256,
+    signatureVerified: r.signatureVerified,
     bodyBytes: r.bodyBytes,
     receivedAt: new Date(r.now).toISOString(),
   };

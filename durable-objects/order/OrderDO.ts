@@ -329,6 +329,20 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const batch: DrainBatch = {
       audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
       index: indexPending ? this.indexRow(tenant, orderId, head?.seq ?? 0, now) : null,
+      handoffs: indexPending ? this.handoffRows(tenant, orderId, now) : [],
+      breaches: indexPending
+        ? this.store.breaches().map((b) => ({
+            tenantId: tenant,
+            orderId,
+            step: b.step,
+            level: b.level,
+            contact: b.contact,
+            owningParty: b.owning_party,
+            dueAt: iso(b.due_at),
+            breachedAt: iso(b.breached_at),
+            resolvedAt: b.resolved_at === null ? null : iso(b.resolved_at),
+          }))
+        : [],
     };
     try {
       await writeDrain(this.env.DB, batch);
@@ -353,8 +367,38 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return { drained: pendingAudit.length, error: null };
   }
 
+  private handoffRows(tenant: string, orderId: string, now: number): DrainBatch["handoffs"] {
+    const attempts = this.store.attempts();
+    return this.store.exports().map((r) => {
+      const ex = HandoffExport.parse(JSON.parse(r.body));
+      const mine = attempts.filter((a) => a.export_id === r.export_id);
+      const last = mine.at(-1);
+      return {
+        tenantId: tenant,
+        exportId: r.export_id,
+        orderId,
+        action: r.action,
+        step: ex.step,
+        version: r.version,
+        status: r.status,
+        owningParty: ex.owning_party,
+        owner: ex.owner,
+        consumerUrl: r.consumer_url,
+        attempts: mine.length,
+        lastStatus: last?.status ?? null,
+        lastErrorClass: last?.error_class ?? null,
+        issuedAt: ex.issued_at,
+        deliveredAt: r.delivered_at === null ? null : iso(r.delivered_at),
+        ackedAt: r.acked_at === null ? null : iso(r.acked_at),
+        updatedAt: iso(now),
+      };
+    });
+  }
+
   private indexRow(tenant: string, orderId: string, version: number, now: number): DrainBatch["index"] {
     const v = this.state(orderId).view;
+    const rules = this.rules();
+    const dues = rules ? slaDeadlines(v, rules, existingExports(this.store)).map((d) => d.due_at) : [];
     const first = this.store.firstReceipt();
     const milestones: Record<string, string> = {};
     for (const [k, val] of Object.entries(v.milestones)) if (typeof val === "string") milestones[k] = val;
@@ -370,6 +414,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       attribution: v.attribution,
       holds: v.holds.length,
       conflicts: v.conflicts.length,
+      breaches: this.store.breaches().filter((b) => b.resolved_at === null).length,
+      openExports: this.store.exports().filter((e) => e.status === "pending" || e.status === "delivered").length,
+      nextDueAt: dues.length > 0 ? iso(Math.min(...dues)) : null,
       version,
       createdAt: v.milestones.created_at ?? first?.received_at ?? iso(now),
       updatedAt: iso(now),

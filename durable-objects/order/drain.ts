@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
-import { auditLog, orders, type AuditInsert, type OrderInsert } from "../../worker/db/schema";
+import { auditLog, handoffs, orders, slaBreaches, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert } from "../../worker/db/schema";
 
 export interface DrainBatch {
   audit: AuditInsert[];
   index: OrderInsert | null;
+  /** The order's exports and breaches as they are now; sent with the index. */
+  handoffs: HandoffInsert[];
+  breaches: SlaBreachInsert[];
 }
 
 const AUDIT_COLUMNS = 8;
@@ -37,6 +40,9 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
             attribution: sql`excluded.attribution`,
             holds: sql`excluded.holds`,
             conflicts: sql`excluded.conflicts`,
+            breaches: sql`excluded.breaches`,
+            openExports: sql`excluded.open_exports`,
+            nextDueAt: sql`excluded.next_due_at`,
             version: sql`excluded.version`,
             // The order may have been first heard of through its payment: adopt the real creation time and sender.
             source: sql`excluded.source`,
@@ -44,6 +50,38 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
             updatedAt: sql`excluded.updated_at`,
           },
           setWhere: sql`excluded.version > ${orders.version}`,
+        }),
+    );
+  }
+  // Exports and breaches only change through the object that writes them here,
+  // so the latest report simply overwrites (chunked to stay under 100 bound parameters).
+  for (const rows of chunk(batch.handoffs, rowsPerStatement(17))) {
+    statements.push(
+      d
+        .insert(handoffs)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [handoffs.tenantId, handoffs.exportId],
+          set: {
+            status: sql`excluded.status`,
+            attempts: sql`excluded.attempts`,
+            lastStatus: sql`excluded.last_status`,
+            lastErrorClass: sql`excluded.last_error_class`,
+            deliveredAt: sql`excluded.delivered_at`,
+            ackedAt: sql`excluded.acked_at`,
+            updatedAt: sql`excluded.updated_at`,
+          },
+        }),
+    );
+  }
+  for (const rows of chunk(batch.breaches, rowsPerStatement(9))) {
+    statements.push(
+      d
+        .insert(slaBreaches)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [slaBreaches.tenantId, slaBreaches.orderId, slaBreaches.step, slaBreaches.level],
+          set: { resolvedAt: sql`excluded.resolved_at` },
         }),
     );
   }

@@ -84,6 +84,12 @@ export const orders = sqliteTable(
     attribution: text("attribution", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
     holds: integer("holds").notNull().default(0),
     conflicts: integer("conflicts").notNull().default(0),
+    /** Open SLA breaches (any level). */
+    breaches: integer("breaches").notNull().default(0),
+    /** Exports issued and not yet acknowledged (or given up on). */
+    openExports: integer("open_exports").notNull().default(0),
+    /** Earliest running SLA deadline: what a stuck-order sweep looks at. */
+    nextDueAt: text("next_due_at"),
     /** Audit seq this row reflects; drains only move it forward. */
     version: integer("version").notNull(),
     createdAt: text("created_at").notNull(),
@@ -111,6 +117,8 @@ export const rejections = sqliteTable(
     bodyBase64: text("body_base64").notNull(),
     bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull(),
     bodySha256: text("body_sha256").notNull(),
+    /** Refused after the signature verified: the stored body is genuine and safe to replay. */
+    signatureVerified: integer("signature_verified", { mode: "boolean" }).notNull().default(false),
     bodyBytes: integer("body_bytes").notNull(),
     receivedAt: text("received_at").notNull(),
   },
@@ -135,6 +143,48 @@ export const ownershipRules = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
 );
 
+/** Every export an order issued, as its object last reported it: the cross-order view of handoffs. */
+export const handoffs = sqliteTable(
+  "handoffs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    exportId: text("export_id").notNull(),
+    orderId: text("order_id").notNull(),
+    action: text("action").notNull(),
+    step: text("step").notNull(),
+    version: integer("version").notNull(),
+    status: text("status").notNull(),
+    owningParty: text("owning_party").notNull(),
+    owner: text("owner").notNull(),
+    consumerUrl: text("consumer_url"),
+    attempts: integer("attempts").notNull(),
+    lastStatus: integer("last_status"),
+    lastErrorClass: text("last_error_class"),
+    issuedAt: text("issued_at").notNull(),
+    deliveredAt: text("delivered_at"),
+    ackedAt: text("acked_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.exportId] }), index("handoffs_tenant_status").on(t.tenantId, t.status, t.issuedAt)],
+);
+
+/** SLA breaches and escalations, one row per (order, step, level). */
+export const slaBreaches = sqliteTable(
+  "sla_breaches",
+  {
+    tenantId: text("tenant_id").notNull(),
+    orderId: text("order_id").notNull(),
+    step: text("step").notNull(),
+    level: integer("level").notNull(),
+    contact: text("contact").notNull(),
+    owningParty: text("owning_party").notNull(),
+    dueAt: text("due_at").notNull(),
+    breachedAt: text("breached_at").notNull(),
+    resolvedAt: text("resolved_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.step, t.level] }), index("sla_breaches_tenant_open").on(t.tenantId, t.resolvedAt, t.step)],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Source = typeof sources.$inferSelect;
@@ -144,4 +194,8 @@ export type OrderRow = typeof orders.$inferSelect;
 export type OrderInsert = typeof orders.$inferInsert;
 export type RejectionRow = typeof rejections.$inferSelect;
 export type RejectionInsert = typeof rejections.$inferInsert;
+export type HandoffRow = typeof handoffs.$inferSelect;
+export type HandoffInsert = typeof handoffs.$inferInsert;
+export type SlaBreachRow = typeof slaBreaches.$inferSelect;
+export type SlaBreachInsert = typeof slaBreaches.$inferInsert;
 export type OwnershipRulesRow = typeof ownershipRules.$inferSelect;

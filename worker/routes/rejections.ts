@@ -18,6 +18,7 @@ const Rejection = z
     body_sha256: z.string(),
     body_bytes: z.number().int(),
     body_truncated: z.boolean(),
+    signature_verified: z.boolean().openapi({ description: "Refused after the signature verified: the body is genuine" }),
     received_at: z.string(),
   })
   .openapi("Rejection");
@@ -37,6 +38,7 @@ function view(r: RejectionRow): z.infer<typeof Rejection> {
     body_sha256: r.bodySha256,
     body_bytes: r.bodyBytes,
     body_truncated: r.bodyTruncated,
+    signature_verified: r.signatureVerified,
     received_at: r.receivedAt,
   };
 }

@@ -1,4 +1,5 @@
-import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay } from "../../../durable-objects/order/delivery";
@@ -87,6 +88,12 @@ describe("a paid order is handed to its warehouse, acked once, and shipped (real
     expect((await requests(carrier)).length).toBe(1);
     const trail = await audit("happy", ORDER_ID, key);
     expect(trail.chain_valid).toBe(true);
+    // The cross-order view in D1 (what queues and boards read) matches the object.
+    const rows = await env.DB.prepare("SELECT export_id, status, attempts, owner FROM handoffs WHERE tenant_id = 'happy' ORDER BY export_id").all();
+    expect(rows.results).toEqual([
+      { export_id: id, status: "acked", attempts: 1, owner: "routing@agency.example" },
+      { export_id: ship, status: "acked", attempts: 1, owner: "shipping@3pl-acme.example" },
+    ]);
     expect(trail.entries.filter((e) => e.type === "export.attempt")).toHaveLength(2);
     expect(trail.entries.filter((e) => e.type === "export.acked").map((e) => e.data.via)).toEqual(["ack"]);
   });
@@ -289,6 +296,16 @@ describe("SLA breaches escalate along owner → backup → on-call", () => {
     expect((await post("stall", "wms", "payment.captured", "o-9", due + 3 * TEST_SLA.payment, { amount: { amount_minor: 100, currency: "EUR" } })).status).toBe(202);
     order = await getOrder("stall", "o-9", key);
     expect(order.breaches.every((b) => b.resolved_at !== null)).toBe(true);
+    await runDurableObjectAlarm(o);
+    await o.flush();
+    const d1 = await env.DB.prepare("SELECT step, level, contact, resolved_at IS NOT NULL AS resolved FROM sla_breaches WHERE tenant_id = 'stall' ORDER BY level").all();
+    expect(d1.results).toEqual([
+      { step: "payment", level: 0, contact: "finance@acme.example", resolved: 1 },
+      { step: "payment", level: 1, contact: "ops@acme.example", resolved: 1 },
+      { step: "payment", level: 2, contact: "pagerduty:acme-payments", resolved: 1 },
+    ]);
+    const idx = await env.DB.prepare("SELECT state, breaches FROM orders WHERE tenant_id = 'stall'").first();
+    expect(idx).toEqual({ state: "routed", breaches: 0 });
   });
 
   it("a clock that jumps past several deadlines records every level in one alarm", async () => {

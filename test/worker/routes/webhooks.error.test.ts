@@ -31,7 +31,9 @@ afterEach(settleAlarms);
 async function rejectionFor(id: string) {
   const res = await call("GET", `/v1/tenants/acme/rejections/${id}`, { token: key });
   expect(res.status).toBe(200);
-  return (await json<{ rejection: { code: string; body_base64: string; body_sha256: string; headers: Record<string, string>; source: string } }>(res)).rejection;
+  return (
+    await json<{ rejection: { code: string; body_base64: string; body_sha256: string; headers: Record<string, string>; source: string; signature_verified: boolean } }>(res)
+  ).rejection;
 }
 
 /**
@@ -57,6 +59,7 @@ describe("signature failures → 401, recorded", () => {
     const tampered = SHOPIFY["orders/create"].replace('"199.00"', '"1.00"');
     const res = await call("POST", "/v1/tenants/acme/webhooks/shop", { raw: tampered, headers });
     const rec = await expectRecorded(res, 401, "signature_invalid", tampered);
+    expect(rec.signature_verified).toBe(false);
     expect(rec.headers["x-shopify-topic"]).toBe("orders/create");
     // A stored signature could be replayed (Shopify's carry no timestamp): only a fingerprint is kept.
     expect(rec.headers["x-shopify-hmac-sha256"]).toMatch(/^sha256:[0-9a-f]{16}$/);
@@ -104,6 +107,8 @@ describe("bad bodies → 400 / 422, recorded", () => {
     const wrongShape = JSON.stringify({ type: "shipment.shipped", order_id: ORDER_ID, occurred_at: "yesterday", data: {} });
     const rec = await expectRecorded(await standard("acme", "carrier", "shipment.shipped", { body: wrongShape, id: "msg_bad1" }), 422, "schema_mismatch", wrongShape);
     expect(rec.source).toBe("carrier");
+    // Refused after the signature verified: the stored body is genuine, so it can be replayed.
+    expect(rec.signature_verified).toBe(true);
 
     const unknownType = JSON.stringify({ type: "order.teleported", order_id: ORDER_ID, occurred_at: "2026-11-20T10:00:00Z", data: {} });
     await expectRecorded(await standard("acme", "wms", "shipment.shipped", { body: unknownType, id: "msg_bad2" }), 422, "unsupported_event", unknownType);
