@@ -10,6 +10,18 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
+          // Real Chromium against the real engine under `wrangler dev` on 127.0.0.1.
+          test: {
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.browser.test.ts"],
+            globalSetup: ["test/browser/engine.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+        {
           test: {
             name: "unit",
             environment: "node",
@@ -34,7 +46,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/**/*.unit.test.ts"],
+            exclude: ["test/**/*.unit.test.ts", "test/browser/**"],
             setupFiles: ["test/helpers/apply-migrations.ts"],
             // A real HTTP consumer on 127.0.0.1 for delivery tests (runs in Node, once per run).
             globalSetup: ["test/helpers/consumer-server.ts"],

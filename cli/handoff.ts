@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
+import { startDemoConsumers } from "./demo-consumers";
 import { send } from "./send";
-import { start } from "./start";
+import { consumersPort, demoSecrets, putDemoOwnership, readDemoFile, start, wmsOutageSeconds, writeDemoFile, type DemoCredentials } from "./start";
 
 const USAGE = `usage: handoff <command>
 
@@ -8,7 +9,46 @@ const USAGE = `usage: handoff <command>
   send <source> <fixture>    sign and POST a fixture to the local demo tenant
                              e.g. send shop orders-create, send stripe payment_intent.succeeded,
                                   send wms fulfillment.accepted
+  demo-consumers             run only the demo WMS and carrier against an engine that is already
+                             running (reads .wrangler/demo.json) and point the demo tenant's
+                             ownership rules at them; DEMO_CONSUMERS_PORT (default engine port + 1),
+                             DEMO_WMS_OUTAGE_SECONDS (answer 503 for that long, to show retries)
 `;
+
+/**
+ * For an engine started some other way (`npm run dev`, a second terminal) or to
+ * restart the consumers alone, e.g. with a simulated WMS outage.
+ */
+async function demoConsumers(): Promise<void> {
+  const stored = readDemoFile();
+  if (!stored) throw new Error("no demo credentials yet: run `npm start` first");
+  // An older demo.json has no consumer secrets; mint them now (the rules PUT below tells the engine).
+  const creds: DemoCredentials = { ...stored, consumer_secrets: demoSecrets(stored).consumer_secrets };
+  if (!stored.consumer_secrets) writeDemoFile(creds);
+  const health = await fetch(`${creds.base_url}/healthz`).catch(() => null);
+  if (!health?.ok) throw new Error(`no engine answers at ${creds.base_url} (from .wrangler/demo.json): start it first`);
+  const enginePort = Number(new URL(creds.base_url).port || 80);
+  const consumers = await startDemoConsumers({
+    port: consumersPort(enginePort),
+    base: creds.base_url,
+    tenant: creds.tenant,
+    consumerSecrets: creds.consumer_secrets,
+    sourceSecrets: { wms: creds.secrets.wms, carrier: creds.secrets.carrier },
+    outageSeconds: wmsOutageSeconds(),
+  });
+  try {
+    const version = await putDemoOwnership(creds, consumers.url);
+    console.log(`demo WMS ${consumers.url}/wms and carrier ${consumers.url}/carrier for tenant ${creds.tenant} on ${creds.base_url} (ownership rules v${version}); Ctrl-C stops them`);
+  } catch (err) {
+    await consumers.close();
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await consumers.close();
+}
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
@@ -17,6 +57,8 @@ async function main(argv: string[]): Promise<void> {
       return start();
     case "send":
       return send(rest);
+    case "demo-consumers":
+      return demoConsumers();
     default:
       process.stderr.write(USAGE);
       process.exitCode = cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2;

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { demoOwnershipRules, startDemoConsumers, type DemoConsumers } from "./demo-consumers";
 
 /**
  * `npm start`: the local engine on an embedded default. Local D1 and Durable
@@ -18,6 +19,55 @@ export interface DemoCredentials {
   tenant: string;
   api_key: string;
   secrets: { shop: string; stripe: string; wms: string; carrier: string };
+  /** What the engine signs deliveries to the demo WMS and carrier with: the ownership rules' consumer secrets. */
+  consumer_secrets: { wms: string; carrier: string };
+}
+
+/** demo.json as any earlier `npm start` may have left it (consumer secrets came later). */
+export type StoredDemoCredentials = Omit<DemoCredentials, "consumer_secrets"> & Partial<Pick<DemoCredentials, "consumer_secrets">>;
+
+type DemoSecrets = Pick<DemoCredentials, "secrets" | "consumer_secrets">;
+
+export function readDemoFile(): StoredDemoCredentials | null {
+  return existsSync(DEMO_FILE) ? (JSON.parse(readFileSync(DEMO_FILE, "utf8")) as StoredDemoCredentials) : null;
+}
+
+export function writeDemoFile(creds: DemoCredentials): void {
+  mkdirSync(path.dirname(DEMO_FILE), { recursive: true });
+  writeFileSync(DEMO_FILE, JSON.stringify(creds, null, 2));
+}
+
+function standardSecret(): string {
+  return `whsec_${randomBytes(24).toString("base64")}`;
+}
+
+/** Reuses what demo.json already holds, so a restart keeps every secret senders and consumers were told. */
+export function demoSecrets(previous: StoredDemoCredentials | null): DemoSecrets {
+  return {
+    secrets: previous?.secrets ?? {
+      shop: `shpss_${randomBytes(16).toString("hex")}`,
+      stripe: `whsec_${randomBytes(24).toString("base64url")}`,
+      wms: standardSecret(),
+      carrier: standardSecret(),
+    },
+    consumer_secrets: previous?.consumer_secrets ?? { wms: standardSecret(), carrier: standardSecret() },
+  };
+}
+
+function envNumber(name: string, fallback: number, check: (n: number) => boolean, what: string): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!check(n)) throw new Error(`${name} must be ${what}, not '${raw}'`);
+  return n;
+}
+
+export function consumersPort(enginePort: number): number {
+  return envNumber("DEMO_CONSUMERS_PORT", enginePort + 1, (n) => Number.isInteger(n) && n >= 0 && n < 65536, "a port number");
+}
+
+export function wmsOutageSeconds(): number {
+  return envNumber("DEMO_WMS_OUTAGE_SECONDS", 0, (n) => Number.isFinite(n) && n >= 0, "a number of seconds ≥ 0");
 }
 
 function readDevVars(): Record<string, string> {
@@ -62,14 +112,9 @@ async function api(base: string, method: string, p: string, token: string, body?
   });
 }
 
-export async function seedDemo(base: string, adminToken: string): Promise<DemoCredentials> {
-  const previous = existsSync(DEMO_FILE) ? (JSON.parse(readFileSync(DEMO_FILE, "utf8")) as DemoCredentials) : null;
-  const secrets = previous?.secrets ?? {
-    shop: `shpss_${randomBytes(16).toString("hex")}`,
-    stripe: `whsec_${randomBytes(24).toString("base64url")}`,
-    wms: `whsec_${randomBytes(24).toString("base64")}`,
-    carrier: `whsec_${randomBytes(24).toString("base64")}`,
-  };
+export async function seedDemo(base: string, adminToken: string, keys: DemoSecrets = demoSecrets(readDemoFile())): Promise<DemoCredentials> {
+  const previous = readDemoFile();
+  const { secrets, consumer_secrets } = keys;
   let apiKey = previous?.api_key ?? "";
   const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant" });
   if (created.status === 201) {
@@ -89,14 +134,23 @@ export async function seedDemo(base: string, adminToken: string): Promise<DemoCr
     const res = await api(base, "PUT", `/v1/tenants/demo/sources/${name}`, adminToken, { kind, secret: secrets[name] });
     if (res.status !== 200) throw new Error(`could not register source ${name}: ${res.status} ${await res.text()}`);
   }
-  const creds: DemoCredentials = { base_url: base, admin_token: adminToken, tenant: "demo", api_key: apiKey, secrets };
-  mkdirSync(path.dirname(DEMO_FILE), { recursive: true });
-  writeFileSync(DEMO_FILE, JSON.stringify(creds, null, 2));
+  const creds: DemoCredentials = { base_url: base, admin_token: adminToken, tenant: "demo", api_key: apiKey, secrets, consumer_secrets };
+  writeDemoFile(creds);
   return creds;
+}
+
+/** Points the tenant's routing and shipping steps at the demo consumers (a new rules version each time). */
+export async function putDemoOwnership(creds: DemoCredentials, consumersUrl: string): Promise<number> {
+  const rules = demoOwnershipRules(consumersUrl, creds.consumer_secrets);
+  const res = await api(creds.base_url, "PUT", `/v1/tenants/${creds.tenant}/ownership`, creds.admin_token, rules);
+  if (res.status !== 200) throw new Error(`could not set the demo ownership rules: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { version: number }).version;
 }
 
 export async function start(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
+  const demoPort = consumersPort(port);
+  const outageSeconds = wmsOutageSeconds();
   const vars = readDevVars();
   const adminToken = vars.ADMIN_TOKEN;
   if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
@@ -115,13 +169,28 @@ export async function start(): Promise<void> {
     stdio: "inherit",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const stop = () => child.kill("SIGINT");
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  await waitFor(`${base}/healthz`, child, 90_000);
-  const creds = await seedDemo(base, adminToken);
-  console.log(`
+  let consumers: DemoConsumers | null = null;
+  try {
+    await waitFor(`${base}/healthz`, child, 90_000);
+    const keys = demoSecrets(readDemoFile());
+    // Listening before the rules name them: the first delivery may follow the PUT immediately.
+    consumers = await startDemoConsumers({
+      port: demoPort,
+      base,
+      tenant: "demo",
+      consumerSecrets: keys.consumer_secrets,
+      sourceSecrets: { wms: keys.secrets.wms, carrier: keys.secrets.carrier },
+      outageSeconds,
+    });
+    const creds = await seedDemo(base, adminToken, keys);
+    const rulesVersion = await putDemoOwnership(creds, consumers.url);
+    const outage = outageSeconds > 0 ? `\n                (the WMS answers 503 for its first ${outageSeconds}s, so you see the engine retry)` : "";
+    console.log(`
   Handoff is running on ${base}   (OpenAPI: ${base}/openapi.json)
 
   admin token   ${creds.admin_token}
@@ -131,10 +200,24 @@ export async function start(): Promise<void> {
                 stripe (stripe)  secret ${creds.secrets.stripe}
                 wms (standard)   secret ${creds.secrets.wms}
                 carrier (standard) secret ${creds.secrets.carrier}
+  consumers     demo WMS      ${consumers.url}/wms       (routing: fulfil_order, acked)
+                demo carrier  ${consumers.url}/carrier   (shipping: request_shipment)
+                ownership rules v${rulesVersion} route paid orders to them${outage}
 
-  Send a signed Shopify order:   npm run demo:send -- shop orders-create
-  Then look at it:               curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
-  (credentials saved in .wrangler/demo.json; Ctrl-C stops the engine)
+  Send a Shopify order and a Stripe capture, then watch the WMS get it:
+    npm run demo:send -- shop orders-create && npm run demo:send -- stripe payment_intent.succeeded
+  The engine delivers the paid order to the demo WMS, which acks it and reports it accepted;
+  the engine then hands it to the demo carrier, which reports it shipped and, 3s later,
+  delivered. Their lines below are prefixed [demo-wms] and [demo-carrier].
+  Then look at it:   curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
+  (credentials saved in .wrangler/demo.json; Ctrl-C stops the engine and the demo consumers)
 `);
-  await new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  } catch (err) {
+    stop();
+    await exited;
+    await consumers?.close();
+    throw err;
+  }
+  await exited;
+  await consumers.close();
 }

@@ -236,7 +236,8 @@ export function recordAttempt(
   switch (outcome.kind) {
     case "delivered":
       c.store.cancel("deliver", r.export_id);
-      c.store.updateExport(r.export_id, { status: r.requires_ack ? "delivered" : "acked", delivered_at: c.now });
+      // A contract without acks is complete on 2xx: that moment is its acknowledgement.
+      c.store.updateExport(r.export_id, r.requires_ack ? { status: "delivered", delivered_at: c.now } : { status: "acked", delivered_at: c.now, acked_at: c.now });
       if (r.requires_ack && c.rules) c.store.schedule("ack", r.export_id, c.now + stepSlaMs(c.rules.rules, step), true);
       return applyEvents(c, state, []);
     case "retry":

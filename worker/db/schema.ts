@@ -185,6 +185,47 @@ export const slaBreaches = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.step, t.level] }), index("sla_breaches_tenant_open").on(t.tenantId, t.resolvedAt, t.step)],
 );
 
+/**
+ * The manual queue. Tasks about an order are owned by that order's object
+ * (opened, escalated, claimed, resolved there, drained here); tasks about a
+ * rejected inbound delivery have no order yet and are written here directly.
+ */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    taskId: text("task_id").notNull(),
+    orderId: text("order_id"),
+    rejectionId: text("rejection_id"),
+    type: text("type").notNull(),
+    status: text("status").notNull(),
+    owner: text("owner").notNull(),
+    owningParty: text("owning_party").notNull(),
+    /** JSON array of contacts: owner, backup, on-call. */
+    escalation: text("escalation", { mode: "json" }).$type<string[]>().notNull(),
+    level: integer("level").notNull(),
+    slaDue: text("sla_due").notNull(),
+    title: text("title").notNull(),
+    evidence: text("evidence", { mode: "json" }).$type<unknown>().notNull(),
+    valueMinor: integer("value_minor"),
+    currency: text("currency"),
+    openedAt: text("opened_at").notNull(),
+    claimedAt: text("claimed_at"),
+    claimedBy: text("claimed_by"),
+    resolvedAt: text("resolved_at"),
+    resolvedBy: text("resolved_by"),
+    resolution: text("resolution"),
+    justification: text("justification"),
+    action: text("action"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.taskId] }),
+    index("tasks_tenant_status_due").on(t.tenantId, t.status, t.slaDue),
+    index("tasks_tenant_order").on(t.tenantId, t.orderId),
+  ],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Source = typeof sources.$inferSelect;
@@ -198,4 +239,6 @@ export type HandoffRow = typeof handoffs.$inferSelect;
 export type HandoffInsert = typeof handoffs.$inferInsert;
 export type SlaBreachRow = typeof slaBreaches.$inferSelect;
 export type SlaBreachInsert = typeof slaBreaches.$inferInsert;
+export type TaskRow = typeof tasks.$inferSelect;
+export type TaskInsert = typeof tasks.$inferInsert;
 export type OwnershipRulesRow = typeof ownershipRules.$inferSelect;
