@@ -3,8 +3,10 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { exportRoutes } from "./routes/exports";
 import { orderRoutes } from "./routes/orders";
+import { taskRoutes } from "./routes/tasks";
 import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
 import { tenantRoutes } from "./routes/tenants";
@@ -51,6 +53,8 @@ export function createApp() {
   app.route("/", orderRoutes);
   app.route("/", rejectionRoutes);
   app.route("/", exportRoutes);
+  app.route("/", taskRoutes);
+  app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });

@@ -3,6 +3,7 @@ import { rejections, type RejectionInsert } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
 import { toBase64 } from "./lib/crypto";
+import { openRejectionTask } from "./queue";
 
 export interface RejectionInput {
   tenant: string;
@@ -45,7 +46,9 @@ export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
     receivedAt: new Date(r.now).toISOString(),
   };
   try {
-    await db(env.DB).insert(rejections).values(row);
+    const [stored] = await db(env.DB).insert(rejections).values(row).returning();
+    // A genuine body that did not map needs a person: it joins the manual queue.
+    if (stored) await openRejectionTask(env, stored);
   } catch (err) {
     console.error("rejection not recorded", err);
     return new ApiError("rejection_not_recorded", "The delivery was refused but could not be recorded; retry later", {

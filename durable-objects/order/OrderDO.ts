@@ -19,6 +19,8 @@ import {
   type CommitContext,
 } from "./handoff";
 import type { MachineState } from "./machine";
+import { claim, escalateTask, resolve, type QueueError, type Resolution } from "./queue";
+import type { Task } from "./tasks";
 import { slaDeadlines, type RulesInput } from "./plan";
 import { iso, OrderStore } from "./store";
 import type { TimerDbRow } from "./storage";
@@ -170,6 +172,45 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return out;
   }
 
+  async getTasks(): Promise<Task[]> {
+    return this.store.tasks();
+  }
+
+  async claimTask(taskId: string, by: string): Promise<{ ok: true; task: Task } | QueueError> {
+    const now = this.clock();
+    let out: { ok: true; task: Task } | QueueError = { ok: false, code: "not_found", message: `No task '${taskId}'` };
+    this.commit(() => {
+      const c = this.context(now);
+      if (!c) return null;
+      out = claim(c, taskId, by);
+      if (out.ok) {
+        c.store.enqueue("index", "order", now);
+        c.store.schedule("drain", "outbox", now + DRAIN_DELAY_MS);
+      }
+      return null;
+    });
+    await this.rearm();
+    return out;
+  }
+
+  async resolveTask(taskId: string, r: Resolution): Promise<{ ok: true; task: Task } | QueueError> {
+    const now = this.clock();
+    let out: { ok: true; task: Task } | QueueError = { ok: false, code: "not_found", message: `No task '${taskId}'` };
+    this.commit(() => {
+      const c = this.context(now);
+      if (!c) return null;
+      const result = resolve(c, this.state(c.orderId), taskId, r, applyEvents);
+      if (!result.ok) {
+        out = result;
+        return null;
+      }
+      out = { ok: true, task: result.task };
+      return result.state;
+    });
+    await this.rearm();
+    return out;
+  }
+
   async getOrder(): Promise<OrderSnapshot | null> {
     const tenant = this.store.getMeta("tenant");
     const orderId = this.store.getMeta("order_id");
@@ -255,6 +296,16 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       case "ack":
         this.checkAck(t.key, now);
         return;
+      case "task":
+        this.commit(() => {
+          const c = this.context(now);
+          if (!c) return null;
+          escalateTask(c, t.key);
+          c.store.enqueue("index", "order", now);
+          c.store.schedule("drain", "outbox", now + DRAIN_DELAY_MS);
+          return null;
+        });
+        return;
       case "sla":
         this.commit(() => {
           const c = this.context(now);
@@ -330,6 +381,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
       index: indexPending ? this.indexRow(tenant, orderId, head?.seq ?? 0, now) : null,
       handoffs: indexPending ? this.handoffRows(tenant, orderId, now) : [],
+      tasks: indexPending ? this.store.tasks().map((t) => taskRow(t, now)) : [],
       breaches: indexPending
         ? this.store.breaches().map((b) => ({
             tenantId: tenant,
@@ -432,4 +484,35 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const current = await this.ctx.storage.getAlarm();
     if (current !== next) await this.ctx.storage.setAlarm(next);
   }
+}
+
+function taskRow(t: Task, now: number): DrainBatch["tasks"][number] {
+  return {
+    tenantId: t.tenant,
+    taskId: t.task_id,
+    orderId: t.order_id,
+    rejectionId: t.rejection_id,
+    type: t.type,
+    status: t.status,
+    step: t.step,
+    ref: t.ref,
+    owner: t.owner,
+    owningParty: t.owning_party,
+    escalation: t.escalation,
+    level: t.level,
+    slaDue: t.sla_due,
+    title: t.title,
+    evidence: t.evidence,
+    valueMinor: t.value?.amount_minor ?? null,
+    currency: t.value?.currency ?? null,
+    openedAt: t.opened_at,
+    claimedAt: t.claimed_at,
+    claimedBy: t.claimed_by,
+    resolvedAt: t.resolved_at,
+    resolvedBy: t.resolved_by,
+    resolution: t.resolution,
+    justification: t.justification,
+    action: t.action,
+    updatedAt: iso(now),
+  };
 }

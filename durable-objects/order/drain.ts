@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
-import { auditLog, handoffs, orders, slaBreaches, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert } from "../../worker/db/schema";
+import { auditLog, handoffs, orders, slaBreaches, tasks, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
 
 export interface DrainBatch {
   audit: AuditInsert[];
@@ -9,6 +9,7 @@ export interface DrainBatch {
   /** The order's exports and breaches as they are now; sent with the index. */
   handoffs: HandoffInsert[];
   breaches: SlaBreachInsert[];
+  tasks: TaskInsert[];
 }
 
 const AUDIT_COLUMNS = 8;
@@ -84,6 +85,11 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
           set: { resolvedAt: sql`excluded.resolved_at` },
         }),
     );
+  }
+  // Tasks carry their evidence (up to tens of KB each): one row per statement keeps each under D1's statement limits.
+  for (const row of batch.tasks) {
+    const { tenantId: _t, taskId: _id, ...update } = row;
+    statements.push(d.insert(tasks).values(row).onConflictDoUpdate({ target: [tasks.tenantId, tasks.taskId], set: update }));
   }
   const [first, ...rest] = statements;
   if (!first) return;

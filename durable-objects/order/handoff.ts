@@ -8,6 +8,7 @@ import type { ExportDbRow } from "./storage";
 import { iso, type OrderStore } from "./store";
 import { TERMINAL_STATES, type OrderView } from "./view";
 import type { Outcome } from "./delivery";
+import { cancelBreachTasks, openBreachTask, syncTasks } from "./queue";
 
 /** A short coalescing window so a burst of events on one order drains in one D1 batch. */
 export const DRAIN_DELAY_MS = 50;
@@ -33,7 +34,7 @@ function audit(c: CommitContext, type: string, data: Record<string, unknown>): v
  * transaction: new handoff decisions, acknowledgement by inbound events, and
  * the SLA clocks. Returns the new state for the caller to cache after commit.
  */
-export function applyEvents(c: CommitContext, state: MachineState, events: readonly MachineEvent[]): MachineState {
+export function applyEvents(c: CommitContext, state: MachineState, events: readonly MachineEvent[], justification: string | null = null): MachineState {
   let s = state;
   const fold = (e: MachineEvent): void => {
     const step = transition(s, e, c.now);
@@ -46,7 +47,7 @@ export function applyEvents(c: CommitContext, state: MachineState, events: reado
   if (c.rules) {
     // Issuing a routing decision adds a fact, which can enable the next decision; a few rounds settle it.
     for (let round = 0; round < 3; round++) {
-      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.store), c.now);
+      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.store), c.now, justification);
       if (plan.issue.length === 0) break;
       for (const id of plan.supersede) withdraw(c, id, "superseded by a new decision version");
       for (const ex of plan.issue) issue(c, ex);
@@ -58,6 +59,7 @@ export function applyEvents(c: CommitContext, state: MachineState, events: reado
     for (const r of c.store.exports()) if (r.status === "pending") withdraw(c, r.export_id, `order is ${s.view.state}`);
   }
   syncSla(c, s.view);
+  syncTasks(c, s.view);
   c.store.enqueue("index", "order", c.now);
   c.store.schedule("drain", "outbox", c.now + DRAIN_DELAY_MS);
   return s;
@@ -144,6 +146,7 @@ export function syncSla(c: CommitContext, view: OrderView): void {
     if (running.has(step)) continue;
     const n = c.store.resolveBreaches(step, c.now);
     if (n > 0) audit(c, "sla.recovered", { step });
+    cancelBreachTasks(c, step);
   }
   for (const d of deadlines) if (!open.has(d.step)) c.store.schedule("sla", d.step, d.due_at, true);
 }
@@ -183,6 +186,7 @@ export function checkSla(c: CommitContext, view: OrderView, step: string): void 
         since: d.since,
         since_at: d.since_at,
       });
+      if (l === 0) openBreachTask(c, view, d.step);
     }
   }
   if (level < 2) c.store.schedule("sla", step, d.due_at + (level + 1) * d.interval_ms, true);

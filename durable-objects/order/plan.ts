@@ -67,6 +67,8 @@ export function planExports(
   rulesIn: RulesInput,
   existing: readonly ExistingExport[],
   now: number,
+  /** A person's override: carried on every decision issued by this plan. */
+  justification: string | null = null,
 ): Plan {
   const { rules, version } = rulesIn;
   const plan: Plan = { issue: [], supersede: [], facts: [] };
@@ -87,8 +89,10 @@ export function planExports(
       location: action === "request_shipment" ? view.fulfillment.location : null,
     };
     const mine = existing.filter((e) => e.export.intended_action === action).sort((a, b) => a.export.version - b.export.version);
+    // Withdrawn versions do not count as "already decided": a replay withdraws the failed one to issue it again.
+    const live = mine.filter((e) => e.status !== "superseded").at(-1);
     const latest = mine.at(-1);
-    if (latest && decisionKey(latest.export) === decisionKey({ intended_action: action, order })) continue;
+    if (live && decisionKey(live.export) === decisionKey({ intended_action: action, order })) continue;
 
     const dueAt =
       action === "fulfil_order" ? now + stepSlaMs(rules, "fulfillment") : now + stepSlaMs(rules, "shipping");
@@ -112,10 +116,10 @@ export function planExports(
       // A decision we stopped trying to deliver must not be acted on later.
       expires_at: iso(now + retry.max_age),
       issued_at: iso(now),
-      justification: null,
+      justification,
       audit_trail: trail,
     });
-    if (latest && latest.status !== "superseded") plan.supersede.push(latest.export.export_id);
+    if (live) plan.supersede.push(live.export.export_id);
     if (action === "fulfil_order") {
       plan.facts.push({
         id: `handoff:${id}`,

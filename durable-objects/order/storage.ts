@@ -83,6 +83,13 @@ export const ORDER_SCHEMA = [
      resolved_at INTEGER,
      PRIMARY KEY (step, level)
    )`,
+  // Manual tasks about this order; the full task (with evidence) is the JSON.
+  `CREATE TABLE IF NOT EXISTS tasks (
+     task_id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     sla_due INTEGER NOT NULL,
+     json TEXT NOT NULL
+   )`,
 ];
 
 export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts";

@@ -2,6 +2,7 @@ import { chainHash, GENESIS_HASH } from "./audit-chain";
 import type { MachineEvent } from "./handoff-events";
 import { epochMs, toFactSet } from "./facts";
 import { derive, type MachineState } from "./machine";
+import { Task } from "./tasks";
 import type { AuditEntry, StoredReceipt } from "./types";
 import {
   ORDER_SCHEMA,
@@ -283,5 +284,25 @@ export class OrderStore {
 
   resolveBreaches(step: string, now: number): number {
     return this.sql.exec("UPDATE breaches SET resolved_at = ? WHERE step = ? AND resolved_at IS NULL", now, step).rowsWritten;
+  }
+
+  // ── tasks ────────────────────────────────────────────────────────────────
+  tasks(): Task[] {
+    return this.sql.exec<{ json: string }>("SELECT json FROM tasks ORDER BY sla_due, task_id").toArray().map((r) => Task.parse(JSON.parse(r.json)));
+  }
+
+  task(id: string): Task | null {
+    const r = this.sql.exec<{ json: string }>("SELECT json FROM tasks WHERE task_id = ?", id).toArray()[0];
+    return r ? Task.parse(JSON.parse(r.json)) : null;
+  }
+
+  putTask(t: Task): void {
+    this.sql.exec(
+      "INSERT INTO tasks (task_id, status, sla_due, json) VALUES (?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, sla_due = excluded.sla_due, json = excluded.json",
+      t.task_id,
+      t.status,
+      Date.parse(t.sla_due),
+      JSON.stringify(t),
+    );
   }
 }

@@ -3,6 +3,8 @@ import { CanonicalEvent, EventType } from "../../worker/canonical";
 import { ExportState, EXPORT_STATUSES, type ExportStatus } from "./exports";
 import { OrderView } from "./machine";
 import type { RulesInput } from "./plan";
+import type { QueueError, Resolution } from "./queue";
+import type { Task } from "./tasks";
 
 /** The acknowledgement a sender gets: proof its delivery is durably recorded. */
 export const Receipt = z.object({
@@ -104,6 +106,9 @@ export const AckResponse = z.object({ export_id: z.string(), status: z.enum(EXPO
 export interface OrderObject {
   ingest(input: IngestInput): Promise<IngestResult>;
   ack(input: AckInput): Promise<AckResult>;
+  getTasks(): Promise<Task[]>;
+  claimTask(taskId: string, by: string): Promise<{ ok: true; task: Task } | QueueError>;
+  resolveTask(taskId: string, r: Resolution): Promise<{ ok: true; task: Task } | QueueError>;
   getOrder(): Promise<OrderSnapshot | null>;
   getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }>;
   flush(): Promise<{ drained: number; error: string | null }>;

@@ -119,6 +119,9 @@ export const rejections = sqliteTable(
     bodySha256: text("body_sha256").notNull(),
     /** Refused after the signature verified: the stored body is genuine and safe to replay. */
     signatureVerified: integer("signature_verified", { mode: "boolean" }).notNull().default(false),
+    /** Set once a replay of this body was accepted (the cause had been fixed). */
+    replayedAt: text("replayed_at"),
+    replayReceiptId: text("replay_receipt_id"),
     bodyBytes: integer("body_bytes").notNull(),
     receivedAt: text("received_at").notNull(),
   },
@@ -199,6 +202,10 @@ export const tasks = sqliteTable(
     rejectionId: text("rejection_id"),
     type: text("type").notNull(),
     status: text("status").notNull(),
+    /** The workflow step whose owners the task belongs to. */
+    step: text("step").notNull().default("routing"),
+    /** What opened it: a hold's fact id, `sla:<step>`, or the rejection id. */
+    ref: text("ref").notNull().default(""),
     owner: text("owner").notNull(),
     owningParty: text("owning_party").notNull(),
     /** JSON array of contacts: owner, backup, on-call. */

@@ -1,13 +1,12 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { Receipt, type IngestResult } from "../../durable-objects/order/types";
+import { Receipt } from "../../durable-objects/order/types";
 import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses, type ErrorCode } from "../errors";
 import { sha256Hex } from "../lib/crypto";
-import { orderObject } from "../orders";
+import { commitToOrder } from "../orders";
 import { reject } from "../rejections";
 import { adapters } from "../sources";
-import { currentRules } from "../ownership/store";
 import { sourceConfig, tenantExists, type SourceConfig } from "../tenancy";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -75,12 +74,6 @@ async function pickHeaders(req: Request, names: readonly string[]): Promise<Reco
   return out;
 }
 
-/** Durable Object errors carry `.overloaded` / `.retryable` flags; read them without trusting the shape. */
-function doErrorFlags(err: unknown): { overloaded: boolean; retryable: boolean } {
-  const e = typeof err === "object" && err !== null ? (err as Record<string, unknown>) : {};
-  return { overloaded: e.overloaded === true, retryable: e.retryable === true };
-}
-
 async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Response> {
   const now = Date.now();
   let exists: boolean;
@@ -126,31 +119,7 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   const parsed = adapter.parse({ raw: body.bytes, headers, source });
   if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
 
-  const stub = orderObject(env, tenant, parsed.orderId);
-  const input = {
-    tenant,
-    orderId: parsed.orderId,
-    source,
-    idempotencyKey: parsed.idempotencyKey,
-    rawSha256: await sha256Hex(body.bytes),
-    events: parsed.events,
-    rules: await currentRules(env, tenant).catch(() => null),
-  };
-  let result: IngestResult;
-  try {
-    result = await stub.ingest(input);
-  } catch (err) {
-    const flags = doErrorFlags(err);
-    // An overloaded object gets worse if retried; let the sender's own backoff do it.
-    if (flags.overloaded) throw new ApiError("overloaded", "Order is receiving too many events; retry later", undefined, { "retry-after": "5" });
-    if (!flags.retryable) throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
-    // Safe to retry once: ingest is idempotent by key, so a commit we did not hear about returns the same receipt.
-    try {
-      result = await orderObject(env, tenant, parsed.orderId).ingest(input);
-    } catch {
-      throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
-    }
-  }
+  const result = await commitToOrder(env, tenant, source, parsed, await sha256Hex(body.bytes));
   if (!result.ok) return refuse(result.code, result.message);
   return c.json({ receipt: result.receipt }, result.receipt.duplicate ? 200 : 202);
 }

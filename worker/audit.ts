@@ -1,0 +1,65 @@
+import { z } from "@hono/zod-openapi";
+import { and, asc, eq } from "drizzle-orm";
+import { verifyChain } from "../durable-objects/order/audit-chain";
+import { AuditEntry } from "../durable-objects/order/types";
+import { db } from "./db/client";
+import { auditLog } from "./db/schema";
+import type { Env } from "./env";
+import { orderObject } from "./orders";
+
+export const AuditResponse = z
+  .object({
+    entries: z.array(AuditEntry),
+    chain_valid: z.boolean(),
+    chain: z.object({
+      broken_at: z.number().int().nullable(),
+      reason: z.string().nullable(),
+      /** D1 holds exactly what the order object drained, on the object's hashes. */
+      anchored: z.boolean(),
+    }),
+    /** Entries committed by the order object but not yet drained to D1. */
+    pending: z.number().int(),
+  })
+  .openapi("AuditTrail");
+export type AuditResponse = z.infer<typeof AuditResponse>;
+
+/**
+ * The order's audit trail as D1 holds it, with the hash chain recomputed and
+ * anchored in the order object. Drains the object's outbox first (best effort),
+ * so a read right after an event sees it. Null when there is no such order.
+ */
+export async function auditTrail(env: Env, tenant: string, orderId: string): Promise<AuditResponse | null> {
+  const stub = orderObject(env, tenant, orderId);
+  await stub.flush();
+  const local = await stub.getAudit();
+  const rows = await db(env.DB)
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.tenantId, tenant), eq(auditLog.orderId, orderId)))
+    .orderBy(asc(auditLog.seq))
+    .all();
+  if (rows.length === 0 && local.entries.length === 0) return null;
+  const check = verifyChain(
+    rows.map((r) => ({ tenant: r.tenantId, order_id: r.orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prev_hash: r.prevHash, hash: r.hash })),
+  );
+  // Anchored: every D1 row is the object's own entry for that seq, and every
+  // entry the object considers drained is in D1. A drain landing between the
+  // reads only adds matching rows, so live traffic never looks like tampering;
+  // a truncated, rewritten or consistently rebuilt D1 chain does.
+  const pending = new Set(local.pending_seqs);
+  const bySeq = new Map(local.entries.map((e) => [e.seq, e.hash]));
+  const inD1 = new Set(rows.map((r) => r.seq));
+  const foreign = rows.find((r) => bySeq.get(r.seq) !== r.hash);
+  const missing = local.entries.find((e) => !pending.has(e.seq) && !inD1.has(e.seq));
+  const anchored = foreign === undefined && missing === undefined;
+  return {
+    entries: rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown, prev_hash: r.prevHash, hash: r.hash })),
+    chain_valid: check.valid && anchored,
+    chain: {
+      broken_at: check.broken_at ?? foreign?.seq ?? missing?.seq ?? null,
+      reason: check.reason ?? (anchored ? null : "D1 does not hold the chain the order object drained"),
+      anchored,
+    },
+    pending: local.entries.filter((e) => !inD1.has(e.seq)).length,
+  };
+}

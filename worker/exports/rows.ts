@@ -1,0 +1,107 @@
+import { z } from "zod";
+
+/**
+ * Rows of the analytics exports (`/v1/tenants/:tenant/exports/{events,orders,tasks}.{ndjson,csv}`).
+ * Stable, documented columns: notebooks read them with DuckDB's `read_csv`, and
+ * DuckDB-wasm here has no JSON extension, so everything a query needs is a
+ * flat column — nothing is left for SQL to dig out of a JSON string.
+ * Timestamps are UTC ISO-8601; money is integer minor units. Column order is
+ * the order of the keys below (CSV header and NDJSON keys alike).
+ */
+
+const ts = z.string().nullable().describe("UTC ISO-8601 timestamp, or null");
+
+export const EventRow = z
+  .object({
+    tenant_id: z.string(),
+    order_id: z.string(),
+    seq: z.number().int().describe("Position in the order's audit chain (1-based)"),
+    at: z.string().describe("When Handoff recorded it"),
+    type: z.string().describe("Audit entry type: receipt.recorded, event.applied, event.duplicate, export.attempt, sla.breached, task.opened, …"),
+    event_type: z.string().nullable().describe("Canonical event type, for event.applied / event.duplicate"),
+    event_id: z.string().nullable(),
+    source: z.string().nullable().describe("Sender name (receipts, events)"),
+    occurred_at: ts.describe("When the sender says it happened"),
+    state_from: z.string().nullable(),
+    state_to: z.string().nullable(),
+    receipt_id: z.string().nullable(),
+    export_id: z.string().nullable(),
+    step: z.string().nullable().describe("Workflow step (exports, breaches, tasks)"),
+    level: z.number().int().nullable().describe("Escalation level: 0 owner, 1 backup, 2 on-call"),
+    contact: z.string().nullable(),
+    owner: z.string().nullable(),
+    owning_party: z.string().nullable(),
+    status: z.number().int().nullable().describe("HTTP status of a delivery attempt"),
+    error_class: z.string().nullable(),
+    outcome: z.string().nullable().describe("Delivery attempt outcome: delivered, retry, rejected, exhausted"),
+    kind: z.string().nullable().describe("Exception / hold / task kind"),
+    lag_ms: z.number().int().nullable().describe("Arrival minus occurrence, for applied events"),
+    data: z.string().describe("The full audit entry data as JSON text"),
+  })
+  .meta({ title: "Handoff events export row" });
+export type EventRow = z.infer<typeof EventRow>;
+
+export const OrderRow = z
+  .object({
+    tenant_id: z.string(),
+    order_id: z.string(),
+    source: z.string().nullable().describe("The sender that first told us about the order"),
+    state: z.string(),
+    value_minor: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    utm_source: z.string().nullable(),
+    utm_medium: z.string().nullable(),
+    utm_campaign: z.string().nullable(),
+    channel: z.string().nullable(),
+    created_at: ts,
+    authorized_at: ts,
+    captured_at: ts,
+    payment_failed_at: ts,
+    routed_at: ts,
+    accepted_at: ts,
+    backordered_at: ts,
+    rejected_at: ts,
+    shipped_at: ts,
+    delivered_at: ts,
+    cancelled_at: ts,
+    refunded_at: ts,
+    holds: z.number().int().describe("Open holds now"),
+    conflicts: z.number().int().describe("Locked-field conflicts recorded"),
+    breaches: z.number().int().describe("SLA breaches recorded at level 0 (one per step that breached)"),
+    open_breaches: z.number().int(),
+    tasks: z.number().int().describe("Manual tasks ever opened for the order"),
+    open_tasks: z.number().int(),
+    next_due_at: ts.describe("Earliest running SLA deadline"),
+    updated_at: z.string(),
+  })
+  .meta({ title: "Handoff orders export row" });
+export type OrderRow = z.infer<typeof OrderRow>;
+
+export const TaskRow = z
+  .object({
+    tenant_id: z.string(),
+    task_id: z.string(),
+    order_id: z.string().nullable(),
+    rejection_id: z.string().nullable(),
+    type: z.string().describe("consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection"),
+    status: z.string().describe("open, claimed, resolved, cancelled"),
+    owner: z.string(),
+    owning_party: z.string(),
+    level: z.number().int(),
+    value_minor: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    opened_at: z.string(),
+    sla_due: z.string(),
+    claimed_at: ts,
+    claimed_by: z.string().nullable(),
+    resolved_at: ts,
+    resolved_by: z.string().nullable(),
+    action: z.string().nullable().describe("replay, override, close"),
+    first_response_ms: z.number().int().nullable().describe("opened → claimed"),
+    resolve_ms: z.number().int().nullable().describe("opened → resolved"),
+  })
+  .meta({ title: "Handoff tasks export row" });
+export type TaskRow = z.infer<typeof TaskRow>;
+
+export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow } as const;
+export type ExportName = keyof typeof EXPORT_ROWS;

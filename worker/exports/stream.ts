@@ -1,0 +1,194 @@
+import type { ExportName } from "./rows";
+import {
+  csvHeader,
+  encodeRows,
+  eventRow,
+  orderRow,
+  taskRow,
+  type AuditDbRow,
+  type ExportFormat,
+  type OrderDbRow,
+  type TaskDbRow,
+} from "./format";
+import type { EventRow, OrderRow, TaskRow } from "./rows";
+
+/**
+ * Streams an export straight out of D1 with keyset pagination: each page is
+ * one bounded query that resumes strictly after the last row sent, so memory
+ * holds one page whatever the month's size, and no page costs more than the
+ * ones before it (OFFSET would rescan everything already sent).
+ *
+ * Ordering keys are total (they end in the primary key), so a row is never
+ * sent twice nor skipped between pages. Rows committed while an export runs are
+ * included if they sort after the cursor and missed if before; a closed window
+ * (last month) does not move, so its export is exact.
+ */
+
+export const DEFAULT_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = 5000;
+
+export interface ExportWindow {
+  tenant: string;
+  /** Inclusive lower bound, UTC ISO (toISOString form); null = from the beginning. */
+  from: string | null;
+  /** Exclusive upper bound; null = no bound. */
+  to: string | null;
+  pageSize: number;
+}
+
+// Every stored timestamp is a toISOString() string, so string order is time
+// order and these sentinels bound all of them without a second query shape.
+const LOWEST = "";
+const HIGHEST = "\u{10FFFF}";
+
+interface Page<Row> {
+  rows: Row[];
+  /** This page was the last one. */
+  done: boolean;
+}
+
+/** Each call reads the page after the previous one; the cursor lives in the closure. */
+type Pager<Row> = () => Promise<Page<Row>>;
+
+/** A full page means there may be more; a short one is the end. */
+function paged<Db, Row, Cursor>(pageSize: number, query: (after: Cursor | null) => Promise<Db[]>, key: (r: Db) => Cursor, map: (r: Db) => Row): Pager<Row> {
+  let after: Cursor | null = null;
+  return async () => {
+    const results = await query(after);
+    const last = results.at(-1);
+    if (last) after = key(last);
+    return { rows: results.map(map), done: results.length < pageSize };
+  };
+}
+
+interface EventCursor {
+  at: string;
+  order_id: string;
+  seq: number;
+}
+
+/**
+ * (at, order_id, seq) > cursor, spelled out for SQLite. The cursor's `at` is
+ * also the range's lower bound, so the audit_log_tenant_at index starts each
+ * page where the previous one ended; only rows sharing one `at` are sorted.
+ */
+function eventsSql(after: boolean): string {
+  const keyset = after ? "AND (at > ? OR (at = ? AND (order_id > ? OR (order_id = ? AND seq > ?))))" : "";
+  return `SELECT order_id, seq, at, type, data FROM audit_log
+    WHERE tenant_id = ? AND at >= ? AND at < ? ${keyset}
+    ORDER BY at, order_id, seq LIMIT ?`;
+}
+
+function eventPager(d1: D1Database, w: ExportWindow): Pager<EventRow> {
+  const query = async (c: EventCursor | null): Promise<AuditDbRow[]> => {
+    const sql = eventsSql(c !== null);
+    const binds = c
+      ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.order_id, c.order_id, c.seq, w.pageSize]
+      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
+    return (await d1.prepare(sql).bind(...binds).all<AuditDbRow>()).results;
+  };
+  return paged(w.pageSize, query, (r) => ({ at: r.at, order_id: r.order_id, seq: r.seq }), (r) => eventRow(w.tenant, r));
+}
+
+interface OrderCursor {
+  created_at: string;
+  order_id: string;
+}
+
+/**
+ * orders.created_at is NOT NULL (the drain falls back to the first receipt),
+ * so the window needs no fallback to updated_at and the keyset stays an index range.
+ * The page is materialised before the counts, so the per-order subqueries run
+ * for the page's rows only, each an index lookup, never for the whole window.
+ */
+function ordersSql(after: boolean): string {
+  const keyset = after ? "AND (created_at > ? OR (created_at = ? AND order_id > ?))" : "";
+  return `WITH page AS MATERIALIZED (
+        SELECT tenant_id, order_id, state, value_minor, currency, source, milestones, attribution,
+               holds, conflicts, next_due_at, created_at, updated_at
+        FROM orders WHERE tenant_id = ? AND created_at >= ? AND created_at < ? ${keyset}
+        ORDER BY created_at, order_id LIMIT ?)
+      SELECT p.*,
+        (SELECT count(*) FROM sla_breaches b WHERE b.tenant_id = p.tenant_id AND b.order_id = p.order_id AND b.level = 0) AS n_breaches,
+        (SELECT count(*) FROM sla_breaches b WHERE b.tenant_id = p.tenant_id AND b.order_id = p.order_id AND b.level = 0 AND b.resolved_at IS NULL) AS n_open_breaches,
+        (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.order_id = p.order_id) AS n_tasks,
+        (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id AND t.order_id = p.order_id AND t.status IN ('open', 'claimed')) AS n_open_tasks
+      FROM page p ORDER BY p.created_at, p.order_id`;
+}
+
+function orderPager(d1: D1Database, w: ExportWindow): Pager<OrderRow> {
+  const query = async (c: OrderCursor | null): Promise<OrderDbRow[]> => {
+    const sql = ordersSql(c !== null);
+    const binds = c
+      ? [w.tenant, c.created_at, w.to ?? HIGHEST, c.created_at, c.created_at, c.order_id, w.pageSize]
+      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
+    return (await d1.prepare(sql).bind(...binds).all<OrderDbRow>()).results;
+  };
+  return paged(w.pageSize, query, (r) => ({ created_at: r.created_at, order_id: r.order_id }), (r) => orderRow(w.tenant, r));
+}
+
+interface TaskCursor {
+  opened_at: string;
+  task_id: string;
+}
+
+function tasksSql(after: boolean): string {
+  const keyset = after ? "AND (opened_at > ? OR (opened_at = ? AND task_id > ?))" : "";
+  return `SELECT task_id, order_id, rejection_id, type, status, owner, owning_party, level, value_minor, currency,
+             opened_at, sla_due, claimed_at, claimed_by, resolved_at, resolved_by, action
+      FROM tasks WHERE tenant_id = ? AND opened_at >= ? AND opened_at < ? ${keyset}
+      ORDER BY opened_at, task_id LIMIT ?`;
+}
+
+function taskPager(d1: D1Database, w: ExportWindow): Pager<TaskRow> {
+  const query = async (c: TaskCursor | null): Promise<TaskDbRow[]> => {
+    const sql = tasksSql(c !== null);
+    const binds = c
+      ? [w.tenant, c.opened_at, w.to ?? HIGHEST, c.opened_at, c.opened_at, c.task_id, w.pageSize]
+      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
+    return (await d1.prepare(sql).bind(...binds).all<TaskDbRow>()).results;
+  };
+  return paged(w.pageSize, query, (r) => ({ opened_at: r.opened_at, task_id: r.task_id }), (r) => taskRow(w.tenant, r));
+}
+
+/** The page queries (first page, and every later one), for tests that read their query plans. */
+export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql };
+
+function pager(d1: D1Database, name: ExportName, w: ExportWindow): Pager<EventRow | OrderRow | TaskRow> {
+  switch (name) {
+    case "events":
+      return eventPager(d1, w);
+    case "orders":
+      return orderPager(d1, w);
+    case "tasks":
+      return taskPager(d1, w);
+  }
+}
+
+/**
+ * The export as a byte stream. The first page is read before this resolves, so
+ * a D1 failure up front is an ordinary error response; a failure later errors
+ * the stream, which the client sees as a truncated (unterminated) body.
+ * Each pull reads and encodes one page: with the default high-water mark of
+ * one chunk, a slow reader stops the paging instead of piling pages up.
+ */
+export async function exportStream(d1: D1Database, name: ExportName, format: ExportFormat, w: ExportWindow): Promise<ReadableStream<Uint8Array>> {
+  const next = pager(d1, name, w);
+  const encoder = new TextEncoder();
+  const first = await next();
+  let done = first.done;
+  let pending: string | null = (format === "csv" ? csvHeader(name) : "") + encodeRows(first.rows, format);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk = pending;
+      pending = null;
+      if (chunk === null) {
+        const page = await next();
+        done = page.done;
+        chunk = encodeRows(page.rows, format);
+      }
+      if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
+      if (done) controller.close();
+    },
+  });
+}

@@ -1,0 +1,124 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { ResolveAction, Task } from "../../durable-objects/order/tasks";
+import { Receipt } from "../../durable-objects/order/types";
+import { requireTenantKey } from "../auth";
+import type { AppEnv } from "../env";
+import { ApiError, errorResponses } from "../errors";
+import { claimTask, getTask, listTasks, replayRejection, resolveTask, TaskQuery, TaskSummary } from "../queue";
+
+const tenantKey = [{ tenantKey: [] }];
+const Actor = z.string().trim().min(1).max(200).openapi({ description: "Who is acting (recorded on the task and the audit trail)", example: "alice@agency.example" });
+const params = z.object({ tenant: z.string(), id: z.string().max(200) });
+const TaskBody = z.object({ task: Task });
+
+export const taskRoutes = new OpenAPIHono<AppEnv>();
+taskRoutes.use("/v1/tenants/:tenant/tasks", requireTenantKey);
+taskRoutes.use("/v1/tenants/:tenant/tasks/*", requireTenantKey);
+taskRoutes.use("/v1/tenants/:tenant/rejections/:id/replay", requireTenantKey);
+
+taskRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenant}/tasks",
+    tags: ["tasks"],
+    summary: "The manual queue: oldest due first, filterable, keyset-paginated",
+    security: tenantKey,
+    request: { params: z.object({ tenant: z.string() }), query: TaskQuery },
+    responses: {
+      200: { description: "Tasks", content: { "application/json": { schema: z.object({ tasks: z.array(TaskSummary), next_cursor: z.string().nullable() }) } } },
+      ...errorResponses(400, 401, 404),
+    },
+  }),
+  async (c) => c.json(await listTasks(c.env, c.req.valid("param").tenant, c.req.valid("query")), 200),
+);
+
+taskRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenant}/tasks/{id}",
+    tags: ["tasks"],
+    summary: "One task with its evidence: receipts, exports and attempts, breaches, audit entries",
+    security: tenantKey,
+    request: { params },
+    responses: { 200: { description: "Task", content: { "application/json": { schema: TaskBody } } }, ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    const { tenant, id } = c.req.valid("param");
+    const task = await getTask(c.env, tenant, id);
+    if (!task) throw new ApiError("not_found", `No task '${id}'`);
+    return c.json({ task }, 200);
+  },
+);
+
+taskRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenant}/tasks/{id}/claim",
+    tags: ["tasks"],
+    summary: "Claim a task (records time to first response)",
+    security: tenantKey,
+    request: { params, body: { content: { "application/json": { schema: z.object({ by: Actor }) } }, required: true } },
+    responses: { 200: { description: "Claimed", content: { "application/json": { schema: TaskBody } } }, ...errorResponses(400, 401, 404, 409) },
+  }),
+  async (c) => {
+    const { tenant, id } = c.req.valid("param");
+    return c.json({ task: await claimTask(c.env, tenant, id, c.req.valid("json").by) }, 200);
+  },
+);
+
+taskRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenant}/tasks/{id}/resolve",
+    tags: ["tasks"],
+    summary: "Resolve a task: close, replay the order through the current rules, or override with a new export version",
+    security: tenantKey,
+    request: {
+      params,
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({
+              resolution: z.string().trim().min(1).max(2000),
+              justification: z.string().trim().min(1, "A justification is required").max(4000),
+              action: ResolveAction,
+              by: Actor,
+            }),
+          },
+        },
+        required: true,
+      },
+    },
+    responses: { 200: { description: "Resolved", content: { "application/json": { schema: TaskBody } } }, ...errorResponses(400, 401, 404, 409, 422) },
+  }),
+  async (c) => {
+    const { tenant, id } = c.req.valid("param");
+    return c.json({ task: await resolveTask(c.env, tenant, id, c.req.valid("json")) }, 200);
+  },
+);
+
+taskRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/tenants/{tenant}/rejections/{id}/replay",
+    tags: ["rejections"],
+    summary: "Replay a refused delivery once its cause is fixed",
+    description:
+      "Only deliveries whose signature verified on arrival (`signature_verified: true`) can be replayed: signatures are not stored, so the recorded verification is the evidence. The stored body is mapped with the current adapters and committed like a fresh delivery (its idempotency key still dedupes). Closes the rejection's task.",
+    security: tenantKey,
+    request: {
+      params,
+      body: { content: { "application/json": { schema: z.object({ by: Actor, justification: z.string().trim().min(1).max(4000) }) } }, required: true },
+    },
+    responses: {
+      202: { description: "Replayed and committed", content: { "application/json": { schema: z.object({ receipt: Receipt, rejection_id: z.string() }) } } },
+      ...errorResponses(400, 401, 404, 409, 422),
+    },
+  }),
+  async (c) => {
+    const { tenant, id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const { receipt } = await replayRejection(c.env, tenant, id, body.by, body.justification);
+    return c.json({ receipt, rejection_id: id }, 202);
+  },
+);
