@@ -259,6 +259,18 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return { entries: this.store.audit(), pending_seqs: this.store.pendingAuditSeqs() };
   }
 
+  /**
+   * The sweep's nudge: run whatever is due now (as the alarm would) and re-arm.
+   * Alarms are at-least-once but can be lost or given up on; this makes a
+   * stalled order progress anyway. Idempotent like the alarm itself.
+   */
+  async poke(): Promise<{ due: number }> {
+    const due = this.store.dueTimers(this.clock()).length;
+    if (due > 0) await this.alarm();
+    else await this.rearm();
+    return { due };
+  }
+
   /** Drain now (reads that want D1 current); one drain at a time, later callers share it. */
   async flush(): Promise<{ drained: number; error: string | null }> {
     this.draining ??= this.drain().finally(() => {
@@ -273,6 +285,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       for (const t of this.store.dueTimers(now)) {
         try {
           await this.runTimer(t, now);
+          // A handler must move or remove its own timer; one left due would re-fire the alarm in a loop.
+          const left = this.store.timer(t.kind, t.key);
+          if (left && left.due_at <= now) this.store.deferFailedTimer(left, this.clock());
         } catch (err) {
           console.error(`order timer ${t.kind}:${t.key} failed`, err);
           this.store.deferFailedTimer(t, this.clock());

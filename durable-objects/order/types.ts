@@ -112,4 +112,5 @@ export interface OrderObject {
   getOrder(): Promise<OrderSnapshot | null>;
   getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }>;
   flush(): Promise<{ drained: number; error: string | null }>;
+  poke(): Promise<{ due: number }>;
 }
