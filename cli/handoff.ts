@@ -1,6 +1,8 @@
 #!/usr/bin/env -S npx tsx
 import { startDemoConsumers } from "./demo-consumers";
+import { exportCommand } from "./export";
 import { send } from "./send";
+import { simulate } from "./simulate/run";
 import { consumersPort, demoSecrets, putDemoOwnership, readDemoFile, start, wmsOutageSeconds, writeDemoFile, type DemoCredentials } from "./start";
 
 const USAGE = `usage: handoff <command>
@@ -13,6 +15,17 @@ const USAGE = `usage: handoff <command>
                              running (reads .wrangler/demo.json) and point the demo tenant's
                              ownership rules at them; DEMO_CONSUMERS_PORT (default engine port + 1),
                              DEMO_WMS_OUTAGE_SECONDS (answer 503 for that long, to show retries)
+  export --tenant <id> [--from D] [--to D] [--out exports/] [--format csv|ndjson] [--base URL] [--key K]
+                             stream the tenant's events, orders and tasks exports to files
+                             (see \`export --help\`)
+  simulate [--orders N] [--faults drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02] …
+                             a fault-injected campaign against a running engine, then the verdict:
+                             exits non-zero if any order was silently dropped (see \`simulate --help\`)
+  bench [--duration S] [--runs N] [--connections N]
+                             the load benchmark on a throwaway local engine (see \`bench --help\`)
+  notebook <name> --input <dir> [--out report.html]
+                             run an analytics notebook (analytics/notebooks/) over exported CSVs
+                             with duckdb-wasm and write a self-contained HTML report
 `;
 
 /**
@@ -59,6 +72,23 @@ async function main(argv: string[]): Promise<void> {
       return send(rest);
     case "demo-consumers":
       return demoConsumers();
+    case "export":
+      return exportCommand(rest);
+    case "simulate":
+      process.exitCode = await simulate(rest);
+      return;
+    case "bench": {
+      // Loaded on demand: autocannon is a dev dependency only the benchmark needs.
+      const { bench } = await import("../bench/load/run");
+      process.exitCode = await bench(rest);
+      return;
+    }
+    case "notebook": {
+      // Loaded on demand: duckdb-wasm is only needed here.
+      const { notebookCommand } = await import("../analytics/cli");
+      process.exitCode = await notebookCommand(rest);
+      return;
+    }
     default:
       process.stderr.write(USAGE);
       process.exitCode = cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2;

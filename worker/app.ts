@@ -4,7 +4,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
+import { consoleRoutes } from "./routes/console";
 import { exportRoutes } from "./routes/exports";
+import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
 import { ownershipRoutes } from "./routes/ownership";
@@ -56,6 +58,8 @@ export function createApp() {
   app.route("/", taskRoutes);
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
+  app.route("/", consoleRoutes);
+  app.route("/", notebookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "Tenant API key" });

@@ -170,7 +170,9 @@ export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: read
     clock("payment", m.created_at !== undefined ? "created_at" : "authorized_at", m.created_at ?? m.authorized_at, authCap);
   }
   const routeFrom = rules.policy.fulfil_on === "authorized" ? (m.authorized_at ?? m.captured_at) : m.captured_at;
-  if (!routingAcked && !progressed && m.created_at !== undefined) clock("routing", "captured_at", routeFrom);
+  // Runs even when the order itself never arrived (Shopify gave up): a captured
+  // payment with nothing to route must still breach and reach an owner.
+  if (!routingAcked && !progressed) clock("routing", "captured_at", routeFrom);
   if (!progressed) clock("fulfillment", "routed_at", m.routed_at);
   if (m.shipped_at === undefined) clock("shipping", "accepted_at", m.accepted_at);
   if (m.delivered_at === undefined) clock("delivery", "shipped_at", m.shipped_at);

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 /**
  * Debian's chromium driven by playwright-core (no browser download). The flags
  * keep it from reaching for the network, which this machine does not have.
+ * playwright gives every launch a fresh profile directory of its own.
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "screenshots");
@@ -22,7 +22,6 @@ export async function launch(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
-      `--user-data-dir=${mkdtempSync(path.join(tmpdir(), "handoff-chromium-"))}`,
     ],
   });
 }

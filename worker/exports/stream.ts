@@ -1,4 +1,4 @@
-import type { ExportName } from "./rows";
+import type { EventRow, ExportName, OrderRow, TaskRow } from "./rows";
 import {
   csvHeader,
   encodeRows,
@@ -10,7 +10,6 @@ import {
   type OrderDbRow,
   type TaskDbRow,
 } from "./format";
-import type { EventRow, OrderRow, TaskRow } from "./rows";
 
 /**
  * Streams an export straight out of D1 with keyset pagination: each page is
@@ -41,23 +40,45 @@ export interface ExportWindow {
 const LOWEST = "";
 const HIGHEST = "\u{10FFFF}";
 
-interface Page<Row> {
-  rows: Row[];
-  /** This page was the last one. */
-  done: boolean;
+/** One export's queries: how to read the page after a cursor, and what the next cursor is. */
+interface Source<Db, Cursor, Row> {
+  /** The window's size, for the completeness check clients make. */
+  count: string;
+  page(after: Cursor | null): { sql: string; binds: unknown[] };
+  key(r: Db): Cursor;
+  map(r: Db): Row;
 }
 
-/** Each call reads the page after the previous one; the cursor lives in the closure. */
-type Pager<Row> = () => Promise<Page<Row>>;
+type AnyRow = EventRow | OrderRow | TaskRow;
 
-/** A full page means there may be more; a short one is the end. */
-function paged<Db, Row, Cursor>(pageSize: number, query: (after: Cursor | null) => Promise<Db[]>, key: (r: Db) => Cursor, map: (r: Db) => Row): Pager<Row> {
+interface Pages {
+  /** Rows in the window, read in the same transaction as the first page. */
+  total: number;
+  rows: AnyRow[];
+  done: boolean;
+  next(): Promise<{ rows: AnyRow[]; done: boolean }>;
+}
+
+async function open<Db, Cursor, Row extends AnyRow>(d1: D1Database, w: ExportWindow, s: Source<Db, Cursor, Row>): Promise<Pages> {
   let after: Cursor | null = null;
-  return async () => {
-    const results = await query(after);
+  const stmt = (c: Cursor | null): D1PreparedStatement => {
+    const q = s.page(c);
+    return d1.prepare(q.sql).bind(...q.binds);
+  };
+  // A full page means there may be more; a short one is the end.
+  const take = (results: Db[]): { rows: Row[]; done: boolean } => {
     const last = results.at(-1);
-    if (last) after = key(last);
-    return { rows: results.map(map), done: results.length < pageSize };
+    if (last) after = s.key(last);
+    return { rows: results.map((r) => s.map(r)), done: results.length < w.pageSize };
+  };
+  // One batch is one transaction: the count and the first page see the same rows.
+  const [counted, first] = await d1.batch<unknown>([d1.prepare(s.count).bind(w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST), stmt(null)]);
+  const n = (counted?.results[0] as { n?: unknown } | undefined)?.n;
+  const page = take((first?.results ?? []) as Db[]);
+  return {
+    total: typeof n === "number" ? n : 0,
+    ...page,
+    next: async () => take((await stmt(after).all<Db>()).results),
   };
 }
 
@@ -79,15 +100,18 @@ function eventsSql(after: boolean): string {
     ORDER BY at, order_id, seq LIMIT ?`;
 }
 
-function eventPager(d1: D1Database, w: ExportWindow): Pager<EventRow> {
-  const query = async (c: EventCursor | null): Promise<AuditDbRow[]> => {
-    const sql = eventsSql(c !== null);
-    const binds = c
-      ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.order_id, c.order_id, c.seq, w.pageSize]
-      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
-    return (await d1.prepare(sql).bind(...binds).all<AuditDbRow>()).results;
+function events(w: ExportWindow): Source<AuditDbRow, EventCursor, EventRow> {
+  return {
+    count: "SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ?",
+    page: (c) => ({
+      sql: eventsSql(c !== null),
+      binds: c
+        ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.order_id, c.order_id, c.seq, w.pageSize]
+        : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
+    }),
+    key: (r) => ({ at: r.at, order_id: r.order_id, seq: r.seq }),
+    map: (r) => eventRow(w.tenant, r),
   };
-  return paged(w.pageSize, query, (r) => ({ at: r.at, order_id: r.order_id, seq: r.seq }), (r) => eventRow(w.tenant, r));
 }
 
 interface OrderCursor {
@@ -116,15 +140,18 @@ function ordersSql(after: boolean): string {
       FROM page p ORDER BY p.created_at, p.order_id`;
 }
 
-function orderPager(d1: D1Database, w: ExportWindow): Pager<OrderRow> {
-  const query = async (c: OrderCursor | null): Promise<OrderDbRow[]> => {
-    const sql = ordersSql(c !== null);
-    const binds = c
-      ? [w.tenant, c.created_at, w.to ?? HIGHEST, c.created_at, c.created_at, c.order_id, w.pageSize]
-      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
-    return (await d1.prepare(sql).bind(...binds).all<OrderDbRow>()).results;
+function orders(w: ExportWindow): Source<OrderDbRow, OrderCursor, OrderRow> {
+  return {
+    count: "SELECT count(*) AS n FROM orders WHERE tenant_id = ? AND created_at >= ? AND created_at < ?",
+    page: (c) => ({
+      sql: ordersSql(c !== null),
+      binds: c
+        ? [w.tenant, c.created_at, w.to ?? HIGHEST, c.created_at, c.created_at, c.order_id, w.pageSize]
+        : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
+    }),
+    key: (r) => ({ created_at: r.created_at, order_id: r.order_id }),
+    map: (r) => orderRow(w.tenant, r),
   };
-  return paged(w.pageSize, query, (r) => ({ created_at: r.created_at, order_id: r.order_id }), (r) => orderRow(w.tenant, r));
 }
 
 interface TaskCursor {
@@ -140,50 +167,62 @@ function tasksSql(after: boolean): string {
       ORDER BY opened_at, task_id LIMIT ?`;
 }
 
-function taskPager(d1: D1Database, w: ExportWindow): Pager<TaskRow> {
-  const query = async (c: TaskCursor | null): Promise<TaskDbRow[]> => {
-    const sql = tasksSql(c !== null);
-    const binds = c
-      ? [w.tenant, c.opened_at, w.to ?? HIGHEST, c.opened_at, c.opened_at, c.task_id, w.pageSize]
-      : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize];
-    return (await d1.prepare(sql).bind(...binds).all<TaskDbRow>()).results;
+function tasks(w: ExportWindow): Source<TaskDbRow, TaskCursor, TaskRow> {
+  return {
+    count: "SELECT count(*) AS n FROM tasks WHERE tenant_id = ? AND opened_at >= ? AND opened_at < ?",
+    page: (c) => ({
+      sql: tasksSql(c !== null),
+      binds: c
+        ? [w.tenant, c.opened_at, w.to ?? HIGHEST, c.opened_at, c.opened_at, c.task_id, w.pageSize]
+        : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
+    }),
+    key: (r) => ({ opened_at: r.opened_at, task_id: r.task_id }),
+    map: (r) => taskRow(w.tenant, r),
   };
-  return paged(w.pageSize, query, (r) => ({ opened_at: r.opened_at, task_id: r.task_id }), (r) => taskRow(w.tenant, r));
 }
 
 /** The page queries (first page, and every later one), for tests that read their query plans. */
 export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql };
 
-function pager(d1: D1Database, name: ExportName, w: ExportWindow): Pager<EventRow | OrderRow | TaskRow> {
+function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<Pages> {
   switch (name) {
     case "events":
-      return eventPager(d1, w);
+      return open(d1, w, events(w));
     case "orders":
-      return orderPager(d1, w);
+      return open(d1, w, orders(w));
     case "tasks":
-      return taskPager(d1, w);
+      return open(d1, w, tasks(w));
   }
+}
+
+export interface Export {
+  body: ReadableStream<Uint8Array>;
+  /**
+   * Rows in the window when the export began. The body holds at least these
+   * (more if rows arrived during the export), so a client that received fewer
+   * knows the body was cut short even when it ended on a clean line.
+   */
+  rows: number;
 }
 
 /**
  * The export as a byte stream. The first page is read before this resolves, so
  * a D1 failure up front is an ordinary error response; a failure later errors
- * the stream, which the client sees as a truncated (unterminated) body.
+ * the stream, which the client sees as a truncated body.
  * Each pull reads and encodes one page: with the default high-water mark of
  * one chunk, a slow reader stops the paging instead of piling pages up.
  */
-export async function exportStream(d1: D1Database, name: ExportName, format: ExportFormat, w: ExportWindow): Promise<ReadableStream<Uint8Array>> {
-  const next = pager(d1, name, w);
+export async function exportStream(d1: D1Database, name: ExportName, format: ExportFormat, w: ExportWindow): Promise<Export> {
+  const pages = await openPages(d1, name, w);
   const encoder = new TextEncoder();
-  const first = await next();
-  let done = first.done;
-  let pending: string | null = (format === "csv" ? csvHeader(name) : "") + encodeRows(first.rows, format);
-  return new ReadableStream<Uint8Array>({
+  let done = pages.done;
+  let pending: string | null = (format === "csv" ? csvHeader(name) : "") + encodeRows(pages.rows, format);
+  const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk = pending;
       pending = null;
       if (chunk === null) {
-        const page = await next();
+        const page = await pages.next();
         done = page.done;
         chunk = encodeRows(page.rows, format);
       }
@@ -191,4 +230,5 @@ export async function exportStream(d1: D1Database, name: ExportName, format: Exp
       if (done) controller.close();
     },
   });
+  return { body, rows: pages.total };
 }

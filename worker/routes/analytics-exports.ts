@@ -87,7 +87,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
     "",
     "**CSV** is RFC 4180 (CRLF, header row, fields with `,` `\"` CR or LF quoted, quotes doubled); null is an empty field, an empty string a quoted empty field. Values are exact: no spreadsheet formula escaping, since DuckDB reads this file. **NDJSON** is one JSON object per line.",
     "",
-    "A failure after the first rows were sent ends the response without its final chunk: a client must treat an unterminated body as a failed export.",
+    "`X-Export-Rows` is the number of rows in the window when the export began. A failure after the first rows were sent ends the response early; a client must treat an unterminated body, or one with fewer rows than `X-Export-Rows`, as a failed export (more is possible when rows arrive during the export of a window that is still open).",
   ].join("\n"),
   security: [{ tenantKey: [] }],
   request: {
@@ -100,8 +100,11 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
   },
   responses: {
     200: {
-      description:
-        "The export (Content-Disposition: attachment; filename like `events-acme-2026-10-01-2026-11-01.csv`)",
+      description: "The export, streamed",
+      headers: z.object({
+        "content-disposition": z.string().openapi({ description: "attachment; filename like `events-acme-2026-10-01-2026-11-01.csv` (`start`/`end` for an open bound)" }),
+        "x-export-rows": z.string().openapi({ description: "Rows in the window when the export began: the body holds at least this many" }),
+      }),
       content: {
         [CONTENT_TYPES.ndjson]: {
           schema: z.union([EXPORT_ROWS.events, EXPORT_ROWS.orders, EXPORT_ROWS.tasks]).openapi({ description: "Each line is one row of the named export" }),
@@ -127,11 +130,12 @@ analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", requireTenantKey,
   if (from !== null && to !== null && from >= to) {
     throw new ApiError("validation_failed", "Request failed validation", [{ path: "from", message: "`from` must be before `to`" }]);
   }
-  const body = await exportStream(c.env.DB, target.name, target.format, { tenant, from, to, pageSize: q.page_size });
+  const { body, rows } = await exportStream(c.env.DB, target.name, target.format, { tenant, from, to, pageSize: q.page_size });
   const filename = `${target.name}-${tenant}-${fileLabel(q.from, from, "start")}-${fileLabel(q.to, to, "end")}.${target.format}`;
   return c.body(body, 200, {
     "content-type": CONTENT_TYPES[target.format],
     "content-disposition": `attachment; filename="${filename}"`,
+    "x-export-rows": String(rows),
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
   });

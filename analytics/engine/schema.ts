@@ -1,0 +1,148 @@
+/**
+ * The three export tables as DuckDB sees them. The column contract is
+ * worker/exports/rows.ts; this mirror exists so the engine (which also runs in
+ * the browser) needs neither zod nor the Worker's code, and a unit test keeps
+ * the two identical, name for name and in order.
+ */
+
+export type SqlType = "VARCHAR" | "INTEGER" | "BIGINT" | "TIMESTAMP";
+export type TableName = "events" | "orders" | "tasks";
+export const TABLE_NAMES: readonly TableName[] = ["events", "orders", "tasks"];
+
+type Columns = readonly (readonly [string, SqlType])[];
+
+const EVENTS: Columns = [
+  ["tenant_id", "VARCHAR"],
+  ["order_id", "VARCHAR"],
+  ["seq", "INTEGER"],
+  ["at", "TIMESTAMP"],
+  ["type", "VARCHAR"],
+  ["event_type", "VARCHAR"],
+  ["event_id", "VARCHAR"],
+  ["source", "VARCHAR"],
+  ["occurred_at", "TIMESTAMP"],
+  ["state_from", "VARCHAR"],
+  ["state_to", "VARCHAR"],
+  ["receipt_id", "VARCHAR"],
+  ["export_id", "VARCHAR"],
+  ["step", "VARCHAR"],
+  ["level", "INTEGER"],
+  ["contact", "VARCHAR"],
+  ["owner", "VARCHAR"],
+  ["owning_party", "VARCHAR"],
+  ["status", "INTEGER"],
+  ["error_class", "VARCHAR"],
+  ["outcome", "VARCHAR"],
+  ["kind", "VARCHAR"],
+  ["lag_ms", "BIGINT"],
+  ["data", "VARCHAR"],
+];
+
+const ORDERS: Columns = [
+  ["tenant_id", "VARCHAR"],
+  ["order_id", "VARCHAR"],
+  ["source", "VARCHAR"],
+  ["state", "VARCHAR"],
+  ["value_minor", "BIGINT"],
+  ["currency", "VARCHAR"],
+  ["utm_source", "VARCHAR"],
+  ["utm_medium", "VARCHAR"],
+  ["utm_campaign", "VARCHAR"],
+  ["channel", "VARCHAR"],
+  ["created_at", "TIMESTAMP"],
+  ["authorized_at", "TIMESTAMP"],
+  ["captured_at", "TIMESTAMP"],
+  ["payment_failed_at", "TIMESTAMP"],
+  ["routed_at", "TIMESTAMP"],
+  ["accepted_at", "TIMESTAMP"],
+  ["backordered_at", "TIMESTAMP"],
+  ["rejected_at", "TIMESTAMP"],
+  ["shipped_at", "TIMESTAMP"],
+  ["delivered_at", "TIMESTAMP"],
+  ["cancelled_at", "TIMESTAMP"],
+  ["refunded_at", "TIMESTAMP"],
+  ["holds", "INTEGER"],
+  ["conflicts", "INTEGER"],
+  ["breaches", "INTEGER"],
+  ["open_breaches", "INTEGER"],
+  ["tasks", "INTEGER"],
+  ["open_tasks", "INTEGER"],
+  ["next_due_at", "TIMESTAMP"],
+  ["updated_at", "TIMESTAMP"],
+];
+
+const TASKS: Columns = [
+  ["tenant_id", "VARCHAR"],
+  ["task_id", "VARCHAR"],
+  ["order_id", "VARCHAR"],
+  ["rejection_id", "VARCHAR"],
+  ["type", "VARCHAR"],
+  ["status", "VARCHAR"],
+  ["owner", "VARCHAR"],
+  ["owning_party", "VARCHAR"],
+  ["level", "INTEGER"],
+  ["value_minor", "BIGINT"],
+  ["currency", "VARCHAR"],
+  ["opened_at", "TIMESTAMP"],
+  ["sla_due", "TIMESTAMP"],
+  ["claimed_at", "TIMESTAMP"],
+  ["claimed_by", "VARCHAR"],
+  ["resolved_at", "TIMESTAMP"],
+  ["resolved_by", "VARCHAR"],
+  ["action", "VARCHAR"],
+  ["first_response_ms", "BIGINT"],
+  ["resolve_ms", "BIGINT"],
+];
+
+export const TABLE_COLUMNS: Record<TableName, Columns> = { events: EVENTS, orders: ORDERS, tasks: TASKS };
+
+/**
+ * Never loaded unless asked: `events.data` is the raw audit JSON the other
+ * columns were flattened from, and DuckDB-wasm has no JSON extension to look
+ * inside it. It stays in the export for people and tools that want the evidence.
+ */
+export const RAW_COLUMNS: Partial<Record<TableName, readonly string[]>> = { events: ["data"] };
+
+/** The header line an export of `table` starts with (how the browser recognises a picked file). */
+export function csvHeader(table: TableName): string {
+  return TABLE_COLUMNS[table].map(([name]) => name).join(",");
+}
+
+function quoteString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export interface LoadOptions {
+  /** Keep every column, the raw JSON included (slower, and a month may not fit in wasm memory). */
+  allColumns?: boolean;
+  /**
+   * Load only these columns (names a notebook mentions; see `mentionedNames`).
+   * A table's first column is always kept, so every table exists and counts its rows.
+   */
+  only?: ReadonlySet<string>;
+}
+
+export function loadedColumns(table: TableName, opts: LoadOptions = {}): string[] {
+  const all = TABLE_COLUMNS[table].map(([name]) => name);
+  if (opts.allColumns) return all;
+  const raw = RAW_COLUMNS[table] ?? [];
+  return all.filter((name, i) => !raw.includes(name) && (opts.only === undefined || i === 0 || opts.only.has(name)));
+}
+
+/**
+ * `CREATE TABLE <table>` from an export CSV at `file` (a name the host made
+ * readable to DuckDB). Every column is declared so the file parses whatever is
+ * kept; types are given, never sniffed: a month where a column happens to be
+ * all empty must still load as the same type. `allow_quoted_nulls = false`
+ * because the export writes null as an empty field and "" as a quoted empty
+ * field (worker/exports/format.ts).
+ */
+export function loadCsvSql(table: TableName, file: string, opts: LoadOptions = {}): string {
+  const types = TABLE_COLUMNS[table].map(([name, type]) => `${quoteString(name)}: '${type}'`).join(", ");
+  const select = loadedColumns(table, opts).map((c) => `"${c}"`).join(", ");
+  return (
+    `CREATE OR REPLACE TABLE ${table} AS SELECT ${select} FROM read_csv(${quoteString(file)}, ` +
+    `header = true, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, ` +
+    `auto_detect = false, columns = {${types}})`
+  );
+}

@@ -1,0 +1,115 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/**
+ * The engine under `wrangler dev` on 127.0.0.1 with throwaway local state, as
+ * the browser tests start it (test/browser/engine.ts is a vitest globalSetup,
+ * so the same steps live here as a plain function). It runs the bench Worker
+ * (bench/load/wrangler.toml): the production engine plus /__bench/ routes.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const CONFIG = path.join(ROOT, "bench", "load", "wrangler.toml");
+export const BENCH_ADMIN_TOKEN = "bench-admin-token";
+const SECRETS_KEY = "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=";
+
+export interface Engine {
+  url: string;
+  adminToken: string;
+  /** The last lines wrangler printed, for error messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function wrangler(args: string[], persist: string): string[] {
+  return [path.join(ROOT, "cli", "wrangler.mjs"), ...args, "-c", CONFIG, "--persist-to", persist];
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode})`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`engine not ready at ${url} after ${timeoutMs} ms`);
+}
+
+export async function startEngine(): Promise<Engine> {
+  const persist = mkdtempSync(path.join(tmpdir(), "handoff-bench-"));
+  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
+  const migrate = spawnSync(process.execPath, wrangler(["d1", "migrations", "apply", "DB", "--local"], persist), { cwd: ROOT, env, encoding: "utf8" });
+  if (migrate.status !== 0) {
+    rmSync(persist, { recursive: true, force: true });
+    throw new Error(`migrations failed: ${migrate.stderr}`);
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    wrangler(
+      [
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--show-interactive-dev-session=false",
+        // Per-request log lines cost the dev server CPU that the benchmark would then measure.
+        "--log-level",
+        "warn",
+        "--var",
+        `ADMIN_TOKEN:${BENCH_ADMIN_TOKEN}`,
+        "--var",
+        `SECRETS_KEY:${SECRETS_KEY}`,
+      ],
+      persist,
+    ),
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let log = "";
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const stop = async (): Promise<void> => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      try {
+        // The whole process group: wrangler, its workerd and esbuild — and nothing else.
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    rmSync(persist, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(url, child, 120_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${String(err)}\n${log.slice(-4000)}`);
+  }
+  return { url, adminToken: BENCH_ADMIN_TOKEN, log: () => log.slice(-4000), stop };
+}

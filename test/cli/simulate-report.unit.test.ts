@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import type { OrderLite, TaskLite } from "../../cli/simulate/api";
+import { classify, exportTotals, percentile, renderSummary, type Summary } from "../../cli/simulate/report";
+import { parseStoredRules, restoredRules, simulatorRules } from "../../cli/simulate/rules";
+import { demoOwnershipRules } from "../../cli/demo-consumers";
+import { OwnershipRules, StoredOwnershipRules } from "../../worker/ownership/schema";
+
+function order(partial: Partial<OrderLite>): OrderLite {
+  return { state: "paid", receipts: [], exports: [], sla: [], holds: [], outbox: { pending: 0 }, ...partial };
+}
+
+function task(partial: Partial<TaskLite>): TaskLite {
+  return { task_id: "tk_1", order_id: "1", type: "consumer_rejected", status: "open", owner: "ops@x.example", step: "routing", ...partial };
+}
+
+describe("classify: the silent-drop definition", () => {
+  const none = new Set<string>();
+
+  it("terminal orders are accounted for", () => {
+    expect(classify(order({ state: "delivered" }), [], none).category).toBe("terminal");
+    expect(classify(order({ state: "cancelled" }), [], none).category).toBe("terminal");
+  });
+
+  it("an open or claimed task with a named owner holds the order", () => {
+    expect(classify(order({ state: "on_hold" }), [task({})], none)).toEqual({ category: "on_hold_with_owner", reason: "consumer_rejected → ops@x.example" });
+    expect(classify(order({ state: "on_hold" }), [task({ status: "claimed" })], none).category).toBe("on_hold_with_owner");
+  });
+
+  it("a running SLA clock with an owner means the engine is still watching", () => {
+    const c = classify(order({ state: "authorized", sla: [{ step: "payment", due_at: "2026-11-21T21:00:00Z", owner: "finance@x.example" }] }), [], none);
+    expect(c.category).toBe("waiting_on_sla_clock");
+  });
+
+  it("no task, no clock, not terminal: dropped — as is an unowned or closed task", () => {
+    expect(classify(order({ state: "paid" }), [], none).category).toBe("silently_dropped");
+    expect(classify(order({ state: "on_hold" }), [task({ owner: "unassigned" })], none).category).toBe("silently_dropped");
+    expect(classify(order({ state: "on_hold" }), [task({ status: "resolved" })], none).category).toBe("silently_dropped");
+    expect(classify(order({ state: "authorized", sla: [{ step: "payment", due_at: "x", owner: "unassigned" }] }), [], none).category).toBe("silently_dropped");
+  });
+
+  it("a 404, or an acknowledged receipt missing from the order, is a drop whatever the state", () => {
+    expect(classify(null, [], none).reason).toContain("404");
+    const c = classify(order({ state: "delivered", receipts: [{ id: "rcpt_a" }] }), [], new Set(["rcpt_a", "rcpt_b"]));
+    expect(c.category).toBe("silently_dropped");
+    expect(c.reason).toContain("rcpt_b");
+  });
+});
+
+describe("totals and percentiles", () => {
+  it("counts export attempts and retries", () => {
+    const attempt = { status: 503, outcome: "retry" };
+    const t = exportTotals([
+      order({ exports: [{ export: { export_id: "a", intended_action: "fulfil_order" }, status: "acked", attempts: [attempt, attempt, { status: 200, outcome: "delivered" }] }] }),
+      null,
+      order({ exports: [{ export: { export_id: "b", intended_action: "fulfil_order" }, status: "rejected", attempts: [{ status: 422, outcome: "rejected" }] }] }),
+    ]);
+    expect(t).toEqual({ exports: 2, attempts: 4, retries: 2, byStatus: { acked: 1, rejected: 1 } });
+  });
+
+  it("nearest-rank percentiles", () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it("renders the table with every row the issue asks for", () => {
+    const s: Summary = {
+      orders: 10,
+      categories: { terminal: 7, on_hold_with_owner: 2, waiting_on_sla_clock: 1, silently_dropped: 0 },
+      held: { consumer_rejected: 2 },
+      waiting: { "payment clock": 1 },
+      dropped: [],
+      inbound: { webhooks: 40, requests: 45, lost: 2, redeliveries: 2, duplicatesSent: 5, duplicatesAbsorbed: 5, gaveUp: 0, statuses: { "202": 40, "200": 5 } },
+      latency: { count: 45, p50: 12, p99: 48, max: 60 },
+      exports: { exports: 14, attempts: 16, retries: 2, byStatus: { acked: 14 } },
+      consumers: { deliveries: 16, redeliveries: 0, outage503: 2, rejected422: 2, slow: 0, badSignature: 0 },
+      wallSeconds: 90,
+    };
+    const text = renderSummary(s);
+    for (const row of ["orders", "terminal", "on hold with owner", "SILENTLY DROPPED", "duplicates absorbed", "delivery attempts", "retries", "ack latency p50 / p99"]) expect(text).toContain(row);
+    expect(text).toContain("12 ms / 48 ms");
+  });
+});
+
+describe("ownership rules for the run", () => {
+  const secrets = { wms: `whsec_${Buffer.alloc(24, 1).toString("base64")}`, carrier: `whsec_${Buffer.alloc(24, 2).toString("base64")}` };
+  const original = parseStoredRules(StoredOwnershipRules.parse({ ...demoOwnershipRules("http://127.0.0.1:9999", secrets) }));
+
+  it("keeps the tenant's owners, SLAs and policy, and hands routing and shipping to the simulator", () => {
+    if (!original) throw new Error("demo rules should parse");
+    const redacted = parseStoredRules({ ...original, steps: { ...original.steps, routing: { ...original.steps.routing, consumer: { url: "http://wms", secret: "whsec_****abcd", requires_ack: true } } } });
+    if (!redacted) throw new Error("redacted rules should parse");
+    const mine = { wms: secrets.carrier, carrier: secrets.wms };
+    const rules = OwnershipRules.parse(simulatorRules(redacted, "http://127.0.0.1:4000", mine));
+    expect(rules.steps.routing.consumer).toEqual({ url: "http://127.0.0.1:4000/wms", secret: mine.wms, requires_ack: true });
+    expect(rules.steps.shipping.consumer?.url).toBe("http://127.0.0.1:4000/carrier");
+    expect(rules.steps.payment.sla).toBe(original.steps.payment.sla);
+    expect(rules.policy).toEqual(original.policy);
+  });
+
+  it("restores the original only with the real consumer secrets", () => {
+    if (!original) throw new Error("demo rules should parse");
+    const back = restoredRules(original, secrets);
+    expect(back && OwnershipRules.parse(back).steps.routing.consumer).toEqual({ url: "http://127.0.0.1:9999/wms", secret: secrets.wms, requires_ack: true });
+    expect(restoredRules(original, null)).toBeNull();
+  });
+});

@@ -1,0 +1,91 @@
+import { currencyExponent } from "../lib/money";
+
+/** Display helpers: pure, so every page says times, money and levels the same way. */
+
+export const LEVEL_NAMES = ["owner", "backup", "on-call"] as const;
+
+export function levelName(level: number): string {
+  return LEVEL_NAMES[level] ?? `level ${level}`;
+}
+
+/** "1,234.50 EUR" from integer minor units, by string arithmetic (no float drift). */
+export function money(amountMinor: number, currency: string): string {
+  let exponent = 2;
+  try {
+    exponent = currencyExponent(currency);
+  } catch {
+    // An odd code from a sender still displays, with the common two decimals.
+  }
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(Math.trunc(amountMinor))).padStart(exponent + 1, "0");
+  const whole = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction} ${currency}`;
+}
+
+export function moneyOf(v: { amount_minor: number; currency: string } | null | undefined): string {
+  return v ? money(v.amount_minor, v.currency) : "—";
+}
+
+/** "3m", "2h 5m", "4d 3h": the two most significant units, which is what a glance needs. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(Math.abs(ms) / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60 && m < 10 ? ` ${s % 60}s` : ""}`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${m % 60 ? ` ${m % 60}m` : ""}`;
+  const d = Math.floor(h / 24);
+  return `${d}d${h % 24 ? ` ${h % 24}h` : ""}`;
+}
+
+/** "in 4m" / "12m ago" relative to now; unparseable input is shown as given. */
+export function relative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const d = t - now;
+  if (Math.abs(d) < 1000) return "now";
+  return d > 0 ? `in ${duration(d)}` : `${duration(d)} ago`;
+}
+
+export function isPast(iso: string | null | undefined, now = Date.now()): boolean {
+  if (!iso) return false;
+  const t = Date.parse(iso);
+  return !Number.isNaN(t) && t < now;
+}
+
+/** "2026-08-01 14:03:07 UTC": absolute, unambiguous, sortable by eye. */
+export function stamp(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return `${new Date(t).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+}
+
+/** A one-line rendering of an arbitrary value (audit data, evidence), bounded so one payload cannot swamp a page. */
+export function brief(v: unknown, max = 240): string {
+  let text: string;
+  if (typeof v === "string") text = v;
+  else if (v === undefined) text = "";
+  else {
+    try {
+      text = JSON.stringify(v) ?? String(v);
+    } catch {
+      text = String(v);
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function humanize(s: string): string {
+  return s.replace(/_/g, " ");
+}
+
+/** The query string of a console URL, minus empty values. */
+export function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}

@@ -1,0 +1,71 @@
+import type { Child, FC } from "hono/jsx";
+import { raw } from "hono/html";
+import { Csrf } from "./components";
+import type { Session } from "./session";
+import { CSS } from "./styles";
+
+export type Section = "today" | "queue" | "order" | "task" | "none";
+
+export interface Notice {
+  tone: "ok" | "err";
+  text: string;
+}
+
+export interface LayoutProps {
+  title: string;
+  nonce: string;
+  session: Session | null;
+  section?: Section;
+  notice?: Notice | null | undefined;
+  children?: Child;
+}
+
+export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none", notice, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="referrer" content="same-origin" />
+      <title>{`${title} · Handoff console`}</title>
+      {/* CSS is a module constant, never data: the one place raw() is used. */}
+      <style nonce={nonce}>{raw(CSS)}</style>
+    </head>
+    <body>
+      {session ? (
+        <header class="top">
+          <div class="brand">
+            Handoff<span>console</span>
+          </div>
+          <nav>
+            <a href="/console/today" class={section === "today" ? "on" : undefined}>
+              Today
+            </a>
+            <a href="/console/queue" class={section === "queue" ? "on" : undefined}>
+              Queue
+            </a>
+          </nav>
+          <form class="jump" method="get" action="/console/orders">
+            <input name="id" placeholder="Go to order id…" aria-label="Order id" maxlength={128} required />
+          </form>
+          <div class="who">
+            <span>
+              <b>{session.operator}</b> · {session.tenant}
+            </span>
+            <form class="inline" method="post" action="/console/sign-out">
+              <Csrf token={session.csrf} />
+              <button type="submit">Sign out</button>
+            </form>
+          </div>
+        </header>
+      ) : null}
+      <main>
+        {notice ? (
+          <div class={`notice ${notice.tone}`} role={notice.tone === "err" ? "alert" : "status"}>
+            {notice.text}
+          </div>
+        ) : null}
+        {children}
+      </main>
+    </body>
+  </html>
+);
