@@ -101,8 +101,7 @@ export function parseJsonObject(raw: Uint8Array): { ok: true; value: Record<stri
   } catch (err) {
     return parseFailure("invalid_json", `Body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  // Parseable JSON of the wrong shape is a schema problem (422), not unparseable input (400).
-  if (!isRecord(value)) return parseFailure("schema_mismatch", "Body must be a JSON object");
+  if (!isRecord(value)) return parseFailure("invalid_json", "Body must be a JSON object");
   return { ok: true, value };
 }
 
