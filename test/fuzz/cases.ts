@@ -127,16 +127,28 @@ const bodyMutationArb: fc.Arbitrary<BodyMutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("oversize" as const), extra: fc.integer({ min: 1, max: 4096 }) }) },
 );
 
+/** object: only the mapping can refuse it; json: parseable but not an object; unparseable: not JSON at all (400). */
+type Shape = "object" | "json" | "unparseable";
+
 interface MutatedBody {
   body: FuzzCase["body"];
   pad_to: number | null;
   label: string;
-  /** Still a JSON object after the mutation (so only the mapping can refuse it). */
-  object: boolean;
+  shape: Shape;
+}
+
+/** As the engine reads a body: UTF-8 with a leading BOM dropped, then JSON. */
+function shapeOf(text: string): Shape {
+  try {
+    const v: unknown = JSON.parse(text.replace(/^\ufeff/, ""));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? "object" : "json";
+  } catch {
+    return "unparseable";
+  }
 }
 
 function mutateBody(base: JsonObject, m: BodyMutation | null): MutatedBody {
-  if (m === null) return { body: { text: toJsonText(base) }, pad_to: null, label: "", object: true };
+  if (m === null) return { body: { text: toJsonText(base) }, pad_to: null, label: "", shape: "object" };
   const root = clone(base);
   if (!isJsonObject(root)) throw new Error("unreachable: bodies are objects");
   const all = paths(root);
@@ -145,29 +157,29 @@ function mutateBody(base: JsonObject, m: BodyMutation | null): MutatedBody {
     case "set": {
       const p = pick(m.at);
       edit(root, p, m.value);
-      return { body: { text: toJsonText(root) }, pad_to: null, label: `set ${p.join(".")}`, object: true };
+      return { body: { text: toJsonText(root) }, pad_to: null, label: `set ${p.join(".")}`, shape: "object" };
     }
     case "delete": {
       const p = pick(m.at);
       edit(root, p, undefined);
-      return { body: { text: toJsonText(root) }, pad_to: null, label: `delete ${p.join(".")}`, object: true };
+      return { body: { text: toJsonText(root) }, pad_to: null, label: `delete ${p.join(".")}`, shape: "object" };
     }
     case "add":
       // As JSON.parse would: an own property, even for "__proto__" (plain assignment would set the prototype).
       Object.defineProperty(root, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
-      return { body: { text: toJsonText(root) }, pad_to: null, label: `add ${JSON.stringify(m.key)}`, object: true };
+      return { body: { text: toJsonText(root) }, pad_to: null, label: `add ${JSON.stringify(m.key)}`, shape: "object" };
     case "dupkey": {
       const keys = Object.keys(root);
       const key = keys[m.at % Math.max(1, keys.length)] ?? "type";
       // JSON.parse keeps the last duplicate: the hostile value wins over the genuine one.
       const text = `${toJsonText(root).slice(0, -1)},${JSON.stringify(key)}:${toJsonText(m.value)}}`;
-      return { body: { text }, pad_to: null, label: `duplicate key ${key}`, object: true };
+      return { body: { text }, pad_to: null, label: `duplicate key ${key}`, shape: "object" };
     }
     case "replace":
-      return { body: { text: m.text }, pad_to: null, label: `body ${JSON.stringify(m.text.slice(0, 20))}`, object: false };
+      return { body: { text: m.text }, pad_to: null, label: `body ${JSON.stringify(m.text.slice(0, 20))}`, shape: shapeOf(m.text) };
     case "truncate": {
       const text = toJsonText(root);
-      return { body: { text: text.slice(0, m.at % text.length) }, pad_to: null, label: "truncated", object: false };
+      return { body: { text: text.slice(0, m.at % text.length) }, pad_to: null, label: "truncated", shape: "unparseable" };
     }
     case "bytes": {
       const bytes = new TextEncoder().encode(toJsonText(root));
@@ -176,10 +188,10 @@ function mutateBody(base: JsonObject, m: BodyMutation | null): MutatedBody {
       out.set(bytes.subarray(0, at));
       out[at] = m.byte;
       out.set(bytes.subarray(at), at + 1);
-      return { body: { base64: btoa(String.fromCharCode(...out)) }, pad_to: null, label: `invalid UTF-8 0x${m.byte.toString(16)}`, object: false };
+      return { body: { base64: btoa(String.fromCharCode(...out)) }, pad_to: null, label: `invalid UTF-8 0x${m.byte.toString(16)}`, shape: "unparseable" };
     }
     case "oversize":
-      return { body: { text: toJsonText(root) }, pad_to: MAX_BODY_BYTES + m.extra, label: "over 1 MiB", object: true };
+      return { body: { text: toJsonText(root) }, pad_to: MAX_BODY_BYTES + m.extra, label: "over 1 MiB", shape: "object" };
   }
 }
 
@@ -237,7 +249,7 @@ function signArb(sender: Sender): fc.Arbitrary<Sign> {
 // ---------------------------------------------------------------------------
 // The oracle: what the engine must answer, from the order its checks run in
 
-function expectation(c: Omit<FuzzCase, "expect" | "mutations">, object: boolean, mutated: boolean): Expectation {
+function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mutated: boolean): Expectation {
   if (c.target === "unknown_tenant") return { kind: "refused", codes: ["tenant_not_found"] };
   if (c.target === "unknown_source") return { kind: "refused", codes: ["source_not_found"] };
   if (c.pad_to !== null) return { kind: "refused", codes: ["payload_too_large"] };
@@ -253,7 +265,9 @@ function expectation(c: Omit<FuzzCase, "expect" | "mutations">, object: boolean,
     case "stale":
       return { kind: "refused", codes: ["timestamp_stale"] };
     case "valid":
-      if (!object) return { kind: "refused", codes: ["invalid_json"] };
+      if (shape === "unparseable") return { kind: "refused", codes: ["invalid_json"] };
+      // Parseable JSON of the wrong shape (an array, a number) parses but maps to no event: 422.
+      if (shape === "json") return { kind: "refused", codes: ["schema_mismatch"] };
       return mutated ? { kind: "either", codes: MAPPING_CODES } : { kind: "accepted" };
   }
 }
@@ -271,7 +285,7 @@ function assemble(base: Unsigned, m: BodyMutation | null, h: { name: string; val
   if (target !== "known") labels.push(target);
   const partial = { sender: base.sender, target, body: mb.body, pad_to: mb.pad_to, headers, sign, repeat };
   const headerChanged = h !== null && h.name !== "content-type";
-  return { ...partial, mutations: labels, expect: expectation(partial, mb.object, m !== null || headerChanged) };
+  return { ...partial, mutations: labels, expect: expectation(partial, mb.shape, m !== null || headerChanged) };
 }
 
 const targetArb = fc.oneof(

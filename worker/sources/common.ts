@@ -101,7 +101,8 @@ export function parseJsonObject(raw: Uint8Array): { ok: true; value: Record<stri
   } catch (err) {
     return parseFailure("invalid_json", `Body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!isRecord(value)) return parseFailure("invalid_json", "Body must be a JSON object");
+  // It parsed, so the sender sent JSON; it maps to no event because the shape is wrong: 422, as for any other mapping failure.
+  if (!isRecord(value)) return parseFailure("schema_mismatch", "Body must be a JSON object");
   return { ok: true, value };
 }
 

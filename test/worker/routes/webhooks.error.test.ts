@@ -103,6 +103,10 @@ describe("bad bodies → 400 / 422, recorded", () => {
     await expectRecorded(await shopify("acme", "orders/create", { body }), 400, "invalid_json", body);
   });
 
+  it.each(["[]", "1e400", "null"])("JSON %s that is not an object → 422 schema_mismatch", async (body) => {
+    await expectRecorded(await shopify("acme", "orders/create", { body }), 422, "schema_mismatch", body);
+  });
+
   it("valid JSON that maps to no canonical event → 422", async () => {
     const wrongShape = JSON.stringify({ type: "shipment.shipped", order_id: ORDER_ID, occurred_at: "yesterday", data: {} });
     const rec = await expectRecorded(await standard("acme", "carrier", "shipment.shipped", { body: wrongShape, id: "msg_bad1" }), 422, "schema_mismatch", wrongShape);

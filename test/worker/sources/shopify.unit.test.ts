@@ -264,8 +264,12 @@ describe("shopify adapter: refusals", () => {
     expect(await parseAs("orders/create", "{}", {}, ["x-shopify-topic"])).toMatchObject({ ok: false, code: "unsupported_event" });
   });
 
-  it.each(["{not json", "[1,2]", '"text"', "null", ""])("body %j → invalid_json", async (body) => {
+  it.each(["{not json", ""])("body %j → invalid_json", async (body) => {
     expect(await parseAs("orders/create", body)).toMatchObject({ ok: false, code: "invalid_json" });
+  });
+
+  it.each(["[1,2]", '"text"', "null", "1e400"])("JSON body %j that is not an object → schema_mismatch", async (body) => {
+    expect(await parseAs("orders/create", body)).toMatchObject({ ok: false, code: "schema_mismatch" });
   });
 
   it("invalid UTF-8 → invalid_json", () => {

@@ -95,8 +95,12 @@ describe("standard adapter: refusals", () => {
     expect(parse('{"order_id": "o-1"}')).toMatchObject({ ok: false, code: "unsupported_event" });
   });
 
-  it.each(["{", "[]", "true", ""])("body %j → invalid_json", (body) => {
+  it.each(["{", ""])("body %j → invalid_json", (body) => {
     expect(parse(body)).toMatchObject({ ok: false, code: "invalid_json" });
+  });
+
+  it.each(["[]", "true"])("JSON body %j that is not an object → schema_mismatch", (body) => {
+    expect(parse(body)).toMatchObject({ ok: false, code: "schema_mismatch" });
   });
 
   it("no order_id → order_id_missing", () => {

@@ -137,8 +137,12 @@ describe("stripe adapter: refusals", () => {
     expect(parse('{"id": "evt_1"}')).toMatchObject({ ok: false, code: "unsupported_event" });
   });
 
-  it.each(["{", "[]", "42", ""])("body %j → invalid_json", (body) => {
+  it.each(["{", ""])("body %j → invalid_json", (body) => {
     expect(parse(body)).toMatchObject({ ok: false, code: "invalid_json" });
+  });
+
+  it.each(["[]", "42"])("JSON body %j that is not an object → schema_mismatch", (body) => {
+    expect(parse(body)).toMatchObject({ ok: false, code: "schema_mismatch" });
   });
 
   it("no metadata.order_id → order_id_missing", () => {
