@@ -1,5 +1,6 @@
 import { standardHeaders } from "../../worker/sources/sign";
 import { autocannon, type RequestParams, type Result } from "./autocannon";
+import { paced } from "./paced";
 
 /**
  * The throughput cases, each one autocannon run against the engine:
@@ -141,4 +142,21 @@ export async function ingest(o: LoadOptions, pool: SignedPool): Promise<CaseResu
     },
   });
   return caseResult(r, o.overallRate ?? null);
+}
+
+/** (c½): the ingest case at a constant rate (see paced.ts for why not autocannon's overallRate). */
+export async function ingestAtRate(url: string, rate: number, seconds: number, pool: SignedPool): Promise<CaseResult> {
+  await quiesce(url);
+  const first = pool.requests[0];
+  if (!first) throw new Error("empty request pool");
+  return paced({
+    url,
+    rate,
+    seconds,
+    next: () => {
+      const i = pool.used++;
+      if (i >= pool.requests.length) pool.wrapped++;
+      return pool.requests[i % pool.requests.length] ?? first;
+    },
+  });
 }

@@ -54,7 +54,8 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`engine not ready at ${url} after ${timeoutMs} ms`);
 }
 
-export async function startEngine(): Promise<Engine> {
+/** `inspectorPort`: expose workerd's V8 inspector there (bench/load/profile.ts samples the CPU through it). */
+export async function startEngine(opts: { inspectorPort?: number } = {}): Promise<Engine> {
   const persist = mkdtempSync(path.join(tmpdir(), "handoff-bench-"));
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
   const migrate = spawnSync(process.execPath, wrangler(["d1", "migrations", "apply", "DB", "--local"], persist), { cwd: ROOT, env, encoding: "utf8" });
@@ -81,6 +82,7 @@ export async function startEngine(): Promise<Engine> {
         `ADMIN_TOKEN:${BENCH_ADMIN_TOKEN}`,
         "--var",
         `SECRETS_KEY:${SECRETS_KEY}`,
+        ...(opts.inspectorPort === undefined ? [] : ["--inspector-port", String(opts.inspectorPort)]),
       ],
       persist,
     ),

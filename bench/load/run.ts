@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { doWrite, emptyRoute, ingest, quiesce, signPool, type CaseResult, type LoadOptions } from "./cases";
+import { doWrite, emptyRoute, ingest, ingestAtRate, quiesce, signPool, type CaseResult, type LoadOptions } from "./cases";
 import { startEngine, type Engine } from "./engine";
 import { drainRate, lifecycle, setupTenant, type BenchTenant } from "./lifecycle";
 import { median, renderMarkdown, summarizeCase, targets, type BenchReport, type DrainSummary } from "./report";
@@ -106,7 +106,7 @@ export async function bench(argv: string[]): Promise<number> {
     for (let i = 0; i < runs; i++) {
       const rate = Math.max(1, Math.round(peak / 2));
       const pool = await signPool(t.tenant, t.standardSource.name, t.standardSource.secret, Math.ceil(rate * seconds * 1.2) + 100, `h${i}-${Date.now().toString(36)}`);
-      half.push(await ingest({ ...base, overallRate: rate }, pool));
+      half.push(await ingestAtRate(url, rate, seconds, pool));
       wrapped += pool.wrapped;
       say(fmt(`(c½) ingest @${rate}/s #${i + 1}`, half[half.length - 1] as CaseResult));
     }
@@ -137,7 +137,7 @@ export async function bench(argv: string[]): Promise<number> {
     const notes = [
       "Local runtime: workerd through wrangler dev on 127.0.0.1 (local SQLite for D1 and Durable Objects); load from autocannon in the same machine, so client and server share the CPUs.",
       "(b) and (c) use a new Durable Object per request; (c) requests are signed before each run, so client-side HMAC cost is not measured.",
-      "(c½) runs at half of (c)'s median peak with autocannon's overallRate; its latencies are corrected for coordinated omission.",
+      "(c½) runs at half of (c)'s median peak at a constant rate (bench/load/paced.ts, open loop as wrk2 does it): each request is timed from when it was due, so queueing counts. autocannon's overallRate sends each second's quota as one burst, which measured the burst, not the rate.",
       "(e) writes synthetic audit rows through durable-objects/order/drain.ts writeDrain() from the bench Worker: row-at-a-time is one D1 batch per row; 12 is one multi-row INSERT (100 bound parameters / 8 columns); 240 is the engine's DRAIN_MAX_ROWS.",
     ];
     if (wrapped > 0) notes.push(`The signed pool ran dry ${wrapped} times: those requests were redeliveries (200 duplicate), not new orders.`);

@@ -81,8 +81,19 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   /** Runs `fn` in one transaction and caches the state it returns only once that committed. */
   private commit(fn: () => MachineState | null): void {
-    const next = this.ctx.storage.transactionSync(fn);
+    const next = this.tx(fn);
     if (next) this.cached = next;
+  }
+
+  /** A transaction that threw rolled back: nothing read or cached during it may outlive it. */
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.cached = null;
+      this.store.forget();
+      throw err;
+    }
   }
 
   async ingest(input: IngestInput): Promise<IngestResult> {
@@ -416,14 +427,14 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     } catch (err) {
       const attempts = Number(this.store.getMeta("drain_attempts") ?? 0) + 1;
       const message = err instanceof Error ? err.message : String(err);
-      this.ctx.storage.transactionSync(() => {
+      this.tx(() => {
         this.store.setMeta("drain_attempts", String(attempts));
         this.store.setMeta("drain_error", message.slice(0, 500));
         this.store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
       });
       return { drained: 0, error: message };
     }
-    this.ctx.storage.transactionSync(() => {
+    this.tx(() => {
       this.store.dequeueAudit(pendingAudit.map((r) => r.seq));
       // Only clear the index entry if no newer state was committed while D1 was answering.
       if (indexPending && (this.store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) this.store.dequeueIndex();

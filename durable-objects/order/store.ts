@@ -25,22 +25,47 @@ export function iso(ms: number): string {
  * or none of it does.
  */
 export class OrderStore {
+  /**
+   * The meta rows, read once per object: every call reads tenant and order id,
+   * and each distinct statement costs a prepare in every new object. Written
+   * through; `forget()` drops it when a transaction rolled back.
+   */
+  private meta: Map<string, string> | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
+  /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
-    for (const stmt of ORDER_SCHEMA) this.sql.exec(stmt);
+    this.sql.exec(ORDER_SCHEMA.join(";\n"));
+  }
+
+  forget(): void {
+    this.meta = null;
+  }
+
+  private metaRows(): Map<string, string> {
+    this.meta ??= new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    return this.meta;
   }
 
   getMeta(k: MetaKey): string | null {
-    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v ?? null;
+    return this.metaRows().get(k) ?? null;
   }
 
   setMeta(k: MetaKey, v: string): void {
+    const meta = this.metaRows();
+    if (meta.get(k) === v) return;
     this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
+    meta.set(k, v);
   }
 
   deleteMeta(...keys: MetaKey[]): void {
-    for (const k of keys) this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+    const meta = this.metaRows();
+    for (const k of keys) {
+      if (!meta.has(k)) continue;
+      this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+      meta.delete(k);
+    }
   }
 
   // ── facts ────────────────────────────────────────────────────────────────

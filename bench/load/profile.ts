@@ -1,0 +1,135 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { doWrite, ingest, signPool, type LoadOptions } from "./cases";
+import { freePort, startEngine } from "./engine";
+import { setupTenant } from "./lifecycle";
+
+/**
+ * `npm run bench:profile`: samples workerd's CPU (V8 inspector, through
+ * wrangler dev's --inspector-port) while one throughput case runs, then prints
+ * where the time went: self time per function and per source file. How the
+ * ingest path was profiled before it was made faster (bench/load/README.md).
+ * Writes the raw .cpuprofile too (open it in Chrome DevTools › Performance).
+ */
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+class Inspector {
+  private nextId = 1;
+  private readonly pending = new Map<number, (v: unknown) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+      if (msg.id === undefined) return;
+      const done = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      done?.(msg.error ? new Error(msg.error.message) : msg.result);
+    });
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+    const target = targets[0];
+    if (!target) throw new Error("the inspector lists no target");
+    const ws = new WebSocket(target.webSocketDebuggerUrl);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    return new Inspector(ws);
+  }
+
+  async send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve) => this.pending.set(id, resolve));
+    this.ws.send(JSON.stringify({ id, method, params }));
+    const v = await answer;
+    if (v instanceof Error) throw v;
+    return v as T;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function summarize(p: Profile, top: number): string {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fn = new Map<string, number>();
+  const file = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const f = byId.get(id)?.callFrame;
+    if (!f) continue;
+    const where = f.url === "" ? "(native)" : f.url.replace(/^.*\/(node_modules\/[^/]+|[^/]+\/[^/]+)$/, "$1");
+    const name = `${f.functionName || "(anonymous)"}  ${where}${f.url ? `:${f.lineNumber + 1}` : ""}`;
+    fn.set(name, (fn.get(name) ?? 0) + us);
+    file.set(where, (file.get(where) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / Math.max(total, 1)).toFixed(1).padStart(5)} %`;
+  const rows = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+      .join("\n");
+  return `sampled ${(total / 1000).toFixed(0)} ms of the isolate\n\nself time by function\n${rows(fn)}\n\nself time by file\n${rows(file)}\n`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { case: { type: "string" }, seconds: { type: "string" }, connections: { type: "string" }, top: { type: "string" }, out: { type: "string" } },
+  });
+  const which = values.case ?? "ingest";
+  if (which !== "ingest" && which !== "do-write") throw new Error("--case must be ingest or do-write");
+  const seconds = Number(values.seconds ?? "10");
+  const port = await freePort();
+  const engine = await startEngine({ inspectorPort: port });
+  const tenant = await setupTenant(engine.url, engine.adminToken);
+  try {
+    const o: LoadOptions = { url: engine.url, connections: Number(values.connections ?? "16"), seconds };
+    // Warm up first: isolate start and module load are not the steady state.
+    await ingest({ ...o, seconds: 2 }, await signPool(tenant.tenant, tenant.standardSource.name, tenant.standardSource.secret, 2000, "pwarm"));
+    const pool = await signPool(tenant.tenant, tenant.standardSource.name, tenant.standardSource.secret, 3000 * seconds, `p${Date.now().toString(36)}`);
+    const inspector = await Inspector.connect(port);
+    await inspector.send("Profiler.enable");
+    await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
+    await inspector.send("Profiler.start");
+    const r = which === "ingest" ? await ingest(o, pool) : await doWrite(o);
+    const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
+    inspector.close();
+    process.stdout.write(`${which}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n${summarize(profile, Number(values.top ?? "40"))}`);
+    const out = path.resolve(values.out ?? `/tmp/handoff-${which}.cpuprofile`);
+    writeFileSync(out, JSON.stringify(profile));
+    process.stdout.write(`raw profile: ${out}\n`);
+  } finally {
+    await tenant.consumer.close();
+    await engine.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
