@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { TABLE_COLUMNS, TABLE_NAMES, csvHeader, type TableName } from "./engine/schema";
+import { TABLE_COLUMNS, TABLE_NAMES, type TableName } from "./engine/schema";
 import { generateScenario, type GeneratedOrder, type ScenarioOptions } from "./generate/scenario";
 
 export { generateScenario, windowOf, type GeneratedOrder, type ScenarioOptions } from "./generate/scenario";
@@ -61,13 +61,21 @@ export interface WriteSummary {
 }
 
 /** Generates and writes a scenario; keeps the generated objects in memory only when asked (tests). */
-export function writeScenario(dir: string, opts: ScenarioOptions & { formats?: readonly Format[]; keep?: boolean }): WriteSummary {
+export function writeScenario(
+  dir: string,
+  opts: ScenarioOptions & { formats?: readonly Format[]; keep?: boolean; columns?: Partial<Record<TableName, readonly string[]>> },
+): WriteSummary {
   mkdirSync(dir, { recursive: true });
   const formats = opts.formats ?? ["csv"];
   const sinks: { format: Format; table: TableName; sink: Sink }[] = [];
+  // As `?columns=` exports them: the asked columns, in schema order.
+  const picked = Object.fromEntries(
+    TABLE_NAMES.map((t) => [t, TABLE_COLUMNS[t].map(([name]) => name).filter((n) => opts.columns?.[t]?.includes(n) ?? true)]),
+  ) as Record<TableName, string[]>;
+  const names = (table: TableName): string[] => picked[table];
   for (const format of formats) {
     for (const table of TABLE_NAMES) {
-      const header = format === "csv" ? `${csvHeader(table)}\r\n` : null;
+      const header = format === "csv" ? `${names(table).join(",")}\r\n` : null;
       sinks.push({ format, table, sink: new Sink(path.join(dir, `${table}.${format}`), header) });
     }
   }
@@ -75,11 +83,11 @@ export function writeScenario(dir: string, opts: ScenarioOptions & { formats?: r
   const kept: GeneratedOrder[] = [];
   const write = (table: TableName, row: object): void => {
     rows[table]++;
-    const values = TABLE_COLUMNS[table].map(([name]) => cellOf(row, name));
+    const values = names(table).map((name) => cellOf(row, name));
     for (const s of sinks) {
       if (s.table !== table) continue;
       if (s.format === "csv") s.sink.push(`${values.map(csvField).join(",")}\r\n`);
-      else s.sink.push(`${JSON.stringify(row)}\n`);
+      else s.sink.push(`${JSON.stringify(opts.columns?.[table] ? Object.fromEntries(names(table).map((n, i) => [n, values[i]])) : row)}\n`);
     }
   };
   for (const g of generateScenario(opts)) {

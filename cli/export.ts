@@ -4,6 +4,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
+import { mentionedNames } from "../analytics/engine/run";
+import { loadedColumns, TABLE_NAMES, type TableName } from "../analytics/engine/schema";
+import { loadNotebook } from "../analytics/node/notebooks";
 import { DEMO_FILE, type DemoCredentials } from "./start";
 
 /**
@@ -21,8 +24,11 @@ const DEFAULT_BASE = "http://127.0.0.1:8787";
 
 const USAGE = `usage: npm run export -- --tenant <id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out exports/]
                          [--format csv|ndjson] [--base ${DEFAULT_BASE}] [--key <tenant API key>]
+                         [--notebook <name>]
 
   --from is inclusive, --to exclusive (dates are midnight UTC; datetimes need Z or an offset).
+  --notebook monthly-root-cause exports only the columns that notebook reads (no raw audit
+  JSON): a smaller file that loads faster. Without it, every column.
   For --tenant demo, --base and --key default to .wrangler/demo.json (written by npm start);
   otherwise to HANDOFF_URL and HANDOFF_API_KEY.
 `;
@@ -35,6 +41,14 @@ export interface ExportOptions {
   format: Format;
   base: string;
   key: string;
+  /** Per export, the columns to ask for (`?columns=`); absent: every column. */
+  columns?: Partial<Record<string, readonly string[]>>;
+}
+
+/** The columns a notebook reads from each export (the names its SQL mentions), as `--notebook` asks for. */
+export function notebookColumns(name: string): Record<TableName, string[]> {
+  const reads = mentionedNames(loadNotebook(name));
+  return Object.fromEntries(TABLE_NAMES.map((t) => [t, loadedColumns(t, { only: reads })])) as Record<TableName, string[]>;
 }
 
 function isFormat(s: string): s is Format {
@@ -57,6 +71,7 @@ export function resolveOptions(argv: string[], env: NodeJS.ProcessEnv = process.
       format: { type: "string", default: "csv" },
       base: { type: "string" },
       key: { type: "string" },
+      notebook: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -72,7 +87,8 @@ export function resolveOptions(argv: string[], env: NodeJS.ProcessEnv = process.
     const hint = tenant === "demo" ? "no .wrangler/demo.json yet (run `npm start`), so pass --key" : "pass --key or set HANDOFF_API_KEY";
     throw new Error(`no API key for tenant '${tenant}': ${hint}`);
   }
-  return { tenant, from: values.from, to: values.to, out: values.out ?? "exports", format, base: base.replace(/\/+$/, ""), key };
+  const columns = values.notebook === undefined ? undefined : notebookColumns(values.notebook);
+  return { tenant, from: values.from, to: values.to, out: values.out ?? "exports", format, base: base.replace(/\/+$/, ""), key, ...(columns ? { columns } : {}) };
 }
 
 /**
@@ -194,6 +210,8 @@ export async function exportOne(o: ExportOptions, name: string, progress: Progre
   const qs = new URLSearchParams();
   if (o.from) qs.set("from", o.from);
   if (o.to) qs.set("to", o.to);
+  const only = o.columns?.[name];
+  if (only) qs.set("columns", only.join(","));
   const url = `${o.base}/v1/tenants/${encodeURIComponent(o.tenant)}/exports/${name}.${o.format}${qs.toString() ? `?${qs.toString()}` : ""}`;
   const started = Date.now();
   let res: Response;

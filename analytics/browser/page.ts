@@ -3,8 +3,8 @@ import { fromArrow } from "../engine/arrow";
 import { renderRun } from "../engine/chart";
 import { escapeHtml } from "../engine/html";
 import type { Notebook } from "../engine/notebook";
-import { runNotebook, type Database, type ExportFiles } from "../engine/run";
-import { TABLE_NAMES, csvHeader, type TableName } from "../engine/schema";
+import { mentionedNames, runNotebook, type Database, type ExportFiles } from "../engine/run";
+import { loadedColumns, TABLE_NAMES, parseHeaderLine, tableOfHeader, type TableName } from "../engine/schema";
 import type { DuckdbManifest } from "../build-assets";
 
 /**
@@ -76,7 +76,10 @@ function adapter(conn: AsyncDuckDBConnection): Database {
 
 let runs = 0;
 
-async function run(register: (db: AsyncDuckDB, names: ExportFiles) => Promise<void>): Promise<void> {
+/** Registers the three exports under `names` and returns each file's header row. */
+type Register = (db: AsyncDuckDB, names: ExportFiles) => Promise<Record<TableName, string[]>>;
+
+async function run(register: Register): Promise<void> {
   const nb = notebook();
   const buttons = [...document.querySelectorAll<HTMLButtonElement | HTMLInputElement>(".nb-load button, .nb-load input[type=file]")];
   buttons.forEach((b) => (b.disabled = true));
@@ -85,10 +88,11 @@ async function run(register: (db: AsyncDuckDB, names: ExportFiles) => Promise<vo
     // Fresh names per run: a second load must never read the first one's files.
     const n = ++runs;
     const names = Object.fromEntries(TABLE_NAMES.map((t) => [t, `run${n}-${t}.csv`])) as ExportFiles;
-    await register(db, names);
+    const headers = await register(db, names);
     for (const section of document.querySelectorAll<HTMLElement>(".nb-output")) section.dataset.state = "pending";
     say("Loading the exports…");
     const result = await runNotebook(adapter(conn), nb, names, {
+      headers,
       onLoaded: (c, ms) => say(`Loaded ${c.events.toLocaleString("en-US")} events, ${c.orders.toLocaleString("en-US")} orders, ${c.tasks.toLocaleString("en-US")} tasks in ${Math.round(ms)} ms; running cells…`),
       onCell: (cellRun) => {
         const out = document.querySelector<HTMLElement>(`#cell-${cellRun.cell.name} .nb-output`);
@@ -108,19 +112,20 @@ async function run(register: (db: AsyncDuckDB, names: ExportFiles) => Promise<vo
   }
 }
 
-/** Which export a file is: by its header line (robust to renamed files), else by its name. */
-async function classify(files: readonly File[]): Promise<Record<TableName, File>> {
-  const found: Partial<Record<TableName, File>> = {};
+const headerOf = (text: string): string[] => parseHeaderLine(text.split(/\r?\n/, 1)[0] ?? "");
+
+/** Which export a file is: by its header row (robust to renamed files; an export of some columns too), its name breaking ties. */
+async function classify(files: readonly File[]): Promise<Record<TableName, { file: File; header: string[] }>> {
+  const found: Partial<Record<TableName, { file: File; header: string[] }>> = {};
   for (const f of files) {
-    const first = (await f.slice(0, 4096).text()).split(/\r?\n/, 1)[0]?.replace(/^\uFEFF/, "") ?? "";
-    const byHeader = TABLE_NAMES.find((t) => first === csvHeader(t));
+    const header = headerOf(await f.slice(0, 64 * 1024).text());
     const byName = TABLE_NAMES.find((t) => f.name.toLowerCase().startsWith(t) && f.name.toLowerCase().endsWith(".csv"));
-    const table = byHeader ?? byName;
-    if (table && !found[table]) found[table] = f;
+    const table = tableOfHeader(header, byName);
+    if (table && !found[table]) found[table] = { file: f, header };
   }
   const missing = TABLE_NAMES.filter((t) => !found[t]);
   if (missing.length > 0) throw new Error(`Pick all three exports; missing ${missing.map((t) => `${t}.csv`).join(", ")}.`);
-  return found as Record<TableName, File>;
+  return found as Record<TableName, { file: File; header: string[] }>;
 }
 
 function onPick(input: HTMLInputElement): void {
@@ -129,9 +134,10 @@ function onPick(input: HTMLInputElement): void {
     if (files.length === 0) return;
     void run(async (db, names) => {
       const picked = await classify(files);
-      say(`Reading ${TABLE_NAMES.map((t) => `${picked[t].name} (${mb(picked[t].size)})`).join(", ")}…`);
+      say(`Reading ${TABLE_NAMES.map((t) => `${picked[t].file.name} (${mb(picked[t].file.size)})`).join(", ")}…`);
       // Read by DuckDB straight from the File: nothing is copied into memory up front.
-      for (const t of TABLE_NAMES) await db.registerFileHandle(names[t], picked[t], DuckDBDataProtocol.BROWSER_FILEREADER, true);
+      for (const t of TABLE_NAMES) await db.registerFileHandle(names[t], picked[t].file, DuckDBDataProtocol.BROWSER_FILEREADER, true);
+      return Object.fromEntries(TABLE_NAMES.map((t) => [t, picked[t].header])) as Record<TableName, string[]>;
     });
   });
 }
@@ -158,18 +164,25 @@ function onLive(): void {
       return;
     }
     void run(async (db, names) => {
-      const q = new URLSearchParams();
-      if (from) q.set("from", from);
-      if (to) q.set("to", to);
+      const headers = {} as Record<TableName, string[]>;
+      const reads = mentionedNames(notebook());
       for (const t of TABLE_NAMES) {
+        const q = new URLSearchParams();
+        if (from) q.set("from", from);
+        if (to) q.set("to", to);
+        // Only the columns this notebook reads: the raw audit JSON alone is over half of an events export.
+        q.set("columns", loadedColumns(t, { only: reads }).join(","));
         say(`Fetching the live ${t} export…`);
-        const res = await fetch(`/v1/tenants/${encodeURIComponent(tenant)}/exports/${t}.csv${q.size ? `?${q.toString()}` : ""}`, {
+        const res = await fetch(`/v1/tenants/${encodeURIComponent(tenant)}/exports/${t}.csv?${q.toString()}`, {
           headers: { authorization: `Bearer ${key}` },
           cache: "no-store",
         });
         if (!res.ok) throw new Error(`The ${t} export failed: ${await apiError(res)}`);
-        await db.registerFileBuffer(names[t], new Uint8Array(await res.arrayBuffer()));
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        headers[t] = headerOf(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)));
+        await db.registerFileBuffer(names[t], bytes);
       }
+      return headers;
     });
   });
 }

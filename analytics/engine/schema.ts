@@ -120,6 +120,29 @@ export interface LoadOptions {
    * A table's first column is always kept, so every table exists and counts its rows.
    */
   only?: ReadonlySet<string>;
+  /**
+   * The header row of each file, when the host read it. An export may carry
+   * only some columns (`?columns=`, `npm run export -- --notebook NAME`); the
+   * load then declares just those, and refuses a file that lacks one it needs.
+   */
+  headers?: Partial<Record<TableName, readonly string[]>>;
+}
+
+/** The column names of a CSV header line (export headers are plain names, never quoted). */
+export function parseHeaderLine(line: string): string[] {
+  return line.replace(/^\uFEFF/, "").replace(/[\r\n]+$/, "").split(",").map((c) => c.replace(/^"(.*)"$/, "$1"));
+}
+
+/** Which export a header belongs to: the table every one of its names is a column of (preferring `hint` when several fit). */
+export function tableOfHeader(names: readonly string[], hint?: TableName): TableName | null {
+  const fits = TABLE_NAMES.filter((t) => {
+    const cols = new Set(TABLE_COLUMNS[t].map(([n]) => n));
+    return names.length > 0 && names.every((n) => cols.has(n)) && new Set(names).size === names.length;
+  });
+  const exact = fits.find((t) => names.join(",") === csvHeader(t));
+  if (exact) return exact;
+  if (hint && fits.includes(hint)) return hint;
+  return fits.length === 1 ? (fits[0] ?? null) : null;
 }
 
 export function loadedColumns(table: TableName, opts: LoadOptions = {}): string[] {
@@ -138,8 +161,24 @@ export function loadedColumns(table: TableName, opts: LoadOptions = {}): string[
  * field (worker/exports/format.ts).
  */
 export function loadCsvSql(table: TableName, file: string, opts: LoadOptions = {}): string {
-  const types = TABLE_COLUMNS[table].map(([name, type]) => `${quoteString(name)}: '${type}'`).join(", ");
-  const select = loadedColumns(table, opts).map((c) => `"${c}"`).join(", ");
+  const header = opts.headers?.[table];
+  let declared: Columns = TABLE_COLUMNS[table];
+  let wanted = loadedColumns(table, opts);
+  if (header !== undefined) {
+    const typeOf = new Map(TABLE_COLUMNS[table]);
+    const unknown = header.filter((n) => !typeOf.has(n));
+    if (unknown.length > 0) throw new Error(`${table}.csv has column(s) no ${table} export has: ${unknown.join(", ")}`);
+    declared = header.map((n) => [n, typeOf.get(n) ?? "VARCHAR"] as const);
+    // loadedColumns keeps the first column only so the table exists; any column of the file does that.
+    const first = TABLE_COLUMNS[table][0]?.[0];
+    const needed = wanted.filter((n) => n !== first || opts.only === undefined || opts.only.has(n));
+    const missing = needed.filter((n) => !header.includes(n));
+    if (missing.length > 0) throw new Error(`${table}.csv lacks column(s) this notebook reads: ${missing.join(", ")} (export every column, or with --notebook <name>)`);
+    wanted = wanted.filter((n) => header.includes(n));
+    if (wanted.length === 0 && header[0] !== undefined) wanted = [header[0]];
+  }
+  const types = declared.map(([name, type]) => `${quoteString(name)}: '${type}'`).join(", ");
+  const select = wanted.map((c) => `"${c}"`).join(", ");
   return (
     `CREATE OR REPLACE TABLE ${table} AS SELECT ${select} FROM read_csv(${quoteString(file)}, ` +
     `header = true, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, ` +

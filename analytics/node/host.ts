@@ -1,32 +1,13 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseNotebook, type Notebook } from "../engine/notebook";
+import type { Notebook } from "../engine/notebook";
 import { runNotebook, type CellRun, type ExportFiles, type NotebookRun } from "../engine/run";
-import { TABLE_NAMES, type TableName } from "../engine/schema";
+import { parseHeaderLine, TABLE_NAMES, type TableName } from "../engine/schema";
 import { WasmDatabase } from "./wasm";
 
 /** The Node host: notebooks from analytics/notebooks/, exports from a folder, duckdb-wasm's Node build. */
 
-export const NOTEBOOKS_DIR = path.resolve(import.meta.dirname, "..", "notebooks");
-
-export function notebookNames(dir = NOTEBOOKS_DIR): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".md") && f !== "README.md")
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-/** A notebook by name (analytics/notebooks/<name>.md, SQL files in <name>/) or by path to its .md. */
-export function loadNotebook(nameOrPath: string, dir = NOTEBOOKS_DIR): Notebook {
-  const file = nameOrPath.endsWith(".md") ? path.resolve(nameOrPath) : path.join(dir, `${nameOrPath}.md`);
-  if (!existsSync(file)) {
-    const known = notebookNames(dir).join(", ");
-    throw new Error(`no notebook '${nameOrPath}' (looked for ${file}); known: ${known}`);
-  }
-  const name = path.basename(file, ".md");
-  const folder = path.join(path.dirname(file), name);
-  return parseNotebook(name, readFileSync(file, "utf8"), (rel) => readFileSync(path.join(folder, rel), "utf8"));
-}
+export { loadNotebook, NOTEBOOKS_DIR, notebookNames } from "./notebooks";
 
 export function exportFiles(inputDir: string): ExportFiles {
   const files = {} as ExportFiles;
@@ -38,6 +19,20 @@ export function exportFiles(inputDir: string): ExportFiles {
   }
   if (missing.length > 0) throw new Error(`${inputDir} lacks ${missing.join(", ")} (write them with \`npm run export\`)`);
   return files;
+}
+
+/** The names in a CSV file's first line (read from its first 64 KiB, not the whole file). */
+export function readCsvHeader(file: string): string[] {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString("utf8");
+    const end = text.indexOf("\n");
+    return parseHeaderLine(end === -1 ? text : text.slice(0, end));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface NodeRunOptions {
@@ -66,7 +61,8 @@ export async function runNodeNotebook(nb: Notebook, inputDir: string, opts: Node
       db.registerFile(names[t], paths[t]);
       opts.onLoading?.(t, statSync(paths[t]).size);
     }
-    const run = await runNotebook(db, nb, names, { onLoaded: opts.onLoaded, onCell: opts.onCell });
+    const headers = Object.fromEntries(TABLE_NAMES.map((t) => [t, readCsvHeader(paths[t])]));
+    const run = await runNotebook(db, nb, names, { headers, onLoaded: opts.onLoaded, onCell: opts.onCell });
     const engine = `duckdb-wasm ${db.version()} (Node)`;
     const { renderNodeReport } = await rendering;
     const html = renderNodeReport(run, { input: inputDir, generatedAt: new Date().toISOString(), engine });

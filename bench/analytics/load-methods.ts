@@ -101,7 +101,6 @@ export async function compareLoadMethods(dir: string, runs: number, named: Reado
     // duckdb-wasm bundles its own apache-arrow: re-serialise through this one to get a plain IPC stream.
     const ipc = tableToIPC(tableFromIPC(db.arrowIpc("SELECT * FROM events")), "stream");
     const text = readFileSync(csv, "utf8");
-    const results: MethodResult[] = [];
     const methods: [string, string, () => Promise<unknown> | unknown][] = [
       ["read_csv (typed, the engine's load)", "events.csv; the columns the notebook names", () => db.query(loadCsvSql("events", "m-events.csv", { only: named }))],
       ["read_csv (typed, all but `data`)", "events.csv; every column but the raw JSON", () => db.query(loadCsvSql("events", "m-events.csv"))],
@@ -110,23 +109,27 @@ export async function compareLoadMethods(dir: string, runs: number, named: Reado
       ["insertArrowFromIPCStream", "insert only: the IPC bytes are made beforehand (no Arrow export exists)", () => db.insertArrowIpc("events_arrow", ipc)],
       ["CSV parsed in JS (lower bound of any CSV → Arrow route)", "field split only, no typing, no Arrow building", () => parseCsvInJs(text)],
     ];
-    for (const [method, note, f] of methods) {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
+    // Round-robin, not method after method: other work on the machine then slows every method alike.
+    const times = methods.map((): number[] => []);
+    for (let i = 0; i < runs; i++) {
+      for (const [k, [method, , f]] of methods.entries()) {
         await db.query("DROP TABLE IF EXISTS events_json");
         await db.query("DROP TABLE IF EXISTS events_arrow");
-        times.push(await timed(f));
+        times[k]?.push(await timed(f));
+        for (const t of ["events_json", "events_arrow"]) {
+          const exists = await db.query(`SELECT count(*) FROM duckdb_tables() WHERE table_name = '${t}'`);
+          if (Number(exists.rows[0]?.[0] ?? 0) === 0) continue;
+          const n = Number((await db.query(`SELECT count(*) FROM ${t}`)).rows[0]?.[0] ?? -1);
+          if (n !== rows) throw new Error(`${method} loaded ${n} rows, expected ${rows}`);
+        }
       }
-      for (const t of ["events_json", "events_arrow"]) {
-        const loaded = await db.query(`SELECT count(*) FROM (SELECT 1 FROM duckdb_tables() WHERE table_name = '${t}') q`);
-        if (Number(loaded.rows[0]?.[0] ?? 0) === 0) continue;
-        const n = Number((await db.query(`SELECT count(*) FROM ${t}`)).rows[0]?.[0] ?? -1);
-        if (n !== rows) throw new Error(`${method} loaded ${n} rows, expected ${rows}`);
-      }
-      const r = { method, runs_ms: times.map(Math.round), median_ms: Math.round(median(times)), rows, note };
-      log(`  ${method}: median ${r.median_ms} ms (${r.runs_ms.join(", ")})`);
-      results.push(r);
     }
+    const results: MethodResult[] = methods.map(([method, note], k) => {
+      const t = times[k] ?? [];
+      const r = { method, runs_ms: t.map(Math.round), median_ms: Math.round(median(t)), rows, note };
+      log(`  ${method}: median ${r.median_ms} ms (${r.runs_ms.join(", ")})`);
+      return r;
+    });
     return results;
   } finally {
     db.close();

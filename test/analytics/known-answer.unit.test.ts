@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeScenario, type GeneratedOrder } from "../../analytics/generate";
 import { loadNotebook, runNodeNotebook, type NodeRun } from "../../analytics/node/host";
 import type { CellRun } from "../../analytics/engine/run";
+import { notebookColumns } from "../../cli/export";
 import * as x from "./expected";
 import * as t from "./expected-trail";
 
@@ -19,6 +20,8 @@ let generated: GeneratedOrder[] = [];
 let month: x.Month;
 let monthly: NodeRun;
 let weekly: NodeRun;
+/** The same month exported with `--notebook monthly-root-cause`: only the columns that notebook reads. */
+let lean: NodeRun;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "handoff-analytics-"));
@@ -27,7 +30,9 @@ beforeAll(async () => {
   month = new x.Month(generated);
   monthly = await runNodeNotebook(loadNotebook("monthly-root-cause"), dir);
   weekly = await runNodeNotebook(loadNotebook("sla-review"), dir);
-}, 120_000);
+  writeScenario(path.join(dir, "lean"), { orders: 3000, seed: 42, columns: notebookColumns("monthly-root-cause") });
+  lean = await runNodeNotebook(loadNotebook("monthly-root-cause"), path.join(dir, "lean"));
+}, 180_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -181,3 +186,16 @@ describe("sla-review answers every number", () => {
     expectRows(weekly, "tasks_by_week", ["week", "opened", "claimed", "resolved", "still_open", "first_response_p50_ms", "first_response_p90_ms"], x.tasksByWeek(month));
   });
 });
+
+describe("an export of only the notebook's columns (`npm run export -- --notebook monthly-root-cause`)", () => {
+  it("gives every cell the same answer as the full export", () => {
+    const answers = (run: NodeRun) => run.run.cells.map((c) => ({ cell: c.cell.name, error: c.error, columns: c.result?.columns, rows: c.result?.rows }));
+    expect(lean.run.cells.length).toBe(monthly.run.cells.length);
+    expect(answers(lean)).toEqual(answers(monthly));
+  });
+
+  it("is refused, naming the columns, by a notebook that reads more than it holds", async () => {
+    await expect(runNodeNotebook(loadNotebook("sla-review"), path.join(dir, "lean"))).rejects.toThrow(/lacks column\(s\) this notebook reads: .*export_id/);
+  });
+});
+

@@ -36,19 +36,38 @@ export function csvField(v: Cell): string {
   return s;
 }
 
-export function csvHeader(name: ExportName): string {
-  return `${columns(name).map(csvField).join(",")}\r\n`;
+/**
+ * `?columns=a,b` → those columns in schema order (the documented order, whatever
+ * order they were asked in), or the unknown names. Null asks for every column.
+ */
+export function selectColumns(name: ExportName, requested: string | undefined): { ok: true; columns: string[] | null } | { ok: false; unknown: string[] } {
+  if (requested === undefined) return { ok: true, columns: null };
+  const asked = new Set(requested.split(",").map((c) => c.trim()).filter((c) => c !== ""));
+  const all = columns(name);
+  const unknown = [...asked].filter((c) => !all.includes(c));
+  if (unknown.length > 0 || asked.size === 0) return { ok: false, unknown };
+  return { ok: true, columns: all.filter((c) => asked.has(c)) };
 }
 
-/** Rows are built in schema key order, so Object.values is the column order. */
-export function encodeRows(rows: readonly (EventRow | OrderRow | TaskRow)[], format: ExportFormat): string {
+export function csvHeader(name: ExportName, only: readonly string[] | null = null): string {
+  return `${(only ?? columns(name)).map(csvField).join(",")}\r\n`;
+}
+
+type AnyRow = EventRow | OrderRow | TaskRow;
+
+/** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
+export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
   let out = "";
+  const pick = (r: AnyRow): Record<string, Cell> => {
+    const all: Record<string, Cell> = r;
+    return only === null ? all : Object.fromEntries(only.map((c) => [c, all[c] ?? null]));
+  };
   if (format === "ndjson") {
-    for (const r of rows) out += `${JSON.stringify(r)}\n`;
+    for (const r of rows) out += `${JSON.stringify(pick(r))}\n`;
     return out;
   }
   for (const r of rows) {
-    const cells: Cell[] = Object.values(r);
+    const cells: Cell[] = Object.values(pick(r));
     out += `${cells.map(csvField).join(",")}\r\n`;
   }
   return out;

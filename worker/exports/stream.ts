@@ -212,11 +212,11 @@ export interface Export {
  * Each pull reads and encodes one page: with the default high-water mark of
  * one chunk, a slow reader stops the paging instead of piling pages up.
  */
-export async function exportStream(d1: D1Database, name: ExportName, format: ExportFormat, w: ExportWindow): Promise<Export> {
+export async function exportStream(d1: D1Database, name: ExportName, format: ExportFormat, w: ExportWindow, only: readonly string[] | null = null): Promise<Export> {
   const pages = await openPages(d1, name, w);
   const encoder = new TextEncoder();
   let done = pages.done;
-  let pending: string | null = (format === "csv" ? csvHeader(name) : "") + encodeRows(pages.rows, format);
+  let pending: string | null = (format === "csv" ? csvHeader(name, only) : "") + encodeRows(pages.rows, format, only);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk = pending;
@@ -224,7 +224,7 @@ export async function exportStream(d1: D1Database, name: ExportName, format: Exp
       if (chunk === null) {
         const page = await pages.next();
         done = page.done;
-        chunk = encodeRows(page.rows, format);
+        chunk = encodeRows(page.rows, format, only);
       }
       if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
       if (done) controller.close();

@@ -107,6 +107,27 @@ describe("events export", () => {
     expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set([T]));
   });
 
+  it("?columns= keeps the asked columns, in the schema's order, in both formats", async () => {
+    const full = await bothFormats(T, "events", key);
+    const csv = await fetchExport(T, "events", "csv", key, { columns: "type, order_id,at,seq" });
+    const [header, ...rows] = parseCsv(csv.text);
+    expect(header).toEqual(["order_id", "seq", "at", "type"]);
+    expect(rows.map(([order_id, seq, at, type]) => ({ order_id, seq: Number(seq), at, type }))).toEqual(
+      full.map((r) => ({ order_id: r.order_id, seq: r.seq, at: r.at, type: r.type })),
+    );
+    const nd = await fetchExport(T, "events", "ndjson", key, { columns: "type,order_id" });
+    const lines = nd.text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Object.keys(l))).toEqual(full.map(() => ["order_id", "type"]));
+    expect(lines.map((l) => l.type)).toEqual(full.map((r) => r.type));
+  });
+
+  it("?columns= naming no column, or one the export lacks, is 400 validation_failed and lists the columns", async () => {
+    for (const columns of ["", " , ", "order_id,body", "DATA"]) {
+      const err = await expectError(await call("GET", exportPath(T, "events", "csv", { columns }), { token: key }), 400, "validation_failed");
+      expect(err.details).toEqual([expect.objectContaining({ path: "columns", message: expect.stringContaining("events has tenant_id, order_id, seq") })]);
+    }
+  });
+
   it("selects the window by `at`: from inclusive, to exclusive", async () => {
     const rows = await bothFormats(T, "events", key, OCT);
     const oracle = await auditOracle("2026-10-01T00:00:00.000Z", "2026-11-01T00:00:00.000Z");
