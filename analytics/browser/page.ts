@@ -121,7 +121,11 @@ async function classify(files: readonly File[]): Promise<Record<TableName, { fil
     const header = headerOf(await f.slice(0, 64 * 1024).text());
     const byName = TABLE_NAMES.find((t) => f.name.toLowerCase().startsWith(t) && f.name.toLowerCase().endsWith(".csv"));
     const table = tableOfHeader(header, byName);
-    if (table && !found[table]) found[table] = { file: f, header };
+    if (!table) continue;
+    const seen = found[table];
+    // Two months' events picked together would otherwise load one of them silently.
+    if (seen) throw new Error(`Both ${seen.file.name} and ${f.name} look like ${table}.csv: pick one of each export.`);
+    found[table] = { file: f, header };
   }
   const missing = TABLE_NAMES.filter((t) => !found[t]);
   if (missing.length > 0) throw new Error(`Pick all three exports; missing ${missing.map((t) => `${t}.csv`).join(", ")}.`);

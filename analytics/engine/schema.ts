@@ -166,14 +166,18 @@ export function loadCsvSql(table: TableName, file: string, opts: LoadOptions = {
   let wanted = loadedColumns(table, opts);
   if (header !== undefined) {
     const typeOf = new Map(TABLE_COLUMNS[table]);
+    if (header.length === 0 || header.every((n) => n === "")) throw new Error(`${table}.csv has no header row: is it an export?`);
     const unknown = header.filter((n) => !typeOf.has(n));
-    if (unknown.length > 0) throw new Error(`${table}.csv has column(s) no ${table} export has: ${unknown.join(", ")}`);
+    if (unknown.length > 0) throw new Error(`${table}.csv has column(s) no ${table} export has: ${unknown.map((n) => JSON.stringify(n)).join(", ")}`);
     declared = header.map((n) => [n, typeOf.get(n) ?? "VARCHAR"] as const);
     // loadedColumns keeps the first column only so the table exists; any column of the file does that.
     const first = TABLE_COLUMNS[table][0]?.[0];
     const needed = wanted.filter((n) => n !== first || opts.only === undefined || opts.only.has(n));
     const missing = needed.filter((n) => !header.includes(n));
-    if (missing.length > 0) throw new Error(`${table}.csv lacks column(s) this notebook reads: ${missing.join(", ")} (export every column, or with --notebook <name>)`);
+    if (missing.length > 0) {
+      const fix = opts.allColumns ? "export every column" : "export every column, or with --notebook <this notebook>";
+      throw new Error(`${table}.csv lacks column(s) ${opts.allColumns ? "asked for" : "this notebook reads"}: ${missing.join(", ")} (${fix})`);
+    }
     wanted = wanted.filter((n) => header.includes(n));
     if (wanted.length === 0 && header[0] !== undefined) wanted = [header[0]];
   }

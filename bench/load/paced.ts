@@ -39,6 +39,16 @@ export async function paced(o: PacedOptions): Promise<CaseResult> {
   const inflight: Promise<void>[] = [];
   const send = (due: number, req: RequestParams): Promise<void> =>
     new Promise<void>((resolve) => {
+      // Exactly one outcome per request, whichever event comes first; a response cut off mid-body is an error.
+      let settled = false;
+      const settle = (outcome: "ok" | "non2xx" | "error"): void => {
+        if (settled) return;
+        settled = true;
+        if (outcome === "ok") latencies.push(performance.now() - due);
+        else if (outcome === "non2xx") non2xx++;
+        else errors++;
+        resolve();
+      };
       const body = req.body === undefined ? undefined : Buffer.from(req.body);
       const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
       if (body) headers["content-length"] = body.length;
@@ -46,16 +56,13 @@ export async function paced(o: PacedOptions): Promise<CaseResult> {
         res.resume();
         res.on("end", () => {
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) latencies.push(performance.now() - due);
-          else non2xx++;
-          resolve();
+          settle(status >= 200 && status < 300 ? "ok" : "non2xx");
         });
+        res.on("error", () => settle("error"));
+        res.on("close", () => settle("error"));
       });
       r.setTimeout(30_000, () => r.destroy(new Error("timeout")));
-      r.on("error", () => {
-        errors++;
-        resolve();
-      });
+      r.on("error", () => settle("error"));
       r.end(body);
     });
 
@@ -71,7 +78,8 @@ export async function paced(o: PacedOptions): Promise<CaseResult> {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
-    rps: latencies.length / Math.max(elapsed, 1e-9),
+    // Over the sending window (total / rate), not until the last answer: the tail would read as a lower rate.
+    rps: latencies.length / (total / o.rate),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     ok: latencies.length,

@@ -36,6 +36,11 @@ class Inspector {
   private nextId = 1;
   private readonly pending = new Map<number, (v: unknown) => void>();
   private constructor(private readonly ws: WebSocket) {
+    // A closed socket answers nothing: fail what is still waiting rather than hang.
+    ws.on("close", () => {
+      for (const done of this.pending.values()) done(new Error("the inspector closed the connection"));
+      this.pending.clear();
+    });
     ws.on("message", (data: Buffer) => {
       const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
       if (msg.id === undefined) return;
@@ -46,6 +51,7 @@ class Inspector {
   }
 
   static async connect(port: number): Promise<Inspector> {
+    // wrangler dev's inspector proxy lists the user Worker's isolate only (Durable Objects share it).
     const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
     const target = targets[0];
     if (!target) throw new Error("the inspector lists no target");
@@ -93,7 +99,7 @@ function summarize(p: Profile, top: number): string {
       .slice(0, top)
       .map(([k, us]) => `${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
       .join("\n");
-  return `sampled ${(total / 1000).toFixed(0)} ms of the isolate\n\nself time by function\n${rows(fn)}\n\nself time by file\n${rows(file)}\n`;
+  return `sampled ${(total / 1000).toFixed(0)} ms of the isolate's wall time ((idle) is time it was not running)\n\nself time by function\n${rows(fn)}\n\nself time by file\n${rows(file)}\n`;
 }
 
 async function main(): Promise<void> {
@@ -103,12 +109,20 @@ async function main(): Promise<void> {
   });
   const which = values.case ?? "ingest";
   if (which !== "ingest" && which !== "do-write") throw new Error("--case must be ingest or do-write");
-  const seconds = Number(values.seconds ?? "10");
+  const positive = (v: string | undefined, fallback: number, flag: string): number => {
+    const n = Number(v ?? fallback);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, not '${v ?? ""}'`);
+    return n;
+  };
+  const seconds = positive(values.seconds, 10, "--seconds");
+  const connections = positive(values.connections, 16, "--connections");
+  const top = positive(values.top, 40, "--top");
   const port = await freePort();
   const engine = await startEngine({ inspectorPort: port });
-  const tenant = await setupTenant(engine.url, engine.adminToken);
+  let tenant: Awaited<ReturnType<typeof setupTenant>> | null = null;
   try {
-    const o: LoadOptions = { url: engine.url, connections: Number(values.connections ?? "16"), seconds };
+    tenant = await setupTenant(engine.url, engine.adminToken);
+    const o: LoadOptions = { url: engine.url, connections, seconds };
     // Warm up first: isolate start and module load are not the steady state.
     await ingest({ ...o, seconds: 2 }, await signPool(tenant.tenant, tenant.standardSource.name, tenant.standardSource.secret, 2000, "pwarm"));
     const pool = await signPool(tenant.tenant, tenant.standardSource.name, tenant.standardSource.secret, 3000 * seconds, `p${Date.now().toString(36)}`);
@@ -119,12 +133,12 @@ async function main(): Promise<void> {
     const r = which === "ingest" ? await ingest(o, pool) : await doWrite(o);
     const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
     inspector.close();
-    process.stdout.write(`${which}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n${summarize(profile, Number(values.top ?? "40"))}`);
+    process.stdout.write(`${which}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n${summarize(profile, top)}`);
     const out = path.resolve(values.out ?? `/tmp/handoff-${which}.cpuprofile`);
     writeFileSync(out, JSON.stringify(profile));
     process.stdout.write(`raw profile: ${out}\n`);
   } finally {
-    await tenant.consumer.close();
+    await tenant?.consumer.close();
     await engine.stop();
   }
 }

@@ -99,47 +99,42 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   async ingest(input: IngestInput): Promise<IngestResult> {
     const now = this.clock();
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
-    try {
-      this.commit(() => {
-        const existing = this.store.receiptByKey(input.idempotencyKey);
-        if (existing) {
-          result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
-          return null;
-        }
-        const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
-        if (this.store.factCount() + input.events.length > maxFacts) {
-          result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
-          return null;
-        }
-        this.store.setMeta("tenant", input.tenant);
-        this.store.setMeta("order_id", input.orderId);
-        const held = this.rules();
-        // Newer rules reach the order with its next event; a decision records the version it used.
-        if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
-        const receipt: Receipt = {
-          id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`,
-          order_id: input.orderId,
-          events: input.events.map((e) => e.type),
-          duplicate: false,
-          received_at: iso(now),
-        };
-        this.store.insertReceipt({ ...receipt, source: input.source, idempotency_key: input.idempotencyKey, raw_sha256: input.rawSha256 });
-        const c: CommitContext = { store: this.store, tenant: input.tenant, orderId: input.orderId, now, rules: this.rules() };
-        this.store.appendAudit(input.tenant, input.orderId, "receipt.recorded", {
-          receipt_id: receipt.id,
-          source: input.source,
-          idempotency_key: input.idempotencyKey,
-          raw_sha256: input.rawSha256,
-          events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
-        }, now);
-        result = { ok: true, receipt };
-        return applyEvents(c, this.state(input.orderId), input.events);
-      });
-    } catch (err) {
-      // SQLite refused the write (e.g. a row over the size limit): nothing was committed.
-      this.cached = null;
-      throw err;
-    }
+    // commit() runs in tx(): a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
+    this.commit(() => {
+      const existing = this.store.receiptByKey(input.idempotencyKey);
+      if (existing) {
+        result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
+        return null;
+      }
+      const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
+      if (this.store.factCount() + input.events.length > maxFacts) {
+        result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
+        return null;
+      }
+      this.store.setMeta("tenant", input.tenant);
+      this.store.setMeta("order_id", input.orderId);
+      const held = this.rules();
+      // Newer rules reach the order with its next event; a decision records the version it used.
+      if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
+      const receipt: Receipt = {
+        id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`,
+        order_id: input.orderId,
+        events: input.events.map((e) => e.type),
+        duplicate: false,
+        received_at: iso(now),
+      };
+      this.store.insertReceipt({ ...receipt, source: input.source, idempotency_key: input.idempotencyKey, raw_sha256: input.rawSha256 });
+      const c: CommitContext = { store: this.store, tenant: input.tenant, orderId: input.orderId, now, rules: this.rules() };
+      this.store.appendAudit(input.tenant, input.orderId, "receipt.recorded", {
+        receipt_id: receipt.id,
+        source: input.source,
+        idempotency_key: input.idempotencyKey,
+        raw_sha256: input.rawSha256,
+        events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
+      }, now);
+      result = { ok: true, receipt };
+      return applyEvents(c, this.state(input.orderId), input.events);
+    });
     await this.rearm();
     return result;
   }

@@ -1,6 +1,8 @@
 /**
  * The object's own SQLite schema. Applied idempotently on every start, so an
  * object created by an older deploy picks up new tables without a migration step.
+ * The statements run as one exec, joined by ";": none may end in a `--` comment,
+ * which would swallow the separator after it.
  */
 export const ORDER_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,

@@ -39,6 +39,7 @@ export class OrderStore {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
   }
 
+  /** After a rolled-back transaction: the copy may hold writes SQLite undid. Every transaction must go through OrderDO.tx, which calls this. */
   forget(): void {
     this.meta = null;
   }

@@ -58,18 +58,22 @@ type AnyRow = EventRow | OrderRow | TaskRow;
 /** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
 export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
   let out = "";
-  const pick = (r: AnyRow): Record<string, Cell> => {
+  const cellsOf = (r: AnyRow): Cell[] => {
     const all: Record<string, Cell> = r;
-    return only === null ? all : Object.fromEntries(only.map((c) => [c, all[c] ?? null]));
+    return only === null ? Object.values(all) : only.map((c) => all[c] ?? null);
   };
   if (format === "ndjson") {
-    for (const r of rows) out += `${JSON.stringify(pick(r))}\n`;
+    for (const r of rows) {
+      if (only === null) {
+        out += `${JSON.stringify(r)}\n`;
+        continue;
+      }
+      const cells = cellsOf(r);
+      out += `${JSON.stringify(Object.fromEntries(only.map((c, i) => [c, cells[i] ?? null])))}\n`;
+    }
     return out;
   }
-  for (const r of rows) {
-    const cells: Cell[] = Object.values(pick(r));
-    out += `${cells.map(csvField).join(",")}\r\n`;
-  }
+  for (const r of rows) out += `${cellsOf(r).map(csvField).join(",")}\r\n`;
   return out;
 }
 
