@@ -164,33 +164,54 @@ export async function start(): Promise<void> {
   if (migrate.status !== 0) throw new Error("wrangler d1 migrations apply failed");
 
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(...wrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const stop = () => child.kill("SIGINT");
+  // Its own process group, so a wrangler that died can be cleaned up with everything it started.
+  const launch = (): ChildProcess =>
+    spawn(...wrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
+      cwd: ROOT,
+      stdio: "inherit",
+      detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+  /** A wrangler that exited on its own may leave its workerd holding the port. */
+  const reap = async (c: ChildProcess): Promise<void> => {
+    if (c.pid === undefined) return;
+    try {
+      process.kill(-c.pid, "SIGKILL");
+    } catch {
+      // nothing left in the group
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+  const exitOf = (c: ChildProcess): Promise<number | null> => new Promise((resolve) => c.once("exit", (code) => resolve(code)));
+  let child = launch();
+  let exited = exitOf(child);
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+    child.kill("SIGINT");
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
   let consumers: DemoConsumers | null = null;
-  try {
-    await waitFor(`${base}/healthz`, child, 90_000);
-    const keys = demoSecrets(readDemoFile());
-    // Listening before the rules name them: the first delivery may follow the PUT immediately.
-    consumers = await startDemoConsumers({
-      port: demoPort,
-      base,
-      tenant: "demo",
-      consumerSecrets: keys.consumer_secrets,
-      sourceSecrets: { wms: keys.secrets.wms, carrier: keys.secrets.carrier },
-      outageSeconds,
-    });
-    const creds = await seedDemo(base, adminToken, keys);
-    const rulesVersion = await putDemoOwnership(creds, consumers.url);
-    const outage = outageSeconds > 0 ? `\n                (the WMS answers 503 for its first ${outageSeconds}s, so you see the engine retry)` : "";
-    console.log(`
+  // Start-up retries only when wrangler itself died under it (see the loop below for why it can).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await waitFor(`${base}/healthz`, child, 90_000);
+      const keys = demoSecrets(readDemoFile());
+      // Listening before the rules name them: the first delivery may follow the PUT immediately.
+      consumers ??= await startDemoConsumers({
+        port: demoPort,
+        base,
+        tenant: "demo",
+        consumerSecrets: keys.consumer_secrets,
+        sourceSecrets: { wms: keys.secrets.wms, carrier: keys.secrets.carrier },
+        outageSeconds,
+      });
+      const creds = await seedDemo(base, adminToken, keys);
+      const rulesVersion = await putDemoOwnership(creds, consumers.url);
+      const outage = outageSeconds > 0 ? `\n                (the WMS answers 503 for its first ${outageSeconds}s, so you see the engine retry)` : "";
+      console.log(`
   Handoff is running on ${base}   (OpenAPI: ${base}/openapi.json)
 
   admin token   ${creds.admin_token}
@@ -212,12 +233,41 @@ export async function start(): Promise<void> {
   Then look at it:   curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
   (credentials saved in .wrangler/demo.json; Ctrl-C stops the engine and the demo consumers)
 `);
-  } catch (err) {
-    stop();
-    await exited;
-    await consumers?.close();
-    throw err;
+      break;
+    } catch (err) {
+      // The failed call may come a moment before wrangler's exit.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (stopping || child.exitCode === null || attempt >= 3) {
+        stop();
+        await exited;
+        await consumers?.close();
+        throw err;
+      }
+      console.error(`\n  wrangler dev exited during start-up (code ${String(child.exitCode)}; see cloudflare/workers-sdk#15317); starting it again…`);
+      await reap(child);
+      child = launch();
+      exited = exitOf(child);
+    }
   }
-  await exited;
+  // wrangler 4.124 on this stack can exit mid-run when a client drops a connection
+  // (cloudflare/workers-sdk#15317: a bare "✘ [ERROR]"). The state is on disk and every order
+  // object repairs its alarm when it starts, so bring the engine back on the same port.
+  const recent: number[] = [];
+  for (;;) {
+    const code = await exited;
+    if (stopping) break;
+    const now = Date.now();
+    recent.push(now);
+    while ((recent[0] ?? now) < now - 60_000) recent.shift();
+    if (recent.length > 3) {
+      console.error(`\n  wrangler dev exited ${recent.length} times within a minute (last code ${String(code)}); not restarting it again.`);
+      break;
+    }
+    console.error(`\n  wrangler dev exited (code ${String(code)}) though nobody stopped it (see cloudflare/workers-sdk#15317); restarting it on ${base}…`);
+    await reap(child);
+    child = launch();
+    exited = exitOf(child);
+    await waitFor(`${base}/healthz`, child, 90_000).catch((err: unknown) => console.error(`  ${String(err)}`));
+  }
   await consumers.close();
 }

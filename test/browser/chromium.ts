@@ -33,3 +33,23 @@ export async function shot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Waits until the engine answers again. The globalSetup restarts a `wrangler dev`
+ * that exited under the tests; a test that starts meanwhile waits for it rather
+ * than failing on a refused connection.
+ */
+export async function engineUp(url: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // restarting
+    }
+    if (Date.now() > until) throw new Error(`the engine at ${url} did not answer for ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { standardHeaders } from "../../worker/sources/sign";
 import { EXAMPLE_CONSUMER_SECRETS, exampleRules } from "../helpers/ownership";
-import { launch, shot } from "./chromium";
+import { engineUp, launch, shot } from "./chromium";
 
 /**
  * The console in real Chromium against the real engine (`wrangler dev`): a WMS
@@ -14,7 +14,8 @@ import { launch, shot } from "./chromium";
  * in real time, so the test polls the pages the way a person would reload them.
  */
 
-const TENANT = "browser-console";
+/** Fresh per attempt (seeded inside the test), so a retried attempt starts from its own scenario. */
+let tenant = "browser-console";
 const ORDER = "A-1001";
 const SENDER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OPERATOR = "Dana (ops)";
@@ -67,21 +68,21 @@ async function api(method: string, path: string, body?: unknown): Promise<Respon
 /** A canonical event from a Standard Webhooks sender, signed as it would be. */
 async function send(source: "wms" | "carrier", type: string, data: Record<string, unknown>): Promise<void> {
   const body = JSON.stringify({ type, order_id: ORDER, occurred_at: new Date().toISOString(), data });
-  const res = await fetch(`${engine}/v1/tenants/${TENANT}/webhooks/${source}`, { method: "POST", headers: await standardHeaders({ body, secret: SENDER_SECRET }), body });
+  const res = await fetch(`${engine}/v1/tenants/${tenant}/webhooks/${source}`, { method: "POST", headers: await standardHeaders({ body, secret: SENDER_SECRET }), body });
   expect(res.status, await res.clone().text()).toBe(202);
 }
 
 async function seed(): Promise<void> {
-  const created = await api("POST", "/v1/tenants", { id: TENANT, name: "Acme (browser test)" });
+  const created = await api("POST", "/v1/tenants", { id: tenant, name: "Acme (browser test)" });
   expect(created.status).toBe(201);
   apiKey = ((await created.json()) as { api_key: string }).api_key;
-  for (const source of ["wms", "carrier"]) expect((await api("PUT", `/v1/tenants/${TENANT}/sources/${source}`, { kind: "standard", secret: SENDER_SECRET })).status).toBe(200);
+  for (const source of ["wms", "carrier"]) expect((await api("PUT", `/v1/tenants/${tenant}/sources/${source}`, { kind: "standard", secret: SENDER_SECRET })).status).toBe(200);
   const rules = exampleRules();
   // Two seconds, so the routing task is overdue (and escalating) while we watch.
   rules.steps.routing.sla = "PT2S";
   rules.steps.routing.consumer = { url: `${consumer.url}/wms`, secret: EXAMPLE_CONSUMER_SECRETS.routing, requires_ack: false };
   rules.steps.shipping.consumer = { url: `${consumer.url}/carrier`, secret: EXAMPLE_CONSUMER_SECRETS.shipping, requires_ack: false };
-  expect((await api("PUT", `/v1/tenants/${TENANT}/ownership`, rules)).status).toBe(200);
+  expect((await api("PUT", `/v1/tenants/${tenant}/ownership`, rules)).status).toBe(200);
   await send("wms", "order.created", {
     total: { amount_minor: 12900, currency: "EUR" },
     line_items: [{ sku: "MUG-01", quantity: 3, unit_price_minor: 4300 }],
@@ -103,7 +104,6 @@ async function reloadUntil(page: Page, check: () => Promise<boolean>, timeoutMs 
 
 beforeAll(async () => {
   await consumer.start();
-  await seed();
   browser = await launch();
 });
 
@@ -115,13 +115,18 @@ afterAll(async () => {
 describe("operator console in Chromium", () => {
   it("sign in, see the overdue task, claim it, replay it, and watch the order reach delivered", { timeout: 120_000 }, async () => {
     if (!browser) throw new Error("chromium did not start");
+    await engineUp(engine);
+    tenant = `browser-console-${Date.now().toString(36)}`;
+    consumer.mode = "reject";
+    consumer.seen.length = 0;
+    await seed();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
 
     await page.goto(`${engine}/console`);
     await expect.poll(() => page.title()).toContain("Sign in");
     await shot(page, "console-sign-in");
-    await page.fill("#tenant", TENANT);
+    await page.fill("#tenant", tenant);
     await page.fill("#api_key", apiKey);
     await page.fill("#operator", OPERATOR);
     await page.click("button[type=submit]");

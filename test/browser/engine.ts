@@ -58,26 +58,54 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    wrangler(
-      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", `ADMIN_TOKEN:${BROWSER_ADMIN_TOKEN}`, "--var", `SECRETS_KEY:${SECRETS_KEY}`],
-      persist,
-    ),
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  const args = wrangler(
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", `ADMIN_TOKEN:${BROWSER_ADMIN_TOKEN}`, "--var", `SECRETS_KEY:${SECRETS_KEY}`],
+    persist,
   );
   let log = "";
-  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  let stopping = false;
+  let restarts = 0;
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-200_000);
+  };
+  // `wrangler dev` (on Node 20, below its declared engines) has a few times exited mid-run
+  // with an empty [ERROR] and nothing in its log. Say so loudly, and bring it back on the same
+  // port and state, so one exit of the dev server does not fail every test after it.
+  const start = (): ChildProcess => {
+    const c = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    c.stdout?.on("data", keep);
+    c.stderr?.on("data", keep);
+    c.on("exit", (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`\nwrangler dev exited during the browser tests (code ${String(code)}, signal ${String(signal)}); its last output:\n${log.slice(-20_000)}\n`);
+      if (++restarts > 3) return;
+      // Its workerd may outlive it and keep the port: end the whole group first.
+      if (c.pid !== undefined) {
+        try {
+          process.kill(-c.pid, "SIGKILL");
+        } catch {
+          // the group is already gone
+        }
+      }
+      process.stderr.write(`restarting wrangler dev on ${url} (restart ${restarts} of 3)\n`);
+      setTimeout(() => {
+        if (!stopping) child = start();
+      }, 1000);
+    });
+    return c;
+  };
+  let child = start();
   try {
     await waitReady(url, child, 90_000);
   } catch (err) {
+    stopping = true;
     if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
     throw new Error(`${String(err)}\n${log.slice(-4000)}`);
   }
   project.provide("engineUrl", url);
   project.provide("adminToken", BROWSER_ADMIN_TOKEN);
   return async () => {
+    stopping = true;
     if (child.pid !== undefined) {
       try {
         process.kill(-child.pid, "SIGTERM");

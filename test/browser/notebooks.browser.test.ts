@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { formatDuration, formatMoney } from "../../analytics/engine/format";
 import { writeScenario } from "../../analytics/generate";
 import { standardHeaders } from "../../worker/sources/sign";
 import * as x from "../analytics/expected";
 import * as t from "../analytics/expected-trail";
-import { launch, shot } from "./chromium";
+import { engineUp, launch, shot } from "./chromium";
 
 /**
  * The notebook page in real Chromium against the real engine (`wrangler dev`):
@@ -47,6 +47,8 @@ beforeAll(async () => {
   await assetsServed();
   browser = await launch();
 }, 120_000);
+
+beforeEach(() => engineUp(engineUrl), 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -145,7 +147,8 @@ describe("/notebooks in Chromium", () => {
   });
 
   it("loads a tenant's live export with the key typed into the page", async () => {
-    const tenant = "browser-notebooks";
+    // Unique per attempt: a retried test must not meet the tenant its first attempt created.
+    const tenant = `browser-notebooks-${Date.now().toString(36)}`;
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const admin = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
     const created = await fetch(`${engineUrl}/v1/tenants`, { method: "POST", headers: admin, body: JSON.stringify({ id: tenant, name: "Notebook page test" }) });
