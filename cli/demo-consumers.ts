@@ -4,6 +4,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
 import type { OwnershipRulesInput } from "../worker/ownership/schema";
 import { standardHeaders } from "../worker/sources/sign";
+import { header, MAX_CONSUMER_BODY_BYTES, readBody, reply } from "./consumer-http";
 
 /**
  * The demo WMS and carrier `npm start` points the demo tenant's ownership rules
@@ -40,7 +41,6 @@ const ACCEPT_DELAY_MS = 1000;
 const SHIP_DELAY_MS = 1000;
 const DELIVER_DELAY_MS = 3000;
 const OUTAGE_RETRY_AFTER_S = 2;
-const MAX_BODY_BYTES = 1024 * 1024;
 /** A hung engine must not keep close() waiting. */
 const ENGINE_TIMEOUT_MS = 10_000;
 
@@ -127,27 +127,8 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<unknown>) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-}
 
 /** "202" or "401 signature_invalid": enough to see at a glance whether the engine took it. */
 async function outcome(res: Response): Promise<string> {
@@ -265,7 +246,7 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
     const p = `[demo-${role}]`;
     const body = await readBody(req);
     if (body === null) {
-      log(`${p} delivery over ${MAX_BODY_BYTES} bytes → 413`);
+      log(`${p} delivery over ${MAX_CONSUMER_BODY_BYTES} bytes → 413`);
       return reply(res, 413, { error: "payload too large" });
     }
     const signed: Record<string, string> = {};

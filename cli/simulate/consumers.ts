@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { standardHeaders } from "../../worker/sources/sign";
+import { header, MAX_CONSUMER_BODY_BYTES, readBody, reply } from "../consumer-http";
 import { CONSUMER_TIMING, type PlannedOrder } from "./campaign";
 import type { Dispatcher } from "./dispatcher";
 import { consumerFaults, deliveryFaults, isReordered, outageRemaining, REORDER_HOLD_MS, type ConsumerRole, type FaultConfig } from "./faults";
@@ -63,30 +64,9 @@ type Delivery = z.infer<typeof Delivery>;
 const EXPECTED_ACTION: Record<ConsumerRole, string> = { wms: "fulfil_order", carrier: "request_shipment" };
 /** A WMS in maintenance asks for a pause; the engine waits at least this long between attempts. */
 const OUTAGE_RETRY_AFTER_S = 15;
-const MAX_BODY_BYTES = 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<unknown>) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-}
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
   const stats: ConsumerStats = { deliveries: 0, redeliveries: 0, outage503: 0, rejected422: 0, slow: 0, badSignature: 0, foreign: 0, byRole: { wms: 0, carrier: 0 } };
