@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import worker from "../../worker/index";
 import type { ErrorCode } from "../../worker/errors";
-import { BASE, type CallOptions } from "../helpers/http";
+import { testRequest, type CallOptions } from "../helpers/http";
 
 /**
  * How the chaos and fuzz suites reach the Worker, and the ledger of what they sent.
@@ -20,15 +20,7 @@ export function workerFetch(request: Request): Promise<Response> {
 }
 
 export function workerCall(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: BodyInit | undefined;
-  if (opts.raw !== undefined) body = opts.raw;
-  else if (opts.body !== undefined) {
-    body = JSON.stringify(opts.body);
-    headers["content-type"] ??= "application/json";
-  }
-  return workerFetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  return workerFetch(testRequest(method, path, opts));
 }
 
 export async function workerJson<T>(method: string, path: string, opts: CallOptions = {}): Promise<{ status: number; body: T }> {

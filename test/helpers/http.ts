@@ -12,7 +12,8 @@ export interface CallOptions {
   token?: string;
 }
 
-export function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+/** The request a test call makes: a bearer token, a raw body, or a JSON one. */
+export function testRequest(method: string, path: string, opts: CallOptions = {}): Request {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: BodyInit | undefined;
@@ -21,7 +22,11 @@ export function call(method: string, path: string, opts: CallOptions = {}): Prom
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  return new Request(`${BASE}${path}`, { method, headers, body });
+}
+
+export function call(method: string, path: string, opts: CallOptions = {}): Promise<Response> {
+  return exports.default.fetch(testRequest(method, path, opts));
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
