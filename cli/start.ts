@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { demoOwnershipRules, startDemoConsumers, type DemoConsumers } from "./demo-consumers";
+import { killGroup, waitReady, wranglerCommand } from "./dev-server";
 
 /**
  * `npm start`: the local engine on an embedded default. Local D1 and Durable
@@ -84,25 +85,7 @@ function readDevVars(): Record<string, string> {
   return vars;
 }
 
-/** Through cli/wrangler.mjs: wrangler's own launcher refuses Node < 22. */
-function wrangler(args: string[]): [string, string[]] {
-  return [process.execPath, [path.join(ROOT, "cli", "wrangler.mjs"), ...args]];
-}
 
-async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`engine did not answer ${url} within ${timeoutMs / 1000}s`);
-}
 
 async function api(base: string, method: string, p: string, token: string, body?: unknown): Promise<Response> {
   return fetch(`${base}${p}`, {
@@ -156,7 +139,7 @@ export async function start(): Promise<void> {
   if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
 
   console.log("applying D1 migrations to the local database…");
-  const migrate = spawnSync(...wrangler(["d1", "migrations", "apply", "DB", "--local"]), {
+  const migrate = spawnSync(...wranglerCommand(["d1", "migrations", "apply", "DB", "--local"]), {
     cwd: ROOT,
     stdio: "inherit",
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
@@ -166,7 +149,7 @@ export async function start(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   // Its own process group, so a wrangler that died can be cleaned up with everything it started.
   const launch = (): ChildProcess =>
-    spawn(...wrangler(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
+    spawn(...wranglerCommand(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
       cwd: ROOT,
       stdio: "inherit",
       detached: true,
@@ -174,12 +157,7 @@ export async function start(): Promise<void> {
     });
   /** A wrangler that exited on its own may leave its workerd holding the port. */
   const reap = async (c: ChildProcess): Promise<void> => {
-    if (c.pid === undefined) return;
-    try {
-      process.kill(-c.pid, "SIGKILL");
-    } catch {
-      // nothing left in the group
-    }
+    killGroup(c, "SIGKILL");
     await new Promise((r) => setTimeout(r, 1000));
   };
   const exitOf = (c: ChildProcess): Promise<number | null> => new Promise((resolve) => c.once("exit", (code) => resolve(code)));
@@ -197,7 +175,7 @@ export async function start(): Promise<void> {
   // Start-up retries only when wrangler itself died under it (see the loop below for why it can).
   for (let attempt = 1; ; attempt++) {
     try {
-      await waitFor(`${base}/healthz`, child, 90_000);
+      await waitReady(base, child, 90_000);
       const keys = demoSecrets(readDemoFile());
       // Listening before the rules name them: the first delivery may follow the PUT immediately.
       consumers ??= await startDemoConsumers({
@@ -267,7 +245,7 @@ export async function start(): Promise<void> {
     await reap(child);
     child = launch();
     exited = exitOf(child);
-    await waitFor(`${base}/healthz`, child, 90_000).catch((err: unknown) => console.error(`  ${String(err)}`));
+    await waitReady(base, child, 90_000).catch((err: unknown) => console.error(`  ${String(err)}`));
   }
   await consumers.close();
 }

@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort, killGroup, waitReady, wranglerCommand } from "../../cli/dev-server";
 
 /**
  * The engine under `wrangler dev` on 127.0.0.1 with throwaway local state, as
@@ -24,41 +24,15 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function wrangler(args: string[], persist: string): string[] {
-  return [path.join(ROOT, "cli", "wrangler.mjs"), ...args, "-c", CONFIG, "--persist-to", persist];
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode})`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`engine not ready at ${url} after ${timeoutMs} ms`);
+function wrangler(args: string[], persist: string): [string, string[]] {
+  return wranglerCommand([...args, "-c", CONFIG, "--persist-to", persist]);
 }
 
 /** `inspectorPort`: expose workerd's V8 inspector there (bench/load/profile.ts samples the CPU through it). */
 export async function startEngine(opts: { inspectorPort?: number } = {}): Promise<Engine> {
   const persist = mkdtempSync(path.join(tmpdir(), "handoff-bench-"));
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
-  const migrate = spawnSync(process.execPath, wrangler(["d1", "migrations", "apply", "DB", "--local"], persist), { cwd: ROOT, env, encoding: "utf8" });
+  const migrate = spawnSync(...wrangler(["d1", "migrations", "apply", "DB", "--local"], persist), { cwd: ROOT, env, encoding: "utf8" });
   if (migrate.status !== 0) {
     rmSync(persist, { recursive: true, force: true });
     throw new Error(`migrations failed: ${migrate.stderr}`);
@@ -66,8 +40,7 @@ export async function startEngine(opts: { inspectorPort?: number } = {}): Promis
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
-    process.execPath,
-    wrangler(
+    ...wrangler(
       [
         "dev",
         "--ip",
@@ -97,12 +70,8 @@ export async function startEngine(opts: { inspectorPort?: number } = {}): Promis
   const stop = async (): Promise<void> => {
     if (child.pid !== undefined && child.exitCode === null) {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      try {
-        // The whole process group: wrangler, its workerd and esbuild — and nothing else.
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
+      // The whole process group: wrangler, its workerd and esbuild — and nothing else.
+      killGroup(child, "SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     }
     rmSync(persist, { recursive: true, force: true });

@@ -3,7 +3,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { doWrite, ingest, signPool, type LoadOptions } from "./cases";
-import { freePort, startEngine } from "./engine";
+import { freePort } from "../../cli/dev-server";
+import { startEngine } from "./engine";
 import { setupTenant } from "./lifecycle";
 
 /**

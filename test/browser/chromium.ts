@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { waitReady } from "../../cli/dev-server";
 
 /**
  * Debian's chromium driven by playwright-core (no browser download). The flags
@@ -39,17 +40,6 @@ export async function shot(page: Page, name: string): Promise<string> {
  * that exited under the tests; a test that starts meanwhile waits for it rather
  * than failing on a refused connection.
  */
-export async function engineUp(url: string, timeoutMs = 90_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // restarting
-    }
-    if (Date.now() > until) throw new Error(`the engine at ${url} did not answer for ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+export function engineUp(url: string, timeoutMs = 90_000): Promise<void> {
+  return waitReady(url, null, timeoutMs);
 }
