@@ -1,21 +1,19 @@
+import { mulberry32 } from "../../worker/lib/random";
+
 /**
  * A seeded PRNG (mulberry32): the same seed must give the same month byte for
  * byte, so a failing known-answer test can be re-run and a benchmark compared
  * across machines.
  */
 export class Rng {
-  private s: number;
+  private readonly draw: () => number;
 
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Integer in [min, max]. */

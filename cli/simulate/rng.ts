@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../worker/lib/random";
+
 /**
  * Seeded randomness for the simulator. Two kinds, for two jobs:
  *
@@ -36,19 +38,14 @@ export function chance(seed: number, key: string, fraction: number): boolean {
 }
 
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(seed: number, stream = "") {
-    this.state = hash32(`${seed}\u0000stream:${stream}`) || 0x9e3779b9;
+    this.draw = mulberry32(hash32(`${seed}\u0000stream:${stream}`) || 0x9e3779b9);
   }
 
-  /** mulberry32: small, fast, and good enough for a workload generator. */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+    return this.draw();
   }
 
   between(min: number, max: number): number {

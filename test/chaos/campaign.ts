@@ -12,6 +12,7 @@ import { SECRETS } from "../helpers/http";
 import { checkInvariants, mapPool, type InvariantOptions, type InvariantReport } from "../helpers/invariants";
 import { Ledger, workerCall, workerJson, type Sent } from "./transport";
 import type { OrderSnapshot } from "../../durable-objects/order/types";
+import { mulberry32 } from "../../worker/lib/random";
 
 /**
  * A small campaign for one chaos scenario: a tenant whose ownership rules
@@ -50,16 +51,7 @@ export interface Delivery {
 }
 
 /** Deterministic randomness for fault plans: the same seed, the same chaos. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const rng = mulberry32;
 
 export function shuffle<T>(xs: readonly T[], random: () => number): T[] {
   const out = [...xs];

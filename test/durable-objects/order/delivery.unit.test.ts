@@ -13,6 +13,7 @@ import {
   type Outcome,
   type RetryPolicyMs,
 } from "../../../durable-objects/order/delivery";
+import { mulberry32 } from "../../../worker/lib/random";
 
 const T0 = Date.parse("2026-03-01T12:00:00.000Z");
 const POLICY: RetryPolicyMs = { initial: 1_000, max_interval: 60_000, max_attempts: 10, max_age: 24 * 3_600_000 };
@@ -38,17 +39,6 @@ function failed(error_class: "timeout" | "network"): AttemptResult {
   return { status: null, latency_ms: 5_000, error_class, retry_after_ms: null, error, body_excerpt: null };
 }
 
-/** A deterministic [0, 1) source, so a "realistic" jittered schedule is still reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Plays a consumer that fails every attempt, each attempt made exactly when the
