@@ -9,7 +9,7 @@ export { generateScenario, windowOf, type GeneratedOrder, type ScenarioOptions }
 /**
  * Writes a generated month as the exports would: events.csv, orders.csv and
  * tasks.csv (and .ndjson when asked, for the load-method benchmark), in the
- * column order of worker/exports/rows.ts, encoded like worker/exports/format.ts
+ * column order of worker/analytics-exports/rows.ts, encoded like worker/analytics-exports/format.ts
  * (RFC 4180, CRLF, null as an empty field, "" as a quoted empty field).
  */
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { randomInt } from "node:crypto";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
-import type { OwnershipRulesInput } from "../worker/ownership/schema";
-import { standardHeaders } from "../worker/sources/sign";
+import type { OwnershipRulesInput } from "../domain/ownership/schema";
+import { standardHeaders } from "./sign";
 import { header, MAX_CONSUMER_BODY_BYTES, readBody, reply } from "./consumer-http";
 
 /**

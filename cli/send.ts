@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { shopifyHeaders, standardHeaders, stripeHeaders } from "../worker/sources/sign";
+import { shopifyHeaders, standardHeaders, stripeHeaders } from "./sign";
 import { DEMO_FILE, ROOT, type DemoCredentials } from "./start";
 
 /**

@@ -5,7 +5,7 @@ import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
-import { exportRoutes } from "./routes/exports";
+import { handoffRoutes } from "./routes/handoffs";
 import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
@@ -54,7 +54,7 @@ export function createApp() {
   app.route("/", webhooks);
   app.route("/", orderRoutes);
   app.route("/", rejectionRoutes);
-  app.route("/", exportRoutes);
+  app.route("/", handoffRoutes);
   app.route("/", taskRoutes);
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
-import { verifyChain } from "../durable-objects/order/audit-chain";
-import { AuditEntry } from "../durable-objects/order/types";
+import { verifyChain } from "../domain/audit-chain";
+import { AuditEntry } from "../domain/order/object";
 import { db } from "./db/client";
 import { auditLog } from "./db/schema";
 import type { Env } from "./env";

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { safeEqual } from "./lib/crypto";
+import { safeEqual } from "../domain/crypto";
 import { tenantForApiKey } from "./tenancy";
 
 function bearer(header: string | undefined): string | null {

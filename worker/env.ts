@@ -1,8 +1,15 @@
-import type { OrderDO } from "../durable-objects/order/OrderDO";
+import type { OrderObject } from "../domain/order/object";
+
+/** The order object as a namespace sees it: its contract, branded as a Durable Object. */
+export type OrderObjectStub = OrderObject & Rpc.DurableObjectBranded;
 
 export interface Env {
   DB: D1Database;
-  ORDER: DurableObjectNamespace<OrderDO>;
+  /**
+   * The order objects, typed by their contract (domain/order/object.ts) rather than the
+   * class, so the Worker shell never imports the object shell; OrderDO implements it.
+   */
+  ORDER: DurableObjectNamespace<OrderObjectStub>;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

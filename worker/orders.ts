@@ -1,4 +1,4 @@
-import type { IngestResult, OrderObject } from "../durable-objects/order/types";
+import type { IngestResult, OrderObject } from "../domain/order/object";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";

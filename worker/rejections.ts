@@ -2,8 +2,8 @@ import { db } from "./db/client";
 import { rejections, type RejectionInsert } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
-import { toBase64 } from "./lib/crypto";
-import { openRejectionTask } from "./queue";
+import { toBase64 } from "../domain/crypto";
+import { openRejectionTask } from "./tasks";
 
 export interface RejectionInput {
   tenant: string;

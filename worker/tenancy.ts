@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { db } from "./db/client";
 import { apiKeys, sources, tenants } from "./db/schema";
 import type { Env } from "./env";
-import { sha256Hex } from "./lib/crypto";
+import { sha256Hex } from "../domain/crypto";
 import { unseal } from "./lib/sealed";
 import type { SourceAdapter } from "./sources/types";
 

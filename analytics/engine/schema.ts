@@ -1,6 +1,6 @@
 /**
  * The three export tables as DuckDB sees them. The column contract is
- * worker/exports/rows.ts; this mirror exists so the engine (which also runs in
+ * worker/analytics-exports/rows.ts; this mirror exists so the engine (which also runs in
  * the browser) needs neither zod nor the Worker's code, and a unit test keeps
  * the two identical, name for name and in order.
  */
@@ -158,7 +158,7 @@ export function loadedColumns(table: TableName, opts: LoadOptions = {}): string[
  * kept; types are given, never sniffed: a month where a column happens to be
  * all empty must still load as the same type. `allow_quoted_nulls = false`
  * because the export writes null as an empty field and "" as a quoted empty
- * field (worker/exports/format.ts).
+ * field (worker/analytics-exports/format.ts).
  */
 export function loadCsvSql(table: TableName, file: string, opts: LoadOptions = {}): string {
   const header = opts.headers?.[table];

@@ -1,9 +1,9 @@
-import type { EventRow, OrderRow, TaskRow } from "../../worker/exports/rows";
+import type { EventRow, OrderRow, TaskRow } from "../../worker/analytics-exports/rows";
 import { HOUR, MINUTE } from "./random";
 
 /**
  * One order's audit trail, written the way the order object writes it
- * (durable-objects/order/machine.ts, handoff.ts, queue.ts) and cut at the end
+ * (domain/order/machine.ts, durable-objects/order/handoff.ts, manual-tasks.ts) and cut at the end
  * of the export window: whatever would happen later is the future and is not
  * in the month. The order and task rows are derived from the kept entries
  * only, so the three files always agree with each other.
@@ -17,7 +17,7 @@ export interface StepRule {
   sla_ms: number;
 }
 
-/** The scenario tenant's ownership rules (worker/ownership/schema.ts). */
+/** The scenario tenant's ownership rules (domain/ownership/schema.ts). */
 export const RULES: Record<Step, StepRule> = {
   payment: { owning_party: "payments", ladder: ["pay-ops", "pay-lead", "finance-oncall"], sla_ms: 2 * HOUR },
   routing: { owning_party: "oms", ladder: ["oms-team", "oms-lead", "platform-oncall"], sla_ms: 15 * MINUTE },

@@ -1,4 +1,4 @@
-import { mulberry32 } from "../../worker/lib/random";
+import { mulberry32 } from "../../cli/random";
 
 /**
  * A seeded PRNG (mulberry32): the same seed must give the same month byte for

@@ -1,4 +1,4 @@
-import type { EventRow, OrderRow, TaskRow } from "../../worker/exports/rows";
+import type { EventRow, OrderRow, TaskRow } from "../../worker/analytics-exports/rows";
 import { OrderBuilder, RULES } from "./builder";
 import { PATH_WEIGHTS, playPath, type PathName } from "./paths";
 import { DAY, HOUR, MINUTE, Rng } from "./random";

@@ -1,6 +1,9 @@
-import { standardHeaders } from "../../worker/sources/sign";
+import { standardHeaders } from "../../cli/sign";
 import { autocannon, type RequestParams, type Result } from "./autocannon";
 import { paced } from "./paced";
+import type { CaseResult } from "./result";
+
+export type { CaseResult } from "./result";
 
 /**
  * The throughput cases, each one autocannon run against the engine:
@@ -11,19 +14,6 @@ import { paced } from "./paced";
  * Requests for (c) are signed before the run, so the client's HMAC cost is not
  * in the measurement.
  */
-
-export interface CaseResult {
-  /** 2xx per second over the run. */
-  rps: number;
-  p50: number;
-  p99: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  seconds: number;
-  /** The rate asked for (overallRate), if any. */
-  targetRps: number | null;
-}
 
 export interface LoadOptions {
   url: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { loadTemplates, shopifyOrderBody } from "../../cli/simulate/payloads";
-import { shopifyHeaders } from "../../worker/sources/sign";
+import { shopifyHeaders } from "../../cli/sign";
 
 /**
  * (d) end-to-end lifecycle latency and (e) outbox drain rate, plus the bench

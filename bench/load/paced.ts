@@ -1,6 +1,6 @@
 import { Agent, request } from "node:http";
 import type { RequestParams } from "./autocannon";
-import type { CaseResult } from "./cases";
+import type { CaseResult } from "./result";
 
 /**
  * Constant-rate (open-loop) load, as wrk2 does it: request i is due at

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import { standardHeaders } from "../../worker/sources/sign";
+import { standardHeaders } from "../sign";
 import { header, MAX_CONSUMER_BODY_BYTES, readBody, reply } from "../consumer-http";
 import { CONSUMER_TIMING, type PlannedOrder } from "./campaign";
 import type { Dispatcher } from "./dispatcher";

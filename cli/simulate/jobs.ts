@@ -1,4 +1,4 @@
-import { shopifyHeaders, standardHeaders, stripeHeaders } from "../../worker/sources/sign";
+import { shopifyHeaders, standardHeaders, stripeHeaders } from "../sign";
 import { SOURCE_OF, type PlannedOrder } from "./campaign";
 import type { Job, Schedule } from "./dispatcher";
 import type { DeliveryPlan } from "./faults";

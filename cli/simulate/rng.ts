@@ -1,4 +1,4 @@
-import { mulberry32 } from "../../worker/lib/random";
+import { mulberry32 } from "../random";
 
 /**
  * Seeded randomness for the simulator. Two kinds, for two jobs:

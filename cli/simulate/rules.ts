@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STEPS, StoredOwnershipRules, type OwnershipRulesInput, type Step } from "../../worker/ownership/schema";
+import { STEPS, StoredOwnershipRules, type OwnershipRulesInput, type Step } from "../../domain/ownership/schema";
 import { demoOwnershipRules } from "../demo-consumers";
 
 /**

@@ -3,9 +3,10 @@ import { z } from "zod";
 import type { Env } from "../../worker/env";
 import { unseal } from "../../worker/lib/sealed";
 import { standard } from "../../worker/sources/standard";
-import { attempt, decideOutcome, signedHeaders } from "./delivery";
+import { decideOutcome, signedHeaders } from "../../domain/handoff/delivery";
+import { attempt } from "./deliver";
 import { writeDrain, type DrainBatch } from "./drain";
-import { ExportState, HandoffExport, type ExportStatus } from "./exports";
+import { ExportState, HandoffExport, type ExportStatus } from "../../domain/handoff/document";
 import {
   applyEvents,
   checkSla,
@@ -18,13 +19,13 @@ import {
   retryPolicy,
   type CommitContext,
 } from "./handoff";
-import type { MachineState } from "./machine";
-import { claim, escalateTask, resolve, type QueueError, type Resolution } from "./queue";
-import type { Task } from "./tasks";
-import { slaDeadlines, type RulesInput } from "./plan";
+import type { MachineState } from "../../domain/order/machine";
+import { claim, escalateTask, resolve } from "./manual-tasks";
+import type { QueueError, Resolution, Task } from "../../domain/tasks/task";
+import { slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
 import { iso, OrderStore } from "./store";
 import type { TimerDbRow } from "./storage";
-import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot, Receipt } from "./types";
+import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot, Receipt } from "../../domain/order/object";
 
 /** Beyond this many facts an order is pathological: refuse rather than grow without bound. */
 const DEFAULT_MAX_FACTS = 1000;

@@ -1,25 +1,20 @@
 import { createHash } from "node:crypto";
-import { retryPolicyMs, stepSlaMs, type Step } from "../../worker/ownership/schema";
-import { ACTION_STEP, HandoffExport, IntendedAction, type ExportStatus } from "./exports";
-import type { MachineEvent } from "./handoff-events";
-import { transition, type MachineState } from "./machine";
-import { planExports, slaDeadlines, type ExistingExport, type RulesInput } from "./plan";
+import { retryPolicyMs, stepSlaMs, type Step } from "../../domain/ownership/schema";
+import { ACTION_STEP, HandoffExport, IntendedAction, type ExportStatus } from "../../domain/handoff/document";
+import type { MachineEvent } from "../../domain/events/handoff-events";
+import { transition, type MachineState } from "../../domain/order/machine";
+import { planExports, slaDeadlines, type ExistingExport, type RulesInput } from "../../domain/handoff/plan";
 import type { ExportDbRow } from "./storage";
 import { iso, type OrderStore } from "./store";
-import { TERMINAL_STATES, type OrderView } from "./view";
-import type { Outcome } from "./delivery";
-import { cancelBreachTasks, openBreachTask, syncTasks } from "./queue";
+import { TERMINAL_STATES, type OrderView } from "../../domain/order/view";
+import type { Outcome } from "../../domain/handoff/delivery";
+import { cancelBreachTasks, openBreachTask, syncTasks } from "./manual-tasks";
+import type { CommitContext } from "./commit";
+
+export type { CommitContext } from "./commit";
 
 /** A short coalescing window so a burst of events on one order drains in one D1 batch. */
 export const DRAIN_DELAY_MS = 50;
-
-export interface CommitContext {
-  store: OrderStore;
-  tenant: string;
-  orderId: string;
-  now: number;
-  rules: RulesInput | null;
-}
 
 export function existingExports(store: OrderStore): ExistingExport[] {
   return store.exports().map((r) => ({ export: HandoffExport.parse(JSON.parse(r.body)), status: r.status as ExportStatus }));

@@ -1,9 +1,9 @@
-import { chainHash, GENESIS_HASH } from "./audit-chain";
-import type { MachineEvent } from "./handoff-events";
-import { epochMs, toFactSet } from "./facts";
-import { derive, type MachineState } from "./machine";
-import { Task } from "./tasks";
-import type { AuditEntry, StoredReceipt } from "./types";
+import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
+import type { MachineEvent } from "../../domain/events/handoff-events";
+import { epochMs, toFactSet } from "../../domain/order/facts";
+import { derive, type MachineState } from "../../domain/order/machine";
+import { Task } from "../../domain/tasks/task";
+import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import {
   ORDER_SCHEMA,
   type AttemptDbRow,

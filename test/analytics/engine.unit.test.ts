@@ -10,9 +10,9 @@ import type { Column, QueryResult } from "../../analytics/engine/run";
 import { PAGE_CSP, lastMonth, renderShell } from "../../analytics/engine/shell";
 import { TABLE_COLUMNS, TABLE_NAMES, csvHeader, loadCsvSql, loadedColumns } from "../../analytics/engine/schema";
 import { csvField } from "../../analytics/generate";
-import { EXPORT_ROWS } from "../../worker/exports/rows";
+import { EXPORT_ROWS } from "../../worker/analytics-exports/rows";
 
-describe("the engine's table mirror of worker/exports/rows.ts", () => {
+describe("the engine's table mirror of worker/analytics-exports/rows.ts", () => {
   it.each(TABLE_NAMES)("%s has the contract's columns, in order, with matching types", (table) => {
     const shape = EXPORT_ROWS[table].shape as Record<string, { toJSONSchema(): unknown }>;
     expect(TABLE_COLUMNS[table].map(([n]) => n)).toEqual(Object.keys(shape));

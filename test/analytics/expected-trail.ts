@@ -1,4 +1,4 @@
-import type { EventRow } from "../../worker/exports/rows";
+import type { EventRow } from "../../worker/analytics-exports/rows";
 import { cmp, groupBy, ms, quantile, rate, weekOf, type Cell, type Month, type Rows } from "./expected";
 
 /**

@@ -1,5 +1,5 @@
 import type { GeneratedOrder } from "../../analytics/generate";
-import type { EventRow, OrderRow, TaskRow } from "../../worker/exports/rows";
+import type { EventRow, OrderRow, TaskRow } from "../../worker/analytics-exports/rows";
 
 /**
  * The reviews' numbers computed independently: plain loops over the generated

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { standardHeaders } from "../../worker/sources/sign";
+import { standardHeaders } from "../../cli/sign";
 import { EXAMPLE_CONSUMER_SECRETS, exampleRules } from "../helpers/ownership";
 import { engineUp, launch, shot } from "./chromium";
 

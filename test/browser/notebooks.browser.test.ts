@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { formatDuration, formatMoney } from "../../analytics/engine/format";
 import { writeScenario } from "../../analytics/generate";
-import { standardHeaders } from "../../worker/sources/sign";
+import { standardHeaders } from "../../cli/sign";
 import * as x from "../analytics/expected";
 import * as t from "../analytics/expected-trail";
 import { engineUp, launch, shot } from "./chromium";

@@ -1,18 +1,18 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import type { Task } from "../../durable-objects/order/tasks";
-import { TERMINAL_STATES } from "../../durable-objects/order/view";
-import type { OwnershipRules } from "../../worker/ownership/schema";
+import type { Task } from "../../domain/tasks/task";
+import { TERMINAL_STATES } from "../../domain/order/view";
+import type { OwnershipRules } from "../../domain/ownership/schema";
 import { orderObject } from "../../worker/orders";
-import { shopifyHeaders, standardHeaders, stripeHeaders, nowSeconds } from "../../worker/sources/sign";
+import { shopifyHeaders, standardHeaders, stripeHeaders, nowSeconds } from "../../cli/sign";
 import { isoAt, shopifyOrder, standardEnvelope, stripeEvent, toJsonText, type JsonObject } from "../helpers/arbitraries";
 import { freshScenario } from "../helpers/consumer";
 import { handoffTenant, orderStub, setClock } from "../helpers/handoff";
 import { SECRETS } from "../helpers/http";
 import { checkInvariants, mapPool, type InvariantOptions, type InvariantReport } from "../helpers/invariants";
 import { Ledger, workerCall, workerJson, type Sent } from "./transport";
-import type { OrderSnapshot } from "../../durable-objects/order/types";
-import { mulberry32 } from "../../worker/lib/random";
+import type { OrderSnapshot } from "../../domain/order/object";
+import { mulberry32 } from "../../cli/random";
 
 /**
  * A small campaign for one chaos scenario: a tenant whose ownership rules

@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { exportId } from "../../durable-objects/order/exports";
+import { exportId } from "../../domain/handoff/document";
 import { requests, script } from "../helpers/consumer";
 import { settleAlarms } from "../helpers/http";
 import { Campaign } from "./campaign";

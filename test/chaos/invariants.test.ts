@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { exportId } from "../../durable-objects/order/exports";
+import { exportId } from "../../domain/handoff/document";
 import { consumerUrl } from "../helpers/consumer";
 import { ORDER_DATA, post } from "../helpers/handoff";
 import { seedTenant, settleAlarms } from "../helpers/http";

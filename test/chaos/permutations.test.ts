@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { OrderSnapshot } from "../../durable-objects/order/types";
+import type { OrderSnapshot } from "../../domain/order/object";
 import { settleAlarms } from "../helpers/http";
 import { mapPool } from "../helpers/invariants";
 import { Campaign, LIFECYCLE, type Step } from "./campaign";

@@ -53,7 +53,7 @@ describe("chaos: blocked webhooks, then the senders redeliver", () => {
 
   it("Shopify gives up on an order.created: the captured payment still breaches and reaches an owner", async () => {
     // Found by this suite: the routing clock used to need order.created, so a paid order nobody ever
-    // heard of ran no clock at all (fixed in durable-objects/order/plan.ts slaDeadlines).
+    // heard of ran no clock at all (fixed in domain/handoff/plan.ts slaDeadlines).
     const c = await Campaign.open("chaos-orphan");
     const [o] = c.newOrders(1);
     if (o === undefined) throw new Error("no order id");

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { exportId } from "../../durable-objects/order/exports";
+import { exportId } from "../../domain/handoff/document";
 import { ack, TEST_SLA } from "../helpers/handoff";
 import { settleAlarms } from "../helpers/http";
 import { mapPool } from "../helpers/invariants";

@@ -5,7 +5,7 @@ import { Rng, unit } from "../../cli/simulate/rng";
 import { compress, maxAttempts, RETRY_SCHEDULES, retryDelayMs, retryWindowMs } from "../../cli/simulate/schedules";
 import { shopify } from "../../worker/sources/shopify";
 import { stripe } from "../../worker/sources/stripe";
-import { headerGetter } from "../../worker/sources/sign";
+import { headerGetter } from "../../cli/sign";
 
 const HOUR = 3_600_000;
 

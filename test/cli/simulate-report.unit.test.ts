@@ -3,7 +3,7 @@ import type { OrderLite, TaskLite } from "../../cli/simulate/api";
 import { classify, exportTotals, percentile, renderSummary, type Summary } from "../../cli/simulate/report";
 import { parseStoredRules, restoredRules, simulatorRules } from "../../cli/simulate/rules";
 import { demoOwnershipRules } from "../../cli/demo-consumers";
-import { OwnershipRules, StoredOwnershipRules } from "../../worker/ownership/schema";
+import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
 
 function order(partial: Partial<OrderLite>): OrderLite {
   return { state: "paid", receipts: [], exports: [], sla: [], holds: [], outbox: { pending: 0 }, ...partial };

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { ERROR_CODES, type ErrorCode } from "../../worker/errors";
-import { fromBase64 } from "../../worker/lib/crypto";
-import { nowSeconds, signShopify, signStandard, signStripe } from "../../worker/sources/sign";
+import { fromBase64 } from "../../domain/crypto";
+import { nowSeconds, signShopify, signStandard, signStripe } from "../../cli/sign";
 import type { Sender } from "../helpers/arbitraries";
 import { BASE, SECRETS, seedTenant } from "../helpers/http";
 import { checkInvariants, type InvariantReport } from "../helpers/invariants";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { EXPORT_ROWS, type ExportName } from "../../worker/exports/rows";
+import { EXPORT_ROWS, type ExportName } from "../../worker/analytics-exports/rows";
 import { call } from "./http";
 
 export type Format = "ndjson" | "csv";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { EVENT_TYPES, type EventType } from "../../worker/canonical";
+import { EVENT_TYPES, type EventType } from "../../domain/events/canonical";
 
 /**
  * What each sender posts, as builders (the chaos scenarios' deliveries) and as

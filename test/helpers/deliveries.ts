@@ -1,6 +1,6 @@
 import { FIXTURE_ORDER_ID, shopifyFixtures, shopifyTopic, standardFixtures, stripeFixtures } from "./fixtures";
 import { call, SECRETS } from "./http";
-import { nowSeconds, shopifyHeaders, standardHeaders, stripeHeaders } from "../../worker/sources/sign";
+import { nowSeconds, shopifyHeaders, standardHeaders, stripeHeaders } from "../../cli/sign";
 
 /** The fixtures' order, shared by every sender so a whole lifecycle can be played. */
 export const ORDER_ID = FIXTURE_ORDER_ID;

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { CanonicalEvent, EventData, type Attribution, type EventOf, type EventType, type Money } from "../../worker/canonical";
-import { HandoffEvent } from "../../durable-objects/order/handoff-events";
+import { CanonicalEvent, EventData, type Attribution, type EventOf, type EventType, type Money } from "../../domain/events/canonical";
+import { HandoffEvent } from "../../domain/events/handoff-events";
 
 /**
  * Canonical event builders for tests. Every builder runs the real schema, so

@@ -1,10 +1,9 @@
-import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { OrderDO } from "../../durable-objects/order/OrderDO";
-import type { OrderSnapshot } from "../../durable-objects/order/types";
-import type { OwnershipRules } from "../../worker/ownership/schema";
-import { standardHeaders } from "../../worker/sources/sign";
+import type { OrderSnapshot } from "../../domain/order/object";
+import type { OwnershipRules } from "../../domain/ownership/schema";
+import { standardHeaders } from "../../cli/sign";
 import { consumerUrl } from "./consumer";
 import { call, json, SECRETS, seedTenant } from "./http";
 import { EXAMPLE_CONSUMER_SECRETS, exampleRules } from "./ownership";
@@ -38,9 +37,7 @@ export async function handoffTenant(tenant: string, wms: string, carrier: string
   return key;
 }
 
-export function orderStub(tenant: string, orderId: string): DurableObjectStub<OrderDO> {
-  return env.ORDER.get(env.ORDER.idFromName(`${tenant}:${orderId}`));
-}
+export { orderStub } from "./order-namespace";
 
 /** Pins the object's clock (lost on eviction: set it again after one). */
 export async function setClock(stub: DurableObjectStub<OrderDO>, t: number): Promise<void> {

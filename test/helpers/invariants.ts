@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { OrderDO } from "../../durable-objects/order/OrderDO";
-import type { Task } from "../../durable-objects/order/tasks";
-import type { OrderSnapshot } from "../../durable-objects/order/types";
-import { TERMINAL_STATES } from "../../durable-objects/order/view";
+import type { Task } from "../../domain/tasks/task";
+import type { OrderSnapshot } from "../../domain/order/object";
+import { TERMINAL_STATES } from "../../domain/order/view";
 import { ERROR_CODES, type ErrorCode } from "../../worker/errors";
 import { orderObject } from "../../worker/orders";
 import { requests } from "./consumer";
 import { setClock } from "./handoff";
+import { orderNamespace } from "./order-namespace";
 import { Ledger, workerCall, type Sent } from "../chaos/transport";
 
 /**
@@ -92,8 +93,8 @@ async function inspect(stub: DurableObjectStub<OrderDO>): Promise<ObjectState> {
 
 /** Every order object the tenant has, found from the objects themselves (not from the index under test). */
 export async function tenantOrders(tenant: string): Promise<{ orderId: string; stub: DurableObjectStub<OrderDO> }[]> {
-  const all = await mapPool(await listDurableObjectIds(env.ORDER), POOL, async (id) => {
-    const stub = env.ORDER.get(id);
+  const all = await mapPool(await listDurableObjectIds(orderNamespace), POOL, async (id) => {
+    const stub = orderNamespace.get(id);
     return { stub, state: await inspect(stub) };
   });
   return all.flatMap(({ stub, state }) => (state.tenant === tenant && state.orderId !== null ? [{ orderId: state.orderId, stub }] : []));

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { OwnershipRules, OwnershipRulesInput } from "../../worker/ownership/schema";
+import type { OwnershipRules, OwnershipRulesInput } from "../../domain/ownership/schema";
 import { ADMIN_TOKEN, call, json } from "./http";
 import { exampleRules } from "./ownership";
 

@@ -1,5 +1,5 @@
 import fixture from "../fixtures/ownership/rules.json";
-import { OwnershipRules } from "../../worker/ownership/schema";
+import { OwnershipRules } from "../../domain/ownership/schema";
 
 /**
  * The example rule set (test/fixtures/ownership/rules.json), parsed so its

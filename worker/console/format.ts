@@ -1,4 +1,4 @@
-import { currencyExponent } from "../lib/money";
+import { currencyExponent } from "../../domain/money";
 
 /** Display helpers: pure, so every page says times, money and levels the same way. */
 

@@ -1,16 +1,13 @@
-import type { Context } from "hono";
 import { html } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppVariables, Env } from "../env";
-import { randomToken } from "../lib/crypto";
+import { randomToken } from "../../domain/crypto";
 import type { Notice } from "./layout";
-import type { Session } from "./session";
+import type { ConsoleContext, Session } from "./context";
 
 /** Plumbing shared by the console's route handlers. */
 
-export type ConsoleEnv = { Bindings: Env; Variables: AppVariables & { session: Session | null; nonce: string } };
-export type ConsoleContext = Context<ConsoleEnv>;
+export type { ConsoleContext, ConsoleEnv } from "./context";
 
 /**
  * No script at all, styles only under this response's nonce, forms only to

@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { TASK_STATUSES, TaskType } from "../../durable-objects/order/tasks";
+import { TASK_STATUSES, TaskType } from "../../domain/tasks/task";
 import { db } from "../db/client";
 import { tasks } from "../db/schema";
 import type { Env } from "../env";
-import { listTasks, type TaskSummary } from "../queue";
+import { listTasks, type TaskSummary } from "../tasks";
 
 /**
  * The queue page's reads. "active" (open + claimed) is the default view: a task

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { apiKeys } from "../db/schema";
 import type { Env } from "../env";
-import { fromBase64, hmacSha256, hmacSha256Verify, randomToken, sha256Hex, toBase64, utf8 } from "../lib/crypto";
-import type { ConsoleContext } from "./http";
+import { fromBase64, hmacSha256, hmacSha256Verify, randomToken, sha256Hex, toBase64, utf8 } from "../../domain/crypto";
+import type { ConsoleContext, Session } from "./context";
 
 /**
  * The console's session: a stateless cookie holding a signed claim of who is
@@ -31,13 +31,7 @@ const SessionClaim = z.object({
 });
 export type SessionClaim = z.infer<typeof SessionClaim>;
 
-export interface Session {
-  tenant: string;
-  operator: string;
-  sid: string;
-  /** The token every POST form of this session must carry. */
-  csrf: string;
-}
+export type { Session } from "./context";
 
 type Purpose = "session" | "csrf";
 const derived = new Map<string, Promise<Uint8Array>>();

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { ResolveAction, type Task } from "../../durable-objects/order/tasks";
+import { ResolveAction, type Task } from "../../domain/tasks/task";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { orderObject } from "../orders";
-import { claimTask, getTask, resolveTask } from "../queue";
+import { claimTask, getTask, resolveTask } from "../tasks";
 import { formFields, page, safeReturn, sessionOf, withNotice, type ConsoleContext } from "./http";
 import { TaskPage } from "./pages/task";
 import type { ResolveValues } from "./task-forms";

@@ -1,4 +1,4 @@
-import { fromBase64, toBase64, utf8 } from "./crypto";
+import { fromBase64, toBase64, utf8 } from "../../domain/crypto";
 
 /**
  * Source signing secrets must be readable (we HMAC with them), so they cannot be

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { seal, unseal } from "../lib/sealed";
-import { type OwnershipRules, STEPS, StoredOwnershipRules } from "./schema";
+import { type OwnershipRules, STEPS, StoredOwnershipRules } from "../../domain/ownership/schema";
 
 export interface RulesSnapshot {
   version: number;

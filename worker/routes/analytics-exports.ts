@@ -2,9 +2,9 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { columns, CONTENT_TYPES, EXPORT_FORMATS, selectColumns, type ExportFormat } from "../exports/format";
-import { EXPORT_ROWS, type ExportName } from "../exports/rows";
-import { DEFAULT_PAGE_SIZE, exportStream, MAX_PAGE_SIZE } from "../exports/stream";
+import { columns, CONTENT_TYPES, EXPORT_FORMATS, selectColumns, type ExportFormat } from "../analytics-exports/format";
+import { EXPORT_ROWS, type ExportName } from "../analytics-exports/rows";
+import { DEFAULT_PAGE_SIZE, exportStream, MAX_PAGE_SIZE } from "../analytics-exports/stream";
 
 /**
  * Analytics exports: the audit trail, the order index and the manual queue of

@@ -15,7 +15,7 @@ import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
 import { ApiError } from "../errors";
 import { orderObject } from "../orders";
-import { getTask, listTasks } from "../queue";
+import { getTask, listTasks } from "../tasks";
 import { tenantForApiKey } from "../tenancy";
 
 /**

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { OrderSnapshot } from "../../durable-objects/order/types";
+import { OrderSnapshot } from "../../domain/order/object";
 import { AuditResponse, auditTrail } from "../audit";
 import { requireTenantKey } from "../auth";
-import { OrderId } from "../canonical";
+import { OrderId } from "../../domain/events/canonical";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { orderObject } from "../orders";

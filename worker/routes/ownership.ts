@@ -5,8 +5,8 @@ import { db } from "../db/client";
 import { tenants } from "../db/schema";
 import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { rulesCsv } from "../ownership/csv";
-import { OwnershipRules, StoredOwnershipRules } from "../ownership/schema";
+import { rulesCsv } from "../../domain/ownership/csv";
+import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
 import { currentRules, putRules, redactForDisplay, type RulesSnapshot, rulesHistory } from "../ownership/store";
 
 const TenantParam = z.object({ tenant: z.string().openapi({ example: "acme" }) });

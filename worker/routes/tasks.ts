@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ResolveAction, Task } from "../../durable-objects/order/tasks";
-import { Receipt } from "../../durable-objects/order/types";
+import { ResolveAction, Task } from "../../domain/tasks/task";
+import { Receipt } from "../../domain/order/object";
 import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { claimTask, getTask, listTasks, replayRejection, resolveTask, TaskQuery, TaskSummary } from "../queue";
+import { claimTask, getTask, listTasks, replayRejection, resolveTask, TaskQuery, TaskSummary } from "../tasks";
 
 const tenantKey = [{ tenantKey: [] }];
 const Actor = z.string().trim().min(1).max(200).openapi({ description: "Who is acting (recorded on the task and the audit trail)", example: "alice@agency.example" });

@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { apiKeys, sources, tenants } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { fromBase64, randomToken, sha256Hex } from "../lib/crypto";
+import { fromBase64, randomToken, sha256Hex } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { invalidateTenantCache } from "../tenancy";
 

@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { Receipt } from "../../durable-objects/order/types";
+import { Receipt } from "../../domain/order/object";
 import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses, type ErrorCode } from "../errors";
-import { sha256Hex } from "../lib/crypto";
+import { sha256Hex } from "../../domain/crypto";
 import { commitToOrder } from "../orders";
 import { reject } from "../rejections";
 import { adapters } from "../sources";

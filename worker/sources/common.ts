@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CanonicalEvent } from "../canonical";
+import { CanonicalEvent } from "../../domain/events/canonical";
 import type { ParseFailure, VerifyFailure } from "./types";
 
 /** Senders and we may disagree on clocks; both directions get the same window. */

@@ -1,6 +1,6 @@
-import type { Attribution } from "../canonical";
-import { fromBase64, hmacSha256Verify, utf8 } from "../lib/crypto";
-import { toMinor } from "../lib/money";
+import type { Attribution } from "../../domain/events/canonical";
+import { fromBase64, hmacSha256Verify, utf8 } from "../../domain/crypto";
+import { toMinor } from "../../domain/money";
 import {
   at,
   firstInstant,

@@ -1,5 +1,5 @@
-import { EVENT_TYPES, type EventType } from "../canonical";
-import { concatBytes, fromBase64, hmacSha256Verify, utf8 } from "../lib/crypto";
+import { EVENT_TYPES, type EventType } from "../../domain/events/canonical";
+import { concatBytes, fromBase64, hmacSha256Verify, utf8 } from "../../domain/crypto";
 import {
   firstInstant,
   idText,

@@ -1,4 +1,4 @@
-import { concatBytes, fromHex, hmacSha256Verify, utf8 } from "../lib/crypto";
+import { concatBytes, fromHex, hmacSha256Verify, utf8 } from "../../domain/crypto";
 import {
   at,
   idText,

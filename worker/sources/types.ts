@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from "../canonical";
+import type { CanonicalEvent } from "../../domain/events/canonical";
 
 /** Case-insensitive header lookup; adapters never see a platform Request. */
 export type HeaderGetter = (name: string) => string | null;

@@ -3,6 +3,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { drainBackoff, type OrderDO } from "../../../durable-objects/order/OrderDO";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
+import { orderStub } from "../../helpers/order-namespace";
 import { call, expectError, fireDue, json, seedTenant, settleAlarms } from "../../helpers/http";
 
 interface AuditBody {
@@ -16,7 +17,7 @@ interface OrderBody {
 }
 
 function stub(tenant: string, orderId: string): DurableObjectStub<OrderDO> {
-  return env.ORDER.get(env.ORDER.idFromName(`${tenant}:${orderId}`));
+  return orderStub(tenant, orderId);
 }
 
 async function d1AuditCount(tenant: string): Promise<number> {

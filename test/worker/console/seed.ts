@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { OrderDO } from "../../../durable-objects/order/OrderDO";
-import type { Task } from "../../../durable-objects/order/tasks";
+import type { Task } from "../../../domain/tasks/task";
 import { freshScenario, script } from "../../helpers/consumer";
 import { advance, handoffTenant, orderStub, ORDER_DATA, post, setClock } from "../../helpers/handoff";
 import { call, json } from "../../helpers/http";

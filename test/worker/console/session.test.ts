@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { openClaim, sealClaim, SESSION_COOKIE } from "../../../worker/console/session";
 import { db } from "../../../worker/db/client";
 import { apiKeys } from "../../../worker/db/schema";
-import { sha256Hex } from "../../../worker/lib/crypto";
+import { sha256Hex } from "../../../domain/crypto";
 import { createTenant } from "../../helpers/http";
 import { ConsoleClient, html } from "./helpers";
 

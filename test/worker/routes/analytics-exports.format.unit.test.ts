@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { columns, csvField, csvHeader, encodeRows, eventRow, orderRow, taskRow, type OrderDbRow, type TaskDbRow } from "../../../worker/exports/format";
-import { EventRow, OrderRow, TaskRow } from "../../../worker/exports/rows";
+import { columns, csvField, csvHeader, encodeRows, eventRow, orderRow, taskRow, type OrderDbRow, type TaskDbRow } from "../../../worker/analytics-exports/format";
+import { EventRow, OrderRow, TaskRow } from "../../../worker/analytics-exports/rows";
 
 describe("CSV fields", () => {
   it("quotes only what RFC 4180 requires, and keeps values exact", () => {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createTenant } from "../../helpers/http";
-import { PAGE_SQL } from "../../../worker/exports/stream";
-import { EXPORT_ROWS, type ExportName } from "../../../worker/exports/rows";
+import { PAGE_SQL } from "../../../worker/analytics-exports/stream";
+import { EXPORT_ROWS, type ExportName } from "../../../worker/analytics-exports/rows";
 import { bothFormats, exportPath, fetchExport, insertAudit, insertOrders, insertTasks, parseNdjson, type AuditSeed, type OrderSeed, type TaskSeed } from "../../helpers/analytics-exports";
 
 /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXPORT_ROWS, type ExportName } from "../../../worker/exports/rows";
+import { EXPORT_ROWS, type ExportName } from "../../../worker/analytics-exports/rows";
 import { bothFormats, columnsOf, insertAudit, insertOrders, insertTasks } from "../../helpers/analytics-exports";
 import { call, createTenant, expectError, json } from "../../helpers/http";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../../../worker/lib/sealed";
-import type { OwnershipRules } from "../../../worker/ownership/schema";
+import type { OwnershipRules } from "../../../domain/ownership/schema";
 import { currentRules, putRules, rulesHistory } from "../../../worker/ownership/store";
 import { ADMIN_TOKEN, call, createTenant, expectError, json } from "../../helpers/http";
 import { EXAMPLE_CONSUMER_SECRETS, exampleRules } from "../../helpers/ownership";

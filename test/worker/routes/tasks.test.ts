@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { exportId } from "../../../durable-objects/order/exports";
-import type { Task } from "../../../durable-objects/order/tasks";
+import { exportId } from "../../../domain/handoff/document";
+import type { Task } from "../../../domain/tasks/task";
 import { eq } from "drizzle-orm";
 import { db } from "../../../worker/db/client";
 import { rejections } from "../../../worker/db/schema";
-import { toBase64, utf8 } from "../../../worker/lib/crypto";
-import { openRejectionTask } from "../../../worker/queue";
-import { standardHeaders } from "../../../worker/sources/sign";
+import { toBase64, utf8 } from "../../../domain/crypto";
+import { openRejectionTask } from "../../../worker/tasks";
+import { standardHeaders } from "../../../cli/sign";
 import { freshScenario, requests, script } from "../../helpers/consumer";
 import { advance, getOrder, handoffTenant, orderStub, ORDER_DATA, paidOrder, post, setClock, TEST_SLA } from "../../helpers/handoff";
 import { call, expectError, json, SECRETS, settleAlarms } from "../../helpers/http";

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { fromBase64, sha256Hex } from "../../../worker/lib/crypto";
+import { fromBase64, sha256Hex } from "../../../domain/crypto";
 import { MAX_BODY_BYTES, UNVERIFIED_BODY_BYTES } from "../../../worker/routes/webhooks";
 import { ORDER_ID, SHOPIFY, shopify, standard, STANDARD, stripe, STRIPE } from "../../helpers/deliveries";
 import { call, expectError, json, SECRETS, seedTenant, settleAlarms } from "../../helpers/http";
-import { shopifyHeaders, standardHeaders } from "../../../worker/sources/sign";
+import { shopifyHeaders, standardHeaders } from "../../../cli/sign";
 
 interface RejectionList {
   rejections: {

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { utf8 } from "../../../worker/lib/crypto";
+import { utf8 } from "../../../domain/crypto";
 import { shopify } from "../../../worker/sources/shopify";
 import type { ParseResult } from "../../../worker/sources/types";
 import { FIXTURE_ORDER_ID, shopifyFixtures, shopifyTopic } from "../../helpers/fixtures";
-import { headerGetter, shopifyHeaders, signShopify } from "../../../worker/sources/sign";
+import { headerGetter, shopifyHeaders, signShopify } from "../../../cli/sign";
 
 const SECRET = "shpss_test_secret_0123456789abcdef";
 const NOW = Date.parse("2026-11-20T15:00:05Z");

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { toBase64, utf8 } from "../../../worker/lib/crypto";
+import { toBase64, utf8 } from "../../../domain/crypto";
 import { standard } from "../../../worker/sources/standard";
 import type { ParseResult } from "../../../worker/sources/types";
 import { FIXTURE_ORDER_ID, standardFixtures } from "../../helpers/fixtures";
-import { headerGetter, nowSeconds, signStandard, standardHeaders } from "../../../worker/sources/sign";
+import { headerGetter, nowSeconds, signStandard, standardHeaders } from "../../../cli/sign";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const T = 1795203900; // 2026-11-20T19:45:00Z

@@ -1,10 +1,10 @@
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { utf8 } from "../../../worker/lib/crypto";
+import { utf8 } from "../../../domain/crypto";
 import { stripe } from "../../../worker/sources/stripe";
 import type { ParseResult } from "../../../worker/sources/types";
 import { FIXTURE_ORDER_ID, stripeFixtures } from "../../helpers/fixtures";
-import { headerGetter, signStripe } from "../../../worker/sources/sign";
+import { headerGetter, signStripe } from "../../../cli/sign";
 
 const SECRET = "whsec_test_stripe_0123456789abcdef";
 const T = 1795186830; // 2026-11-20T15:00:30Z

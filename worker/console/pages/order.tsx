@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
-import type { OrderSnapshot } from "../../../durable-objects/order/types";
+import type { OrderSnapshot } from "../../../domain/order/object";
 import type { AuditResponse } from "../../audit";
-import type { TaskSummary } from "../../queue";
+import type { TaskSummary } from "../../tasks";
 import { Card, DataLine, Due, Empty, Kv, LevelBadge, StateBadge, StatusBadge, TypeBadge, When } from "../components";
 import { AttemptsTable, AuditTable, ReceiptsTable } from "../evidence";
 import { brief, humanize, levelName, money, moneyOf, stamp } from "../format";

@@ -1,6 +1,6 @@
 import type { FC } from "hono/jsx";
-import { TASK_TYPES } from "../../../durable-objects/order/tasks";
-import type { TaskSummary } from "../../queue";
+import { TASK_TYPES } from "../../../domain/tasks/task";
+import type { TaskSummary } from "../../tasks";
 import { Card, Due, Empty, LevelBadge, OrderLink, StatusBadge, TypeBadge, When } from "../components";
 import { humanize, moneyOf, query } from "../format";
 import { Layout, type Notice } from "../layout";

@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import type { Task } from "../../../durable-objects/order/tasks";
+import type { Task } from "../../../domain/tasks/task";
 import { Card, Due, Kv, Ladder, OrderLink, StatusBadge, TypeBadge, When } from "../components";
 import { EvidenceView } from "../evidence";
 import { duration, humanize, moneyOf, stamp } from "../format";

@@ -1,0 +1,180 @@
+import type { OwnershipRules, Step } from "../ownership/schema";
+import { retryPolicyMs, stepSlaMs } from "../ownership/schema";
+import { ACTION_STEP, exportId, type ExportStatus, type HandoffExport, type IntendedAction } from "./document";
+import { canonicalJson, epochMs } from "../order/facts";
+import type { MachineEvent } from "../events/handoff-events";
+import { TERMINAL_STATES, type OrderView } from "../order/view";
+
+/**
+ * Pure planning beside the machine: given the derived view and the tenant's
+ * ownership rules, which handoffs should exist and which SLA clocks are
+ * running. The object persists and performs what this returns.
+ */
+
+export interface RulesInput {
+  version: number;
+  rules: OwnershipRules;
+}
+
+export interface ExistingExport {
+  export: HandoffExport;
+  status: ExportStatus;
+}
+
+/**
+ * A card authorization lapses after ~7 days (Visa merchant-initiated: 4 d 18 h).
+ * Escalating an uncaptured one after 3 days leaves people a working day and more.
+ */
+export const AUTH_CAPTURE_GUARD_MS = 3 * 24 * 3600_000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): string {
+  return canonicalJson({ action: e.intended_action, order: e.order });
+}
+
+function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction): boolean {
+  if (TERMINAL_STATES.includes(view.state) || view.holds.length > 0) return false;
+  const m = view.milestones;
+  switch (action) {
+    case "fulfil_order": {
+      // Without the order itself there is nothing to route (payment can arrive first).
+      if (m.created_at === undefined) return false;
+      const paid = m.captured_at !== undefined || (rules.policy.fulfil_on === "authorized" && m.authorized_at !== undefined);
+      // Once the warehouse has taken it, routing is settled: its answer is not a new decision.
+      const settled = view.fulfillment.status === "accepted" || m.shipped_at !== undefined;
+      return paid && !settled && rules.steps.routing.consumer !== undefined;
+    }
+    case "request_shipment":
+      return view.fulfillment.status === "accepted" && m.shipped_at === undefined && rules.steps.shipping.consumer !== undefined;
+  }
+}
+
+export interface Plan {
+  issue: HandoffExport[];
+  /** Older versions the new ones replace: stop delivering them. */
+  supersede: string[];
+  /** Facts the decisions add to the order (routing makes it `routed`). */
+  facts: MachineEvent[];
+}
+
+export function planExports(
+  tenant: string,
+  view: OrderView,
+  facts: readonly MachineEvent[],
+  rulesIn: RulesInput,
+  existing: readonly ExistingExport[],
+  now: number,
+  /** A person's override: carried on every decision issued by this plan. */
+  justification: string | null = null,
+): Plan {
+  const { rules, version } = rulesIn;
+  const plan: Plan = { issue: [], supersede: [], facts: [] };
+  const trail = facts
+    .filter((f) => f.source !== "handoff")
+    .map((f) => ({ event_id: f.id, type: f.type, source: f.source, occurred_at: f.occurred_at }));
+  const retry = retryPolicyMs(rules);
+
+  for (const action of ["fulfil_order", "request_shipment"] as const) {
+    if (!wants(view, rules, action)) continue;
+    const step: Step = ACTION_STEP[action];
+    const rule = rules.steps[step];
+    const order: HandoffExport["order"] = {
+      total: view.fields.total ?? null,
+      line_items: view.fields.line_items ?? [],
+      shipping_address: view.fields.shipping_address ?? null,
+      // Where it ships from is the warehouse's answer to routing, and the carrier's input.
+      location: action === "request_shipment" ? view.fulfillment.location : null,
+    };
+    const mine = existing.filter((e) => e.export.intended_action === action).sort((a, b) => a.export.version - b.export.version);
+    // Withdrawn versions do not count as "already decided": a replay withdraws the failed one to issue it again.
+    const live = mine.filter((e) => e.status !== "superseded").at(-1);
+    const latest = mine.at(-1);
+    if (live && decisionKey(live.export) === decisionKey({ intended_action: action, order })) continue;
+
+    const dueAt =
+      action === "fulfil_order" ? now + stepSlaMs(rules, "fulfillment") : now + stepSlaMs(rules, "shipping");
+    const shipBy = action === "fulfil_order" ? dueAt + stepSlaMs(rules, "shipping") : dueAt;
+    const v = (latest?.export.version ?? 0) + 1;
+    const id = exportId(action, v, view.order_id);
+    plan.issue.push({
+      export_id: id,
+      version: v,
+      supersedes: latest?.export.export_id ?? null,
+      tenant,
+      order_id: view.order_id,
+      step,
+      owning_party: rule.owning_party,
+      owner: rule.owner,
+      decision_version: version,
+      intended_action: action,
+      order,
+      sla: { due_at: iso(dueAt), ship_by: iso(shipBy) },
+      exception_path: rule.exception_path ?? null,
+      // A decision we stopped trying to deliver must not be acted on later.
+      expires_at: iso(now + retry.max_age),
+      issued_at: iso(now),
+      justification,
+      audit_trail: trail,
+    });
+    if (live) plan.supersede.push(live.export.export_id);
+    if (action === "fulfil_order") {
+      plan.facts.push({
+        id: `handoff:${id}`,
+        type: "fulfillment.requested",
+        order_id: view.order_id,
+        occurred_at: iso(now),
+        source: "handoff",
+        data: { fulfillment_id: id },
+      });
+    }
+  }
+  return plan;
+}
+
+export interface Deadline {
+  step: Step;
+  /** The milestone the clock runs from. */
+  since: string;
+  since_at: string;
+  due_at: number;
+  /** Who is on the hook at each escalation level: owner, then backup, then on-call. */
+  ladder: [string, string, string];
+  owning_party: string;
+  interval_ms: number;
+}
+
+/**
+ * Running SLA clocks: one per step whose starting milestone happened and whose
+ * finishing one has not. Terminal orders run none.
+ */
+export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: readonly ExistingExport[]): Deadline[] {
+  if (TERMINAL_STATES.includes(view.state)) return [];
+  const { rules } = rulesIn;
+  const m = view.milestones;
+  const out: Deadline[] = [];
+  const clock = (step: Step, since: string, sinceAt: string | undefined, cap?: number): void => {
+    if (sinceAt === undefined) return;
+    const rule = rules.steps[step];
+    const interval = stepSlaMs(rules, step);
+    const due = Math.min(epochMs(sinceAt) + interval, cap ?? Number.POSITIVE_INFINITY);
+    out.push({ step, since, since_at: sinceAt, due_at: due, ladder: [rule.owner, rule.backup, rule.on_call], owning_party: rule.owning_party, interval_ms: interval });
+  };
+  const routingAcked = exports.some((e) => e.export.intended_action === "fulfil_order" && e.status === "acked");
+  const progressed = m.accepted_at !== undefined || m.shipped_at !== undefined;
+
+  if (m.captured_at === undefined) {
+    const authCap = m.authorized_at === undefined ? undefined : epochMs(m.authorized_at) + AUTH_CAPTURE_GUARD_MS;
+    clock("payment", m.created_at !== undefined ? "created_at" : "authorized_at", m.created_at ?? m.authorized_at, authCap);
+  }
+  const routeFrom = rules.policy.fulfil_on === "authorized" ? (m.authorized_at ?? m.captured_at) : m.captured_at;
+  // Runs even when the order itself never arrived (Shopify gave up): a captured
+  // payment with nothing to route must still breach and reach an owner.
+  if (!routingAcked && !progressed) clock("routing", "captured_at", routeFrom);
+  if (!progressed) clock("fulfillment", "routed_at", m.routed_at);
+  if (m.shipped_at === undefined) clock("shipping", "accepted_at", m.accepted_at);
+  if (m.delivered_at === undefined) clock("delivery", "shipped_at", m.shipped_at);
+  return out;
+}

@@ -1,0 +1,97 @@
+import type { LockedField } from "../events/canonical";
+import type { MachineEvent } from "../events/handoff-events";
+
+/**
+ * The order's facts are a set of events (the senders' canonical ones and Handoff's own) keyed by `id`, kept in one
+ * total order: (occurred_at as epoch ms, id). Every fold over facts walks that
+ * order, which is why any arrival order of the same set derives the same view.
+ */
+
+/**
+ * Epoch ms of an ISO timestamp. Offsets matter ("10:00+02:00" is before
+ * "09:00Z"), so string comparison is not enough. Schema-valid input always
+ * parses; 0 keeps the machine total for anything that slipped past the schema.
+ */
+export function epochMs(iso: string): number {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** One spelling per instant (UTC, ms), so milestones sort and compare as strings downstream. */
+export function utcIso(iso: string): string {
+  return new Date(epochMs(iso)).toISOString();
+}
+
+/** Code-unit comparison, not localeCompare: the order must not depend on the runtime's locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareFacts(a: MachineEvent, b: MachineEvent): number {
+  return epochMs(a.occurred_at) - epochMs(b.occurred_at) || compareText(a.id, b.id);
+}
+
+/** Sorted, first-seen-wins by id; used when facts come from outside the machine. */
+export function toFactSet(events: readonly MachineEvent[]): MachineEvent[] {
+  const byId = new Map<string, MachineEvent>();
+  for (const e of events) if (!byId.has(e.id)) byId.set(e.id, e);
+  return [...byId.values()].sort(compareFacts);
+}
+
+/** Insert into an already sorted fact list without re-sorting it (binary search). */
+export function insertFact(facts: readonly MachineEvent[], event: MachineEvent): MachineEvent[] {
+  let lo = 0;
+  let hi = facts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = facts[mid];
+    if (at !== undefined && compareFacts(at, event) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return [...facts.slice(0, lo), event, ...facts.slice(lo)];
+}
+
+/**
+ * JSON with object keys sorted and undefined members dropped: two payloads that
+ * mean the same thing produce the same text regardless of how a sender ordered them.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const members = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+interface LineItemLike {
+  sku: string;
+  quantity: number;
+}
+
+function isLineItem(v: unknown): v is LineItemLike {
+  return typeof v === "object" && v !== null && "sku" in v && "quantity" in v;
+}
+
+/**
+ * Locked-field comparison key. Line items are a bag, not a list: senders
+ * reorder them freely, and a reorder alone must not count as a change.
+ */
+export function lockedFieldKey(field: LockedField, value: unknown): string {
+  if (field === "line_items" && Array.isArray(value)) {
+    const items = value.map((item: unknown) => ({ item, text: canonicalJson(item) }));
+    items.sort((a, b) => {
+      if (isLineItem(a.item) && isLineItem(b.item)) {
+        const bySku = compareText(a.item.sku, b.item.sku);
+        if (bySku !== 0) return bySku;
+        if (a.item.quantity !== b.item.quantity) return a.item.quantity - b.item.quantity;
+      }
+      return compareText(a.text, b.text);
+    });
+    return `[${items.map((i) => i.text).join(",")}]`;
+  }
+  return canonicalJson(value);
+}

@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { CanonicalEvent, EventType } from "../events/canonical";
+import { ExportState, EXPORT_STATUSES, type ExportStatus } from "../handoff/document";
+import { OrderView } from "./machine";
+import type { RulesInput } from "../handoff/plan";
+import type { QueueError, Resolution, Task } from "../tasks/task";
+
+/** The acknowledgement a sender gets: proof its delivery is durably recorded. */
+export const Receipt = z.object({
+  id: z.string(),
+  order_id: z.string(),
+  events: z.array(EventType),
+  duplicate: z.boolean(),
+  received_at: z.string(),
+});
+export type Receipt = z.infer<typeof Receipt>;
+
+export const StoredReceipt = Receipt.omit({ duplicate: true }).extend({
+  source: z.string(),
+  idempotency_key: z.string(),
+  raw_sha256: z.string(),
+});
+export type StoredReceipt = z.infer<typeof StoredReceipt>;
+
+export interface IngestInput {
+  tenant: string;
+  orderId: string;
+  source: string;
+  idempotencyKey: string;
+  rawSha256: string;
+  events: CanonicalEvent[];
+  /** The tenant's current ownership rules (consumer secrets still sealed), if any. */
+  rules: RulesInput | null;
+}
+
+export type IngestResult =
+  | { ok: true; receipt: Receipt }
+  | { ok: false; code: "order_too_large"; message: string };
+
+export const OutboxStatus = z.object({
+  pending: z.number().int(),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+});
+
+export const SlaClock = z.object({
+  step: z.string(),
+  since: z.string(),
+  since_at: z.string(),
+  due_at: z.string(),
+  owner: z.string(),
+  owning_party: z.string(),
+});
+
+export const Breach = z.object({
+  step: z.string(),
+  level: z.number().int().describe("0 owner, 1 backup, 2 on-call"),
+  due_at: z.string(),
+  breached_at: z.string(),
+  contact: z.string(),
+  owning_party: z.string(),
+  resolved_at: z.string().nullable(),
+});
+
+export const OrderSnapshot = OrderView.extend({
+  tenant: z.string(),
+  rules_version: z.number().int().nullable(),
+  receipts: z.array(StoredReceipt),
+  exports: z.array(ExportState),
+  sla: z.array(SlaClock).describe("Running SLA clocks"),
+  breaches: z.array(Breach),
+  audit_head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+  outbox: OutboxStatus,
+});
+export type OrderSnapshot = z.infer<typeof OrderSnapshot>;
+
+export const AuditEntry = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  data: z.unknown(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/**
+ * The order object's RPC surface as callers see it. Workers' RPC stub types
+ * cannot express zod's `unknown` values, so callers go through `orderObject()`
+ * and the class `implements` this, keeping both sides compiler-checked.
+ */
+export interface AckInput {
+  exportId: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type AckResult =
+  | { ok: true; duplicate: boolean; status: ExportStatus }
+  | { ok: false; code: "not_found" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "validation_failed"; message: string };
+
+export const AckResponse = z.object({ export_id: z.string(), status: z.enum(EXPORT_STATUSES), duplicate: z.boolean() });
+
+export interface OrderObject {
+  ingest(input: IngestInput): Promise<IngestResult>;
+  ack(input: AckInput): Promise<AckResult>;
+  getTasks(): Promise<Task[]>;
+  claimTask(taskId: string, by: string): Promise<{ ok: true; task: Task } | QueueError>;
+  resolveTask(taskId: string, r: Resolution): Promise<{ ok: true; task: Task } | QueueError>;
+  getOrder(): Promise<OrderSnapshot | null>;
+  getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }>;
+  flush(): Promise<{ drained: number; error: string | null }>;
+  poke(): Promise<{ due: number }>;
+}

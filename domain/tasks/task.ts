@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { Money } from "../events/canonical";
+import type { OwnershipRules, Step } from "../ownership/schema";
+import { stepSlaMs } from "../ownership/schema";
+import type { Hold, OrderView } from "../order/view";
+
+/**
+ * The manual queue's unit of work: one business-rule failure, one owner, an
+ * escalation ladder, a due time, and the evidence a person needs to act
+ * without opening another system.
+ */
+export const TASK_TYPES = [
+  "consumer_rejected",
+  "delivery_failed",
+  "ack_missing",
+  "sla_breach",
+  "payment_not_captured",
+  "locked_field_conflict",
+  "fulfillment_rejected",
+  "schema_rejection",
+] as const;
+export const TaskType = z.enum(TASK_TYPES);
+export type TaskType = z.infer<typeof TaskType>;
+
+export const TASK_STATUSES = ["open", "claimed", "resolved", "cancelled"] as const;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const RESOLVE_ACTIONS = ["replay", "override", "close"] as const;
+export const ResolveAction = z.enum(RESOLVE_ACTIONS);
+export type ResolveAction = z.infer<typeof ResolveAction>;
+
+export const Task = z
+  .object({
+    task_id: z.string(),
+    tenant: z.string(),
+    order_id: z.string().nullable(),
+    rejection_id: z.string().nullable(),
+    type: TaskType,
+    status: TaskStatus,
+    title: z.string(),
+    step: z.string(),
+    owner: z.string().describe("Who holds it now: escalation[level]"),
+    owning_party: z.string(),
+    escalation: z.array(z.string()).describe("owner, backup, on-call"),
+    level: z.number().int().min(0).max(2),
+    sla_due: z.string(),
+    opened_at: z.string(),
+    /** What opened it: the hold's fact id, the breached step, or the rejection. */
+    ref: z.string(),
+    claimed_at: z.string().nullable(),
+    claimed_by: z.string().nullable(),
+    resolved_at: z.string().nullable(),
+    resolved_by: z.string().nullable(),
+    resolution: z.string().nullable(),
+    justification: z.string().nullable(),
+    action: ResolveAction.nullable(),
+    value: Money.nullable(),
+    time_to_first_response_ms: z.number().int().nullable(),
+    time_to_resolve_ms: z.number().int().nullable(),
+    evidence: z.record(z.string(), z.unknown()),
+  })
+  .meta({ title: "Manual task" });
+export type Task = z.infer<typeof Task>;
+
+export function taskId(tenant: string, orderOrRejection: string, type: TaskType, ref: string): string {
+  return `tk_${createHash("sha256").update(`${tenant}\n${orderOrRejection}\n${type}\n${ref}`).digest("hex").slice(0, 20)}`;
+}
+
+const HOLD_TASK: Record<Hold["reason"], { type: TaskType; step: Step; title: string }> = {
+  consumer_rejected: { type: "consumer_rejected", step: "routing", title: "Downstream system rejected the handoff" },
+  delivery_failed: { type: "delivery_failed", step: "routing", title: "Handoff could not be delivered (retries exhausted)" },
+  ack_missing: { type: "ack_missing", step: "routing", title: "Handoff never acknowledged" },
+  locked_field_conflict: { type: "locked_field_conflict", step: "customer", title: "Change to a locked field after capture" },
+  fulfillment_rejected: { type: "fulfillment_rejected", step: "fulfillment", title: "Warehouse rejected the order" },
+};
+
+export interface TaskSeed {
+  type: TaskType;
+  step: Step;
+  ref: string;
+  title: string;
+}
+
+/** What a hold asks of a person. Delivery holds belong to the step of the export that failed. */
+export function seedForHold(hold: Hold, exportStep: (exportId: string) => Step | null): TaskSeed {
+  const base = HOLD_TASK[hold.reason];
+  const m = /^handoff:[a-z_]+:(exp_.+)$/.exec(hold.event_id);
+  const step = (m?.[1] ? exportStep(m[1]) : null) ?? base.step;
+  return { type: base.type, step, ref: hold.event_id, title: `${base.title}: ${hold.detail}`.slice(0, 300) };
+}
+
+export function seedForBreach(step: Step, view: OrderView): TaskSeed {
+  const uncaptured = step === "payment" && view.milestones.authorized_at !== undefined && view.milestones.captured_at === undefined;
+  return uncaptured
+    ? { type: "payment_not_captured", step, ref: `sla:${step}`, title: "Payment authorized but never captured" }
+    : { type: "sla_breach", step, ref: `sla:${step}`, title: `SLA breached: ${step}` };
+}
+
+const UNASSIGNED = "unassigned";
+
+export function newTask(
+  seed: TaskSeed,
+  ctx: { tenant: string; orderId: string; view: OrderView; rules: OwnershipRules | null; now: number; evidence: Record<string, unknown> },
+): Task {
+  const rule = ctx.rules?.steps[seed.step];
+  const ladder = rule ? [rule.owner, rule.backup, rule.on_call] : [UNASSIGNED, UNASSIGNED, UNASSIGNED];
+  const slaMs = ctx.rules ? stepSlaMs(ctx.rules, seed.step) : 3_600_000;
+  return {
+    task_id: taskId(ctx.tenant, ctx.orderId, seed.type, seed.ref),
+    tenant: ctx.tenant,
+    order_id: ctx.orderId,
+    rejection_id: null,
+    type: seed.type,
+    status: "open",
+    title: seed.title,
+    step: seed.step,
+    owner: ladder[0] ?? UNASSIGNED,
+    owning_party: rule?.owning_party ?? UNASSIGNED,
+    escalation: ladder,
+    level: 0,
+    sla_due: new Date(ctx.now + slaMs).toISOString(),
+    opened_at: new Date(ctx.now).toISOString(),
+    ref: seed.ref,
+    claimed_at: null,
+    claimed_by: null,
+    resolved_at: null,
+    resolved_by: null,
+    resolution: null,
+    justification: null,
+    action: null,
+    value: ctx.view.value,
+    time_to_first_response_ms: null,
+    time_to_resolve_ms: null,
+    evidence: ctx.evidence,
+  };
+}
+
+/** Why the object refused a claim or resolve; the route maps `code` to the error envelope. */
+export type QueueError = { ok: false; code: "not_found" | "conflict" | "validation_failed"; message: string };
+
+/** A person's decision on a task: what they did and why. */
+export interface Resolution {
+  resolution: string;
+  justification: string;
+  action: ResolveAction;
+  by: string;
+}
+
+export function isOpen(t: Pick<Task, "status">): boolean {
+  return t.status === "open" || t.status === "claimed";
+}

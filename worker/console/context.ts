@@ -1,0 +1,18 @@
+import type { Context } from "hono";
+import type { AppVariables, Env } from "../env";
+
+/**
+ * The console's request context and the signed-in operator, in a file of their
+ * own so the session code, the layout and the HTTP plumbing can all name them
+ * without importing one another.
+ */
+export interface Session {
+  tenant: string;
+  operator: string;
+  sid: string;
+  /** The token every POST form of this session must carry. */
+  csrf: string;
+}
+
+export type ConsoleEnv = { Bindings: Env; Variables: AppVariables & { session: Session | null; nonce: string } };
+export type ConsoleContext = Context<ConsoleEnv>;
