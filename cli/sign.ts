@@ -1,9 +1,10 @@
 /**
  * Signing as each sender does: the inverse of the adapters' verify(). Used by the
- * tests and the CLI's demo sender, never by the Worker itself. WebCrypto only,
- * so the same code runs in Node and in workerd.
+ * tests, the CLI's demo sender, the simulator and the load bench, never by the
+ * Worker itself. WebCrypto only, so the same code runs in Node and in workerd.
  */
-import { concatBytes, fromBase64, hmacSha256, toBase64, toHex, utf8 } from "../domain/crypto";
+import { concatBytes, hmacSha256, toBase64, toHex, utf8 } from "../domain/crypto";
+import { signStandard } from "../domain/webhooks/standard";
 
 type Body = string | Uint8Array;
 
@@ -26,14 +27,8 @@ export async function signStripe(body: Body, secret: string, timestampSec: numbe
   return `t=${timestampSec},v1=${toHex(mac)}`;
 }
 
-/** Value of webhook-signature: `v1,<base64 HMAC of "id.ts.body">`, keyed with the base64 part of "whsec_…". */
-export async function signStandard(id: string, timestampSec: number, body: Body, secret: string): Promise<string> {
-  const b64 = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
-  const key = fromBase64(b64);
-  if (key === null) throw new Error("Standard Webhooks secret must be whsec_<base64>");
-  const mac = await hmacSha256(key, concatBytes(utf8(`${id}.${timestampSec}.`), bytes(body)));
-  return `v1,${toBase64(mac)}`;
-}
+/** Value of webhook-signature: the codec the Worker verifies with and the order object signs with. */
+export { signStandard } from "../domain/webhooks/standard";
 
 export interface ShopifyHeaderOptions {
   topic: string;

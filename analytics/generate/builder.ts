@@ -3,7 +3,7 @@ import { HOUR, MINUTE } from "./random";
 
 /**
  * One order's audit trail, written the way the order object writes it
- * (domain/order/machine.ts, durable-objects/order/handoff.ts, manual-tasks.ts) and cut at the end
+ * (domain/order/machine.ts, domain/handoff/decide.ts, domain/tasks/decide.ts) and cut at the end
  * of the export window: whatever would happen later is the future and is not
  * in the month. The order and task rows are derived from the kept entries
  * only, so the three files always agree with each other.

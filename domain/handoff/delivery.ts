@@ -1,4 +1,4 @@
-import { Webhook } from "standardwebhooks";
+import { signStandard } from "../webhooks/standard";
 
 /**
  * Delivering an export to the consumer that must act on it (WMS, carrier, CX):
@@ -236,9 +236,9 @@ export const USER_AGENT = "Handoff/0.1";
  * Standard Webhooks headers for one attempt. `webhookId` is the export id and
  * stays the same across retries so the consumer can deduplicate; the
  * timestamp is the attempt's, so a retry hours later is not refused as stale.
- * Signed with the reference `standardwebhooks` library so what we send is, by
- * construction, what consumers using it verify. Rejects when the secret is not
- * a whsec_<base64> key.
+ * Signed by the one Standard Webhooks codec; the tests check the reference
+ * `standardwebhooks` library verifies it. Rejects when the secret is not a
+ * whsec_<base64> key.
  */
 export async function signedHeaders(
   secret: string,
@@ -246,7 +246,7 @@ export async function signedHeaders(
   timestampMs: number,
   body: string,
 ): Promise<Record<string, string>> {
-  const signature = new Webhook(secret).sign(webhookId, new Date(timestampMs), body);
+  const signature = await signStandard(webhookId, Math.floor(timestampMs / 1000), body, secret);
   return {
     "content-type": "application/json",
     "user-agent": USER_AGENT,

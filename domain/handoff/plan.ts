@@ -1,9 +1,10 @@
 import type { OwnershipRules, Step } from "../ownership/schema";
 import { retryPolicyMs, stepSlaMs } from "../ownership/schema";
-import { ACTION_STEP, exportId, type ExportStatus, type HandoffExport, type IntendedAction } from "./document";
+import { ACTION_STEP, exportId, HandoffExport, type ExportStatus, type IntendedAction } from "./document";
 import { canonicalJson, epochMs } from "../order/facts";
 import type { MachineEvent } from "../events/handoff-events";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
+import { iso } from "../time";
 
 /**
  * Pure planning beside the machine: given the derived view and the tenant's
@@ -21,15 +22,16 @@ export interface ExistingExport {
   status: ExportStatus;
 }
 
+/** The object's export rows as the planner reads them: the document sent and where it stands. */
+export function existingExports(rows: readonly { body: string; status: string }[]): ExistingExport[] {
+  return rows.map((r) => ({ export: HandoffExport.parse(JSON.parse(r.body)), status: r.status as ExportStatus }));
+}
+
 /**
  * A card authorization lapses after ~7 days (Visa merchant-initiated: 4 d 18 h).
  * Escalating an uncaptured one after 3 days leaves people a working day and more.
  */
 export const AUTH_CAPTURE_GUARD_MS = 3 * 24 * 3600_000;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
 
 function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): string {
   return canonicalJson({ action: e.intended_action, order: e.order });

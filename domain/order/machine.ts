@@ -1,6 +1,7 @@
 import { LOCKED_FIELDS, type LockedField } from "../events/canonical";
 import type { MachineEvent } from "../events/handoff-events";
 import { canonicalJson, epochMs, insertFact, lockedFieldKey } from "./facts";
+import type { AuditEffect } from "./effects";
 import { deriveFromFactSet, type Conflict, type Hold, type OrderView } from "./view";
 
 export { ORDER_STATES, OrderStateName, OrderView, TERMINAL_STATES, derive } from "./view";
@@ -20,9 +21,8 @@ export interface MachineState {
   view: OrderView;
 }
 
-export type AuditEffect = { type: "audit"; entry: { type: string; data: Record<string, unknown> } };
-/** Discriminated on `type`; exports and timers join later. */
-export type Effect = AuditEffect;
+/** The machine only ever reports audit entries; the handoff, SLA and task decisions add the other effects. */
+export type { AuditEffect, Effect } from "./effects";
 
 export function initialState(orderId: string): MachineState {
   return { order_id: orderId, facts: [], view: deriveFromFactSet(orderId, []) };
@@ -51,7 +51,7 @@ function lateFieldChanges(before: OrderView, after: OrderView): { field: LockedF
  * `now` is the arrival clock (epoch ms). It may appear in effects, never in
  * the view: a view that depended on it would differ between replays.
  */
-export function transition(state: MachineState, event: MachineEvent, now: number): { state: MachineState; effects: Effect[] } {
+export function transition(state: MachineState, event: MachineEvent, now: number): { state: MachineState; effects: AuditEffect[] } {
   const ref = { event_id: event.id, event_type: event.type, source: event.source, occurred_at: event.occurred_at };
 
   // The object is named after one order; folding another order's event in
@@ -71,7 +71,7 @@ export function transition(state: MachineState, event: MachineEvent, now: number
   const facts = insertFact(state.facts, event);
   const view = deriveFromFactSet(state.order_id, facts);
   const before = state.view;
-  const effects: Effect[] = [
+  const effects: AuditEffect[] = [
     audit("event.applied", { ...ref, state_from: before.state, state_to: view.state, lag_ms: now - epochMs(event.occurred_at) }),
   ];
 

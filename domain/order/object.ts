@@ -1,26 +1,12 @@
 import { z } from "zod";
-import { CanonicalEvent, EventType } from "../events/canonical";
+import type { CanonicalEvent } from "../events/canonical";
 import { ExportState, EXPORT_STATUSES, type ExportStatus } from "../handoff/document";
 import { OrderView } from "./machine";
 import type { RulesInput } from "../handoff/plan";
 import type { QueueError, Resolution, Task } from "../tasks/task";
+import { Receipt, StoredReceipt } from "./receipt";
 
-/** The acknowledgement a sender gets: proof its delivery is durably recorded. */
-export const Receipt = z.object({
-  id: z.string(),
-  order_id: z.string(),
-  events: z.array(EventType),
-  duplicate: z.boolean(),
-  received_at: z.string(),
-});
-export type Receipt = z.infer<typeof Receipt>;
-
-export const StoredReceipt = Receipt.omit({ duplicate: true }).extend({
-  source: z.string(),
-  idempotency_key: z.string(),
-  raw_sha256: z.string(),
-});
-export type StoredReceipt = z.infer<typeof StoredReceipt>;
+export { Receipt, StoredReceipt } from "./receipt";
 
 export interface IngestInput {
   tenant: string;

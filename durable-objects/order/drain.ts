@@ -2,6 +2,22 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
 import { auditLog, handoffs, orders, slaBreaches, tasks, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
+import { HandoffExport } from "../../domain/handoff/document";
+import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
+import { DRAIN_DELAY_MS } from "../../domain/order/commit";
+import type { OrderView } from "../../domain/order/view";
+import type { Task } from "../../domain/tasks/task";
+import { iso } from "../../domain/time";
+import type { OrderStore } from "./store";
+
+const DRAIN_BACKOFF_MAX_MS = 5 * 60_000;
+/** Rows per drain: ~20 statements, well inside a Worker invocation's query budget after a long D1 outage. */
+const DRAIN_MAX_ROWS = 240;
+
+/** Retries of a failing drain: 1 s, 2 s, 4 s … capped at 5 min, so a D1 outage is ridden out, not hammered. */
+export function drainBackoff(attempts: number): number {
+  return Math.min(DRAIN_BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, attempts - 1));
+}
 
 export interface DrainBatch {
   audit: AuditInsert[];
@@ -94,4 +110,164 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
   const [first, ...rest] = statements;
   if (!first) return;
   await d.batch([first, ...rest]);
+}
+
+export interface DrainInput {
+  store: OrderStore;
+  d1: D1Database;
+  tenant: string;
+  orderId: string;
+  /** The order's view, derived only if the index row is due. */
+  view: () => OrderView;
+  rules: RulesInput | null;
+  clock: () => number;
+  /** The object's transaction (it drops its caches when one rolls back). */
+  tx: (fn: () => void) => void;
+}
+
+/**
+ * One drain of the outbox to D1: the pending audit rows and, when the order
+ * changed, its index row with its handoffs, tasks and breaches as they are now.
+ * A failure is recorded on the order and retried with backoff.
+ */
+export async function drainOutbox(o: DrainInput): Promise<{ drained: number; error: string | null }> {
+  const { store, tenant, orderId } = o;
+  const pendingAudit = store.pendingAudit(DRAIN_MAX_ROWS);
+  const indexPending = store.indexPending();
+  if (pendingAudit.length === 0 && !indexPending) {
+    store.cancel("drain");
+    store.deleteMeta("drain_attempts", "drain_error");
+    return { drained: 0, error: null };
+  }
+  const now = o.clock();
+  const head = store.auditHead();
+  const batch: DrainBatch = {
+    audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
+    index: indexPending ? indexRow(o, head?.seq ?? 0, now) : null,
+    handoffs: indexPending ? handoffRows(store, tenant, orderId, now) : [],
+    tasks: indexPending ? store.tasks().map((t) => taskRow(t, now)) : [],
+    breaches: indexPending
+      ? store.breaches().map((b) => ({
+          tenantId: tenant,
+          orderId,
+          step: b.step,
+          level: b.level,
+          contact: b.contact,
+          owningParty: b.owning_party,
+          dueAt: iso(b.due_at),
+          breachedAt: iso(b.breached_at),
+          resolvedAt: b.resolved_at === null ? null : iso(b.resolved_at),
+        }))
+      : [],
+  };
+  try {
+    await writeDrain(o.d1, batch);
+  } catch (err) {
+    const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
+    const message = err instanceof Error ? err.message : String(err);
+    o.tx(() => {
+      store.setMeta("drain_attempts", String(attempts));
+      store.setMeta("drain_error", message.slice(0, 500));
+      store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
+    });
+    return { drained: 0, error: message };
+  }
+  o.tx(() => {
+    store.dequeueAudit(pendingAudit.map((r) => r.seq));
+    // Only clear the index entry if no newer state was committed while D1 was answering.
+    if (indexPending && (store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) store.dequeueIndex();
+    store.deleteMeta("drain_attempts", "drain_error");
+    if (store.outboxSize() === 0) store.cancel("drain");
+    else store.schedule("drain", "outbox", now + DRAIN_DELAY_MS, true);
+  });
+  return { drained: pendingAudit.length, error: null };
+}
+
+// ── row projections: the object's state as D1's cross-order tables hold it ──
+
+function handoffRows(store: OrderStore, tenant: string, orderId: string, now: number): DrainBatch["handoffs"] {
+  const attempts = store.attempts();
+  return store.exports().map((r) => {
+    const ex = HandoffExport.parse(JSON.parse(r.body));
+    const mine = attempts.filter((a) => a.export_id === r.export_id);
+    const last = mine.at(-1);
+    return {
+      tenantId: tenant,
+      exportId: r.export_id,
+      orderId,
+      action: r.action,
+      step: ex.step,
+      version: r.version,
+      status: r.status,
+      owningParty: ex.owning_party,
+      owner: ex.owner,
+      consumerUrl: r.consumer_url,
+      attempts: mine.length,
+      lastStatus: last?.status ?? null,
+      lastErrorClass: last?.error_class ?? null,
+      issuedAt: ex.issued_at,
+      deliveredAt: r.delivered_at === null ? null : iso(r.delivered_at),
+      ackedAt: r.acked_at === null ? null : iso(r.acked_at),
+      updatedAt: iso(now),
+    };
+  });
+}
+
+function indexRow(o: DrainInput, version: number, now: number): DrainBatch["index"] {
+  const { store, tenant, orderId } = o;
+  const v = o.view();
+  const dues = o.rules ? slaDeadlines(v, o.rules, existingExports(store.exports())).map((d) => d.due_at) : [];
+  const first = store.firstReceipt();
+  const milestones: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v.milestones)) if (typeof val === "string") milestones[k] = val;
+  return {
+    tenantId: tenant,
+    orderId,
+    state: v.state,
+    locked: v.locked,
+    valueMinor: v.value?.amount_minor ?? null,
+    currency: v.value?.currency ?? null,
+    source: first?.source ?? null,
+    milestones,
+    attribution: v.attribution,
+    holds: v.holds.length,
+    conflicts: v.conflicts.length,
+    breaches: store.breaches().filter((b) => b.resolved_at === null).length,
+    openExports: store.exports().filter((e) => e.status === "pending" || e.status === "delivered").length,
+    nextDueAt: dues.length > 0 ? iso(Math.min(...dues)) : null,
+    version,
+    createdAt: v.milestones.created_at ?? first?.received_at ?? iso(now),
+    updatedAt: iso(now),
+  };
+}
+
+function taskRow(t: Task, now: number): DrainBatch["tasks"][number] {
+  return {
+    tenantId: t.tenant,
+    taskId: t.task_id,
+    orderId: t.order_id,
+    rejectionId: t.rejection_id,
+    type: t.type,
+    status: t.status,
+    step: t.step,
+    ref: t.ref,
+    owner: t.owner,
+    owningParty: t.owning_party,
+    escalation: t.escalation,
+    level: t.level,
+    slaDue: t.sla_due,
+    title: t.title,
+    evidence: t.evidence,
+    valueMinor: t.value?.amount_minor ?? null,
+    currency: t.value?.currency ?? null,
+    openedAt: t.opened_at,
+    claimedAt: t.claimed_at,
+    claimedBy: t.claimed_by,
+    resolvedAt: t.resolved_at,
+    resolvedBy: t.resolved_by,
+    resolution: t.resolution,
+    justification: t.justification,
+    action: t.action,
+    updatedAt: iso(now),
+  };
 }

@@ -1,3 +1,5 @@
+import type { AttemptRecord, BreachRecord, ExportRecord, TimerRecord } from "../../domain/order/effects";
+
 /**
  * The object's own SQLite schema. Applied idempotently on every start, so an
  * object created by an older deploy picks up new tables without a migration step.
@@ -114,46 +116,12 @@ export interface ReceiptDbRow extends Record<string, SqlStorageValue> {
   received_at: string;
 }
 
-export interface TimerDbRow extends Record<string, SqlStorageValue> {
-  kind: string;
-  key: string;
-  due_at: number;
+export interface TimerDbRow extends TimerRecord, Record<string, SqlStorageValue> {
   attempts: number;
 }
 
-export interface ExportDbRow extends Record<string, SqlStorageValue> {
-  export_id: string;
-  action: string;
-  version: number;
-  body: string;
-  status: string;
-  consumer_url: string | null;
-  consumer_secret: string | null;
-  requires_ack: number;
-  first_attempt_at: number | null;
-  delivered_at: number | null;
-  acked_at: number | null;
-  ack: string | null;
-  ack_redeliveries: number;
-}
+export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValue> {}
 
-export interface AttemptDbRow extends Record<string, SqlStorageValue> {
-  export_id: string;
-  n: number;
-  at: number;
-  status: number | null;
-  latency_ms: number;
-  error_class: string | null;
-  outcome: string;
-  next_attempt_at: number | null;
-}
+export interface AttemptDbRow extends AttemptRecord, Record<string, SqlStorageValue> {}
 
-export interface BreachDbRow extends Record<string, SqlStorageValue> {
-  step: string;
-  level: number;
-  due_at: number;
-  breached_at: number;
-  contact: string;
-  owning_party: string;
-  resolved_at: number | null;
-}
+export interface BreachDbRow extends BreachRecord, Record<string, SqlStorageValue> {}

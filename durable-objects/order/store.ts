@@ -3,6 +3,9 @@ import type { MachineEvent } from "../../domain/events/handoff-events";
 import { epochMs, toFactSet } from "../../domain/order/facts";
 import { derive, type MachineState } from "../../domain/order/machine";
 import { Task } from "../../domain/tasks/task";
+import type { OrderReader } from "../../domain/order/commit";
+import type { AttemptRecord, AuditRecord, BreachRecord, ExportPatch, NewExport } from "../../domain/order/effects";
+import { iso } from "../../domain/time";
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import {
   ORDER_SCHEMA,
@@ -15,16 +18,14 @@ import {
   type TimerDbRow,
 } from "./storage";
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { iso } from "../../domain/time";
 
 /**
  * Typed access to the order object's SQLite tables. Synchronous on purpose:
  * everything here runs inside `transactionSync`, so a write either all lands
  * or none of it does.
  */
-export class OrderStore {
+export class OrderStore implements OrderReader {
   /**
    * The meta rows, read once per object: every call reads tenant and order id,
    * and each distinct statement costs a prepare in every new object. Written
@@ -155,6 +156,13 @@ export class OrderStore {
       .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
   }
 
+  recentAudit(n: number): AuditRecord[] {
+    return this.sql
+      .exec<AuditDbRow>("SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq", n)
+      .toArray()
+      .map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
   pendingAudit(limit: number): AuditDbRow[] {
     return this.sql
       .exec<AuditDbRow>(
@@ -250,7 +258,7 @@ export class OrderStore {
     return this.sql.exec<ExportDbRow>("SELECT * FROM exports WHERE export_id = ?", id).toArray()[0] ?? null;
   }
 
-  insertExport(row: Omit<ExportDbRow, "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "ack_redeliveries">): void {
+  insertExport(row: NewExport): void {
     this.sql.exec(
       "INSERT OR IGNORE INTO exports (export_id, action, version, body, status, consumer_url, consumer_secret, requires_ack) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       row.export_id,
@@ -264,7 +272,7 @@ export class OrderStore {
     );
   }
 
-  updateExport(id: string, patch: Partial<Pick<ExportDbRow, "status" | "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "ack_redeliveries">>): void {
+  updateExport(id: string, patch: ExportPatch): void {
     const cols = Object.keys(patch) as (keyof typeof patch)[];
     if (cols.length === 0) return;
     this.sql.exec(`UPDATE exports SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE export_id = ?`, ...cols.map((c) => patch[c] ?? null), id);
@@ -276,7 +284,7 @@ export class OrderStore {
       : this.sql.exec<AttemptDbRow>("SELECT * FROM attempts WHERE export_id = ? ORDER BY n", exportId).toArray();
   }
 
-  insertAttempt(a: AttemptDbRow): void {
+  insertAttempt(a: AttemptRecord): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO attempts (export_id, n, at, status, latency_ms, error_class, outcome, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       a.export_id,
@@ -295,7 +303,7 @@ export class OrderStore {
   }
 
   /** Returns false when that (step, level) was already recorded: escalations happen once. */
-  insertBreach(b: Omit<BreachDbRow, "resolved_at">): boolean {
+  insertBreach(b: Omit<BreachRecord, "resolved_at">): boolean {
     const r = this.sql.exec(
       "INSERT OR IGNORE INTO breaches (step, level, due_at, breached_at, contact, owning_party) VALUES (?, ?, ?, ?, ?, ?)",
       b.step,

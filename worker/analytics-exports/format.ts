@@ -116,7 +116,7 @@ function stepOf(d: Record<string, unknown>): string | null {
 }
 
 /**
- * Flattens the keys the audit entries carry (machine.ts, handoff.ts, OrderDO.ts)
+ * Flattens the keys the audit entries carry (domain/order/machine.ts, domain/handoff/decide.ts, domain/tasks/decide.ts)
  * into columns. Only values of the column's type are taken: `status` is an HTTP
  * status on export.attempt but "accepted"/"rejected" on export.acked, and the
  * latter stays in `data` rather than breaking the integer column.

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { CanonicalEvent } from "../../domain/events/canonical";
 import type { ParseFailure, VerifyFailure } from "./types";
 
-/** Senders and we may disagree on clocks; both directions get the same window. */
-export const TOLERANCE_SECONDS = 300;
+/** Senders and we may disagree on clocks; both directions get the same window (shared with the Standard Webhooks codec). */
+export { TOLERANCE_SECONDS, timestampProblem } from "../../domain/webhooks/timestamp";
 
 export function verifyFailure(code: VerifyFailure["code"], message: string): VerifyFailure {
   return { ok: false, code, message };
@@ -11,14 +11,6 @@ export function verifyFailure(code: VerifyFailure["code"], message: string): Ver
 
 export function parseFailure(code: ParseFailure["code"], message: string, details?: unknown): ParseFailure {
   return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
-}
-
-/** Signed timestamps more than the tolerance away from `now` (either way) are replays or broken clocks. */
-export function timestampProblem(timestampSec: number, nowMs: number): string | null {
-  const skew = Math.floor(nowMs / 1000) - timestampSec;
-  if (skew > TOLERANCE_SECONDS) return `Signed timestamp is ${skew}s old (tolerance ${TOLERANCE_SECONDS}s)`;
-  if (-skew > TOLERANCE_SECONDS) return `Signed timestamp is ${-skew}s in the future (tolerance ${TOLERANCE_SECONDS}s)`;
-  return null;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,7 +5,7 @@ import {
   OrderView,
   TERMINAL_STATES,
   transition,
-  type Effect,
+  type AuditEffect as Effect,
   type MachineState,
 } from "../../../domain/order/machine";
 import type { MachineEvent } from "../../../domain/events/handoff-events";

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { drainBackoff, type OrderDO } from "../../../durable-objects/order/OrderDO";
+import type { OrderDO } from "../../../durable-objects/order/OrderDO";
+import { drainBackoff } from "../../../durable-objects/order/drain";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
 import { orderStub } from "../../helpers/order-namespace";
 import { call, expectError, fireDue, json, seedTenant, settleAlarms } from "../../helpers/http";

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay } from "../../../domain/handoff/delivery";
 import { exportId, HandoffExport } from "../../../domain/handoff/document";
-import { jitter } from "../../../durable-objects/order/handoff";
+import { jitter } from "../../../domain/handoff/decide";
 import { freshScenario, requests, script } from "../../helpers/consumer";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
 import {

@@ -1,0 +1,267 @@
+import { createHash } from "node:crypto";
+import type { MachineEvent } from "../events/handoff-events";
+import type { OrderCommit } from "../order/commit";
+import type { ExportRecord } from "../order/effects";
+import { transition, type MachineState } from "../order/machine";
+import type { IngestInput, Receipt } from "../order/object";
+import { TERMINAL_STATES, type OrderView } from "../order/view";
+import { retryPolicyMs, stepSlaMs, type Step } from "../ownership/schema";
+import { syncTasks } from "../tasks/decide";
+import { iso } from "../time";
+import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
+import { ACTION_STEP, IntendedAction, type HandoffExport } from "./document";
+import { existingExports, planExports, type RulesInput } from "./plan";
+import { syncSla } from "./sla";
+
+/**
+ * The handoff decisions, pure: what follows an event (new exports, acks by
+ * inbound events, SLA clocks, tasks), a delivery attempt's result, a
+ * consumer's ack, a missing ack. Each reads the commit's working copy and
+ * emits effects; the order object applies them in one transaction.
+ */
+
+/**
+ * A delivery the object has not seen (its idempotency key is new): record the
+ * receipt and its audit entry, then fold its events and everything that follows.
+ */
+export function receive(c: OrderCommit, state: MachineState, input: IngestInput, receiptId: string): { receipt: Receipt; state: MachineState } {
+  const receipt: Receipt = { id: receiptId, order_id: input.orderId, events: input.events.map((e) => e.type), duplicate: false, received_at: iso(c.now) };
+  c.emit({ type: "record_receipt", receipt: { ...receipt, source: input.source, idempotency_key: input.idempotencyKey, raw_sha256: input.rawSha256 } });
+  c.audit("receipt.recorded", {
+    receipt_id: receipt.id,
+    source: input.source,
+    idempotency_key: input.idempotencyKey,
+    raw_sha256: input.rawSha256,
+    events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
+  });
+  return { receipt, state: applyEvents(c, state, input.events) };
+}
+
+/**
+ * Folds events into the order and carries out what follows inside the same
+ * transaction: new handoff decisions, acknowledgement by inbound events, and
+ * the SLA clocks. Returns the new state for the caller to cache after commit.
+ */
+export function applyEvents(c: OrderCommit, state: MachineState, events: readonly MachineEvent[], justification: string | null = null): MachineState {
+  let s = state;
+  const fold = (e: MachineEvent): void => {
+    const step = transition(s, e, c.now);
+    if (step.state !== s) c.emit({ type: "add_fact", event: e });
+    s = step.state;
+    for (const eff of step.effects) c.emit(eff);
+  };
+  for (const e of events) fold(e);
+
+  if (c.rules) {
+    // Issuing a routing decision adds a fact, which can enable the next decision; a few rounds settle it.
+    for (let round = 0; round < 3; round++) {
+      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.exports()), c.now, justification);
+      if (plan.issue.length === 0) break;
+      for (const id of plan.supersede) withdraw(c, id, "superseded by a new decision version");
+      for (const ex of plan.issue) issue(c, ex);
+      for (const f of plan.facts) fold(f);
+    }
+  }
+  acknowledgeByEvents(c, s.view);
+  if (TERMINAL_STATES.includes(s.view.state)) {
+    for (const r of c.exports()) if (r.status === "pending") withdraw(c, r.export_id, `order is ${s.view.state}`);
+  }
+  syncSla(c, s.view);
+  syncTasks(c, s.view);
+  c.refreshIndex();
+  return s;
+}
+
+function issue(c: OrderCommit, ex: HandoffExport): void {
+  const rule = c.rules?.rules.steps[ex.step as Step];
+  const consumer = rule?.consumer;
+  c.emit({
+    type: "issue_export",
+    row: {
+      export_id: ex.export_id,
+      action: ex.intended_action,
+      version: ex.version,
+      body: JSON.stringify(ex),
+      status: "pending",
+      consumer_url: consumer?.url ?? null,
+      // Still sealed: unsealed only for the moment of signing.
+      consumer_secret: consumer?.secret ?? null,
+      requires_ack: consumer?.requires_ack === false ? 0 : 1,
+    },
+  });
+  c.audit("export.issued", {
+    export_id: ex.export_id,
+    intended_action: ex.intended_action,
+    step: ex.step,
+    owning_party: ex.owning_party,
+    owner: ex.owner,
+    decision_version: ex.decision_version,
+    version: ex.version,
+    supersedes: ex.supersedes,
+    consumer_url: consumer?.url ?? null,
+    sla: ex.sla,
+  });
+  // Delivery happens from the alarm, never inside the inbound request.
+  c.schedule("deliver", ex.export_id, c.now);
+}
+
+function withdraw(c: OrderCommit, exportId: string, reason: string): void {
+  c.updateExport(exportId, { status: "superseded" });
+  c.cancel("deliver", exportId);
+  c.cancel("ack", exportId);
+  c.audit("export.withdrawn", { export_id: exportId, reason });
+}
+
+/** Inbound events from the consumer (WMS acceptance, carrier shipment) count as its acknowledgement. */
+function acknowledgeByEvents(c: OrderCommit, view: OrderView): void {
+  for (const r of c.exports()) {
+    if (r.status !== "pending" && r.status !== "delivered") continue;
+    let status: "accepted" | "rejected" | null = null;
+    if (r.action === "fulfil_order") {
+      if (view.fulfillment.status === "accepted" || view.milestones.shipped_at !== undefined) status = "accepted";
+      else if (view.fulfillment.status === "rejected") status = "rejected";
+    } else if (r.action === "request_shipment" && view.milestones.shipped_at !== undefined) {
+      status = "accepted";
+    }
+    if (status === null) continue;
+    markAcked(c, r, { status, reason: null, via: "event" });
+  }
+}
+
+export function markAcked(c: OrderCommit, r: ExportRecord, ack: { status: "accepted" | "rejected"; reason: string | null; via: "ack" | "event" }): void {
+  c.updateExport(r.export_id, { status: "acked", acked_at: c.now, ack: JSON.stringify(ack) });
+  c.cancel("deliver", r.export_id);
+  c.cancel("ack", r.export_id);
+  c.audit("export.acked", { export_id: r.export_id, ...ack });
+}
+
+function stepOf(r: ExportRecord): Step {
+  const action = IntendedAction.parse(r.action);
+  return ACTION_STEP[action];
+}
+
+/**
+ * Jitter that is random across exports but reproducible for one export and
+ * attempt: spreads a recovering consumer's load like Math.random would, and
+ * lets tests assert the exact schedule.
+ */
+export function jitter(exportId: string, attempt: number): () => number {
+  const h = createHash("sha256").update(`${exportId}#${attempt}`).digest();
+  return () => h.readUInt32BE(0) / 0x1_0000_0000;
+}
+
+/** Records the result of one delivery attempt and moves the export on. */
+export function recordAttempt(
+  c: OrderCommit,
+  state: MachineState,
+  r: ExportRecord,
+  n: number,
+  result: { status: number | null; latency_ms: number; error_class: string | null; error: string | null },
+  outcome: Outcome,
+): MachineState {
+  const next = outcome.kind === "retry" ? outcome.at : null;
+  c.emit({
+    type: "record_attempt",
+    attempt: {
+      export_id: r.export_id,
+      n,
+      at: c.now,
+      status: result.status,
+      latency_ms: result.latency_ms,
+      error_class: result.error_class,
+      outcome: outcome.kind,
+      next_attempt_at: next,
+    },
+  });
+  c.audit("export.attempt", {
+    export_id: r.export_id,
+    attempt: n,
+    status: result.status,
+    latency_ms: result.latency_ms,
+    error_class: result.error_class,
+    error: result.error,
+    outcome: outcome.kind,
+    next_attempt_at: next === null ? null : iso(next),
+  });
+  if (r.first_attempt_at === null) c.updateExport(r.export_id, { first_attempt_at: c.now });
+  const step = stepOf(r);
+  switch (outcome.kind) {
+    case "delivered":
+      c.cancel("deliver", r.export_id);
+      // A contract without acks is complete on 2xx: that moment is its acknowledgement.
+      c.updateExport(r.export_id, r.requires_ack ? { status: "delivered", delivered_at: c.now } : { status: "acked", delivered_at: c.now, acked_at: c.now });
+      if (r.requires_ack && c.rules) c.schedule("ack", r.export_id, c.now + stepSlaMs(c.rules.rules, step), true);
+      return applyEvents(c, state, []);
+    case "retry":
+      c.schedule("deliver", r.export_id, outcome.at, true);
+      return state;
+    case "rejected":
+      return fail(c, state, r, "rejected", "consumer_rejected", `consumer answered ${result.status ?? "?"}: ${outcome.reason}`);
+    case "exhausted":
+      return fail(c, state, r, "failed", "delivery_failed", `gave up after ${n} attempts (${outcome.reason}): ${outcome.detail}`);
+  }
+}
+
+/** A consumer that refuses, or cannot be reached in time, puts the order on hold with the evidence. */
+export function fail(
+  c: OrderCommit,
+  state: MachineState,
+  r: ExportRecord,
+  status: "rejected" | "failed",
+  kind: "consumer_rejected" | "delivery_failed" | "ack_missing",
+  detail: string,
+): MachineState {
+  c.cancel("deliver", r.export_id);
+  c.cancel("ack", r.export_id);
+  c.updateExport(r.export_id, { status });
+  const step = stepOf(r);
+  const rule = c.rules?.rules.steps[step];
+  c.audit("export.escalated", {
+    export_id: r.export_id,
+    kind,
+    detail,
+    owner: rule?.owner ?? null,
+    escalate_to: rule?.on_call ?? null,
+    exception_path: rule?.exception_path ?? null,
+  });
+  return applyEvents(c, state, [
+    {
+      id: `handoff:${kind}:${r.export_id}`,
+      type: "handoff.exception",
+      order_id: c.orderId,
+      occurred_at: iso(c.now),
+      source: "handoff",
+      data: { kind, export_id: r.export_id, step, detail },
+    },
+  ]);
+}
+
+export function retryPolicy(rules: RulesInput | null) {
+  return rules ? retryPolicyMs(rules.rules) : { initial: 1000, max_interval: 300_000, max_attempts: 8, max_age: 86_400_000 };
+}
+
+/** A consumer's verified ack of an export that is still live: record it; a refusal puts the order on hold. */
+export function acknowledge(c: OrderCommit, state: MachineState, r: ExportRecord, ack: { status: "accepted" | "rejected"; reason: string | null }): MachineState {
+  markAcked(c, r, { status: ack.status, reason: ack.reason, via: "ack" });
+  if (ack.status === "rejected") {
+    return fail(c, state, { ...r, status: "acked" }, "rejected", "consumer_rejected", `consumer rejected: ${ack.reason ?? "no reason given"}`);
+  }
+  return applyEvents(c, state, []);
+}
+
+/** One attempt came back: decide retry, done or escalation under the order's retry policy. */
+export function attemptFinished(c: OrderCommit, state: MachineState, r: ExportRecord, n: number, result: AttemptResult, sentAt: number): MachineState {
+  const outcome = decideOutcome(result, n, r.first_attempt_at ?? sentAt, c.now, retryPolicy(c.rules), jitter(r.export_id, n));
+  return recordAttempt(c, state, r, n, result, outcome);
+}
+
+/** No ack within the step's SLA: redeliver once (same webhook-id), then escalate. */
+export function ackMissing(c: OrderCommit, state: MachineState, r: ExportRecord): MachineState | null {
+  if (r.ack_redeliveries === 0) {
+    c.updateExport(r.export_id, { ack_redeliveries: 1 });
+    c.audit("export.ack_missing", { export_id: r.export_id, action: "redeliver" });
+    c.schedule("deliver", r.export_id, c.now, true);
+    return null;
+  }
+  return fail(c, state, r, "failed", "ack_missing", "no acknowledgement after a redelivery");
+}
