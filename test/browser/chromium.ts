@@ -35,11 +35,7 @@ export async function shot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/**
- * Waits until the engine answers again. The globalSetup restarts a `wrangler dev`
- * that exited under the tests; a test that starts meanwhile waits for it rather
- * than failing on a refused connection.
- */
+/** Waits until the engine answers (a test that starts while it is still busy waits rather than failing). */
 export function engineUp(url: string, timeoutMs = 90_000): Promise<void> {
   return waitReady(url, null, timeoutMs);
 }
