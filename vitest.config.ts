@@ -19,9 +19,26 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
             hookTimeout: 120_000,
             fileParallelism: false,
-            // The dev server has exited silently mid-run a few times (see test/browser/engine.ts, which
-            // restarts it): a test it cut short runs once more. A real failure fails twice.
-            retry: 1,
+          },
+        },
+        {
+          // The local host itself (wrangler dev and `npm start`) under hostile clients and signals.
+          test: {
+            name: "host",
+            environment: "node",
+            include: ["test/host/**/*.host.test.ts"],
+            testTimeout: 300_000,
+            hookTimeout: 300_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          // `wrangler deploy --dry-run` (offline) held to Cloudflare's size limits.
+          test: {
+            name: "deploy",
+            environment: "node",
+            include: ["test/deploy/**/*.deploy.test.ts"],
+            testTimeout: 180_000,
           },
         },
         {
@@ -49,7 +66,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/**/*.unit.test.ts", "test/browser/**"],
+            exclude: ["test/**/*.unit.test.ts", "test/browser/**", "test/host/**", "test/deploy/**"],
             setupFiles: ["test/helpers/apply-migrations.ts"],
             // A real HTTP consumer on 127.0.0.1 for delivery tests (runs in Node, once per run).
             globalSetup: ["test/helpers/consumer-server.ts"],
