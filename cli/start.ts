@@ -1,18 +1,25 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import path from "node:path";
-import { demoOwnershipRules, startDemoConsumers, type DemoConsumers } from "./demo-consumers";
-import { killGroup, waitReady, wranglerCommand } from "./dev-server";
+import { demoOwnershipRules, startDemoConsumers, type DemoConsumerOptions, type DemoConsumers } from "./demo-consumers";
+import { spawnGuarded, stopGroup, waitReady, wranglerCommand } from "./dev-server";
+import { acquireEngineLock } from "./engine-lock";
 
 /**
  * `npm start`: the local engine on an embedded default. Local D1 and Durable
- * Object state live under .wrangler/; the demo tenant's credentials are kept in
- * .wrangler/demo.json so a restart prints the same key instead of a new one.
+ * Object state live under .wrangler/state (locked by the running engine); the demo
+ * tenant's credentials are kept in .wrangler/demo.json so a restart prints the same
+ * key instead of a new one. HANDOFF_LOCAL_DIR moves all of it elsewhere (a second
+ * engine on the same checkout, the tests).
  */
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-export const DEMO_FILE = path.join(ROOT, ".wrangler", "demo.json");
+const LOCAL_DIR = process.env.HANDOFF_LOCAL_DIR ? path.resolve(process.env.HANDOFF_LOCAL_DIR) : path.join(ROOT, ".wrangler");
+/** Where `wrangler d1 migrations apply --local` and `wrangler dev` keep D1 and the Durable Objects (wrangler's default for the root config). */
+export const STATE_DIR = path.join(LOCAL_DIR, "state");
+export const DEMO_FILE = path.join(LOCAL_DIR, "demo.json");
 
 export interface DemoCredentials {
   base_url: string;
@@ -61,6 +68,10 @@ function envNumber(name: string, fallback: number, check: (n: number) => boolean
   const n = Number(raw);
   if (!check(n)) throw new Error(`${name} must be ${what}, not '${raw}'`);
   return n;
+}
+
+export function enginePort(): number {
+  return envNumber("PORT", 8787, (n) => Number.isInteger(n) && n > 0 && n < 65536, "a port number");
 }
 
 export function consumersPort(enginePort: number): number {
@@ -130,66 +141,30 @@ export async function putDemoOwnership(creds: DemoCredentials, consumersUrl: str
   return ((await res.json()) as { version: number }).version;
 }
 
-export async function start(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8787);
-  const demoPort = consumersPort(port);
-  const outageSeconds = wmsOutageSeconds();
-  const vars = readDevVars();
-  const adminToken = vars.ADMIN_TOKEN;
-  if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
-
-  console.log("applying D1 migrations to the local database…");
-  const migrate = spawnSync(...wranglerCommand(["d1", "migrations", "apply", "DB", "--local"]), {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
-  if (migrate.status !== 0) throw new Error("wrangler d1 migrations apply failed");
+}
 
-  const base = `http://127.0.0.1:${port}`;
-  // Its own process group, so a wrangler that died can be cleaned up with everything it started.
-  const launch = (): ChildProcess =>
-    spawn(...wranglerCommand(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"]), {
-      cwd: ROOT,
-      stdio: "inherit",
-      detached: true,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-  /** A wrangler that exited on its own may leave its workerd holding the port. */
-  const reap = async (c: ChildProcess): Promise<void> => {
-    killGroup(c, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 1000));
-  };
-  const exitOf = (c: ChildProcess): Promise<number | null> => new Promise((resolve) => c.once("exit", (code) => resolve(code)));
-  let child = launch();
-  let exited = exitOf(child);
-  let stopping = false;
-  const stop = (): void => {
-    stopping = true;
-    child.kill("SIGINT");
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+/** On the port asked for, or — when another program holds it — on a free one, said out loud. */
+async function listenDemoConsumers(opts: DemoConsumerOptions): Promise<DemoConsumers> {
+  try {
+    return await startDemoConsumers(opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    const consumers = await startDemoConsumers({ ...opts, port: 0 });
+    console.log(`  port ${opts.port} for the demo consumers is taken by another program: they listen on ${consumers.url} instead (DEMO_CONSUMERS_PORT=… to choose)`);
+    return consumers;
+  }
+}
 
-  let consumers: DemoConsumers | null = null;
-  // Start-up retries only when wrangler itself died under it (see the loop below for why it can).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await waitReady(base, child, 90_000);
-      const keys = demoSecrets(readDemoFile());
-      // Listening before the rules name them: the first delivery may follow the PUT immediately.
-      consumers ??= await startDemoConsumers({
-        port: demoPort,
-        base,
-        tenant: "demo",
-        consumerSecrets: keys.consumer_secrets,
-        sourceSecrets: { wms: keys.secrets.wms, carrier: keys.secrets.carrier },
-        outageSeconds,
-      });
-      const creds = await seedDemo(base, adminToken, keys);
-      const rulesVersion = await putDemoOwnership(creds, consumers.url);
-      const outage = outageSeconds > 0 ? `\n                (the WMS answers 503 for its first ${outageSeconds}s, so you see the engine retry)` : "";
-      console.log(`
+function banner(creds: DemoCredentials, consumers: DemoConsumers, rulesVersion: number, outageSeconds: number): string {
+  const base = creds.base_url;
+  const outage = outageSeconds > 0 ? `\n                (the WMS answers 503 for its first ${outageSeconds}s, so you see the engine retry)` : "";
+  return `
   Handoff is running on ${base}   (OpenAPI: ${base}/openapi.json)
 
   admin token   ${creds.admin_token}
@@ -209,43 +184,78 @@ export async function start(): Promise<void> {
   the engine then hands it to the demo carrier, which reports it shipped and, 3s later,
   delivered. Their lines below are prefixed [demo-wms] and [demo-carrier].
   Then look at it:   curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
-  (credentials saved in .wrangler/demo.json; Ctrl-C stops the engine and the demo consumers)
-`);
-      break;
-    } catch (err) {
-      // The failed call may come a moment before wrangler's exit.
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (stopping || child.exitCode === null || attempt >= 3) {
-        stop();
-        await exited;
-        await consumers?.close();
-        throw err;
-      }
-      console.error(`\n  wrangler dev exited during start-up (code ${String(child.exitCode)}; see cloudflare/workers-sdk#15317); starting it again…`);
-      await reap(child);
-      child = launch();
-      exited = exitOf(child);
-    }
+  (credentials saved in ${path.relative(ROOT, DEMO_FILE) || DEMO_FILE}; Ctrl-C stops the engine and the demo consumers)
+`;
+}
+
+export async function start(): Promise<void> {
+  const port = enginePort();
+  const demoPort = consumersPort(port);
+  const outageSeconds = wmsOutageSeconds();
+  const vars = readDevVars();
+  const adminToken = vars.ADMIN_TOKEN;
+  if (!adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN");
+
+  // One engine per state directory (a second one would share its SQLite files): refused before anything runs.
+  const lock = acquireEngineLock(STATE_DIR, port);
+  process.once("exit", () => lock.release());
+  let child: ChildProcess | null = null;
+  let consumers: DemoConsumers | null = null;
+  let stopping = false;
+  let stopped: Promise<void> = Promise.resolve();
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    if (child) stopped = stopGroup(child);
+  };
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      if (!stopping) console.log(`\n  ${sig}: stopping the engine and the demo consumers…`);
+      stop();
+    });
   }
-  // wrangler 4.124 on this stack can exit mid-run when a client drops a connection
-  // (cloudflare/workers-sdk#15317: a bare "✘ [ERROR]"). The state is on disk and every order
-  // object repairs its alarm when it starts, so bring the engine back on the same port.
-  const recent: number[] = [];
-  for (;;) {
+
+  try {
+    if (!(await portFree(port))) throw new Error(`port ${port} is in use by another program: choose another with PORT=…`);
+    console.log("applying D1 migrations to the local database…");
+    const persist = ["--persist-to", STATE_DIR];
+    const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+    const migrate = spawnSync(...wranglerCommand(["d1", "migrations", "apply", "DB", "--local", ...persist]), { cwd: ROOT, stdio: "inherit", env: { ...env, CI: "true" } });
+    if (migrate.status !== 0) throw new Error("wrangler d1 migrations apply failed");
+    if (stopping) return;
+
+    const base = `http://127.0.0.1:${port}`;
+    // Under the guard, in a group of its own: whatever ends this process, wrangler and its workerd end with it.
+    const engine = spawnGuarded(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...persist], { output: "inherit", env });
+    child = engine;
+    lock.update({ engine_pgid: engine.pid });
+    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
+    await waitReady(base, engine, 90_000);
+    const keys = demoSecrets(readDemoFile());
+    // Listening before the rules name them: the first delivery may follow the PUT immediately.
+    consumers = await listenDemoConsumers({
+      port: demoPort,
+      base,
+      tenant: "demo",
+      consumerSecrets: keys.consumer_secrets,
+      sourceSecrets: { wms: keys.secrets.wms, carrier: keys.secrets.carrier },
+      outageSeconds,
+    });
+    const creds = await seedDemo(base, adminToken, keys);
+    const rulesVersion = await putDemoOwnership(creds, consumers.url);
+    console.log(banner(creds, consumers, rulesVersion, outageSeconds));
     const code = await exited;
-    if (stopping) break;
-    const now = Date.now();
-    recent.push(now);
-    while ((recent[0] ?? now) < now - 60_000) recent.shift();
-    if (recent.length > 3) {
-      console.error(`\n  wrangler dev exited ${recent.length} times within a minute (last code ${String(code)}); not restarting it again.`);
-      break;
+    if (!stopping) {
+      console.error(`\n  wrangler dev exited on its own (code ${String(code)}); the engine is down. Its state is on disk: npm start again resumes it.`);
+      process.exitCode = 1;
     }
-    console.error(`\n  wrangler dev exited (code ${String(code)}) though nobody stopped it (see cloudflare/workers-sdk#15317); restarting it on ${base}…`);
-    await reap(child);
-    child = launch();
-    exited = exitOf(child);
-    await waitReady(base, child, 90_000).catch((err: unknown) => console.error(`  ${String(err)}`));
+  } catch (err) {
+    // Failures caused by our own shutdown (a fetch to the engine being stopped) are not news.
+    if (!stopping) throw err;
+  } finally {
+    stop();
+    await stopped;
+    await consumers?.close();
+    lock.release();
   }
-  await consumers.close();
 }
