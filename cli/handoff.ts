@@ -23,6 +23,8 @@ const USAGE = `usage: handoff <command>
                              exits non-zero if any order was silently dropped (see \`simulate --help\`)
   bench [--duration S] [--runs N] [--connections N]
                              the load benchmark on a throwaway local engine (see \`bench --help\`)
+  check-deploy               wrangler deploy --dry-run (offline), then the bundle and static assets
+                             against Cloudflare's limits (10 MB gzipped Worker, 25 MiB per asset)
   notebook <name> --input <dir> [--out report.html]
                              run an analytics notebook (analytics/notebooks/) over exported CSVs
                              with duckdb-wasm and write a self-contained HTML report
@@ -81,6 +83,11 @@ async function main(argv: string[]): Promise<void> {
       // Loaded on demand: autocannon is a dev dependency only the benchmark needs.
       const { bench } = await import("../bench/load/run");
       process.exitCode = await bench(rest);
+      return;
+    }
+    case "check-deploy": {
+      const { checkDeploy } = await import("./deploy-check");
+      process.exitCode = checkDeploy();
       return;
     }
     case "notebook": {
