@@ -1,9 +1,8 @@
 #!/usr/bin/env -S npx tsx
-import { startDemoConsumers } from "./demo-consumers";
 import { exportCommand } from "./export";
 import { send } from "./send";
 import { simulate } from "./simulate/run";
-import { consumersPort, demoSecrets, putDemoOwnership, readDemoFile, start, wmsOutageSeconds, writeDemoFile, type DemoCredentials } from "./start";
+import { consumersPort, demoSecrets, listenDemoConsumers, putDemoOwnership, readDemoFile, start, wmsOutageSeconds, writeDemoFile, type DemoCredentials } from "./start";
 
 const USAGE = `usage: handoff <command>
 
@@ -43,7 +42,7 @@ async function demoConsumers(): Promise<void> {
   const health = await fetch(`${creds.base_url}/healthz`).catch(() => null);
   if (!health?.ok) throw new Error(`no engine answers at ${creds.base_url} (from .wrangler/demo.json): start it first`);
   const enginePort = Number(new URL(creds.base_url).port || 80);
-  const consumers = await startDemoConsumers({
+  const consumers = await listenDemoConsumers({
     port: consumersPort(enginePort),
     base: creds.base_url,
     tenant: creds.tenant,

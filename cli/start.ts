@@ -150,7 +150,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** On the port asked for, or — when another program holds it — on a free one, said out loud. */
-async function listenDemoConsumers(opts: DemoConsumerOptions): Promise<DemoConsumers> {
+export async function listenDemoConsumers(opts: DemoConsumerOptions): Promise<DemoConsumers> {
   try {
     return await startDemoConsumers(opts);
   } catch (err) {
