@@ -87,3 +87,15 @@ export function randomToken(bytes = 32): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   return toBase64(b).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
+
+/**
+ * A secret's public fingerprint: `sha256:` + 8 hex of an HMAC keyed by a key
+ * derived from SECRETS_KEY. Keyed, so a short or guessable secret cannot be
+ * found by hashing candidates; 8 hex tell two secrets apart (and match the
+ * fingerprint its owner computes with the same deployment) without revealing
+ * any of its characters, as a "last 4" hint would.
+ */
+export async function secretFingerprint(secret: string, secretsKey: string): Promise<string> {
+  const fingerprintKey = await hmacSha256(fromBase64(secretsKey) ?? utf8(secretsKey), utf8("handoff secret fingerprint v1"));
+  return `sha256:${toHex(await hmacSha256(fingerprintKey, utf8(secret))).slice(0, 8)}`;
+}

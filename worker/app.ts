@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { openApiConfig, registerSecuritySchemes, VERSION } from "./openapi";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
 import { handoffRoutes } from "./routes/handoffs";
@@ -14,7 +15,6 @@ import { rejectionRoutes } from "./routes/rejections";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
 
-export const VERSION = "0.1.0";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -61,15 +61,7 @@ export function createApp() {
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "Tenant API key" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Handoff",
-      version: VERSION,
-      description: "Fulfillment execution engine: signed webhooks in, durable receipts, per-order state machine, audit trail.",
-    },
-  });
+  registerSecuritySchemes(app);
+  app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));
   return app;
 }

@@ -33,6 +33,7 @@ export async function commitToOrder(
     source,
     idempotencyKey: parsed.idempotencyKey,
     rawSha256,
+    ...(parsed.topic === undefined ? {} : { topic: parsed.topic }),
     events: parsed.events,
     rules: await currentRules(env, tenant).catch(() => null),
   };

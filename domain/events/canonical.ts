@@ -46,12 +46,18 @@ export type Attribution = z.infer<typeof Attribution>;
  * change to them becomes a conflict, never a silent rewrite.
  */
 export const OrderFields = z.object({
+  /** What the customer owes now, in the shop's currency: the value that locks and that captures are compared with. */
   total: Money.optional(),
+  /**
+   * The same amount in the currency the customer saw and paid in (Shopify's
+   * presentment money on multi-currency shops); locks with `total`.
+   */
+  presentment_total: Money.optional(),
   line_items: z.array(LineItem).max(1000).optional(),
   shipping_address: Address.nullable().optional(),
 });
 export type OrderFields = z.infer<typeof OrderFields>;
-export const LOCKED_FIELDS = ["total", "line_items", "shipping_address"] as const;
+export const LOCKED_FIELDS = ["total", "presentment_total", "line_items", "shipping_address"] as const;
 export type LockedField = (typeof LOCKED_FIELDS)[number];
 
 /** Fields that may change at any time; they live in a separate snapshot. */

@@ -14,6 +14,8 @@ export interface IngestInput {
   source: string;
   idempotencyKey: string;
   rawSha256: string;
+  /** The unsigned label the sender put on the body (Shopify's topic), when there is one. */
+  topic?: string;
   events: CanonicalEvent[];
   /** The tenant's current ownership rules (consumer secrets still sealed), if any. */
   rules: RulesInput | null;
@@ -21,7 +23,7 @@ export interface IngestInput {
 
 export type IngestResult =
   | { ok: true; receipt: Receipt }
-  | { ok: false; code: "order_too_large"; message: string };
+  | { ok: false; code: "order_too_large" | "topic_conflict"; message: string };
 
 export const OutboxStatus = z.object({
   pending: z.number().int(),

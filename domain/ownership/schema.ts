@@ -50,7 +50,7 @@ const WebhookSecret = z
       ctx.addIssue({ code: "custom", message: "consumer.secret must be a Standard Webhooks secret: 'whsec_' + base64 of at least 16 bytes" });
     }
   })
-  .meta({ description: "Write-only. Sealed at rest; responses show only 'whsec_****' and its last 4 characters." });
+  .meta({ description: "Write-only. Sealed at rest; responses show only its keyed fingerprint ('sha256:' + 8 hex), never any of its characters." });
 
 const Contact = z.string().trim().min(1).max(200);
 

@@ -25,7 +25,13 @@ const MAX_SIGNATURES = 8;
 
 export type StandardVerifyResult =
   | { ok: true }
-  | { ok: false; code: "signature_missing" | "signature_invalid" | "timestamp_stale"; message: string };
+  | {
+      ok: false;
+      code: "signature_missing" | "signature_invalid" | "timestamp_stale";
+      message: string;
+      /** The signature matched; only the signed timestamp is out of tolerance. */
+      authentic?: true;
+    };
 
 /** The key bytes of a `whsec_<base64>` secret; a bare base64 secret is accepted too. */
 export function standardSecretKey(secret: string): Uint8Array | null {
@@ -91,5 +97,5 @@ export async function verifyStandard(input: {
 
   // After the HMAC, so "stale" always means an authentic but old (replayed or delayed) message.
   const problem = timestampProblem(Number(timestamp.trim()), now);
-  return problem === null ? { ok: true } : { ok: false, code: "timestamp_stale", message: problem };
+  return problem === null ? { ok: true } : { ok: false, code: "timestamp_stale", message: problem, authentic: true };
 }

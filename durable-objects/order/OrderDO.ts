@@ -104,6 +104,15 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
         return null;
       }
+      const firstTopic = input.topic === undefined ? null : this.store.bodyTopic(input.rawSha256);
+      if (input.topic !== undefined && firstTopic && firstTopic.topic !== input.topic) {
+        result = {
+          ok: false,
+          code: "topic_conflict",
+          message: `This exact body was already accepted as '${firstTopic.topic}' (receipt ${firstTopic.receipt_id}); it cannot also be '${input.topic}'`,
+        };
+        return null;
+      }
       const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
       if (this.store.factCount() + input.events.length > maxFacts) {
         result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
@@ -117,6 +126,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules());
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };
+      if (input.topic !== undefined) this.store.recordBodyTopic(input.rawSha256, input.topic, received.receipt.id);
       applyEffects(this.store, c);
       return received.state;
     });

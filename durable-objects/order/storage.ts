@@ -25,6 +25,13 @@ export const ORDER_SCHEMA = [
      raw_sha256 TEXT NOT NULL,
      received_at TEXT NOT NULL
    )`,
+  // The topic each body (by raw SHA-256) was first accepted under: the same
+  // signed bytes re-labelled with another unsigned topic are refused.
+  `CREATE TABLE IF NOT EXISTS body_topics (
+     raw_sha256 TEXT PRIMARY KEY,
+     topic TEXT NOT NULL,
+     receipt_id TEXT NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS audit (
      seq INTEGER PRIMARY KEY,
      at TEXT NOT NULL,

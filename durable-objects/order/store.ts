@@ -105,6 +105,15 @@ export class OrderStore implements OrderReader {
     );
   }
 
+  /** The topic a body was first accepted under, if it was sent with one. */
+  bodyTopic(rawSha256: string): { topic: string; receipt_id: string } | null {
+    return this.sql.exec<{ topic: string; receipt_id: string }>("SELECT topic, receipt_id FROM body_topics WHERE raw_sha256 = ?", rawSha256).toArray()[0] ?? null;
+  }
+
+  recordBodyTopic(rawSha256: string, topic: string, receiptId: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO body_topics (raw_sha256, topic, receipt_id) VALUES (?, ?, ?)", rawSha256, topic, receiptId);
+  }
+
   receipts(): StoredReceipt[] {
     return this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id").toArray().map((r) => this.toReceipt(r));
   }

@@ -89,7 +89,7 @@ describe("ownership rules for the run", () => {
 
   it("keeps the tenant's owners, SLAs and policy, and hands routing and shipping to the simulator", () => {
     if (!original) throw new Error("demo rules should parse");
-    const redacted = parseStoredRules({ ...original, steps: { ...original.steps, routing: { ...original.steps.routing, consumer: { url: "http://wms", secret: "whsec_****abcd", requires_ack: true } } } });
+    const redacted = parseStoredRules({ ...original, steps: { ...original.steps, routing: { ...original.steps.routing, consumer: { url: "http://wms", secret: "sha256:1a2b3c4d", requires_ack: true } } } });
     if (!redacted) throw new Error("redacted rules should parse");
     const mine = { wms: secrets.carrier, carrier: secrets.wms };
     const rules = OwnershipRules.parse(simulatorRules(redacted, "http://127.0.0.1:4000", mine));

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { secretFingerprint } from "../../domain/crypto";
 import { seal, unseal } from "../lib/sealed";
 import { type OwnershipRules, STEPS, StoredOwnershipRules } from "../../domain/ownership/schema";
 
@@ -94,27 +95,20 @@ export function unsealRules(rules: OwnershipRules, secretsKey: string): Promise<
   return mapSecrets(rules, (s) => unseal(s, secretsKey));
 }
 
-/**
- * Masks every consumer secret as "whsec_****" plus its last 4 characters: enough
- * for an operator to tell which secret is configured, never enough to sign.
- * Pass plaintext rules (unsealRules) for a meaningful hint; given sealed rules the
- * hint is a fragment of ciphertext, which is still safe to show.
- */
-export function redact(rules: OwnershipRules): OwnershipRules {
-  const out = structuredClone(rules);
-  for (const step of STEPS) {
-    const consumer = out.steps[step].consumer;
-    if (consumer) consumer.secret = `whsec_****${consumer.secret.length >= 24 ? consumer.secret.slice(-4) : ""}`;
-  }
-  return out;
-}
+/** Shown instead of a secret that cannot be unsealed (sealed under a retired SECRETS_KEY). */
+export const UNREADABLE_SECRET = "sha256:unavailable";
 
-/** Redacted rules for API responses, with a hint from the plaintext when the secret can be unsealed. */
+/**
+ * Replaces every consumer secret with its keyed fingerprint (`sha256:` + 8
+ * hex, see secretFingerprint): enough for an operator to tell which secret is
+ * configured and whether two are the same, none of its characters.
+ */
 export async function redactForDisplay(rules: OwnershipRules, secretsKey: string): Promise<OwnershipRules> {
+  let plain: OwnershipRules | null;
   try {
-    return redact(await unsealRules(rules, secretsKey));
+    plain = await unsealRules(rules, secretsKey);
   } catch {
-    // A secret sealed under a retired key still must not leak; show the mask without a hint.
-    return redact(await mapSecrets(rules, () => Promise.resolve("")));
+    plain = null;
   }
+  return mapSecrets(plain ?? rules, (s) => (plain ? secretFingerprint(s, secretsKey) : Promise.resolve(UNREADABLE_SECRET)));
 }

@@ -1,7 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
+import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
+import { PUBLIC } from "../openapi";
 import { columns, CONTENT_TYPES, EXPORT_FORMATS, selectColumns, type ExportFormat } from "../analytics-exports/format";
 import { EXPORT_ROWS, type ExportName } from "../analytics-exports/rows";
 import { DEFAULT_PAGE_SIZE, exportStream, MAX_PAGE_SIZE } from "../analytics-exports/stream";
@@ -84,6 +86,7 @@ export const analyticsExportRoutes = new OpenAPIHono<AppEnv>();
 analyticsExportRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/v1/tenants/{tenant}/exports/{name}.{format}",
+  operationId: "exportDataset",
   tags: ["analytics"],
   summary: "Stream one tenant's events, orders or tasks over a time window, as NDJSON or CSV",
   description: [
@@ -100,7 +103,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
   security: [{ tenantKey: [] }],
   request: {
     params: z.object({
-      tenant: z.string(),
+      tenant: TenantId,
       name: ExportNameParam,
       format: FormatParam,
     }),
@@ -157,6 +160,8 @@ analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", requireTenantKey,
 analyticsExportRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/v1/schemas/exports/{name}.json",
+  operationId: "getDatasetSchema",
+  security: PUBLIC,
   tags: ["analytics"],
   summary: "JSON Schema (draft 2020-12) of one row of an analytics export, generated from its zod schema",
   request: { params: z.object({ name: ExportNameParam }) },

@@ -4,6 +4,8 @@ import { AckResponse } from "../../domain/order/object";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { sha256Hex } from "../../domain/crypto";
+import { checkPathNames, ExportIdParam, TenantId } from "../names";
+import { anyOf, PUBLIC } from "../openapi";
 import { orderObject } from "../orders";
 import { reject } from "../rejections";
 import { tenantExists } from "../tenancy";
@@ -16,12 +18,19 @@ export const handoffRoutes = new OpenAPIHono<AppEnv>();
 handoffRoutes.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/tenants/{tenant}/exports/{export_id}/ack",
+  operationId: "ackExport",
+  security: anyOf("standardWebhooks"),
   tags: ["handoffs"],
   summary: "A consumer acknowledges (accepts or rejects) an export",
   description:
     "Signed as a Standard Webhook with the consumer's secret from the ownership rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Idempotent: a repeated ack answers `duplicate: true`. A rejection puts the order on hold with an exception record.",
   request: {
-    params: z.object({ tenant: z.string(), export_id: z.string() }),
+    params: z.object({ tenant: TenantId, export_id: ExportIdParam }),
+    headers: z.object({
+      "webhook-id": z.string().openapi({ description: "Message id; signed." }),
+      "webhook-timestamp": z.string().openapi({ description: "Unix seconds; signed; 300 s tolerance." }),
+      "webhook-signature": z.string().openapi({ description: "See standardWebhooks: keyed with the consumer's secret from the ownership rules." }),
+    }),
     body: {
       content: { "application/json": { schema: z.object({ status: z.enum(["accepted", "rejected"]), reason: z.string().optional() }) } },
       required: true,
@@ -37,6 +46,7 @@ handoffRoutes.openAPIRegistry.registerPath({
 handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
   const tenant = c.req.param("tenant");
   const exportId = c.req.param("export_id");
+  checkPathNames({ tenant: { value: tenant, schema: TenantId }, export: { value: exportId, schema: ExportIdParam } });
   if (!(await tenantExists(c.env, tenant))) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
   const buf = new Uint8Array(await c.req.arrayBuffer());
   const now = Date.now();
@@ -72,6 +82,8 @@ handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
 handoffRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/v1/schemas/export.json",
+  operationId: "getExportSchema",
+  security: PUBLIC,
   tags: ["handoffs"],
   summary: "JSON Schema of the handoff export consumers receive (generated from the zod schema)",
   responses: { 200: { description: "JSON Schema (draft 2020-12)", content: { "application/schema+json": { schema: z.record(z.string(), z.unknown()) } } } },

@@ -4,10 +4,11 @@ import { AuditResponse, auditTrail } from "../audit";
 import { requireTenantKey } from "../auth";
 import { OrderId } from "../../domain/events/canonical";
 import type { AppEnv } from "../env";
+import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
 import { orderObject } from "../orders";
 
-const params = z.object({ tenant: z.string(), order_id: OrderId });
+const params = z.object({ tenant: TenantId, order_id: OrderId });
 const tenantKey = [{ tenantKey: [] }];
 
 
@@ -20,6 +21,7 @@ orderRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/orders/{order_id}",
+    operationId: "getOrder",
     tags: ["orders"],
     summary: "The order as its Durable Object holds it: state, lock, milestones, receipts",
     security: tenantKey,
@@ -41,6 +43,7 @@ orderRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/orders/{order_id}/audit",
+    operationId: "getOrderAudit",
     tags: ["orders"],
     summary: "The order's audit trail from D1, with its hash chain verified",
     description:

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
+import { TenantId } from "../names";
 import { requireAdmin, requireTenantKeyOrAdmin } from "../auth";
 import { db } from "../db/client";
 import { tenants } from "../db/schema";
@@ -9,7 +10,7 @@ import { rulesCsv } from "../../domain/ownership/csv";
 import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
 import { currentRules, putRules, redactForDisplay, type RulesSnapshot, rulesHistory } from "../ownership/store";
 
-const TenantParam = z.object({ tenant: z.string().openapi({ example: "acme" }) });
+const TenantParam = z.object({ tenant: TenantId });
 
 const RulesVersion = z
   .object({
@@ -46,6 +47,7 @@ ownershipRoutes.openapi(
   createRoute({
     method: "put",
     path: "/v1/tenants/{tenant}/ownership",
+    operationId: "putOwnership",
     tags: ["ownership"],
     summary: "Store a new version of the tenant's ownership rules",
     description:
@@ -71,6 +73,7 @@ ownershipRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/ownership",
+    operationId: "getOwnership",
     tags: ["ownership"],
     summary: "The tenant's current ownership rules",
     security: reader,
@@ -91,6 +94,7 @@ ownershipRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/ownership/history",
+    operationId: "getOwnershipHistory",
     tags: ["ownership"],
     summary: "Every stored version of the ownership rules, newest first",
     security: reader,
@@ -116,6 +120,7 @@ ownershipRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/ownership.csv",
+    operationId: "getOwnershipCsv",
     tags: ["ownership"],
     summary: "The current rules as the runbook CSV operators print (one row per step)",
     security: reader,

@@ -4,6 +4,7 @@ import { requireTenantKey } from "../auth";
 import { db } from "../db/client";
 import { rejections, type RejectionRow } from "../db/schema";
 import type { AppEnv } from "../env";
+import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
 
 const Rejection = z
@@ -52,11 +53,12 @@ rejectionRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/rejections",
+    operationId: "listRejections",
     tags: ["rejections"],
     summary: "Refused inbound deliveries, newest first, with counts per source and code",
     security: tenantKey,
     request: {
-      params: z.object({ tenant: z.string() }),
+      params: z.object({ tenant: TenantId }),
       query: z.object({
         source: z.string().optional(),
         code: z.string().optional(),
@@ -124,10 +126,11 @@ rejectionRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/rejections/{id}",
+    operationId: "getRejection",
     tags: ["rejections"],
     summary: "One rejection with its raw body",
     security: tenantKey,
-    request: { params: z.object({ tenant: z.string(), id: z.string() }) },
+    request: { params: z.object({ tenant: TenantId, id: z.string() }) },
     responses: {
       200: { description: "Rejection", content: { "application/json": { schema: z.object({ rejection: RejectionWithBody }) } } },
       ...errorResponses(401, 404),

@@ -3,12 +3,13 @@ import { ResolveAction, Task } from "../../domain/tasks/task";
 import { Receipt } from "../../domain/order/object";
 import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
+import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
 import { claimTask, getTask, listTasks, replayRejection, resolveTask, TaskQuery, TaskSummary } from "../tasks";
 
 const tenantKey = [{ tenantKey: [] }];
 const Actor = z.string().trim().min(1).max(200).openapi({ description: "Who is acting (recorded on the task and the audit trail)", example: "alice@agency.example" });
-const params = z.object({ tenant: z.string(), id: z.string().max(200) });
+const params = z.object({ tenant: TenantId, id: z.string().max(200) });
 const TaskBody = z.object({ task: Task });
 
 export const taskRoutes = new OpenAPIHono<AppEnv>();
@@ -20,10 +21,11 @@ taskRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/tasks",
+    operationId: "listTasks",
     tags: ["tasks"],
     summary: "The manual queue: oldest due first, filterable, keyset-paginated",
     security: tenantKey,
-    request: { params: z.object({ tenant: z.string() }), query: TaskQuery },
+    request: { params: z.object({ tenant: TenantId }), query: TaskQuery },
     responses: {
       200: { description: "Tasks", content: { "application/json": { schema: z.object({ tasks: z.array(TaskSummary), next_cursor: z.string().nullable() }) } } },
       ...errorResponses(400, 401, 404),
@@ -36,6 +38,7 @@ taskRoutes.openapi(
   createRoute({
     method: "get",
     path: "/v1/tenants/{tenant}/tasks/{id}",
+    operationId: "getTask",
     tags: ["tasks"],
     summary: "One task with its evidence: receipts, exports and attempts, breaches, audit entries",
     security: tenantKey,
@@ -54,6 +57,7 @@ taskRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/tenants/{tenant}/tasks/{id}/claim",
+    operationId: "claimTask",
     tags: ["tasks"],
     summary: "Claim a task (records time to first response)",
     security: tenantKey,
@@ -70,6 +74,7 @@ taskRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/tenants/{tenant}/tasks/{id}/resolve",
+    operationId: "resolveTask",
     tags: ["tasks"],
     summary: "Resolve a task: close, replay the order through the current rules, or override with a new export version",
     security: tenantKey,
@@ -101,6 +106,7 @@ taskRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/tenants/{tenant}/rejections/{id}/replay",
+    operationId: "replayRejection",
     tags: ["rejections"],
     summary: "Replay a refused delivery once its cause is fixed",
     description:

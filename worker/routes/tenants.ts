@@ -7,16 +7,8 @@ import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { fromBase64, randomToken, sha256Hex } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
+import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
-
-const TenantId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "2-63 chars: lower-case letters, digits and '-'")
-  .openapi({ example: "acme" });
-const SourceName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "1-64 chars: lower-case letters, digits, '_' and '-'")
-  .openapi({ example: "shop" });
 
 const Tenant = z.object({ id: TenantId, name: z.string(), created_at: z.string() }).openapi("Tenant");
 const ApiKeyIssued = z.object({
@@ -60,6 +52,7 @@ tenantRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/tenants",
+    operationId: "createTenant",
     tags: ["admin"],
     summary: "Create a tenant and its first API key",
     security: admin,
@@ -93,6 +86,7 @@ tenantRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/tenants/{tenant}/api-keys",
+    operationId: "issueApiKey",
     tags: ["admin"],
     summary: "Issue an additional API key for a tenant (for rotation: issue, then switch clients)",
     security: admin,
@@ -116,6 +110,7 @@ tenantRoutes.openapi(
   createRoute({
     method: "put",
     path: "/v1/tenants/{tenant}/sources/{source}",
+    operationId: "putSource",
     tags: ["admin"],
     summary: "Create or replace a sender and its signing secret",
     description: "The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned.",

@@ -5,6 +5,8 @@ import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses, type ErrorCode } from "../errors";
 import { sha256Hex } from "../../domain/crypto";
 import { commitToOrder } from "../orders";
+import { checkPathNames, SourceName, TenantId } from "../names";
+import { anyOf, SenderHeaders } from "../openapi";
 import { reject } from "../rejections";
 import { adapters } from "../sources";
 import { sourceConfig, tenantExists, type SourceConfig } from "../tenancy";
@@ -83,6 +85,7 @@ async function pickHeaders(req: Request, names: readonly string[]): Promise<Reco
 
 async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Response> {
   const now = Date.now();
+  checkPathNames({ tenant: { value: tenant, schema: TenantId }, source: { value: source, schema: SourceName } });
   let exists: boolean;
   let config: SourceConfig | null;
   try {
@@ -120,7 +123,10 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
 
   const headers = (name: string) => c.req.raw.headers.get(name);
   const verified = await adapter.verify({ raw: body.bytes, headers, secret: config.secret, now });
-  if (!verified.ok) return refuse(verified.code, verified.message);
+  if (!verified.ok) {
+    signatureVerified = verified.authentic === true;
+    return refuse(verified.code, verified.message);
+  }
   signatureVerified = true;
 
   const parsed = adapter.parse({ raw: body.bytes, headers, source });
@@ -136,12 +142,15 @@ export const webhooks = new OpenAPIHono<AppEnv>();
 webhooks.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/tenants/{tenant}/webhooks/{source}",
+  operationId: "receiveWebhook",
+  security: anyOf("shopifyHmac", "stripeSignature", "standardWebhooks"),
   tags: ["webhooks"],
   summary: "Receive a signed webhook from a sender",
   description:
-    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant is known is recorded as a rejection.",
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).",
   request: {
-    params: z.object({ tenant: z.string(), source: z.string() }),
+    params: z.object({ tenant: TenantId, source: SourceName }),
+    headers: SenderHeaders,
     body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, required: true },
   },
   responses: {

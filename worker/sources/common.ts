@@ -9,6 +9,11 @@ export function verifyFailure(code: VerifyFailure["code"], message: string): Ver
   return { ok: false, code, message };
 }
 
+/** An authentic delivery whose signed timestamp is out of tolerance (a replay or a delayed retry). */
+export function staleFailure(problem: string): VerifyFailure {
+  return { ok: false, code: "timestamp_stale", message: problem, authentic: true };
+}
+
 export function parseFailure(code: ParseFailure["code"], message: string, details?: unknown): ParseFailure {
   return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
 }

@@ -13,6 +13,7 @@ import {
   validateEvents,
   verifyFailure,
 } from "./common";
+import { nestedRefunds, topicDisagreement } from "./shopify-topics";
 import type { HeaderGetter, ParseResult, SourceAdapter, VerifyResult } from "./types";
 
 /**
@@ -71,6 +72,17 @@ function definedOnly(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * What the customer gets now: an edited order keeps removed items in
+ * line_items with current_quantity 0. Those are dropped (not sent on with
+ * quantity 0) so nothing downstream can route them; bodies from before
+ * current_quantity existed fall back to quantity.
+ */
+function currentLineItems(items: unknown, currency: unknown): Record<string, unknown>[] | undefined {
+  if (!Array.isArray(items)) return undefined;
+  return items.filter((li) => at(li, "current_quantity") !== 0).map((li) => lineItem(li, currency));
+}
+
 function lineItem(li: unknown, currency: unknown): Record<string, unknown> {
   const item: Record<string, unknown> = {
     // Shops without SKUs are common; the variant is the next most stable handle for inventory.
@@ -82,7 +94,7 @@ function lineItem(li: unknown, currency: unknown): Record<string, unknown> {
       text(at(li, "name")) ??
       idText(at(li, "id")) ??
       "",
-    quantity: at(li, "quantity"),
+    quantity: at(li, "current_quantity") ?? at(li, "quantity"),
   };
   const unit = money(at(li, "price"), currency);
   if (unit) item.unit_price_minor = unit.amount_minor;
@@ -124,12 +136,29 @@ function attribution(p: Body): Attribution | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * What the customer owes now, in the shop's currency: an edited (or partly
+ * refunded) order's current_total_price, else total_price. This is the value
+ * the engine locks and compares captures against.
+ */
+function orderTotal(p: Body): MoneyDraft | undefined {
+  return money(p.current_total_price ?? p.total_price, p.currency);
+}
+
+/**
+ * The same amount in the currency the customer was charged in (multi-currency
+ * shops). Kept beside the shop-currency total, never instead of it.
+ */
+function presentmentTotal(p: Body): MoneyDraft | undefined {
+  const set = at(p, "current_total_price_set", "presentment_money") ?? at(p, "total_price_set", "presentment_money");
+  return money(at(set, "amount"), at(set, "currency_code"));
+}
+
 function orderData(p: Body): Record<string, unknown> {
   // `null` fields below are meaningful ("no email"), so they bypass definedOnly.
   const tags = typeof p.tags === "string" ? p.tags.split(",").map((t) => t.trim()).filter((t) => t !== "") : undefined;
-  const lineItems = Array.isArray(p.line_items) ? p.line_items.map((li) => lineItem(li, p.currency)) : undefined;
   return {
-    ...definedOnly({ total: money(p.total_price, p.currency), line_items: lineItems }),
+    ...definedOnly({ total: orderTotal(p), presentment_total: presentmentTotal(p), line_items: currentLineItems(p.line_items, p.currency) }),
     ...(p.shipping_address === undefined ? {} : { shipping_address: address(p.shipping_address) }),
     customer_email: text(p.email) ?? text(p.contact_email) ?? null,
     source_name: text(p.source_name) ?? null,
@@ -138,8 +167,21 @@ function orderData(p: Body): Record<string, unknown> {
   };
 }
 
-function gatewayPayment(p: Body): Record<string, unknown> {
-  return definedOnly({ amount: money(p.total_price, p.currency), gateway: text(at(p, "payment_gateway_names", 0)) });
+function gatewayPayment(p: Body, amount: MoneyDraft | undefined): Record<string, unknown> {
+  return definedOnly({ amount, gateway: text(at(p, "payment_gateway_names", 0)) });
+}
+
+/**
+ * What has been taken: the order's current total less what is still
+ * outstanding. A capture always carries its amount and currency, so the order
+ * object can compare it with the total (a partial capture is not "paid").
+ */
+function capturedAmount(p: Body): MoneyDraft {
+  const total = orderTotal(p);
+  if (total === undefined) throw new Error("a paid order carries no total_price");
+  const outstanding = money(p.total_outstanding, p.currency);
+  if (outstanding === undefined) return total;
+  return { amount_minor: Math.max(0, total.amount_minor - outstanding.amount_minor), currency: total.currency };
 }
 
 function mapOrder(topic: OrderTopic, p: Body, triggeredAt: string | null): Draft[] {
@@ -148,22 +190,26 @@ function mapOrder(topic: OrderTopic, p: Body, triggeredAt: string | null): Draft
       const when = firstInstant(p.created_at, p.processed_at, triggeredAt);
       const drafts: Draft[] = [{ type: "order.created", occurred_at: when, data: orderData(p) }];
       // Pre-auth vs capture is decided here: an authorized order must be captured before it lapses.
-      if (p.financial_status === "authorized") drafts.push({ type: "payment.authorized", occurred_at: when, data: gatewayPayment(p) });
-      if (p.financial_status === "paid") drafts.push({ type: "payment.captured", occurred_at: when, data: gatewayPayment(p) });
+      if (p.financial_status === "authorized") drafts.push({ type: "payment.authorized", occurred_at: when, data: gatewayPayment(p, orderTotal(p)) });
+      if (p.financial_status === "paid") drafts.push({ type: "payment.captured", occurred_at: when, data: gatewayPayment(p, capturedAmount(p)) });
       return drafts;
     }
     case "orders/updated":
       return [{ type: "order.updated", occurred_at: firstInstant(p.updated_at, triggeredAt), data: orderData(p) }];
     case "orders/paid":
       // updated_at moves when the order becomes paid; processed_at is when it was placed (maybe days earlier).
-      return [{ type: "payment.captured", occurred_at: firstInstant(p.updated_at, p.processed_at, triggeredAt), data: gatewayPayment(p) }];
+      return [{ type: "payment.captured", occurred_at: firstInstant(p.updated_at, p.processed_at, triggeredAt), data: gatewayPayment(p, capturedAmount(p)) }];
     case "orders/cancelled":
+      // A cancellation that refunded the customer carries the refunds: each is
+      // recorded as its own payment.refunded (by refund id, so a refunds/create for
+      // the same refund counts once).
       return [
         {
           type: "order.cancelled",
           occurred_at: firstInstant(p.cancelled_at, p.updated_at, triggeredAt),
           data: { reason: text(p.cancel_reason) ?? null },
         },
+        ...nestedRefunds(p).flatMap((r) => mapRefund(r, triggeredAt)),
       ];
   }
 }
@@ -251,6 +297,9 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
   const orderId = idText(p[orderField]);
   if (orderId === undefined) return parseFailure("order_id_missing", `Shopify ${topic} payload has no usable '${orderField}'`);
 
+  const disagreement = topicDisagreement(topic, p);
+  if (disagreement !== null) return parseFailure("topic_mismatch", `Body does not agree with X-Shopify-Topic '${topic}': ${disagreement}`);
+
   const triggeredAt = headers("x-shopify-triggered-at");
   let drafts: Draft[];
   try {
@@ -271,7 +320,7 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
     drafts.map((d, i) => ({ id: `${idempotencyKey}#${i}`, type: d.type, order_id: orderId, occurred_at: d.occurred_at, source, data: d.data })),
   );
   if (!checked.ok) return checked;
-  return { ok: true, idempotencyKey, orderId, events: checked.events };
+  return { ok: true, idempotencyKey, orderId, events: checked.events, topic };
 }
 
 export const shopify: SourceAdapter = {

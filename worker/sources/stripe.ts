@@ -5,6 +5,7 @@ import {
   isRecord,
   parseFailure,
   parseJsonObject,
+  staleFailure,
   text,
   timestampProblem,
   unixToIso,
@@ -58,7 +59,7 @@ async function verify({ raw, headers, secret, now }: { raw: Uint8Array; headers:
 
   // Checked after the HMAC so "stale" always means an authentic but old (replayed or delayed) delivery.
   const problem = timestampProblem(Number(timestamp), now);
-  return problem === null ? { ok: true } : verifyFailure("timestamp_stale", problem);
+  return problem === null ? { ok: true } : staleFailure(problem);
 }
 
 type Draft = { type: string; data: Record<string, unknown> };

@@ -15,6 +15,11 @@ export type VerifyFailure = {
   ok: false;
   code: "signature_missing" | "signature_invalid" | "timestamp_stale";
   message: string;
+  /**
+   * The signature itself matched (only the signed timestamp is out of
+   * tolerance): the refusal is recorded as signature-verified, because it is.
+   */
+  authentic?: true;
 };
 export type VerifyResult = { ok: true } | VerifyFailure;
 
@@ -28,12 +33,23 @@ export interface ParseInput {
 export type ParseFailure = {
   ok: false;
   /** invalid_json → 400; the rest → 422 */
-  code: "invalid_json" | "unsupported_event" | "order_id_missing" | "schema_mismatch";
+  code: "invalid_json" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch";
   message: string;
   details?: unknown;
 };
 export type ParseResult =
-  | { ok: true; idempotencyKey: string; orderId: string; events: CanonicalEvent[] }
+  | {
+      ok: true;
+      idempotencyKey: string;
+      orderId: string;
+      events: CanonicalEvent[];
+      /**
+       * What the sender said the body is, when the signature does not cover it
+       * (Shopify's X-Shopify-Topic). The order object refuses the same bytes
+       * under a second topic: a captured body must not be re-labelled.
+       */
+      topic?: string;
+    }
   | ParseFailure;
 
 export interface SourceAdapter {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seal } from "../../../worker/lib/sealed";
-import { redact, redactForDisplay, unsealRules } from "../../../worker/ownership/store";
+import { secretFingerprint, sha256Hex } from "../../../domain/crypto";
+import { redactForDisplay, UNREADABLE_SECRET, unsealRules } from "../../../worker/ownership/store";
 import { EXAMPLE_CONSUMER_SECRETS, exampleRules } from "../../helpers/ownership";
 
 const KEY = "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=";
@@ -12,17 +13,6 @@ async function sealedExample() {
   return rules;
 }
 
-describe("redact", () => {
-  it("masks every consumer secret to whsec_**** and its last 4 characters, leaving the input untouched", () => {
-    const rules = exampleRules();
-    const out = redact(rules);
-    expect(out.steps.routing.consumer?.secret).toBe(`whsec_****${EXAMPLE_CONSUMER_SECRETS.routing.slice(-4)}`);
-    expect(out.steps.shipping.consumer?.secret).toBe(`whsec_****${EXAMPLE_CONSUMER_SECRETS.shipping.slice(-4)}`);
-    expect(rules.steps.routing.consumer?.secret).toBe(EXAMPLE_CONSUMER_SECRETS.routing);
-    expect({ ...out.steps.payment }).toEqual({ ...rules.steps.payment });
-  });
-});
-
 describe("unsealRules / redactForDisplay", () => {
   it("round-trips sealed secrets", async () => {
     const sealed = await sealedExample();
@@ -32,12 +22,29 @@ describe("unsealRules / redactForDisplay", () => {
     expect(plain.steps.shipping.consumer?.secret).toBe(EXAMPLE_CONSUMER_SECRETS.shipping);
   });
 
-  it("shows the plaintext hint, and only the bare mask when the secret cannot be unsealed", async () => {
+  it("shows a keyed fingerprint of each secret, none of its characters, leaving the input untouched", async () => {
     const sealed = await sealedExample();
+    const before = structuredClone(sealed);
     const shown = await redactForDisplay(sealed, KEY);
-    expect(shown.steps.routing.consumer?.secret).toBe(`whsec_****${EXAMPLE_CONSUMER_SECRETS.routing.slice(-4)}`);
+    const routing = shown.steps.routing.consumer?.secret ?? "";
+    const shipping = shown.steps.shipping.consumer?.secret ?? "";
+    expect(routing).toMatch(/^sha256:[0-9a-f]{8}$/);
+    expect(routing).toBe(await secretFingerprint(EXAMPLE_CONSUMER_SECRETS.routing, KEY));
+    // Two different secrets tell apart; the same secret shows the same fingerprint on every read.
+    expect(shipping).not.toBe(routing);
+    expect((await redactForDisplay(sealed, KEY)).steps.routing.consumer?.secret).toBe(routing);
+    // Keyed: the plain SHA-256 of the secret (what an attacker could compute from a guess) is not what is shown.
+    expect(routing.slice(7)).not.toBe((await sha256Hex(EXAMPLE_CONSUMER_SECRETS.routing)).slice(0, 8));
+    expect(await secretFingerprint(EXAMPLE_CONSUMER_SECRETS.routing, OTHER_KEY)).not.toBe(routing);
+    for (const secret of Object.values(EXAMPLE_CONSUMER_SECRETS)) expect(JSON.stringify(shown)).not.toContain(secret.slice(-4));
+    expect(sealed).toEqual(before);
+    expect({ ...shown.steps.payment }).toEqual({ ...sealed.steps.payment });
+  });
+
+  it("shows only 'unavailable' when the secret cannot be unsealed, never the ciphertext", async () => {
+    const sealed = await sealedExample();
     const wrongKey = await redactForDisplay(sealed, OTHER_KEY);
-    expect(wrongKey.steps.routing.consumer?.secret).toBe("whsec_****");
+    expect(wrongKey.steps.routing.consumer?.secret).toBe(UNREADABLE_SECRET);
     expect(JSON.stringify(wrongKey)).not.toContain(sealed.steps.routing.consumer?.secret);
   });
-});
+});;

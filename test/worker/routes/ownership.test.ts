@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { secretFingerprint } from "../../../domain/crypto";
 import { unseal } from "../../../worker/lib/sealed";
 import type { OwnershipRules } from "../../../domain/ownership/schema";
 import { currentRules, putRules, rulesHistory } from "../../../worker/ownership/store";
@@ -104,7 +105,7 @@ describe("ownership rules: consumer secrets", () => {
     const body = JSON.parse(putText) as RulesVersionBody;
     expect(body.rules.steps.routing.consumer).toEqual({
       url: "http://127.0.0.1:9/wms/handoff",
-      secret: `whsec_****${EXAMPLE_CONSUMER_SECRETS.routing.slice(-4)}`,
+      secret: await secretFingerprint(EXAMPLE_CONSUMER_SECRETS.routing, env.SECRETS_KEY),
       requires_ack: true,
     });
   });
