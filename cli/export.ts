@@ -1,3 +1,4 @@
+import { errorEnvelope, handoffClient } from "./api/client";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -18,6 +19,7 @@ import { DEMO_FILE, type DemoCredentials } from "./start";
  */
 
 export const EXPORT_NAMES = ["events", "orders", "tasks"] as const;
+export type ExportName = (typeof EXPORT_NAMES)[number];
 const FORMATS = ["csv", "ndjson"] as const;
 type Format = (typeof FORMATS)[number];
 const DEFAULT_BASE = "http://127.0.0.1:8787";
@@ -168,23 +170,12 @@ function describeFetchError(err: unknown, base: string): string {
   return `request to ${base} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
 }
 
-async function errorMessage(res: Response, o: ExportOptions, name: string): Promise<string> {
-  let code = "";
-  let message = "";
-  let details = "";
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
-    code = body.error?.code ?? "";
-    message = body.error?.message ?? "";
-    if (Array.isArray(body.error?.details)) {
-      details = body.error.details
-        .map((d: unknown) => (typeof d === "object" && d !== null && "path" in d && "message" in d ? `${String(d.path)}: ${String(d.message)}` : JSON.stringify(d)))
-        .join("; ");
-    }
-  } catch {
-    // Not our error envelope (a proxy, an older engine): the status is all there is.
-  }
-  switch (res.status) {
+function errorMessage(status: number, error: unknown, o: ExportOptions, name: string): string {
+  const { code, message, details: raw } = errorEnvelope(error);
+  const details = Array.isArray(raw)
+    ? raw.map((d: unknown) => (typeof d === "object" && d !== null && "path" in d && "message" in d ? `${String(d.path)}: ${String(d.message)}` : JSON.stringify(d))).join("; ")
+    : "";
+  switch (status) {
     case 401:
       return `the API key was refused (401${message ? `: ${message}` : ""}). Pass the tenant's key with --key or HANDOFF_API_KEY.`;
     case 404:
@@ -194,7 +185,7 @@ async function errorMessage(res: Response, o: ExportOptions, name: string): Prom
     case 400:
       return `the server refused the request for ${name} (400 ${code}): ${details || message}`;
     default:
-      return `exporting ${name} failed: HTTP ${res.status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`;
+      return `exporting ${name} failed: HTTP ${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`;
   }
 }
 
@@ -206,21 +197,30 @@ export interface ExportResult {
   ms: number;
 }
 
-export async function exportOne(o: ExportOptions, name: string, progress: Progress): Promise<ExportResult> {
-  const qs = new URLSearchParams();
-  if (o.from) qs.set("from", o.from);
-  if (o.to) qs.set("to", o.to);
+/** One dataset as a stream, through the typed client (the body is never buffered whole). */
+function requestExport(o: ExportOptions, name: ExportName, only: readonly string[] | undefined) {
+  return handoffClient(o.base, o.key).GET("/v1/tenants/{tenant}/exports/{name}.{format}", {
+    params: {
+      path: { tenant: o.tenant, name, format: o.format },
+      query: { ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}), ...(only ? { columns: only.join(",") } : {}) },
+    },
+    parseAs: "stream",
+  });
+}
+
+export async function exportOne(o: ExportOptions, name: ExportName, progress: Progress): Promise<ExportResult> {
   const only = o.columns?.[name];
-  if (only) qs.set("columns", only.join(","));
-  const url = `${o.base}/v1/tenants/${encodeURIComponent(o.tenant)}/exports/${name}.${o.format}${qs.toString() ? `?${qs.toString()}` : ""}`;
   const started = Date.now();
-  let res: Response;
+  let result: Awaited<ReturnType<typeof requestExport>>;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${o.key}` } });
+    result = await requestExport(o, name, only);
   } catch (err) {
     throw new Error(describeFetchError(err, o.base));
   }
-  if (!res.ok || !res.body) throw new Error(await errorMessage(res, o, name));
+  const res = result.response;
+  // parseAs "stream" hands back the response body itself.
+  const stream = res.body;
+  if (!res.ok || !stream) throw new Error(errorMessage(res.status, result.error, o, name));
 
   mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, `${name}.${o.format}`);
@@ -241,7 +241,7 @@ export async function exportOne(o: ExportOptions, name: string, progress: Progre
       // The 1 MiB buffer is for speed: at the default 16 KiB every ~16 KiB chunk waits for 'drain',
       // each wait pauses the socket, and on loopback each pause cost ~20 ms (measured: 200k rows
       // took 60-130 s instead of 3-5 s). Memory stays bounded at about that megabyte.
-      await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), count, createWriteStream(partial, { highWaterMark: 1 << 20 }));
+      await pipeline(Readable.fromWeb(stream as NodeReadableStream<Uint8Array>), count, createWriteStream(partial, { highWaterMark: 1 << 20 }));
     } catch (err) {
       // A server that fails mid-export ends the body without its final chunk; the disk can fail too.
       throw new Error(`the ${name} export failed after ${fmtInt(counter.rows())} rows: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { handoffClient } from "./api/client";
 import { shopifyHeaders, standardHeaders, stripeHeaders } from "./sign";
 import { DEMO_FILE, ROOT, type DemoCredentials } from "./start";
 
@@ -41,8 +42,13 @@ export async function send(args: string[]): Promise<void> {
       : source === "stripe"
         ? await stripeHeaders({ body, secret })
         : await standardHeaders({ body, secret });
-  const url = `${creds.base_url}/v1/tenants/${creds.tenant}/webhooks/${source}`;
-  const res = await fetch(url, { method: "POST", headers, body });
-  console.log(`POST ${url} → ${res.status}`);
-  console.log(JSON.stringify(await res.json(), null, 2));
+  const { data, error, response } = await handoffClient(creds.base_url).POST("/v1/tenants/{tenant}/webhooks/{source}", {
+    params: { path: { tenant: creds.tenant, source } },
+    headers,
+    // The signature covers these exact bytes: the client must send them, not a re-serialised object.
+    body: {},
+    bodySerializer: () => body,
+  });
+  console.log(`POST ${response.url} → ${response.status}`);
+  console.log(JSON.stringify(data ?? error, null, 2));
 }

@@ -33,12 +33,13 @@ beforeAll(async () => {
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "validation_failed", message: "Request failed validation", details: [{ path: "from", message: "Invalid date" }] } }));
       return;
     }
-    if (url.pathname.endsWith("/short.csv")) {
+    // Broken answers are asked for by their `to` date: the client only names real datasets.
+    if (url.searchParams.get("to") === "2099-01-01") {
       // Ends cleanly on a record, but before the rows the engine announced.
       res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "x-export-rows": "1000" }).end(CSV_HEAD + rows(500));
       return;
     }
-    if (url.pathname.endsWith("/torn.csv")) {
+    if (url.searchParams.get("to") === "2099-01-02") {
       res.writeHead(200, { "content-type": "text/csv; charset=utf-8" }).end(CSV_HEAD + rows(3) + 'acme,o3,"multi\nli');
       return;
     }
@@ -108,8 +109,8 @@ describe("npm run export", () => {
 
   it("a body that ends early but cleanly, or mid-record, is refused too", async () => {
     const o = options();
-    await expect(exportOne(o, "short", quiet().progress)).rejects.toThrow(/short export was cut off: 500 of 1,000 rows arrived$/);
-    await expect(exportOne(o, "torn", quiet().progress)).rejects.toThrow(/torn export was cut off: 3 of 0 rows arrived, the last one incomplete/);
+    await expect(exportOne({ ...o, to: "2099-01-01" }, "events", quiet().progress)).rejects.toThrow(/events export was cut off: 500 of 1,000 rows arrived$/);
+    await expect(exportOne({ ...o, to: "2099-01-02" }, "events", quiet().progress)).rejects.toThrow(/events export was cut off: 3 of 0 rows arrived, the last one incomplete/);
     expect(readdirSync(o.out)).toEqual([]);
   });
 

@@ -12,6 +12,9 @@ import shopifyOrdersCreatePaid from "../fixtures/shopify/orders-create-paid.json
 import shopifyOrdersCreate from "../fixtures/shopify/orders-create.json?raw";
 import shopifyOrdersPaid from "../fixtures/shopify/orders-paid.json?raw";
 import shopifyOrdersUpdated from "../fixtures/shopify/orders-updated.json?raw";
+import shopifyOrdersCancelledRefunded from "../fixtures/shopify/orders-cancelled-refunded.json?raw";
+import shopifyOrdersCreatePresentment from "../fixtures/shopify/orders-create-presentment.json?raw";
+import shopifyOrdersUpdatedEdited from "../fixtures/shopify/orders-updated-edited.json?raw";
 import shopifyRefundsCreate from "../fixtures/shopify/refunds-create.json?raw";
 import standardAttributionUpdated from "../fixtures/standard/attribution.updated.json?raw";
 import standardFulfillmentAccepted from "../fixtures/standard/fulfillment.accepted.json?raw";
@@ -23,6 +26,7 @@ import stripeChargeRefunded from "../fixtures/stripe/charge.refunded.json?raw";
 import stripeAmountCapturableUpdated from "../fixtures/stripe/payment_intent.amount_capturable_updated.json?raw";
 import stripePaymentFailed from "../fixtures/stripe/payment_intent.payment_failed.json?raw";
 import stripePaymentSucceeded from "../fixtures/stripe/payment_intent.succeeded.json?raw";
+import stripePartialCapture from "../fixtures/stripe/payment_intent.succeeded-partial-capture.json?raw";
 
 /** The one order every fixture belongs to (Shopify's own sample order id; Stripe carries it in metadata.order_id). */
 export const FIXTURE_ORDER_ID = "820982911946154508";
@@ -60,4 +64,24 @@ export const standardFixtures = {
   "shipment.shipped": standardShipmentShipped,
   "shipment.delivered": standardShipmentDelivered,
   "attribution.updated": standardAttributionUpdated,
+} as const;
+
+/**
+ * Payloads in shapes no one here chose. Shopify's own sample order 450789469
+ * (its REST reference and the shopify-app-js tests) after an edit and a
+ * partial refund: total_price 598.94 but current_total_price 199.65, three
+ * lines of quantity 1 with current_quantity 0/1/0, one refund of 209.00; the
+ * same order cancelled with that refund in `refunds[]`; a multi-currency order
+ * (shop USD, presentment EUR); and a Stripe partial capture (amount 199.00,
+ * amount_received 150.00, as Stripe documents capturing less than authorized).
+ */
+export const EDITED_ORDER_ID = "450789469";
+export const PRESENTMENT_ORDER_ID = "820982911946154601";
+export const thirdPartyShopify = {
+  "orders/updated (edited)": shopifyOrdersUpdatedEdited,
+  "orders/cancelled (refunded)": shopifyOrdersCancelledRefunded,
+  "orders/create (presentment)": shopifyOrdersCreatePresentment,
+} as const;
+export const thirdPartyStripe = {
+  "payment_intent.succeeded (partial capture)": stripePartialCapture,
 } as const;

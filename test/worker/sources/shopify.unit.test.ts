@@ -38,6 +38,7 @@ function envelope(topic: string, i: number, type: string, occurred_at: string, d
 
 const orderData = {
   total: { amount_minor: 19900, currency: "USD" },
+  presentment_total: { amount_minor: 19900, currency: "USD" },
   line_items: [
     { sku: "SKU2006-001", quantity: 1, unit_price_minor: 9900 },
     { sku: "CASE-LEATHER-PREM", quantity: 2, unit_price_minor: 4500 },
@@ -102,7 +103,8 @@ describe("shopify adapter: mapping the fixtures", () => {
       const headers = await headersFor(shopifyTopic(fixture), body);
       expect(await verifyWith(body, headers)).toEqual({ ok: true });
       const res = shopify.parse({ raw: utf8(body), headers: headerGetter(headers), source: "shop" });
-      expect(res).toEqual({ ok: true, idempotencyKey: key(shopifyTopic(fixture)), orderId: FIXTURE_ORDER_ID, events: expected[fixture] });
+      const topic = shopifyTopic(fixture);
+      expect(res).toEqual({ ok: true, idempotencyKey: key(topic), orderId: FIXTURE_ORDER_ID, events: expected[fixture], topic });
     });
   }
 
@@ -250,10 +252,9 @@ describe("shopify adapter: mapping decisions", () => {
   });
 
   it("falls back to X-Shopify-Triggered-At when the payload has no usable timestamp", async () => {
-    const body = shopifyFixtures["orders/cancelled"]
-      .replace('"cancelled_at": "2026-11-20T12:00:00-05:00"', '"cancelled_at": null')
-      .replace('"updated_at": "2026-11-20T12:00:01-05:00"', '"updated_at": "yesterday"');
-    const res = await parseAs("orders/cancelled", body);
+    const body = shopifyFixtures["orders/updated"].replace('"updated_at": "2026-11-20T10:05:00-05:00"', '"updated_at": "yesterday"');
+    expect(body).not.toBe(shopifyFixtures["orders/updated"]);
+    const res = await parseAs("orders/updated", body);
     expect(res.ok && res.events[0]?.occurred_at).toBe("2026-11-30T00:00:00.123Z");
   });
 });
@@ -289,7 +290,8 @@ describe("shopify adapter: refusals", () => {
   });
 
   it("garbage money → schema_mismatch with the reason", async () => {
-    const body = shopifyFixtures["orders/paid"].replace('"total_price": "199.00"', '"total_price": "199,00"');
+    const body = shopifyFixtures["orders/paid"].replace('"current_total_price": "199.00"', '"current_total_price": "199,00"');
+    expect(body).not.toBe(shopifyFixtures["orders/paid"]);
     const res = await parseAs("orders/paid", body);
     expect(res).toMatchObject({ ok: false, code: "schema_mismatch" });
     expect(!res.ok && res.message).toContain("199,00");
@@ -306,7 +308,7 @@ describe("shopify adapter: refusals", () => {
   });
 
   it("an order id the canonical schema refuses → schema_mismatch", async () => {
-    const res = await parseAs("orders/cancelled", JSON.stringify({ id: "a b/c", cancelled_at: "2026-11-20T10:00:00Z" }));
+    const res = await parseAs("orders/cancelled", JSON.stringify({ id: "a b/c", cancelled_at: "2026-11-20T10:00:00Z", line_items: [] }));
     expect(res).toMatchObject({ ok: false, code: "schema_mismatch", details: { issues: [{ path: "order_id" }] } });
   });
 });
