@@ -293,12 +293,12 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
   // events; only the same topic under the same Event-Id is a true repeat.
   const idempotencyKey = `${source}:${topic}:${deliveryId.trim()}`;
 
+  const disagreement = topicDisagreement(topic, p);
+  if (disagreement !== null) return parseFailure("topic_mismatch", `Body does not agree with X-Shopify-Topic '${topic}': ${disagreement}`);
+
   const orderField = isOrderTopic(topic) ? "id" : "order_id";
   const orderId = idText(p[orderField]);
   if (orderId === undefined) return parseFailure("order_id_missing", `Shopify ${topic} payload has no usable '${orderField}'`);
-
-  const disagreement = topicDisagreement(topic, p);
-  if (disagreement !== null) return parseFailure("topic_mismatch", `Body does not agree with X-Shopify-Topic '${topic}': ${disagreement}`);
 
   const triggeredAt = headers("x-shopify-triggered-at");
   let drafts: Draft[];

@@ -279,8 +279,8 @@ describe("shopify adapter: refusals", () => {
   });
 
   it("no order id → order_id_missing", async () => {
-    expect(await parseAs("orders/paid", '{"total_price": "1.00", "currency": "USD"}')).toMatchObject({ ok: false, code: "order_id_missing" });
-    expect(await parseAs("refunds/create", '{"id": 5, "order_id": null}')).toMatchObject({ ok: false, code: "order_id_missing" });
+    expect(await parseAs("orders/paid", '{"total_price": "1.00", "currency": "USD", "financial_status": "paid", "line_items": []}')).toMatchObject({ ok: false, code: "order_id_missing" });
+    expect(await parseAs("refunds/create", '{"id": 5, "order_id": null, "transactions": []}')).toMatchObject({ ok: false, code: "order_id_missing" });
     expect(await parseAs("fulfillments/create", '{"id": 5, "status": "success"}')).toMatchObject({ ok: false, code: "order_id_missing" });
   });
 
