@@ -470,12 +470,12 @@ export interface components {
              *       }
              *     }
              */
-            policy: {
+            policy?: {
                 /**
                  * @default captured
                  * @enum {string}
                  */
-                fulfil_on: "captured" | "authorized";
+                fulfil_on?: "captured" | "authorized";
                 retry?: components["schemas"]["RetryPolicy"];
             };
         };
@@ -502,7 +502,7 @@ export interface components {
             url: string;
             secret: string;
             /** @default true */
-            requires_ack: boolean;
+            requires_ack?: boolean;
         };
         /**
          * @default {
@@ -518,21 +518,21 @@ export interface components {
              * @default PT1S
              * @example PT4H
              */
-            initial: string;
+            initial?: string;
             /**
              * @description ISO-8601 duration with fixed-length units only: P[nW][nD][T[nH][nM][n[.fff]S]]
              * @default PT5M
              * @example PT4H
              */
-            max_interval: string;
+            max_interval?: string;
             /** @default 8 */
-            max_attempts: number;
+            max_attempts?: number;
             /**
              * @description ISO-8601 duration with fixed-length units only: P[nW][nD][T[nH][nM][n[.fff]S]]
              * @default PT24H
              * @example PT4H
              */
-            max_age: string;
+            max_age?: string;
         };
         OwnershipRules: {
             steps: {
@@ -554,12 +554,12 @@ export interface components {
              *       }
              *     }
              */
-            policy: {
+            policy?: {
                 /**
                  * @default captured
                  * @enum {string}
                  */
-                fulfil_on: "captured" | "authorized";
+                fulfil_on?: "captured" | "authorized";
                 retry?: components["schemas"]["RetryPolicy"];
             };
         };
@@ -582,7 +582,7 @@ export interface components {
             /** @description Write-only. Sealed at rest; responses show only its keyed fingerprint ('sha256:' + 8 hex), never any of its characters. */
             secret: string;
             /** @default true */
-            requires_ack: boolean;
+            requires_ack?: boolean;
         };
     };
     responses: never;

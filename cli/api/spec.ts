@@ -25,6 +25,8 @@ const TYPES_HEADER = `/**
 
 export async function typesText(spec: string): Promise<string> {
   // The committed spec is plain JSON produced above; openapi-typescript validates it as it reads.
-  const ast = await openapiTS(JSON.parse(spec) as Parameters<typeof openapiTS>[0]);
+  // defaultNonNullable off: a field with a default may be left out of a request (requires_ack,
+  // policy …); typing it as required would make the client demand what the API does not.
+  const ast = await openapiTS(JSON.parse(spec) as Parameters<typeof openapiTS>[0], { defaultNonNullable: false });
   return TYPES_HEADER + astToString(ast);
 }

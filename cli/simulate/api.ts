@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { errorEnvelope, handoffClient, type HandoffClient } from "../api/client";
+import type { paths } from "../api/schema";
+
+/** The body PUT /ownership takes, as the spec declares it. */
+export type OwnershipRulesBody = paths["/v1/tenants/{tenant}/ownership"]["put"]["requestBody"]["content"]["application/json"];
 
 /**
  * The few engine calls the simulator makes, with only the fields it reads
@@ -49,37 +54,48 @@ export class ApiError extends Error {
 
 const READ_TIMEOUT_MS = 30_000;
 
+/** What a typed-client call hands back, reduced to what the simulator checks. */
+interface Answer {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
 export class EngineApi {
+  private readonly keyClient: HandoffClient | null;
+  private readonly adminClient: HandoffClient | null;
+
   constructor(
     readonly base: string,
     readonly tenant: string,
-    private readonly apiKey: string | null,
-    private readonly adminToken: string | null,
-  ) {}
+    apiKey: string | null,
+    adminToken: string | null,
+  ) {
+    // Reads take the tenant key when there is one, else the admin token (which every route also accepts).
+    this.keyClient = apiKey ?? adminToken ? handoffClient(base, apiKey ?? adminToken) : null;
+    this.adminClient = adminToken ? handoffClient(base, adminToken) : null;
+  }
 
   get canAdmin(): boolean {
-    return this.adminToken !== null;
+    return this.adminClient !== null;
   }
 
-  private async call(method: string, path: string, auth: "key" | "admin", body?: unknown): Promise<Response> {
-    const token = auth === "admin" ? this.adminToken : (this.apiKey ?? this.adminToken);
-    if (token === null) throw new Error(auth === "admin" ? "this needs an admin token (--admin-token or HANDOFF_ADMIN_TOKEN)" : "this needs the tenant's API key (--api-key or HANDOFF_API_KEY)");
-    return fetch(`${this.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(READ_TIMEOUT_MS),
-    });
+  private client(auth: "key" | "admin"): HandoffClient {
+    const c = auth === "admin" ? this.adminClient : this.keyClient;
+    if (c === null) throw new Error(auth === "admin" ? "this needs an admin token (--admin-token or HANDOFF_ADMIN_TOKEN)" : "this needs the tenant's API key (--api-key or HANDOFF_API_KEY)");
+    return c;
   }
 
-  private async json(res: Response, what: string): Promise<unknown> {
-    const text = await res.text();
-    if (!res.ok) throw new ApiError(`${what}: ${res.status} ${text.slice(0, 300)}`, res.status);
-    return JSON.parse(text);
+  /** The answer's body, or an ApiError naming what failed; a 404 is null when `missing` allows it. */
+  private body(a: Answer, what: string, missing: "null" | "error" = "error"): unknown {
+    if (a.response.ok) return a.data;
+    if (a.response.status === 404 && missing === "null") return null;
+    const { code, message } = errorEnvelope(a.error);
+    throw new ApiError(`${what}: ${a.response.status} ${code} ${message}`.trim(), a.response.status);
   }
 
-  private t(): string {
-    return `/v1/tenants/${encodeURIComponent(this.tenant)}`;
+  private signal() {
+    return AbortSignal.timeout(READ_TIMEOUT_MS);
   }
 
   async healthy(): Promise<boolean> {
@@ -92,13 +108,12 @@ export class EngineApi {
 
   /** null when the engine has no such order. */
   async order(id: string): Promise<OrderLite | null> {
-    const res = await this.call("GET", `${this.t()}/orders/${encodeURIComponent(id)}`, "key");
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return null;
-    }
-    const body = z.object({ order: OrderLite }).parse(await this.json(res, `GET order ${id}`));
-    return body.order;
+    const a = await this.client("key").GET("/v1/tenants/{tenant}/orders/{order_id}", {
+      params: { path: { tenant: this.tenant, order_id: id } },
+      signal: this.signal(),
+    });
+    const body = this.body(a, `GET order ${id}`, "null");
+    return body === null ? null : z.object({ order: OrderLite }).parse(body).order;
   }
 
   /** Every task with this status, following the cursor. */
@@ -106,9 +121,11 @@ export class EngineApi {
     const out: TaskLite[] = [];
     let cursor: string | null = null;
     do {
-      const q = new URLSearchParams({ status, limit: "200" });
-      if (cursor) q.set("cursor", cursor);
-      const page = TaskPage.parse(await this.json(await this.call("GET", `${this.t()}/tasks?${q.toString()}`, "key"), "GET tasks"));
+      const a = await this.client("key").GET("/v1/tenants/{tenant}/tasks", {
+        params: { path: { tenant: this.tenant }, query: { status, limit: 200, ...(cursor ? { cursor } : {}) } },
+        signal: this.signal(),
+      });
+      const page = TaskPage.parse(this.body(a, "GET tasks"));
       out.push(...page.tasks);
       cursor = page.next_cursor;
     } while (cursor !== null);
@@ -117,20 +134,22 @@ export class EngineApi {
 
   /** The current rules (consumer secrets redacted), or null when none are set. */
   async ownership(): Promise<{ version: number; rules: Record<string, unknown> } | null> {
-    const res = await this.call("GET", `${this.t()}/ownership`, "admin");
-    if (res.status === 404) {
-      await res.body?.cancel();
-      return null;
-    }
-    return RulesVersion.parse(await this.json(res, "GET ownership"));
+    const a = await this.client("admin").GET("/v1/tenants/{tenant}/ownership", { params: { path: { tenant: this.tenant } }, signal: this.signal() });
+    const body = this.body(a, "GET ownership", "null");
+    return body === null ? null : RulesVersion.parse(body);
   }
 
-  async putOwnership(rules: unknown): Promise<number> {
-    const body = RulesVersion.parse(await this.json(await this.call("PUT", `${this.t()}/ownership`, "admin", rules), "PUT ownership"));
-    return body.version;
+  async putOwnership(rules: OwnershipRulesBody): Promise<number> {
+    const a = await this.client("admin").PUT("/v1/tenants/{tenant}/ownership", { params: { path: { tenant: this.tenant } }, body: rules, signal: this.signal() });
+    return RulesVersion.parse(this.body(a, "PUT ownership")).version;
   }
 
   async putSource(name: string, kind: "shopify" | "stripe" | "standard", secret: string): Promise<void> {
-    await this.json(await this.call("PUT", `${this.t()}/sources/${encodeURIComponent(name)}`, "admin", { kind, secret }), `PUT source ${name}`);
+    const a = await this.client("admin").PUT("/v1/tenants/{tenant}/sources/{source}", {
+      params: { path: { tenant: this.tenant, source: name } },
+      body: { kind, secret },
+      signal: this.signal(),
+    });
+    this.body(a, `PUT source ${name}`);
   }
 }
