@@ -57,6 +57,8 @@ export function shopifyOrderBody(
   body = replaceOnce(body, /"name": "#1001"/, `"name": "#${order.number}"`, "order name");
   body = replaceOnce(body, /"order_number": 1001,/, `"order_number": ${order.number},`, "order_number");
   body = replaceOnce(body, /"financial_status": "[a-z_]+"/, `"financial_status": "${financialStatus}"`, "financial_status");
+  // A paid order owes nothing: the engine reads the captured amount as the total less total_outstanding.
+  if (financialStatus === "paid") body = replaceOnce(body, /"total_outstanding": "[0-9.]+"/, `"total_outstanding": "0.00"`, "total_outstanding");
   if (order.flow === "stripe_capture" || order.flow === "never_captured") {
     body = replaceAll(body, `"shopify_payments"`, `"stripe"`, "payment gateway");
   }

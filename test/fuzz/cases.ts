@@ -50,7 +50,8 @@ export interface FuzzCase {
 }
 
 /** Refusals a signed JSON object may legitimately earn once it reaches the mapping. */
-const MAPPING_CODES: ErrorCode[] = ["unsupported_event", "order_id_missing", "schema_mismatch", "order_too_large"];
+/** A mutated Shopify body may also disagree with its topic, or reach the order under a second topic. */
+const MAPPING_CODES: ErrorCode[] = ["unsupported_event", "order_id_missing", "schema_mismatch", "order_too_large", "topic_mismatch", "topic_conflict"];
 
 // ---------------------------------------------------------------------------
 // Body mutations

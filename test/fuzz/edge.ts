@@ -33,9 +33,23 @@ const EDGE_CODES = new Set<string>([
   "order_id_missing",
   "schema_mismatch",
   "order_too_large",
+  "topic_mismatch",
+  "topic_conflict",
 ]);
-/** Refusals that come after the signature verified: their record must say the body is genuine. */
-const AFTER_VERIFY = new Set<string>(["invalid_json", "unsupported_event", "order_id_missing", "schema_mismatch", "order_too_large"]);
+/**
+ * Refusals of a body whose signature matched: their record must say the body is genuine.
+ * timestamp_stale is one (the HMAC is checked first; only the signed time is out of tolerance).
+ */
+const AFTER_VERIFY = new Set<string>([
+  "timestamp_stale",
+  "invalid_json",
+  "unsupported_event",
+  "order_id_missing",
+  "schema_mismatch",
+  "order_too_large",
+  "topic_mismatch",
+  "topic_conflict",
+]);
 
 function bodyBytes(c: FuzzCase): Uint8Array {
   const raw = "text" in c.body ? new TextEncoder().encode(c.body.text) : (fromBase64(c.body.base64) ?? new Uint8Array());
