@@ -250,7 +250,12 @@ export const shopifyArb: fc.Arbitrary<Unsigned> = fc
   .map(({ kind, order, child, status, delivered, webhookId, eventId, contentType }) => {
     const body =
       kind.startsWith("orders/")
-        ? { ...shopifyOrder(order), ...(kind === "orders/cancelled" ? { cancelled_at: order.at, cancel_reason: "customer" } : {}) }
+        ? {
+            ...shopifyOrder(order),
+            // What Shopify sends for these topics (a body that disagrees with its topic is refused: topic_mismatch).
+            ...(kind === "orders/cancelled" ? { cancelled_at: order.at, cancel_reason: "customer" } : {}),
+            ...(kind === "orders/paid" ? { financial_status: "paid" } : {}),
+          }
         : kind === "refunds/create"
           ? shopifyRefund({ id: child, orderId: order.id, at: order.at, amountMinor: order.totalMinor, currency: order.currency })
           : shopifyFulfillment({ id: child, orderId: order.id, at: order.at, status, delivered });
