@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SHOPIFY, shopify, stripe, STRIPE } from "../../helpers/deliveries";
 import { EDITED_ORDER_ID, thirdPartyShopify } from "../../helpers/fixtures";
 import { call, expectError, json, SECRETS, seedTenant, settleAlarms } from "../../helpers/http";
-import { nowSeconds, shopifyHeaders, signStripe } from "../../../worker/sources/sign";
+import { nowSeconds, shopifyHeaders, signStripe } from "../../../cli/sign";
 
 /**
  * An attacker who knows a tenant id, and one who holds a captured, genuinely
