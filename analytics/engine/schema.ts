@@ -34,6 +34,7 @@ const EVENTS: Columns = [
   ["error_class", "VARCHAR"],
   ["outcome", "VARCHAR"],
   ["kind", "VARCHAR"],
+  ["ack_via", "VARCHAR"],
   ["lag_ms", "BIGINT"],
   ["data", "VARCHAR"],
 ];

@@ -61,7 +61,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const EMPTY: Omit<EventRow, "tenant_id" | "order_id" | "seq" | "at" | "type" | "data"> = {
   event_type: null, event_id: null, source: null, occurred_at: null, state_from: null, state_to: null,
   receipt_id: null, export_id: null, step: null, level: null, contact: null, owner: null, owning_party: null,
-  status: null, error_class: null, outcome: null, kind: null, lag_ms: null,
+  status: null, error_class: null, outcome: null, kind: null, ack_via: null, lag_ms: null,
 };
 
 export class OrderBuilder {
@@ -173,8 +173,9 @@ export class OrderBuilder {
     return this.add(at, "export.attempt", { export_id: exportId, step, status, outcome, error_class: errorClass }, { export_id: exportId, attempt: n, status, outcome, error_class: errorClass });
   }
 
-  acked(at: number, exportId: string, step: Step, status: "accepted" | "rejected" = "accepted"): boolean {
-    return this.add(at, "export.acked", { export_id: exportId, step }, { export_id: exportId, status, reason: null, via: "event" });
+  /** `via` as the engine records it (durable-objects/order/exports.ts AckVia): a signed ack, the consumer's event, or a 2xx that owes no ack. */
+  acked(at: number, exportId: string, step: Step, via: "ack" | "event" | "delivery", status: "accepted" | "rejected" = "accepted"): boolean {
+    return this.add(at, "export.acked", { export_id: exportId, step, ack_via: via }, { export_id: exportId, status, reason: null, via });
   }
 
   escalated(at: number, exportId: string, step: Step, kind: string): boolean {

@@ -97,15 +97,28 @@ function route(f: Flow, t: number, version = 1): { exportId: string; t: number }
 function handedOff(f: Flow, t: number, exportId: string, n = 1): number {
   f.b.attempt(t, exportId, "routing", n, 200, "delivered", null);
   const acked = t + f.rng.int(SECOND, 30 * SECOND);
-  f.b.acked(acked, exportId, "routing");
+  f.b.acked(acked, exportId, "routing", "ack");
   f.b.setClock(acked + RULES.fulfillment.sla_ms);
   return acked + SECOND;
 }
 
-/** The WMS accepts the order; the shipping clock starts. */
-function accept(f: Flow, t: number, suffix = "", delay = true): number {
-  const at = delay ? t + f.rng.int(5 * MINUTE, 4 * HOUR) : t;
-  deliver(f, at, "wms", [ev(f, "fulfillment.accepted", at - lag(f), {}, suffix)]);
+/**
+ * The WMS accepts the order; the shipping clock starts and Handoff hands
+ * shipping to the carrier, whose contract asks for no ack: its 2xx a second
+ * later is the acknowledgement (`via: "delivery"`), as the engine records it.
+ * Without a shipping rule there is no carrier to hand to. `sameCommit` writes
+ * what the acceptance settles in the same transaction (a recovered clock).
+ */
+function accept(f: Flow, t: number, o: { suffix?: string; delay?: boolean; shippingRule?: boolean; sameCommit?: (at: number) => void } = {}): number {
+  const at = o.delay === false ? t : t + f.rng.int(5 * MINUTE, 4 * HOUR);
+  deliver(f, at, "wms", [ev(f, "fulfillment.accepted", at - lag(f), {}, o.suffix ?? "")]);
+  o.sameCommit?.(at);
+  if (o.shippingRule !== false) {
+    const exportId = `exp_request_shipment_v1_${f.b.attrs.order_id}`;
+    f.b.exportIssued(at, "shipping", exportId);
+    f.b.attempt(at + SECOND, exportId, "shipping", 1, 200, "delivered", null);
+    f.b.acked(at + SECOND, exportId, "shipping", "delivery");
+  }
   f.b.setClock(at + RULES.shipping.sla_ms);
   return at;
 }
@@ -124,7 +137,7 @@ function ship(f: Flow, t: number): void {
 
 function fulfil(f: Flow, t: number, version = 1): void {
   const r = route(f, t, version);
-  ship(f, accept(f, handedOff(f, r.t, r.exportId), version > 1 ? `:v${version}` : ""));
+  ship(f, accept(f, handedOff(f, r.t, r.exportId), { suffix: version > 1 ? `:v${version}` : "" }));
 }
 
 /** Breach ladder of `step` from `due`, stopping before `until` (a recovery), with its task. */
@@ -210,7 +223,7 @@ export function playPath(path: PathName, f: Flow, t0: number): void {
       const rejected = ev(f, "fulfillment.rejected", at - lag(f), { milestone: "rejected_at", hold: "fulfillment_rejected" });
       deliver(f, at, "wms", [rejected]);
       const t = holdTask(f, at, rejected.id, "fulfillment_rejected", "fulfillment", 0.5, "override");
-      if (t !== null) ship(f, accept(f, t, ":after_override"));
+      if (t !== null) ship(f, accept(f, t, { suffix: ":after_override" }));
       return;
     }
     case "outage":
@@ -226,11 +239,15 @@ export function playPath(path: PathName, f: Flow, t0: number): void {
       return play([
         ...l.items,
         [restock, () => {
-          const t = accept(f, restock ?? 0, ":restock", false);
-          if ((restock ?? 0) >= due) {
-            b.recovered(t, "fulfillment");
-            b.taskClosed(t, l.taskId(), "cancelled", null, null);
-          }
+          const t = accept(f, restock ?? 0, {
+            suffix: ":restock",
+            delay: false,
+            sameCommit: (at) => {
+              if (at < due) return;
+              b.recovered(at, "fulfillment");
+              b.taskClosed(at, l.taskId(), "cancelled", null, null);
+            },
+          });
           ship(f, t);
         }],
       ]);
@@ -271,7 +288,7 @@ export function playPath(path: PathName, f: Flow, t0: number): void {
     }
     case "silent_shipping": {
       const r = route(f, checkout(f, t0, "captured").t);
-      accept(f, handedOff(f, r.t, r.exportId));
+      accept(f, handedOff(f, r.t, r.exportId), { shippingRule: false });
       // The shipping step had no rule when the order was accepted: no clock, nobody watching.
       return b.setClock(null);
     }
@@ -333,7 +350,7 @@ function outage(f: Flow, t: number): void {
     ...l.items,
     [deliveredAt, () => b.attempt(deliveredAt, r.exportId, "routing", nth, 200, "delivered", null)],
     [ackAt, () => {
-      b.acked(ackAt, r.exportId, "routing");
+      b.acked(ackAt, r.exportId, "routing", "ack");
       if (ackAt >= due) {
         b.recovered(ackAt, "routing");
         b.taskClosed(ackAt, l.taskId(), "cancelled", null, null);

@@ -9,7 +9,7 @@ import { retryPolicyMs, stepSlaMs, type Step } from "../ownership/schema";
 import { syncTasks } from "../tasks/decide";
 import { iso } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
-import { ACTION_STEP, IntendedAction, type HandoffExport } from "./document";
+import { ACTION_STEP, IntendedAction, type AckVia, type HandoffExport } from "./document";
 import { existingExports, planExports, type RulesInput } from "./plan";
 import { syncSla } from "./sla";
 
@@ -128,7 +128,13 @@ function acknowledgeByEvents(c: OrderCommit, view: OrderView): void {
   }
 }
 
-export function markAcked(c: OrderCommit, r: ExportRecord, ack: { status: "accepted" | "rejected"; reason: string | null; via: "ack" | "event" }): void {
+/**
+ * The one place an export becomes acknowledged, whichever way: a signed ack
+ * (`ack`), the consumer's own inbound event (`event`), or a 2xx under a
+ * contract that asks for no ack (`delivery`). It sets `acked_at`, and writes
+ * the `export.acked` entry the analytics exports and notebooks count.
+ */
+export function markAcked(c: OrderCommit, r: ExportRecord, ack: { status: "accepted" | "rejected"; reason: string | null; via: AckVia }): void {
   c.updateExport(r.export_id, { status: "acked", acked_at: c.now, ack: JSON.stringify(ack) });
   c.cancel("deliver", r.export_id);
   c.cancel("ack", r.export_id);
@@ -188,9 +194,15 @@ export function recordAttempt(
   switch (outcome.kind) {
     case "delivered":
       c.cancel("deliver", r.export_id);
-      // A contract without acks is complete on 2xx: that moment is its acknowledgement.
-      c.updateExport(r.export_id, r.requires_ack ? { status: "delivered", delivered_at: c.now } : { status: "acked", delivered_at: c.now, acked_at: c.now });
-      if (r.requires_ack && c.rules) c.schedule("ack", r.export_id, c.now + stepSlaMs(c.rules.rules, step), true);
+      if (r.requires_ack) {
+        c.updateExport(r.export_id, { status: "delivered", delivered_at: c.now });
+        if (c.rules) c.schedule("ack", r.export_id, c.now + stepSlaMs(c.rules.rules, step), true);
+      } else {
+        // A contract without acks is complete on 2xx: that moment is its acknowledgement,
+        // recorded like every other one so the trail (and the notebooks reading it) agree with the order.
+        c.updateExport(r.export_id, { delivered_at: c.now });
+        markAcked(c, r, { status: "accepted", reason: null, via: "delivery" });
+      }
       return applyEvents(c, state, []);
     case "retry":
       c.schedule("deliver", r.export_id, outcome.at, true);

@@ -49,6 +49,17 @@ export type HandoffExport = z.infer<typeof HandoffExport>;
 export const EXPORT_STATUSES = ["pending", "delivered", "acked", "rejected", "failed", "superseded"] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
+/**
+ * How an export came to be acknowledged: a signed ack, the consumer's own
+ * inbound event (a WMS acceptance, a carrier shipment), or — for a contract
+ * with `requires_ack: false` — its 2xx delivery. Every one sets `acked_at` and
+ * writes an `export.acked` audit entry: one definition for the order API, the
+ * D1 handoffs table, the analytics exports and the notebooks.
+ */
+export const ACK_VIAS = ["ack", "event", "delivery"] as const;
+export const AckVia = z.enum(ACK_VIAS);
+export type AckVia = z.infer<typeof AckVia>;
+
 export const DeliveryAttempt = z.object({
   n: z.number().int(),
   at: z.string(),
@@ -67,7 +78,7 @@ export const ExportState = z.object({
   requires_ack: z.boolean(),
   delivered_at: z.string().nullable(),
   acked_at: z.string().nullable(),
-  ack: z.object({ status: z.enum(["accepted", "rejected"]), reason: z.string().nullable(), via: z.enum(["ack", "event"]) }).nullable(),
+  ack: z.object({ status: z.enum(["accepted", "rejected"]), reason: z.string().nullable(), via: AckVia }).nullable(),
   next_attempt_at: z.string().nullable(),
   attempts: z.array(DeliveryAttempt),
 });

@@ -202,17 +202,19 @@ export function unackedHandoffs(m: Month): Rows {
     .map(([k, list]): Cell[] => {
       const facts = list.map((i) => {
         const related = byExport.get(i.export_id ?? "") ?? [];
-        const acks = related.filter((e) => e.type === "export.acked").map((e) => ms(e.at));
-        const acked = acks.length ? Math.min(...acks) : null;
+        const acks = related.filter((e) => e.type === "export.acked").sort((a, b) => ms(a.at) - ms(b.at));
+        const first = acks[0];
+        const acked = first ? ms(first.at) : null;
         const withdrawn = related.some((e) => e.type === "export.withdrawn");
-        return { issued: ms(i.at), acked, unacked: acked === null && !withdrawn, escalated: related.some((e) => e.type === "export.escalated") };
+        return { issued: ms(i.at), acked, via: first?.ack_via ?? null, unacked: acked === null && !withdrawn, escalated: related.some((e) => e.type === "export.escalated") };
       });
       const ackMs = facts.flatMap((f) => (f.acked === null ? [] : [f.acked - f.issued]));
       const unacked = facts.filter((f) => f.unacked);
+      const via = (v: string): number => facts.filter((f) => f.via === v).length;
       return [
-        ...k.split("\u0000"), facts.length, ackMs.length, unacked.length, unacked.filter((f) => f.escalated).length,
+        ...k.split("\u0000"), facts.length, ackMs.length, via("ack"), via("event"), via("delivery"), unacked.length, unacked.filter((f) => f.escalated).length,
         quantile(ackMs, 0.5), quantile(ackMs, 0.9), unacked.length ? Math.max(...unacked.map((f) => m.asOf - f.issued)) : null,
       ];
     })
-    .sort((a, b) => Number(b[5]) - Number(a[5]) || cmp(String(a[0]), String(b[0])) || cmp(String(a[1]), String(b[1])) || cmp(String(a[2]), String(b[2])));
+    .sort((a, b) => Number(b[8]) - Number(a[8]) || cmp(String(a[0]), String(b[0])) || cmp(String(a[1]), String(b[1])) || cmp(String(a[2]), String(b[2])));
 }

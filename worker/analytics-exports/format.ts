@@ -148,6 +148,7 @@ export function eventRow(tenant: string, r: AuditDbRow): EventRow {
     outcome: str(d.outcome),
     // A hold names its kind `reason` (locked_field_conflict, consumer_rejected, …).
     kind: str(d.kind) ?? (hold ? str(d.reason) : null),
+    ack_via: r.type === "export.acked" ? str(d.via) : null,
     lag_ms: int(d.lag_ms),
     data: r.data,
   };

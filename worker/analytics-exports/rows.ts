@@ -35,6 +35,10 @@ export const EventRow = z
     error_class: z.string().nullable(),
     outcome: z.string().nullable().describe("Delivery attempt outcome: delivered, retry, rejected, exhausted"),
     kind: z.string().nullable().describe("Exception / hold / task kind"),
+    ack_via: z
+      .string()
+      .nullable()
+      .describe("On export.acked: how the export was acknowledged — ack (signed), event (the consumer's own event), delivery (2xx to a consumer that owes no ack)"),
     lag_ms: z.number().int().nullable().describe("Arrival minus occurrence, for applied events"),
     data: z.string().describe("The full audit entry data as JSON text"),
   })

@@ -77,10 +77,10 @@ describe("a paid order is handed to its warehouse, acked once, and shipped (real
 
     const order = await getOrder("happy", ORDER_ID, key);
     expect(order.state).toBe("shipped");
-    // The carrier's contract needs no ack (requires_ack: false): its 2xx completes the handoff.
+    // The carrier's contract needs no ack (requires_ack: false): its 2xx completes the handoff, and is its acknowledgement.
     expect(order.exports.map((e) => [e.export.export_id, e.status, e.requires_ack, e.ack?.via ?? null])).toEqual([
       [id, "acked", true, "ack"],
-      [ship, "acked", false, null],
+      [ship, "acked", false, "delivery"],
     ]);
     await settleAlarms();
     // Exactly one delivery of each export: nothing after its acknowledgement.
@@ -89,13 +89,19 @@ describe("a paid order is handed to its warehouse, acked once, and shipped (real
     const trail = await audit("happy", ORDER_ID, key);
     expect(trail.chain_valid).toBe(true);
     // The cross-order view in D1 (what queues and boards read) matches the object.
-    const rows = await env.DB.prepare("SELECT export_id, status, attempts, owner FROM handoffs WHERE tenant_id = 'happy' ORDER BY export_id").all();
+    const rows = await env.DB.prepare("SELECT export_id, status, attempts, owner, acked_at FROM handoffs WHERE tenant_id = 'happy' ORDER BY export_id").all();
+    const ackedAt = new Map(order.exports.map((e) => [e.export.export_id, e.acked_at]));
     expect(rows.results).toEqual([
-      { export_id: id, status: "acked", attempts: 1, owner: "routing@agency.example" },
-      { export_id: ship, status: "acked", attempts: 1, owner: "shipping@3pl-acme.example" },
+      { export_id: id, status: "acked", attempts: 1, owner: "routing@agency.example", acked_at: ackedAt.get(id) },
+      { export_id: ship, status: "acked", attempts: 1, owner: "shipping@3pl-acme.example", acked_at: ackedAt.get(ship) },
     ]);
     expect(trail.entries.filter((e) => e.type === "export.attempt")).toHaveLength(2);
-    expect(trail.entries.filter((e) => e.type === "export.acked").map((e) => e.data.via)).toEqual(["ack"]);
+    // One definition of acknowledged (issue 11): every acked export has its export.acked entry, at its acked_at,
+    // so the analytics exports and the notebooks count what the order API says.
+    expect(trail.entries.filter((e) => e.type === "export.acked").map((e) => [e.data.export_id, e.data.via, e.at])).toEqual([
+      [id, "ack", ackedAt.get(id)],
+      [ship, "delivery", ackedAt.get(ship)],
+    ]);
   });
 
   it("serves the export's JSON Schema, generated from zod", async () => {
