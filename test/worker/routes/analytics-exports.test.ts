@@ -171,6 +171,12 @@ describe("events export", () => {
       ["exp_fulfil_order_v1_o1", "routing", 200, "delivered", null],
       ["exp_request_shipment_v1_o1", "shipping", 200, "delivered", null],
     ]);
+    // Both delivered exports are acknowledged, each by one export.acked that says how: the routing
+    // consumer owes no ack here (requires_ack: false), so its 2xx is the ack (issue 11).
+    const acks = of("o1", "export.acked");
+    expect(acks.map((r) => r.export_id).sort()).toEqual(["exp_fulfil_order_v1_o1", "exp_request_shipment_v1_o1"]);
+    expect(acks.find((r) => r.step === "routing")).toMatchObject({ ack_via: "delivery", status: null });
+    for (const r of acks) expect(["ack", "event", "delivery"]).toContain(r.ack_via);
 
     const breach = of("o2", "sla.breached")[0];
     expect(breach).toMatchObject({ step: "payment", level: 0, owner: expect.any(String), owning_party: expect.any(String), contact: expect.any(String) });
