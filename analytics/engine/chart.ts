@@ -109,8 +109,7 @@ export function renderChart(spec: ChartSpec, r: QueryResult, document: PlotDocum
         o.tickFormat = (d: Date) => shortDate(d);
       }
     } else {
-      // Counts, durations, rates and money read against zero.
-      o.zero = true;
+      Object.assign(o, valueScale(values, ci.format === "percent"));
     }
     return o;
   };
@@ -137,6 +136,29 @@ export function renderChart(spec: ChartSpec, r: QueryResult, document: PlotDocum
   });
   const caption = spec.title ? `<p class="nb-caption">${escapeHtml(spec.title)}</p>` : "";
   return `${el.outerHTML}${caption}`;
+}
+
+/**
+ * A value axis (counts, durations, rates, money) reads against zero. Its
+ * domain is fixed rather than left to Plot: with every value 0 Plot gets the
+ * degenerate domain [0, 0], draws each 0 as a full-height bar and labels the
+ * one tick "0.000000". All zero (or no rows) gets [0, 1] in the axis's unit
+ * (0–100 % for a rate, one hour for hours, one for a count), so 0 is a bar of
+ * no height at the foot of an ordinary axis. Whole-number data get whole-number
+ * ticks. A rate's domain is in percent: Plot's `percent` scales the data, not the domain.
+ */
+export function valueScale(values: readonly (string | number | Date | null)[], percent = false): Plot.ScaleOptions {
+  const nums = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v)).map((v) => (percent ? v * 100 : v));
+  const lo = Math.min(0, ...nums);
+  let hi = Math.max(0, ...nums);
+  if (hi === lo) hi = lo + (percent ? 100 : 1);
+  // No "↑" before the label: the other axes have none.
+  const o: Plot.ScaleOptions = { domain: [lo, hi], nice: true, labelArrow: "none" };
+  if (!percent && nums.every(Number.isInteger) && hi - lo <= 10) {
+    o.ticks = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    o.tickFormat = "d";
+  }
+  return o;
 }
 
 interface Channels {

@@ -2,7 +2,7 @@ import { Type } from "apache-arrow";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { ARROW_TYPE } from "../../analytics/engine/arrow";
-import { renderChart, renderRun, type PlotDocument } from "../../analytics/engine/chart";
+import { renderChart, renderRun, valueScale, type PlotDocument } from "../../analytics/engine/chart";
 import { formatDuration, formatMoney, formatOf, formatValue, headerOf } from "../../analytics/engine/format";
 import { renderBody, renderTable } from "../../analytics/engine/html";
 import { parseNotebook } from "../../analytics/engine/notebook";
@@ -118,6 +118,47 @@ describe("rendering", () => {
     const line = renderChart({ mark: "line", x: "dropped_rate", y: "mttr_p50_ms" }, result, doc);
     expect(line).toContain("MTTR p50 (hours)");
     expect(() => renderChart({ mark: "dot", x: "nope", y: "cause" }, result, doc)).toThrow(/'nope' is not in the result/);
+  });
+
+  describe("0 looks like 0 (issue 11)", () => {
+    const { document } = parseHTML("<!doctype html><html><body></body></html>");
+    const doc = document as unknown as PlotDocument;
+    const weeks = ["2026-10-05T00:00:00.000Z", "2026-10-12T00:00:00.000Z"];
+    const zeros: QueryResult = {
+      columns: [{ name: "week", kind: "timestamp" }, col("dropped_rate"), col("mttr_p50_ms"), col("duplicates")],
+      rows: weeks.map((w) => [w, 0, 0, 0]),
+    };
+    const ticks = (svg: string): string[] => [...svg.matchAll(/<g[^>]*aria-label="y-axis tick label"[^>]*>(.*?)<\/g>/g)].flatMap((m) => [...(m[1] ?? "").matchAll(/>([^<>]+)<\/text>/g)].map((t) => t[1] ?? ""));
+    const bars = (svg: string): { height: number; y: number }[] => [...svg.matchAll(/<rect height="([^"]+)" y="([^"]+)"/g)].map((m) => ({ height: Number(m[1]), y: Number(m[2]) }));
+
+    it.each(["dropped_rate", "mttr_p50_ms", "duplicates"])("%s all zero: bars of no height on the axis foot, ordinary ticks", (y) => {
+      const svg = renderChart({ mark: "barY", x: "week", y }, zeros, doc);
+      const b = bars(svg);
+      expect(b).toHaveLength(2);
+      for (const bar of b) expect(bar.height).toBe(0);
+      const labels = ticks(svg);
+      expect(labels[0]).toBe("0");
+      expect(labels.length).toBeGreaterThan(1);
+      expect(svg).not.toMatch(/0\.0{3,}/);
+    });
+
+    it("the value domain starts at 0 and is never degenerate; a rate spans 0–100 % when all zero", () => {
+      expect(valueScale([0, 0, null])).toMatchObject({ domain: [0, 1], ticks: [0, 1], tickFormat: "d" });
+      expect(valueScale([], true)).toMatchObject({ domain: [0, 100] });
+      expect(valueScale([0.05, 0.012], true)).toMatchObject({ domain: [0, 5] });
+      expect(valueScale([3, 0])).toMatchObject({ domain: [0, 3], ticks: [0, 1, 2, 3] });
+      expect(valueScale([2.5, 40])).toMatchObject({ domain: [0, 40] });
+      expect(valueScale([2.5, 40]).ticks).toBeUndefined();
+      expect(valueScale([-2, 5])).toMatchObject({ domain: [-2, 5] });
+    });
+
+    it("a non-zero bar still reaches its value", () => {
+      const some: QueryResult = { columns: zeros.columns, rows: [[weeks[0] ?? "", 0.05, 0, 3], [weeks[1] ?? "", 0, 0, 0]] };
+      const [tall, flat] = bars(renderChart({ mark: "barY", x: "week", y: "duplicates" }, some, doc));
+      expect(tall?.height).toBeGreaterThan(100);
+      expect(flat?.height).toBe(0);
+      expect(ticks(renderChart({ mark: "barY", x: "week", y: "duplicates" }, some, doc))).toEqual(["0", "1", "2", "3"]);
+    });
   });
 });
 
