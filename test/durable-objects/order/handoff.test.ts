@@ -32,7 +32,7 @@ function t0(): number {
 
 async function audit(tenant: string, orderId: string, key: string) {
   const res = await call("GET", `/v1/tenants/${tenant}/orders/${orderId}/audit`, { token: key });
-  return json<{ entries: { type: string; data: Record<string, unknown> }[]; chain_valid: boolean }>(res);
+  return json<{ entries: { at: string; type: string; data: Record<string, unknown> }[]; chain_valid: boolean }>(res);
 }
 
 describe("a paid order is handed to its warehouse, acked once, and shipped (real clock, real HTTP)", () => {
