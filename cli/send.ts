@@ -3,11 +3,14 @@ import path from "node:path";
 import { handoffClient } from "./api/client";
 import { shopifyHeaders, standardHeaders, stripeHeaders } from "./sign";
 import { DEMO_FILE, ROOT, type DemoCredentials } from "./start";
+import { stampNow } from "./stamp";
 
 /**
  * `npm run demo:send -- <source> <fixture>`: signs one of the senders' sample
  * payloads (test/fixtures) with the demo tenant's secret and POSTs it, so a
- * newcomer sees a real 202 receipt without writing an HMAC by hand.
+ * newcomer sees a real 202 receipt without writing an HMAC by hand. The
+ * payload's timestamps are moved to the moment it is sent (cli/stamp.ts), so a
+ * healthy demo order is not past its SLAs on arrival.
  */
 const KIND_DIR = { shop: "shopify", stripe: "stripe", wms: "standard", carrier: "standard" } as const;
 type DemoSource = keyof typeof KIND_DIR;
@@ -33,8 +36,8 @@ export async function send(args: string[]): Promise<void> {
   }
   if (!existsSync(DEMO_FILE)) throw new Error("no demo credentials yet: run `npm start` first");
   const creds = JSON.parse(readFileSync(DEMO_FILE, "utf8")) as DemoCredentials;
-  // Exact bytes: Shopify ids exceed 2^53, so the body must never be re-serialised.
-  const body = readFileSync(file, "utf8");
+  // Exact bytes: Shopify ids exceed 2^53, so the body is never re-serialised, only its timestamps rewritten.
+  const { body, shiftSeconds } = stampNow(readFileSync(file, "utf8"), Date.now());
   const secret = creds.secrets[source];
   const headers =
     source === "shop"
@@ -42,13 +45,34 @@ export async function send(args: string[]): Promise<void> {
       : source === "stripe"
         ? await stripeHeaders({ body, secret })
         : await standardHeaders({ body, secret });
-  const { data, error, response } = await handoffClient(creds.base_url).POST("/v1/tenants/{tenant}/webhooks/{source}", {
-    params: { path: { tenant: creds.tenant, source } },
-    headers,
-    // The signature covers these exact bytes: the client must send them, not a re-serialised object.
-    body: {},
-    bodySerializer: () => body,
-  });
+  const { data, error, response } = await postWebhook(creds.base_url, creds.tenant, source, headers, body);
+  if (shiftSeconds !== 0) console.log(`(the fixture's timestamps moved ${Math.round(shiftSeconds / 86_400)} days forward, to now)`);
   console.log(`POST ${response.url} → ${response.status}`);
   console.log(JSON.stringify(data ?? error, null, 2));
+}
+
+/**
+ * A refused connection says what it means: Node's own message is a bare
+ * "fetch failed", with the reason hidden in `cause`.
+ */
+export function unreachable(base: string, err: unknown): Error {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : null;
+  const code = cause && "code" in cause && typeof cause.code === "string" ? cause.code : null;
+  const why = code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return new Error(`the engine is not reachable at ${base} (${why}). Start it with \`npm start\` in another terminal, then send again.`, { cause: err });
+}
+
+/** POSTs exact bytes through the typed client; a refused connection gets `unreachable`'s explanation. */
+export async function postWebhook(base: string, tenant: string, source: string, headers: Record<string, string>, body: string) {
+  try {
+    return await handoffClient(base).POST("/v1/tenants/{tenant}/webhooks/{source}", {
+      params: { path: { tenant, source } },
+      headers,
+      // The signature covers these exact bytes: the client must send them, not a re-serialised object.
+      body: {},
+      bodySerializer: () => body,
+    });
+  } catch (err) {
+    throw unreachable(base, err);
+  }
 }
