@@ -46,12 +46,21 @@ ${tail}
 `;
 }
 
-/** The previous calendar month (UTC), the review's usual window. */
-export function lastMonth(now: Date): { from: string; to: string } {
-  const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const from = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 1, 1));
-  return { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+const DAY_MS = 86_400_000;
+
+/**
+ * The live export's default window: the last 30 days up to and including today
+ * (UTC; `to` is exclusive, so tomorrow). The previous calendar month was the
+ * review's usual window, but it is empty on an engine started this month —
+ * a newcomer's first look showed nothing. A monthly review picks its dates.
+ */
+export function recentDays(now: Date, days = 30): { from: string; to: string } {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return { from: new Date(today - days * DAY_MS).toISOString().slice(0, 10), to: new Date(today + DAY_MS).toISOString().slice(0, 10) };
 }
+
+/** The way back to the other pages people use: the notebook list and the operator console. */
+const NAV = `<nav class="nb-nav" aria-label="Handoff"><a href="/notebooks">Notebooks</a><a href="/console">Console</a></nav>`;
 
 const LOAD_PANEL = (window: { from: string; to: string }): string => `
 <section class="nb-load" aria-label="Load the exports">
@@ -81,7 +90,7 @@ const LOAD_PANEL = (window: { from: string; to: string }): string => `
 </section>`;
 
 export function renderShell(nb: Notebook, now = new Date()): string {
-  const header = `<header class="nb-header"><p><a href="/notebooks">Notebooks</a></p><h1>${escapeHtml(nb.title)}</h1>${
+  const header = `<header class="nb-header">${NAV}<h1>${escapeHtml(nb.title)}</h1>${
     nb.description ? `<p>${escapeHtml(nb.description)}</p>` : ""
   }</header>`;
   const status = `<p id="nb-status" class="nb-status" role="status" aria-live="polite">Loading the notebook engine…</p>`;
@@ -89,7 +98,7 @@ export function renderShell(nb: Notebook, now = new Date()): string {
   // JSON in a script element: only "<" could end it early.
   const data = JSON.stringify(nb).replace(/</g, "\\u003c");
   const tail = `<script type="application/json" id="nb-data">${data}</script>\n<script type="module" src="${PAGE_MODULE}"></script>`;
-  return page(nb.title, `${header}${LOAD_PANEL(lastMonth(now))}\n${status}\n${body}`, tail);
+  return page(nb.title, `${header}${LOAD_PANEL(recentDays(now))}\n${status}\n${body}`, tail);
 }
 
 export interface NotebookListing {
@@ -102,5 +111,5 @@ export function renderIndex(list: readonly NotebookListing[]): string {
   const items = list
     .map((n) => `<li><a href="/notebooks/${encodeURIComponent(n.name)}">${escapeHtml(n.title)}</a>${n.description ? ` — ${escapeHtml(n.description)}` : ""}</li>`)
     .join("");
-  return page("Notebooks", `<header class="nb-header"><h1>Notebooks</h1><p>Reviews that run on the analytics exports, in this browser.</p></header><div class="nb-prose"><ul>${items}</ul></div>`);
+  return page("Notebooks", `<header class="nb-header">${NAV}<h1>Notebooks</h1><p>Reviews that run on the analytics exports, in this browser.</p></header><div class="nb-prose"><ul>${items}</ul></div>`);
 }

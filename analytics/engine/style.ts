@@ -5,6 +5,7 @@ export const NOTEBOOK_CSS = `
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
 main.nb { max-width: 1080px; margin: 0 auto; padding: 28px 24px 80px; }
 .nb-header { border-bottom: 1px solid var(--line); margin-bottom: 8px; padding-bottom: 12px; }
+.nb-nav { display: flex; gap: 14px; font-size: 13px; margin-bottom: 6px; }
 .nb-header h1 { font-size: 26px; margin: 0 0 4px; }
 .nb-header p { margin: 2px 0; color: var(--muted); font-size: 13px; }
 .nb-prose h1 { font-size: 24px; margin: 28px 0 6px; }

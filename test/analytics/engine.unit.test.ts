@@ -7,7 +7,7 @@ import { formatDuration, formatMoney, formatOf, formatValue, headerOf } from "..
 import { renderBody, renderTable } from "../../analytics/engine/html";
 import { parseNotebook } from "../../analytics/engine/notebook";
 import type { Column, QueryResult } from "../../analytics/engine/run";
-import { PAGE_CSP, lastMonth, renderShell } from "../../analytics/engine/shell";
+import { PAGE_CSP, recentDays, renderIndex, renderShell } from "../../analytics/engine/shell";
 import { TABLE_COLUMNS, TABLE_NAMES, csvHeader, loadCsvSql, loadedColumns } from "../../analytics/engine/schema";
 import { csvField } from "../../analytics/generate";
 import { EXPORT_ROWS } from "../../worker/analytics-exports/rows";
@@ -173,8 +173,8 @@ describe("the Worker's page shell", () => {
     // The SQL text contains "</script>": the embedded JSON must not end its element early.
     const data = /<script type="application\/json" id="nb-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
     expect(JSON.parse(data)).toEqual(nb);
-    expect(html).toContain('value="2026-10-01"');
-    expect(html).toContain('value="2026-11-01"');
+    expect(html).toContain('value="2026-10-22"');
+    expect(html).toContain('value="2026-11-22"');
   });
 
   it("asks for the key in a password field of a form that never submits anywhere", () => {
@@ -186,8 +186,19 @@ describe("the Worker's page shell", () => {
     expect(PAGE_CSP).not.toMatch(/https?:/);
   });
 
-  it("previous calendar month, across a year boundary", () => {
-    expect(lastMonth(new Date("2027-01-15T00:00:00Z"))).toEqual({ from: "2026-12-01", to: "2027-01-01" });
+  it("defaults the live export to the last 30 days including today (a fresh engine's data is in it), across a year boundary", () => {
+    expect(recentDays(new Date("2027-01-15T23:59:00Z"))).toEqual({ from: "2026-12-16", to: "2027-01-16" });
+    expect(recentDays(new Date("2026-12-31T00:00:00Z"))).toEqual({ from: "2026-12-01", to: "2027-01-01" });
+    const html = renderShell(nb, new Date("2026-12-07T06:00:00Z"));
+    expect(html).toContain('id="nb-from" value="2026-11-07"');
+    expect(html).toContain('id="nb-to" value="2026-12-08"');
+  });
+
+  it("links the notebook list and the console from every notebook page and the list", () => {
+    for (const html of [renderShell(nb), renderIndex([{ name: "demo", title: "Demo", description: null }])]) {
+      expect(html).toContain('<a href="/console">Console</a>');
+      expect(html).toContain('<a href="/notebooks">Notebooks</a>');
+    }
   });
 });
 

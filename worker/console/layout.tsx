@@ -43,6 +43,8 @@ export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none
             <a href="/console/queue" class={section === "queue" ? "on" : undefined}>
               Queue
             </a>
+            {/* The analytics reviews run in the browser on this tenant's exports. */}
+            <a href="/notebooks">Notebooks</a>
           </nav>
           <form class="jump" method="get" action="/console/orders">
             <input name="id" placeholder="Go to order id…" aria-label="Order id" maxlength={128} required />
