@@ -24,11 +24,22 @@ export async function notebookCommand(argv: string[]): Promise<number> {
     options: { input: { type: "string", short: "i" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
   });
   const name = positionals[0];
-  if (values.help || name === undefined || values.input === undefined) {
+  if (values.help || name === undefined) {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;
   }
-  const nb = loadNotebook(name);
+  // The name first: a typo is the likelier mistake, and usage alone would not say which part was wrong.
+  let nb: ReturnType<typeof loadNotebook>;
+  try {
+    nb = loadNotebook(name);
+  } catch (err) {
+    process.stderr.write(`unknown notebook: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (values.input === undefined) {
+    process.stderr.write(`--input is missing: the folder with the exports\n\n${USAGE}`);
+    return 2;
+  }
   const out = path.resolve(values.out ?? `${nb.name}.report.html`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   log(`notebook ${nb.name}: ${nb.title}`);
