@@ -208,7 +208,7 @@ export function recordAttempt(
       c.schedule("deliver", r.export_id, outcome.at, true);
       return state;
     case "rejected":
-      return fail(c, state, r, "rejected", "consumer_rejected", `consumer answered ${result.status ?? "?"}: ${outcome.reason}`);
+      return fail(c, state, r, "rejected", "consumer_rejected", `consumer answered ${outcome.reason}`);
     case "exhausted":
       return fail(c, state, r, "failed", "delivery_failed", `gave up after ${n} attempts (${outcome.reason}): ${outcome.detail}`);
   }

@@ -178,6 +178,44 @@ function isTransient(c: ErrorClass): boolean {
   );
 }
 
+/** Where consumers put the human sentence in a JSON error body, most specific first. */
+const MESSAGE_KEYS = ["message", "detail", "reason", "error_description", "description", "title", "error"] as const;
+
+function messageOf(v: unknown, depth = 0): string | null {
+  if (typeof v === "string") return v.trim() || null;
+  if (depth > 2 || v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) return v.length ? messageOf(v[0], depth + 1) : null;
+  const o = v as Record<string, unknown>;
+  for (const k of MESSAGE_KEYS) {
+    const m = messageOf(o[k], depth + 1);
+    if (m === null) continue;
+    // The other plain fields say which item or code: "unknown_sku (sku: ZZ-9)".
+    const extra = Object.entries(o).flatMap(([key, x]) =>
+      key === k || !(typeof x === "string" || typeof x === "number" || typeof x === "boolean") ? [] : [key === "code" ? String(x) : `${key}: ${String(x)}`],
+    );
+    return extra.length ? `${m} (${extra.join(", ")})` : m;
+  }
+  return messageOf(o.errors, depth + 1);
+}
+
+/**
+ * The consumer's reason in words a person reads, from the start of its body:
+ * `{"error":{"code":"sku_unknown","message":"SKU MUG-01 is not stocked"}}`
+ * becomes "SKU MUG-01 is not stocked (sku_unknown)", so a task's title says why
+ * rather than opening with JSON punctuation. A body that is not JSON, or has no
+ * such field, is shown as it came, whitespace collapsed. The attempt keeps the raw excerpt.
+ */
+export function consumerReason(excerpt: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(excerpt);
+  } catch {
+    parsed = undefined;
+  }
+  const text = (parsed === undefined ? null : messageOf(parsed)) ?? excerpt;
+  return text.replace(/\s+/g, " ").trim();
+}
+
 function describeResult(result: AttemptResult, cls: ErrorClass): string {
   if (result.status !== null) return `HTTP ${result.status}`;
   const what = cls ?? "network";
@@ -204,7 +242,7 @@ export function decideOutcome(
   const what = describeResult(result, cls);
 
   if (!isTransient(cls)) {
-    const excerpt = result.body_excerpt?.trim().slice(0, REASON_EXCERPT_CHARS);
+    const excerpt = result.body_excerpt ? consumerReason(result.body_excerpt).slice(0, REASON_EXCERPT_CHARS) : "";
     const base = cls === "http_3xx" ? `${what} (redirects are not followed; fix the consumer URL)` : what;
     return { kind: "rejected", reason: excerpt ? `${base}: ${excerpt}` : base };
   }

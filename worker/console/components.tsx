@@ -1,5 +1,5 @@
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
-import { brief, duration, humanize, isPast, levelName, relative, stamp } from "./format";
+import { brief, duration, field, humanize, isPast, levelName, relative, stamp } from "./format";
 
 /**
  * Small pieces every page shares. Everything shown goes in as a text child or
@@ -99,13 +99,13 @@ export const Empty: FC<{ children?: Child }> = ({ children }) => <div class="emp
 /** An object's fields as `key value` pairs on one wrapped line (audit data, event payloads). */
 export const DataLine: FC<{ data: unknown; max?: number }> = ({ data, max = 160 }) => {
   if (data === null || typeof data !== "object" || Array.isArray(data)) return <span class="data">{brief(data, max)}</span>;
-  const entries = Object.entries(data as Record<string, unknown>);
+  const entries = Object.entries(data as Record<string, unknown>).map(([k, v]) => field(k, v, max));
   return (
     <span class="data">
       {entries.map(([k, v], i) => (
         <>
           {i > 0 ? " · " : ""}
-          <b>{humanize(k)}</b> {brief(v, max)}
+          <b>{k}</b> {v}
         </>
       ))}
     </span>

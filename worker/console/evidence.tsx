@@ -1,7 +1,7 @@
 import type { FC } from "hono/jsx";
 import { z } from "zod";
 import { Badge, Card, DataLine, Empty, Kv, StateBadge, StatusBadge, When } from "./components";
-import { brief, humanize, levelName, moneyOf, stamp } from "./format";
+import { brief, humanize, levelName, milestonesInOrder, moneyOf, stamp } from "./format";
 
 /**
  * A task's evidence, rendered for a person. The shapes are what the order
@@ -106,7 +106,7 @@ export const EvidenceView: FC<{ evidence: Record<string, unknown>; now: number }
               rows={[
                 ["State", <StateBadge state={ev.order.state} />],
                 ["Value", moneyOf(ev.order.value)],
-                ["Milestones", <DataLine data={Object.fromEntries(Object.entries(ev.order.milestones).map(([k, v]) => [k.replace(/_at$/, ""), stamp(v)]))} />],
+                ["Milestones", <DataLine data={Object.fromEntries(milestonesInOrder(ev.order.milestones).map(([k, v]) => [k, stamp(v)]))} />],
               ]}
             />
           </div>

@@ -39,6 +39,45 @@ export function duration(ms: number): string {
   return `${d}d${h % 24 ? ` ${h % 24}h` : ""}`;
 }
 
+const UNIT_WORDS = [
+  [86_400_000, "day"],
+  [3_600_000, "hour"],
+  [60_000, "minute"],
+  [1000, "second"],
+] as const;
+
+/**
+ * "15 minutes", "2 hours": for labels. The card headings are upper-cased by
+ * CSS, which turns the compact "15m" into "15M" (read: months, or mega).
+ */
+export function durationWords(ms: number): string {
+  const [unit, word] = UNIT_WORDS.find(([u]) => Math.abs(ms) >= u && ms % u === 0) ?? UNIT_WORDS[3];
+  const n = Math.round(ms / unit);
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Milestones earliest first, whatever order the object stored them in; names without `_at`. */
+export function milestonesInOrder(milestones: Record<string, string | undefined | null>): [string, string][] {
+  return Object.entries(milestones)
+    .filter((e): e is [string, string] => typeof e[1] === "string")
+    .map(([k, at]): [string, string, number] => [k.replace(/_at$/, ""), at, Date.parse(at)])
+    .sort((a, b) => (Number.isNaN(a[2]) ? 1 : Number.isNaN(b[2]) ? -1 : a[2] - b[2]))
+    .map(([k, at]) => [k, at]);
+}
+
+/**
+ * One field of audit data or evidence as a person reads it: `lag_ms: 1433288833`
+ * is "lag 16d 14h", not "lag ms 1433288833".
+ */
+export function field(key: string, v: unknown, max = 160): [string, string] {
+  if (key.endsWith("_ms") && typeof v === "number" && Number.isFinite(v)) {
+    // A delivery's latency is often under a second: "850ms", not "1s".
+    const text = Math.abs(v) < 1000 ? `${Math.round(Math.abs(v))}ms` : duration(v);
+    return [humanize(key.slice(0, -3)), `${v < 0 ? "−" : ""}${text}`];
+  }
+  return [humanize(key), brief(v, max)];
+}
+
 /** "in 4m" / "12m ago" relative to now; unparseable input is shown as given. */
 export function relative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return "—";

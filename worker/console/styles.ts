@@ -53,7 +53,7 @@ td.nowrap,td.owner{white-space:nowrap}
 .b-red{background:var(--red-bg);color:var(--red)}.b-amber{background:var(--amber-bg);color:var(--amber)}
 .b-green{background:var(--green-bg);color:var(--green)}.b-blue{background:var(--blue-bg);color:var(--blue)}
 .b-violet{background:var(--violet-bg);color:var(--violet)}
-.title{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden;max-width:520px;word-break:break-word}
+.title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;max-width:640px;word-break:break-word}
 .due-over{color:var(--red);font-weight:650}
 form.inline{display:inline}
 button,.btn{font:inherit;font-weight:600;border:1px solid var(--line);background:#fff;color:var(--ink);padding:5px 11px;border-radius:5px;cursor:pointer;white-space:nowrap}

@@ -3,6 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import {
   backoffDelay,
+  consumerReason,
   classifyStatus,
   decideOutcome,
   MAX_RETRY_AFTER_MS,
@@ -168,7 +169,20 @@ describe("decideOutcome: each class", () => {
   it("a rejection quotes the first 200 characters of what the consumer said", () => {
     const why = `{"error":"unknown_sku","detail":"${"x".repeat(400)}"}`;
     const out = decideOutcome(http(422, { body_excerpt: `  ${why}` }), 1, T0, T0, POLICY, top);
-    expect(out).toEqual({ kind: "rejected", reason: `HTTP 422: ${why.slice(0, 200)}` });
+    expect(out).toEqual({ kind: "rejected", reason: `HTTP 422: ${"x".repeat(200)}` });
+    const text = decideOutcome(http(422, { body_excerpt: "  SKU\n  not   stocked " }), 1, T0, T0, POLICY, top);
+    expect(text).toEqual({ kind: "rejected", reason: "HTTP 422: SKU not stocked" });
+  });
+
+  it.each([
+    ['{"error":{"code":"sku_unknown","message":"SKU MUG-01 is not stocked"}}', "SKU MUG-01 is not stocked (sku_unknown)"],
+    ['{"error":"unknown_sku","sku":"ZZ-9"}', "unknown_sku (sku: ZZ-9)"],
+    ['{"errors":[{"detail":"line 2: quantity must be positive"}]}', "line 2: quantity must be positive"],
+    ['{"message":"address incomplete","field":"zip","retryable":false}', "address incomplete (field: zip, retryable: false)"],
+    ['{"ok":false}', '{"ok":false}'],
+    ['{"error":"cut off in the midd', '{"error":"cut off in the midd'],
+  ])("a task title says the consumer's reason in words, not JSON: %s", (body, reason) => {
+    expect(consumerReason(body)).toBe(reason);
   });
 
   it("a redirect is a configuration problem for a person, not a retry", () => {

@@ -108,7 +108,7 @@ describe("the consumer server, from inside workerd", () => {
     expect(result).toMatchObject({ status: 422, error_class: "http_4xx", body_excerpt: '{"error":"unknown_sku","sku":"ZZ-9"}' });
     expect(decideOutcome(result, 1, 0, 0, POLICY, Math.random)).toEqual({
       kind: "rejected",
-      reason: 'HTTP 422: {"error":"unknown_sku","sku":"ZZ-9"}',
+      reason: 'HTTP 422: unknown_sku (sku: ZZ-9)',
     });
   });
 

@@ -131,7 +131,9 @@ describe("queue, task, order and today pages", () => {
     expect(page).toContain("Orders past SLA, by step and owner");
     expect(page).toContain("finance@acme.example");
     expect(page).toContain("td-2");
-    expect(page).toContain("Handoffs unacknowledged after 15m");
+    // Spelled out: the card heading is upper-cased by CSS, and "15M" reads as something else.
+    expect(page).toContain("Handoffs unacknowledged after 15 minutes");
+    expect(page).not.toContain("after 15m");
     expect(page).toContain('href="/console/orders/td-3"');
     expect(page).toContain("consumer rejected");
     expect(page).toContain("sla breach");
@@ -143,5 +145,71 @@ describe("queue, task, order and today pages", () => {
     expect(open.filter((t) => t.tenantId === "con-today").length).toBeGreaterThanOrEqual(2);
     const idx = await db(env.DB).select().from(orders).all();
     expect(idx.filter((o) => o.tenantId === "con-today").map((o) => o.orderId).sort()).toEqual(["td-1", "td-2"]);
+  });
+
+  it("a task's title and heading say the consumer's reason in words, not its JSON, in full (issue 11)", async () => {
+    const body = '{"error":{"code":"sku_unknown","message":"SKU MUG-01 is not stocked at DC-LYON; restock expected on Friday, route to DC-PARIS meanwhile"}}';
+    const r = await rejectedOrder("con-titles", "tt-1", { consumerBody: body });
+    const reason = "SKU MUG-01 is not stocked at DC-LYON; restock expected on Friday, route to DC-PARIS meanwhile (sku_unknown)";
+    expect(r.task.title).toBe(`Downstream system rejected the handoff: consumer answered HTTP 422: ${reason}`);
+    const client = new ConsoleClient();
+    await client.session("con-titles", r.key, "alice");
+    const queue = await html(await client.get("/console/queue"));
+    const row = queue.slice(queue.indexOf(`data-task="${r.task.task_id}"`));
+    expect(row).toContain(reason);
+    const task = await html(await client.get(`/console/tasks/${r.task.task_id}`));
+    const heading = /<h1>([\s\S]*?)<\/h1>/.exec(task)?.[1] ?? "";
+    expect(heading).toContain(reason);
+    expect(heading).not.toMatch(/[{}]|&quot;/);
+    // The raw body is still there for whoever needs it: in the delivery attempt's evidence.
+    const order = await html(await client.get("/console/orders/tt-1"));
+    expect(order).toContain(reason.slice(0, 60));
+  });
+
+  it("order page: durations read as durations (no 'lag ms 1433288833'), milestones in time order", async () => {
+    const r = await rejectedOrder("con-lag", "lg-1");
+    const client = new ConsoleClient();
+    await client.session("con-lag", r.key, "alice");
+    const page = await html(await client.get("/console/orders/lg-1"));
+    expect(page).not.toMatch(/<b>lag ms<\/b>/);
+    expect(page).not.toMatch(/<b>latency ms<\/b>/);
+    // order.created occurred 2 s before it was recorded: its lag reads "2s".
+    expect(page).toMatch(/<b>lag<\/b> \d+s/);
+    const at = (m: string): number => page.indexOf(`<span class="strong">${m}</span>`);
+    expect(at("created")).toBeGreaterThan(-1);
+    expect(at("created")).toBeLessThan(at("captured"));
+    expect(at("captured")).toBeLessThan(at("routed"));
+    // The task's evidence lists the milestones in the same order.
+    const task = await html(await client.get(`/console/tasks/${r.task.task_id}`));
+    const line = task.slice(task.indexOf("<dt>Milestones</dt>"), task.indexOf("</dd>", task.indexOf("<dt>Milestones</dt>")));
+    expect(line.indexOf("<b>created</b>")).toBeLessThan(line.indexOf("<b>captured</b>"));
+    expect(line.indexOf("<b>captured</b>")).toBeLessThan(line.indexOf("<b>routed</b>"));
+  });
+
+  it("today board: 'orders past SLA' counts orders, not (order, step) pairs; 'Largest' says how many more", async () => {
+    const tenant = "con-counts";
+    const r = await rejectedOrder(tenant, "ct-0");
+    const now = new Date().toISOString();
+    const past = new Date(Date.now() - 60 * MIN).toISOString();
+    // Twelve orders on hold (written as the drain writes the index), one of them late on two steps.
+    for (let i = 1; i <= 12; i++) {
+      await db(env.DB)
+        .insert(orders)
+        .values({ tenantId: tenant, orderId: `ct-${i}`, state: "on_hold", locked: true, valueMinor: 1000 * i, currency: "EUR", source: "wms", milestones: {}, attribution: {}, holds: 1, version: 1, createdAt: now, updatedAt: now });
+    }
+    for (const [orderId, step] of [["ct-1", "routing"], ["ct-1", "payment"], ["ct-2", "routing"]] as const) {
+      await db(env.DB).insert(slaBreaches).values({ tenantId: tenant, orderId, step, level: 0, contact: `${step}@acme.example`, owningParty: "acme", dueAt: past, breachedAt: past, resolvedAt: null });
+    }
+    const client = new ConsoleClient();
+    await client.session(tenant, r.key, "alice");
+    const page = await html(await client.get("/console/today"));
+    const card = page.slice(page.indexOf("Orders past SLA, by step and owner"));
+    // Two orders; three breaches.
+    expect(card).toMatch(/^Orders past SLA, by step and owner<\/h2><span class="n">2<\/span>/);
+    expect(card).toContain("3 breaches: some orders are late on more than one step");
+    // 13 orders at risk (the rejected one and the twelve): 8 listed, and a line for the rest.
+    expect(page).toContain("13 orders");
+    expect(page.match(/<td><a href="\/console\/orders\/ct-/g)?.length).toBe(8);
+    expect(page).toMatch(/data-more="at-risk">\s*and 5 more/);
   });
 });

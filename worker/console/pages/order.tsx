@@ -4,7 +4,7 @@ import type { AuditResponse } from "../../audit";
 import type { TaskSummary } from "../../tasks";
 import { Card, DataLine, Due, Empty, Kv, LevelBadge, StateBadge, StatusBadge, TypeBadge, When } from "../components";
 import { AttemptsTable, AuditTable, ReceiptsTable } from "../evidence";
-import { brief, humanize, levelName, money, moneyOf, stamp } from "../format";
+import { brief, humanize, levelName, milestonesInOrder, money, moneyOf, stamp } from "../format";
 import { Layout, type Notice } from "../layout";
 import type { Session } from "../session";
 
@@ -18,8 +18,8 @@ export interface OrderPageProps {
   notice: Notice | null;
 }
 
-const GOOD = new Set(["captured_at", "accepted_at", "shipped_at", "delivered_at"]);
-const BAD = new Set(["payment_failed_at", "rejected_at", "backordered_at", "cancelled_at", "refunded_at"]);
+const GOOD = new Set(["captured", "accepted", "shipped", "delivered"]);
+const BAD = new Set(["payment_failed", "rejected", "backordered", "cancelled", "refunded"]);
 
 /** The verdict first and large: an operator must never have to hunt for whether the trail was tampered with. */
 const ChainBanner: FC<{ audit: AuditResponse | null }> = ({ audit }) => {
@@ -45,16 +45,14 @@ const ChainBanner: FC<{ audit: AuditResponse | null }> = ({ audit }) => {
 };
 
 const Milestones: FC<{ order: OrderSnapshot; now: number }> = ({ order, now }) => {
-  const items = Object.entries(order.milestones)
-    .filter((e): e is [string, string] => typeof e[1] === "string")
-    .sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+  const items = milestonesInOrder(order.milestones);
   if (items.length === 0) return <Empty>No milestones yet.</Empty>;
   return (
     <div class="bd">
       <ol class="tl">
         {items.map(([k, at]) => (
           <li class={GOOD.has(k) ? "good" : BAD.has(k) ? "bad" : undefined}>
-            <span class="strong">{humanize(k.replace(/_at$/, ""))}</span> <span class="when">{stamp(at)}</span>{" "}
+            <span class="strong">{humanize(k)}</span> <span class="when">{stamp(at)}</span>{" "}
             <span class="when">
               (<When at={at} now={now} />)
             </span>
@@ -167,7 +165,7 @@ const Side: FC<{ order: OrderSnapshot; tasks: TaskSummary[]; now: number }> = ({
                 <td>
                   <TypeBadge type={t.type} />
                   <div>
-                    <a href={`/console/tasks/${encodeURIComponent(t.task_id)}`}>{brief(t.title, 90)}</a>
+                    <a href={`/console/tasks/${encodeURIComponent(t.task_id)}`}>{brief(t.title, 160)}</a>
                   </div>
                 </td>
                 <td>

@@ -1,6 +1,6 @@
 import type { FC } from "hono/jsx";
 import { Card, Due, Empty, LevelBadge, OrderLink, StateBadge, StatusBadge, TypeBadge, When } from "../components";
-import { duration, humanize, money, query } from "../format";
+import { durationWords, humanize, money, query } from "../format";
 import { Layout, type Notice } from "../layout";
 import type { Session } from "../session";
 import { UNACKED_AFTER_MS, type TodayData } from "../today-data";
@@ -14,6 +14,15 @@ export interface TodayProps {
 }
 
 const MAX_ORDERS_SHOWN = 6;
+
+/** Orders at risk in every currency: each order has one currency, so the per-currency counts add up. */
+const atRiskOrders = (data: TodayData): number => data.atRisk.reduce((n, r) => n + r.orders, 0);
+
+/** One order can be past SLA on two steps: the heading counts orders, the table (order, step) pairs. */
+function pastSla(data: TodayData): { orders: number; pairs: number } {
+  const ids = new Set(data.breaches.flatMap((g) => g.orders.map((o) => o.order_id)));
+  return { orders: ids.size, pairs: data.breaches.reduce((n, g) => n + g.orders.length, 0) };
+}
 
 const Revenue: FC<{ data: TodayData }> = ({ data }) => (
   <Card title="Revenue at risk" right={<span class="small muted">on hold, past SLA or with an open task</span>}>
@@ -49,6 +58,13 @@ const Revenue: FC<{ data: TodayData }> = ({ data }) => (
                 <td class="num">{money(o.value_minor, o.currency)}</td>
               </tr>
             ))}
+            {atRiskOrders(data) > data.topAtRisk.length ? (
+              <tr>
+                <td colspan={3} class="small muted" data-more="at-risk">
+                  and {atRiskOrders(data) - data.topAtRisk.length} more
+                </td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
       </>
@@ -101,53 +117,60 @@ const Tasks: FC<{ data: TodayData }> = ({ data }) => {
   );
 };
 
-const Breaches: FC<{ data: TodayData; now: number }> = ({ data, now }) => (
-  <Card title="Orders past SLA, by step and owner" count={data.breaches.reduce((n, g) => n + g.orders.length, 0)}>
-    {data.breaches.length === 0 ? (
-      <Empty>Every running clock is within its SLA.</Empty>
-    ) : (
-      <table>
-        <thead>
-          <tr>
-            <th>Step</th>
-            <th>Owner</th>
-            <th class="num">Orders</th>
-            <th>Oldest</th>
-            <th>Orders (escalated to)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.breaches.map((g) => (
+const Breaches: FC<{ data: TodayData; now: number }> = ({ data, now }) => {
+  const n = pastSla(data);
+  return (
+    <Card
+      title="Orders past SLA, by step and owner"
+      count={n.orders}
+      right={n.pairs > n.orders ? <span class="small muted">{n.pairs} breaches: some orders are late on more than one step</span> : undefined}
+    >
+      {data.breaches.length === 0 ? (
+        <Empty>Every running clock is within its SLA.</Empty>
+      ) : (
+        <table>
+          <thead>
             <tr>
-              <td class="strong">{g.step}</td>
-              <td>
-                <div>{g.owner}</div>
-                <div class="small muted">{g.owning_party}</div>
-              </td>
-              <td class="num strong">{g.orders.length}</td>
-              <td class="nowrap">
-                <Due at={g.oldest_due} now={now} />
-              </td>
-              <td>
-                {g.orders.slice(0, MAX_ORDERS_SHOWN).map((o) => (
-                  <div>
-                    <OrderLink id={o.order_id} /> <LevelBadge level={o.level} />
-                  </div>
-                ))}
-                {g.orders.length > MAX_ORDERS_SHOWN ? <div class="small muted">and {g.orders.length - MAX_ORDERS_SHOWN} more</div> : null}
-              </td>
+              <th>Step</th>
+              <th>Owner</th>
+              <th class="num">Orders</th>
+              <th>Oldest</th>
+              <th>Orders (escalated to)</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    )}
-  </Card>
-);
+          </thead>
+          <tbody>
+            {data.breaches.map((g) => (
+              <tr>
+                <td class="strong">{g.step}</td>
+                <td>
+                  <div>{g.owner}</div>
+                  <div class="small muted">{g.owning_party}</div>
+                </td>
+                <td class="num strong">{g.orders.length}</td>
+                <td class="nowrap">
+                  <Due at={g.oldest_due} now={now} />
+                </td>
+                <td>
+                  {g.orders.slice(0, MAX_ORDERS_SHOWN).map((o) => (
+                    <div>
+                      <OrderLink id={o.order_id} /> <LevelBadge level={o.level} />
+                    </div>
+                  ))}
+                  {g.orders.length > MAX_ORDERS_SHOWN ? <div class="small muted">and {g.orders.length - MAX_ORDERS_SHOWN} more</div> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+};
 
 const Unacked: FC<{ data: TodayData; now: number }> = ({ data, now }) => (
-  <Card title={`Handoffs unacknowledged after ${duration(UNACKED_AFTER_MS)}`} count={data.unacked.length}>
+  <Card title={`Handoffs unacknowledged after ${durationWords(UNACKED_AFTER_MS)}`} count={data.unacked.length}>
     {data.unacked.length === 0 ? (
-      <Empty>Every handoff older than {duration(UNACKED_AFTER_MS)} has been acknowledged.</Empty>
+      <Empty>Every handoff older than {durationWords(UNACKED_AFTER_MS)} has been acknowledged.</Empty>
     ) : (
       <table>
         <thead>
