@@ -127,7 +127,8 @@ export function renderChart(spec: ChartSpec, r: QueryResult, document: PlotDocum
     document,
     width: 760,
     height: spec.height ?? (bandY ? Math.max(120, 26 * distinct(data.map((d) => d[spec.y] ?? null)).length + 50) : 300),
-    marginLeft: bandY ? Math.min(260, 14 + longest * 6.5) : 56,
+    // Room for the longest category label (short ones like "payment" were clipped at 6.5 px a character).
+    marginLeft: bandY ? Math.min(260, 20 + longest * 7) : 56,
     marginBottom: 40,
     x: axis(x, bandX, data.map((d) => d[spec.x] ?? null)),
     y: axis(y, bandY, data.map((d) => d[spec.y] ?? null)),

@@ -131,6 +131,8 @@ describe("operator console in Chromium", () => {
     await page.fill("#operator", OPERATOR);
     await page.click("button[type=submit]");
     await page.waitForURL(`${engine}/console/today`);
+    // The notebooks are one click away, and they link back (issue 11).
+    expect(await page.locator('header nav a[href="/notebooks"]').innerText()).toBe("Notebooks");
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === "handoff_console");
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/console" });

@@ -47,13 +47,14 @@ tbody tr:hover>td{background:#fafbfd}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.nowrap,td.owner{white-space:nowrap}
 .muted{color:var(--ink3)}.small{font-size:12px}
+.break{overflow-wrap:anywhere}
 .red,.red a{color:var(--red)}.green{color:var(--green)}.strong{font-weight:650}
 .subhd{font-size:11px;text-transform:uppercase;letter-spacing:.4px;color:var(--ink3);font-weight:600;margin:14px 0 6px}
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:11.5px;font-weight:600;white-space:nowrap;background:var(--gray-bg);color:var(--ink2);line-height:18px}
 .b-red{background:var(--red-bg);color:var(--red)}.b-amber{background:var(--amber-bg);color:var(--amber)}
 .b-green{background:var(--green-bg);color:var(--green)}.b-blue{background:var(--blue-bg);color:var(--blue)}
 .b-violet{background:var(--violet-bg);color:var(--violet)}
-.title{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;max-width:640px;word-break:break-word}
+.title{display:block;max-width:640px;word-break:break-word}
 .due-over{color:var(--red);font-weight:650}
 form.inline{display:inline}
 button,.btn{font:inherit;font-weight:600;border:1px solid var(--line);background:#fff;color:var(--ink);padding:5px 11px;border-radius:5px;cursor:pointer;white-space:nowrap}

@@ -18,6 +18,9 @@ export interface OrderPageProps {
   notice: Notice | null;
 }
 
+/** How the export was acknowledged, in words (AckVia). */
+const ACK_VIA = { ack: "by signed ack", event: "by the consumer's event", delivery: "on delivery (no ack owed)" } as const;
+
 const GOOD = new Set(["captured", "accepted", "shipped", "delivered"]);
 const BAD = new Set(["payment_failed", "rejected", "backordered", "cancelled", "refunded"]);
 
@@ -75,7 +78,7 @@ const Exports: FC<{ order: OrderSnapshot; now: number }> = ({ order, now }) => (
             <th>Status</th>
             <th>Owner</th>
             <th>Issued</th>
-            <th>Delivered / acked</th>
+            <th>Delivered, acked</th>
           </tr>
         </thead>
         <tbody>
@@ -86,22 +89,24 @@ const Exports: FC<{ order: OrderSnapshot; now: number }> = ({ order, now }) => (
                   <div class="strong">
                     v{e.export.version} · {humanize(e.export.intended_action)}
                   </div>
-                  <div class="mono small muted">{e.export.export_id}</div>
+                  <div class="mono small muted break">{e.export.export_id}</div>
                   {e.export.justification ? <div class="small">Override: {e.export.justification}</div> : null}
                 </td>
                 <td>
                   <StatusBadge status={e.status} />
-                  {e.ack ? <div class="small muted">{`${e.ack.status} via ${e.ack.via}${e.ack.reason ? `: ${e.ack.reason}` : ""}`}</div> : null}
+                  {e.ack ? <div class="small muted">{`${e.ack.status} ${ACK_VIA[e.ack.via]}${e.ack.reason ? `: ${e.ack.reason}` : ""}`}</div> : null}
                 </td>
                 <td>
                   <div>{e.export.owner}</div>
-                  <div class="small muted">{e.consumer_url ?? "no consumer"}</div>
+                  <div class="small muted break">{e.consumer_url ?? "no consumer"}</div>
                 </td>
                 <td class="nowrap">
                   <When at={e.export.issued_at} now={now} />
                 </td>
-                <td class="nowrap">
-                  {e.delivered_at ? <When at={e.delivered_at} now={now} /> : "—"} / {e.acked_at ? <When at={e.acked_at} now={now} /> : e.requires_ack ? "awaiting ack" : "—"}
+                <td>
+                  {/* One line each, so the column can be narrow and the table stays inside its card. */}
+                  <div>{e.delivered_at ? <When at={e.delivered_at} now={now} /> : "—"}</div>
+                  <div>{e.acked_at ? <When at={e.acked_at} now={now} /> : e.requires_ack ? "awaiting ack" : "—"}</div>
                   {e.next_attempt_at ? <div class="small muted">next attempt {stamp(e.next_attempt_at)}</div> : null}
                 </td>
               </tr>
