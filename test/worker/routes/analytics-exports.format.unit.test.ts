@@ -66,7 +66,7 @@ describe("audit entry → events row", () => {
     expect(line.endsWith("\n")).toBe(true);
     expect(Object.keys(JSON.parse(line) as object)).toEqual(columns("events"));
     const csv = encodeRows([row], "csv");
-    expect(csv).toBe(`acme,o1,3,2026-10-01T00:00:00.000Z,receipt.recorded,,,"shop, inc",,,,rcpt_1,,,,,,,,,,,,"{""receipt_id"":""rcpt_1"",""source"":""shop, inc""}"\r\n`);
+    expect(csv).toBe(`acme,o1,3,2026-10-01T00:00:00.000Z,receipt.recorded,,,"shop, inc",,,,rcpt_1,,,,,,,,,,,,,"{""receipt_id"":""rcpt_1"",""source"":""shop, inc""}"\r\n`);
   });
 });
 
