@@ -46,6 +46,9 @@ export default defineConfig(async () => {
             name: "unit",
             environment: "node",
             include: ["test/**/*.unit.test.ts"],
+            // The property tests and the notebook known-answer runs take ~5 s alone and several
+            // times that while the workers, host and browser projects share the machine's 2 cores.
+            testTimeout: 60_000,
           },
         },
         {
