@@ -55,6 +55,9 @@ const Delivery = z.object({
 });
 type Delivery = z.infer<typeof Delivery>;
 
+/** Handoff taking back an export it sent (ExportCancellation in domain/handoff/cancellation.ts). */
+const Cancellation = z.object({ type: z.literal("export.cancelled"), cancellation_id: z.string(), export_id: z.string(), order_id: z.string() });
+
 type Role = "wms" | "carrier";
 
 const EXPECTED_ACTION: Record<Role, string> = { wms: "fulfil_order", carrier: "request_shipment" };
@@ -123,6 +126,14 @@ export function demoOwnershipRules(consumersUrl: string, consumerSecrets: { wms:
   };
 }
 
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return null;
+  }
+}
+
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -158,6 +169,9 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
   };
   // Redeliveries carry the same webhook-id (= export id): a consumer must act on it once.
   const handled: Record<Role, Set<string>> = { wms: new Set(), carrier: new Set() };
+  // What each consumer has acted on (reported accepted / shipped) and what it was told to drop.
+  const acted: Record<Role, Set<string>> = { wms: new Set(), carrier: new Set() };
+  const dropped = new Set<string>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const inflight = new Set<Promise<void>>();
   const shutdown = new AbortController();
@@ -219,6 +233,8 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
       );
       log(`${p} acked ${short(d.export_id)} (accepted) → ${await outcome(res)}; reporting fulfillment.accepted in ${ACCEPT_DELAY_MS / 1000}s`);
       after(ACCEPT_DELAY_MS, p, `fulfillment.accepted for ${d.order_id}`, async () => {
+        if (dropped.has(d.export_id)) return log(`${p} not accepting ${short(d.export_id)}: it was cancelled`);
+        acted.wms.add(d.export_id);
         const status = await sendEvent("wms", "fulfillment.accepted", d, { fulfillment_id: fulfillmentId, location: LOCATION, export_id: d.export_id });
         log(`${p} sent fulfillment.accepted ${fulfillmentId} at ${LOCATION} (order ${d.order_id}) → ${status}`);
       });
@@ -229,7 +245,11 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
     const p = "[demo-carrier]";
     const tracking = `DP${randomInt(1_000_000_000, 9_999_999_999)}`;
     after(SHIP_DELAY_MS, p, `shipment.shipped for ${d.order_id}`, async () => {
+      // A cancelled export must never become a parcel.
+      if (dropped.has(d.export_id)) return log(`${p} not shipping ${short(d.export_id)}: it was cancelled`);
+      acted.carrier.add(d.export_id);
       const status = await sendEvent("carrier", "shipment.shipped", d, {
+        export_id: d.export_id,
         carrier: CARRIER,
         tracking_number: tracking,
         tracking_url: `https://track.demopost.example/${tracking}`,
@@ -239,6 +259,24 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
         const delivered = await sendEvent("carrier", "shipment.delivered", d, { carrier: CARRIER, tracking_number: tracking });
         log(`${p} sent shipment.delivered ${CARRIER} ${tracking} (order ${d.order_id}) → ${delivered}`);
       });
+    });
+  }
+
+  /** Agrees to drop an export it has not acted on yet; one it already acted on is refused, so a person sorts it out. */
+  function onCancellation(role: Role, c: z.infer<typeof Cancellation>, res: ServerResponse): void {
+    const p = `[demo-${role}]`;
+    reply(res, 200, { ok: true });
+    const refuse = acted[role].has(c.export_id);
+    if (!refuse) dropped.add(c.export_id);
+    const verdict = refuse ? { status: "rejected", reason: `${role === "wms" ? "accepted" : "shipped"} already` } : { status: "accepted" };
+    track(p, `ack of ${c.cancellation_id}`, async () => {
+      const res2 = await postSigned(
+        `/v1/tenants/${encodeURIComponent(opts.tenant)}/exports/${encodeURIComponent(c.cancellation_id)}/ack`,
+        JSON.stringify(verdict),
+        opts.consumerSecrets[role],
+        `ack_${c.cancellation_id}`,
+      );
+      log(`${p} cancellation of ${short(c.export_id)} → ${refuse ? "refused (already acted on it)" : "dropped it"}; ack → ${await outcome(res2)}`);
     });
   }
 
@@ -262,6 +300,8 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
       return reply(res, 401, { error: "invalid signature" });
     }
     const webhookId = signed["webhook-id"] ?? "";
+    const cancellation = Cancellation.safeParse(safeJson(body));
+    if (cancellation.success) return onCancellation(role, cancellation.data, res);
     let delivery: Delivery;
     try {
       delivery = Delivery.parse(JSON.parse(body));

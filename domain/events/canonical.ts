@@ -137,6 +137,8 @@ export const EventData = {
   }),
   "shipment.shipped": z.object({
     fulfillment_id: shortText.optional(),
+    /** The shipping export this parcel answers: tells a shipment for a cancelled version from one for its replacement. */
+    export_id: shortText.optional(),
     carrier: shortText.optional(),
     tracking_number: shortText.optional(),
     tracking_url: z.string().max(2048).optional(),

@@ -6,7 +6,15 @@ import type { CanonicalEvent } from "./canonical";
  * off, and a person clearing a hold. They live in the same fact set as the
  * senders' events, so holds stay a pure function of the facts.
  */
-export const EXCEPTION_KINDS = ["consumer_rejected", "delivery_failed", "ack_missing"] as const;
+export const EXCEPTION_KINDS = [
+  "consumer_rejected",
+  "delivery_failed",
+  "ack_missing",
+  // A superseded export the consumer may have acted on could not be taken back (see cancellation.ts).
+  "cancellation_refused",
+  "cancellation_failed",
+  "cancelled_export_acted_on",
+] as const;
 export const ExceptionKind = z.enum(EXCEPTION_KINDS);
 export type ExceptionKind = z.infer<typeof ExceptionKind>;
 

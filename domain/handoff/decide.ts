@@ -12,6 +12,8 @@ import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, type AckVia, type HandoffExport } from "./document";
 import { existingExports, planExports, type RulesInput } from "./plan";
 import { syncSla } from "./sla";
+import { actedOnCancelledExports, retract, waitsForCancellation } from "./cancel";
+import { escalation, logAttempt } from "./records";
 
 /**
  * The handoff decisions, pure: what follows an event (new exports, acks by
@@ -51,20 +53,26 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
     for (const eff of step.effects) c.emit(eff);
   };
   for (const e of events) fold(e);
+  // A consumer reporting work on a version it was asked to drop is a conflict, before anything new is decided.
+  for (const e of actedOnCancelledExports(c, s.facts)) fold(e);
 
   if (c.rules) {
     // Issuing a routing decision adds a fact, which can enable the next decision; a few rounds settle it.
     for (let round = 0; round < 3; round++) {
       const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.exports()), c.now, justification);
       if (plan.issue.length === 0) break;
-      for (const id of plan.supersede) withdraw(c, id, "superseded by a new decision version");
+      for (const id of plan.supersede) {
+        const row = c.exportById(id);
+        const next = plan.issue.find((ex) => ex.intended_action === row?.action);
+        if (row) retract(c, row, "superseded by a new decision version", next?.export_id ?? null);
+      }
       for (const ex of plan.issue) issue(c, ex);
       for (const f of plan.facts) fold(f);
     }
   }
   acknowledgeByEvents(c, s.view);
   if (TERMINAL_STATES.includes(s.view.state)) {
-    for (const r of c.exports()) if (r.status === "pending") withdraw(c, r.export_id, `order is ${s.view.state}`);
+    for (const r of c.exports()) if (r.status === "pending" || r.status === "awaiting_cancellation") retract(c, r, `order is ${s.view.state}`, null);
   }
   syncSla(c, s.view);
   syncTasks(c, s.view);
@@ -75,6 +83,7 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
 function issue(c: OrderCommit, ex: HandoffExport): void {
   const rule = c.rules?.rules.steps[ex.step as Step];
   const consumer = rule?.consumer;
+  const waits = waitsForCancellation(c, ex);
   c.emit({
     type: "issue_export",
     row: {
@@ -82,7 +91,7 @@ function issue(c: OrderCommit, ex: HandoffExport): void {
       action: ex.intended_action,
       version: ex.version,
       body: JSON.stringify(ex),
-      status: "pending",
+      status: waits ? "awaiting_cancellation" : "pending",
       consumer_url: consumer?.url ?? null,
       // Still sealed: unsealed only for the moment of signing.
       consumer_secret: consumer?.secret ?? null,
@@ -100,16 +109,10 @@ function issue(c: OrderCommit, ex: HandoffExport): void {
     supersedes: ex.supersedes,
     consumer_url: consumer?.url ?? null,
     sla: ex.sla,
+    awaiting_cancellation: waits,
   });
-  // Delivery happens from the alarm, never inside the inbound request.
-  c.schedule("deliver", ex.export_id, c.now);
-}
-
-function withdraw(c: OrderCommit, exportId: string, reason: string): void {
-  c.updateExport(exportId, { status: "superseded" });
-  c.cancel("deliver", exportId);
-  c.cancel("ack", exportId);
-  c.audit("export.withdrawn", { export_id: exportId, reason });
+  // Delivery happens from the alarm, never inside the inbound request; a replacement only once its predecessor is cancelled.
+  if (!waits) c.schedule("deliver", ex.export_id, c.now);
 }
 
 /** Inbound events from the consumer (WMS acceptance, carrier shipment) count as its acknowledgement. */
@@ -165,30 +168,7 @@ export function recordAttempt(
   result: { status: number | null; latency_ms: number; error_class: string | null; error: string | null },
   outcome: Outcome,
 ): MachineState {
-  const next = outcome.kind === "retry" ? outcome.at : null;
-  c.emit({
-    type: "record_attempt",
-    attempt: {
-      export_id: r.export_id,
-      n,
-      at: c.now,
-      status: result.status,
-      latency_ms: result.latency_ms,
-      error_class: result.error_class,
-      outcome: outcome.kind,
-      next_attempt_at: next,
-    },
-  });
-  c.audit("export.attempt", {
-    export_id: r.export_id,
-    attempt: n,
-    status: result.status,
-    latency_ms: result.latency_ms,
-    error_class: result.error_class,
-    error: result.error,
-    outcome: outcome.kind,
-    next_attempt_at: next === null ? null : iso(next),
-  });
+  logAttempt(c, r.export_id, n, result, outcome, "export.attempt");
   if (r.first_attempt_at === null) c.updateExport(r.export_id, { first_attempt_at: c.now });
   const step = stepOf(r);
   switch (outcome.kind) {
@@ -226,26 +206,7 @@ export function fail(
   c.cancel("deliver", r.export_id);
   c.cancel("ack", r.export_id);
   c.updateExport(r.export_id, { status });
-  const step = stepOf(r);
-  const rule = c.rules?.rules.steps[step];
-  c.audit("export.escalated", {
-    export_id: r.export_id,
-    kind,
-    detail,
-    owner: rule?.owner ?? null,
-    escalate_to: rule?.on_call ?? null,
-    exception_path: rule?.exception_path ?? null,
-  });
-  return applyEvents(c, state, [
-    {
-      id: `handoff:${kind}:${r.export_id}`,
-      type: "handoff.exception",
-      order_id: c.orderId,
-      occurred_at: iso(c.now),
-      source: "handoff",
-      data: { kind, export_id: r.export_id, step, detail },
-    },
-  ]);
+  return applyEvents(c, state, [escalation(c, r.export_id, stepOf(r), kind, detail)]);
 }
 
 export function retryPolicy(rules: RulesInput | null) {

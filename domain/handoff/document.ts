@@ -46,7 +46,25 @@ export const HandoffExport = z
   .meta({ title: "Handoff export", description: "What Handoff sends a consumer: one decision about one order, signed as a Standard Webhook" });
 export type HandoffExport = z.infer<typeof HandoffExport>;
 
-export const EXPORT_STATUSES = ["pending", "delivered", "acked", "rejected", "failed", "superseded"] as const;
+/**
+ * `superseded`: withdrawn before anything was sent. `awaiting_cancellation`: a
+ * replacement held back until the consumer confirms the version it replaces is
+ * cancelled. `cancelling` → `cancelled`: the consumer was asked to drop it and
+ * agreed. `not_cancelled`: it refused, never answered, or had already acted; it
+ * stands until a person decides (see cancellation.ts).
+ */
+export const EXPORT_STATUSES = [
+  "pending",
+  "delivered",
+  "acked",
+  "rejected",
+  "failed",
+  "superseded",
+  "awaiting_cancellation",
+  "cancelling",
+  "cancelled",
+  "not_cancelled",
+] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
 /**

@@ -5,6 +5,7 @@ import { canonicalJson, epochMs } from "../order/facts";
 import type { MachineEvent } from "../events/handoff-events";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
 import { iso } from "../time";
+import { isWithdrawn } from "./cancellation";
 
 /**
  * Pure planning beside the machine: given the derived view and the tenant's
@@ -56,7 +57,7 @@ function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction): 
 
 export interface Plan {
   issue: HandoffExport[];
-  /** Older versions the new ones replace: stop delivering them. */
+  /** Older versions the new ones replace: withdrawn if never sent, else cancelled with the consumer (cancellation.ts). */
   supersede: string[];
   /** Facts the decisions add to the order (routing makes it `routed`). */
   facts: MachineEvent[];
@@ -91,10 +92,12 @@ export function planExports(
       location: action === "request_shipment" ? view.fulfillment.location : null,
     };
     const mine = existing.filter((e) => e.export.intended_action === action).sort((a, b) => a.export.version - b.export.version);
-    // Withdrawn versions do not count as "already decided": a replay withdraws the failed one to issue it again.
-    const live = mine.filter((e) => e.status !== "superseded").at(-1);
+    // Withdrawn and cancelled versions do not count as "already decided": a replay withdraws the failed one to issue it again.
+    const live = mine.filter((e) => !isWithdrawn(e.status)).at(-1);
     const latest = mine.at(-1);
     if (live && decisionKey(live.export) === decisionKey({ intended_action: action, order })) continue;
+    // The consumer kept a version we asked it to drop: nothing new goes out until a person decides (replay asks again).
+    if (live?.status === "not_cancelled") continue;
 
     const dueAt =
       action === "fulfil_order" ? now + stepSlaMs(rules, "fulfillment") : now + stepSlaMs(rules, "shipping");

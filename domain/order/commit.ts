@@ -1,6 +1,6 @@
 import type { RulesInput } from "../handoff/plan";
 import type { Task } from "../tasks/task";
-import type { AttemptRecord, AuditRecord, BreachRecord, Effect, ExportPatch, ExportRecord, TimerRecord } from "./effects";
+import type { AttemptRecord, AuditRecord, BreachRecord, CancellationPatch, CancellationRecord, Effect, ExportPatch, ExportRecord, TimerRecord } from "./effects";
 import type { StoredReceipt } from "./receipt";
 import { iso } from "../time";
 
@@ -17,6 +17,7 @@ export const EVIDENCE_AUDIT_ENTRIES = 40;
 export interface OrderReader {
   exports(): readonly ExportRecord[];
   attempts(): readonly AttemptRecord[];
+  cancellations(): readonly CancellationRecord[];
   timers(): readonly TimerRecord[];
   breaches(): readonly BreachRecord[];
   tasks(): readonly Task[];
@@ -48,6 +49,7 @@ export class OrderCommit {
   readonly effects: Effect[] = [];
   private exportRows: ExportRecord[] | null = null;
   private attemptRows: AttemptRecord[] | null = null;
+  private cancellationRows: CancellationRecord[] | null = null;
   private timerRows: TimerRecord[] | null = null;
   private breachRows: BreachRecord[] | null = null;
   private taskRows: Task[] | null = null;
@@ -90,6 +92,10 @@ export class OrderCommit {
     this.emit({ type: "update_export", export_id: exportId, patch });
   }
 
+  updateCancellation(exportId: string, patch: CancellationPatch): void {
+    this.emit({ type: "update_cancellation", export_id: exportId, patch });
+  }
+
   // ── reads (with this decision's effects applied) ─────────────────────────
   exports(): readonly ExportRecord[] {
     this.exportRows ??= this.load([...this.reader.exports()], (rows, e) => applyExport(rows, e));
@@ -103,6 +109,15 @@ export class OrderCommit {
   attempts(exportId?: string): readonly AttemptRecord[] {
     this.attemptRows ??= this.load([...this.reader.attempts()], (rows, e) => applyAttempt(rows, e));
     return this.attemptRows.filter((a) => exportId === undefined || a.export_id === exportId);
+  }
+
+  cancellations(): readonly CancellationRecord[] {
+    this.cancellationRows ??= this.load([...this.reader.cancellations()], (rows, e) => applyCancellation(rows, e));
+    return [...this.cancellationRows];
+  }
+
+  cancellation(exportId: string): CancellationRecord | null {
+    return this.cancellations().find((r) => r.export_id === exportId) ?? null;
   }
 
   timers(kind?: string): readonly TimerRecord[] {
@@ -144,6 +159,7 @@ export class OrderCommit {
   private applyLoaded(e: Effect): void {
     if (this.exportRows) applyExport(this.exportRows, e);
     if (this.attemptRows) applyAttempt(this.attemptRows, e);
+    if (this.cancellationRows) applyCancellation(this.cancellationRows, e);
     if (this.timerRows) applyTimer(this.timerRows, e);
     if (this.breachRows) applyBreach(this.breachRows, e, this.now);
     if (this.taskRows) applyTask(this.taskRows, e);
@@ -172,6 +188,20 @@ function applyAttempt(rows: AttemptRecord[], e: Effect): void {
   if (i >= 0) rows.splice(i, 1);
   rows.push(e.attempt);
   rows.sort(byAttempt);
+}
+
+function applyCancellation(rows: CancellationRecord[], e: Effect): void {
+  if (e.type === "put_cancellation") {
+    const fresh = { status: "pending", first_attempt_at: null, delivered_at: null, acked_at: null, ack: null, redeliveries: 0 };
+    const i = rows.findIndex((r) => r.export_id === e.row.export_id);
+    if (i >= 0) rows[i] = { ...e.row, ...fresh };
+    else rows.push({ ...e.row, ...fresh });
+    rows.sort((a, b) => a.requested_at - b.requested_at || (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : 0));
+  } else if (e.type === "update_cancellation") {
+    const i = rows.findIndex((r) => r.export_id === e.export_id);
+    const row = rows[i];
+    if (row) rows[i] = { ...row, ...e.patch };
+  }
 }
 
 function applyTimer(rows: TimerRecord[], e: Effect): void {

@@ -41,6 +41,26 @@ export interface AttemptRecord {
   next_attempt_at: number | null;
 }
 
+/** One export we asked the consumer to drop (domain/handoff/cancellation.ts). */
+export interface CancellationRecord {
+  export_id: string;
+  cancellation_id: string;
+  /** The ExportCancellation message as sent, JSON. */
+  body: string;
+  status: string;
+  reason: string;
+  superseded_by: string | null;
+  requested_at: number;
+  first_attempt_at: number | null;
+  delivered_at: number | null;
+  acked_at: number | null;
+  ack: string | null;
+  redeliveries: number;
+}
+
+export type NewCancellation = Pick<CancellationRecord, "export_id" | "cancellation_id" | "body" | "reason" | "superseded_by" | "requested_at">;
+export type CancellationPatch = Partial<Pick<CancellationRecord, "status" | "superseded_by" | "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "redeliveries">>;
+
 export interface BreachRecord {
   step: string;
   level: number;
@@ -75,6 +95,9 @@ export type Effect =
   | { type: "issue_export"; row: NewExport }
   | { type: "update_export"; export_id: string; patch: ExportPatch }
   | { type: "record_attempt"; attempt: AttemptRecord }
+  /** Starts (or, on a replay, restarts) the cancellation of an export: status pending, earlier attempts kept. */
+  | { type: "put_cancellation"; row: NewCancellation }
+  | { type: "update_cancellation"; export_id: string; patch: CancellationPatch }
   /** `replace` moves an existing timer; otherwise the earlier due time wins. */
   | { type: "schedule_timer"; kind: string; key: string; due_at: number; replace: boolean }
   | { type: "cancel_timer"; kind: string; key: string }

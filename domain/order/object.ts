@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CanonicalEvent } from "../events/canonical";
-import { ExportState, EXPORT_STATUSES, type ExportStatus } from "../handoff/document";
+import { ExportWithCancellation } from "../handoff/cancellation";
+import { EXPORT_STATUSES, type ExportStatus } from "../handoff/document";
 import { OrderView } from "./machine";
 import type { RulesInput } from "../handoff/plan";
 import type { QueueError, Resolution, Task } from "../tasks/task";
@@ -55,7 +56,7 @@ export const OrderSnapshot = OrderView.extend({
   tenant: z.string(),
   rules_version: z.number().int().nullable(),
   receipts: z.array(StoredReceipt),
-  exports: z.array(ExportState),
+  exports: z.array(ExportWithCancellation),
   sla: z.array(SlaClock).describe("Running SLA clocks"),
   breaches: z.array(Breach),
   audit_head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),

@@ -9,6 +9,7 @@ import {
   type EventOf,
   type LockedField,
 } from "../events/canonical";
+import { DISPUTE_KINDS, disputeHolds } from "./disputes";
 import { epochMs, lockedFieldKey, toFactSet, utcIso } from "./facts";
 import { EXCEPTION_KINDS, type MachineEvent } from "../events/handoff-events";
 
@@ -68,7 +69,7 @@ export const Conflict = z.object({
 });
 export type Conflict = z.infer<typeof Conflict>;
 
-export const HOLD_REASONS = ["locked_field_conflict", "fulfillment_rejected", ...EXCEPTION_KINDS] as const;
+export const HOLD_REASONS = ["locked_field_conflict", "fulfillment_rejected", ...DISPUTE_KINDS, ...EXCEPTION_KINDS] as const;
 export const Hold = z.object({
   reason: z.enum(HOLD_REASONS),
   event_id: z.string(),
@@ -227,7 +228,7 @@ export function deriveFromFactSet(orderId: string, facts: readonly MachineEvent[
 
   const lockedAt = milestones.captured_at ?? null;
   const { fields, conflicts, holds: lockHolds } = lockFields(facts, created, lockedAt);
-  const holds = [...lockHolds, ...exceptions];
+  const holds = [...lockHolds, ...disputeHolds(facts, fields), ...exceptions];
 
   const fulfillment: FulfillmentView = {
     status: decision ? (decision.type === "fulfillment.accepted" ? "accepted" : "rejected") : requested ? "requested" : "none",

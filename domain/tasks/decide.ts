@@ -6,6 +6,8 @@ import type { OrderView } from "../order/view";
 import { Step, stepSlaMs } from "../ownership/schema";
 import { iso } from "../time";
 import { isOpen, newTask, seedForBreach, seedForHold, type QueueError, type Resolution, type Task, type TaskSeed } from "./task";
+import { retract } from "../handoff/cancel";
+import { consumerMayHold } from "../handoff/cancellation";
 
 /**
  * The order's side of the manual queue, decided purely: each function reads
@@ -30,6 +32,7 @@ function evidence(c: OrderCommit, view: OrderView, seed: TaskSeed): Record<strin
     order: { state: view.state, value: view.value, milestones: view.milestones, fields: view.fields, fulfillment: view.fulfillment },
     holds: view.holds,
     conflicts: seed.type === "locked_field_conflict" ? view.conflicts.filter((x) => x.event_id === seed.ref) : [],
+    cancellations: c.cancellations().map((x) => ({ export_id: x.export_id, cancellation_id: x.cancellation_id, status: x.status, reason: x.reason, superseded_by: x.superseded_by })),
     receipts: c.receipts().map((r) => ({ id: r.id, source: r.source, events: r.events, received_at: r.received_at, raw_sha256: r.raw_sha256 })),
     exports: c.exports().map((r) => ({
       export_id: r.export_id,
@@ -147,6 +150,16 @@ export function resolve(
   c.audit("task.resolved", { task_id: id, type: t.type, action: r.action, by: r.by, resolution: r.resolution, justification: r.justification });
   if (r.action !== "close") {
     for (const e of c.exports()) {
+      if (e.status === "not_cancelled") {
+        // The consumer still holds it: asking again means a new cancellation when the decision is re-issued, never a silent withdrawal.
+        c.updateExport(e.export_id, { status: "delivered" });
+        continue;
+      }
+      if (e.status === "failed" && consumerMayHold(c.attempts(e.export_id))) {
+        // It may have landed (2xx without an ack, a timeout): the re-issued version waits for the consumer to drop this one.
+        retract(c, { ...e, status: "delivered" }, `${r.action} by ${r.by}`, null);
+        continue;
+      }
       // Also a handoff the consumer acked with a refusal (a warehouse rejection): replaying means asking again.
       const refused = e.status === "acked" && e.ack !== null && (JSON.parse(e.ack) as { status?: string }).status === "rejected";
       if (e.status !== "rejected" && e.status !== "failed" && !refused) continue;

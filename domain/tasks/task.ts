@@ -19,6 +19,12 @@ export const TASK_TYPES = [
   "locked_field_conflict",
   "fulfillment_rejected",
   "schema_rejection",
+  "duplicate_fulfillment",
+  "conflicting_fulfillment",
+  "payment_mismatch",
+  "cancellation_refused",
+  "cancellation_failed",
+  "cancelled_export_acted_on",
 ] as const;
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
@@ -74,6 +80,12 @@ const HOLD_TASK: Record<Hold["reason"], { type: TaskType; step: Step; title: str
   ack_missing: { type: "ack_missing", step: "routing", title: "Handoff never acknowledged" },
   locked_field_conflict: { type: "locked_field_conflict", step: "customer", title: "Change to a locked field after capture" },
   fulfillment_rejected: { type: "fulfillment_rejected", step: "fulfillment", title: "Warehouse rejected the order" },
+  duplicate_fulfillment: { type: "duplicate_fulfillment", step: "shipping", title: "Order shipped more than once" },
+  conflicting_fulfillment: { type: "conflicting_fulfillment", step: "fulfillment", title: "Two locations accepted the order" },
+  payment_mismatch: { type: "payment_mismatch", step: "payment", title: "Capture does not cover the order total" },
+  cancellation_refused: { type: "cancellation_refused", step: "routing", title: "Consumer refused to cancel a superseded handoff" },
+  cancellation_failed: { type: "cancellation_failed", step: "routing", title: "Cancellation of a superseded handoff never acknowledged" },
+  cancelled_export_acted_on: { type: "cancelled_export_acted_on", step: "routing", title: "Consumer acted on a cancelled handoff" },
 };
 
 export interface TaskSeed {

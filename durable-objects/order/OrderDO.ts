@@ -4,8 +4,11 @@ import type { Env } from "../../worker/env";
 import { unseal } from "../../worker/lib/sealed";
 import { verifyStandard } from "../../domain/webhooks/standard";
 import { signedHeaders } from "../../domain/handoff/delivery";
-import { ackMissing, acknowledge, applyEvents, attemptFinished, receive } from "../../domain/handoff/decide";
+import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
+import { decideOutcome } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
+import { ackCancellation, checkCancelAck, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
+import { cancelledExportId } from "../../domain/handoff/cancellation";
 import { checkSla } from "../../domain/handoff/sla";
 import type { RulesInput } from "../../domain/handoff/plan";
 import { OrderCommit } from "../../domain/order/commit";
@@ -138,8 +141,10 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */
   async ack(input: AckInput): Promise<AckResult> {
     const now = this.clock();
-    const row = this.store.exportById(input.exportId);
-    if (!row?.consumer_secret) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
+    // A cancellation is acked on the same route, signed by the same consumer, under its own id.
+    const cancels = cancelledExportId(input.exportId);
+    const row = this.store.exportById(cancels ?? input.exportId);
+    if (!row?.consumer_secret || (cancels !== null && !this.store.cancellation(cancels))) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
     const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
     const lower = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const raw = new TextEncoder().encode(input.body);
@@ -153,9 +158,14 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     }
     let out: AckResult = { ok: true, duplicate: true, status: row.status as ExportStatus };
     this.decide(now, (c) => {
+      if (cancels !== null) {
+        const r = ackCancellation(c, cancels, { status: parsed.status, reason: parsed.reason ?? null });
+        out = { ok: true, duplicate: r.duplicate, status: r.status };
+        return r.duplicate ? null : applyEvents(c, this.state(c.orderId), r.events);
+      }
       const current = c.exportById(input.exportId);
       if (!current) return null;
-      if (current.status === "acked" || current.status === "superseded" || current.status === "rejected" || current.status === "failed") {
+      if (current.status !== "pending" && current.status !== "delivered") {
         out = { ok: true, duplicate: true, status: current.status as ExportStatus };
         return null;
       }
@@ -259,10 +269,14 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         await this.flush();
         return;
       case "deliver":
-        await this.deliver(t.key);
+      case "cancel":
+        await this.deliver(t.key, t.kind);
         return;
       case "ack":
         this.checkAck(t.key, now);
+        return;
+      case "cancel_ack":
+        this.decide(now, (c) => applyEvents(c, this.state(c.orderId), checkCancelAck(c, t.key)));
         return;
       case "task":
         this.decide(now, (c) => {
@@ -282,28 +296,38 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     }
   }
 
-  private async deliver(exportId: string): Promise<void> {
-    const row = this.store.exportById(exportId);
-    if (!row || (row.status !== "pending" && row.status !== "delivered") || !row.consumer_url || !row.consumer_secret) {
-      this.store.cancel("deliver", exportId);
+  /** One attempt to send an export, or the cancellation of one, to its consumer. */
+  private async deliver(exportId: string, kind: "deliver" | "cancel"): Promise<void> {
+    const target = sendable(this.store, kind, exportId);
+    if (!target) {
+      this.store.cancel(kind, exportId);
       return;
     }
-    const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
-    const n = this.store.attempts(exportId).length + 1;
+    const secret = await unseal(target.secret, this.env.SECRETS_KEY);
+    const n = this.store.attempts(target.id).length + 1;
     const sentAt = this.clock();
-    const headers = await signedHeaders(secret, exportId, sentAt, row.body);
+    // From the first byte sent the consumer may hold it: recorded first, so a decision changed mid-flight cancels instead of withdrawing.
+    if (target.first_attempt_at === null) {
+      this.decide(sentAt, (c) => {
+        markSending(c, kind, exportId);
+        return null;
+      });
+    }
+    const headers = await signedHeaders(secret, target.id, sentAt, target.body);
     const timeout = Number(this.env.DELIVERY_TIMEOUT_MS ?? DEFAULT_DELIVERY_TIMEOUT_MS);
     // Latency is measured on the real clock even when tests steer `this.clock`.
-    const result = await attempt(row.consumer_url, row.body, headers, timeout, () => Date.now());
+    const result = await attempt(target.url, target.body, headers, timeout, () => Date.now());
     this.decide(this.clock(), (c) => {
-      // Re-read: an ack may have arrived while the request was in flight.
-      const current = c.exportById(exportId);
-      if (!current) return null;
-      if (current.status !== "pending" && current.status !== "delivered") {
-        c.cancel("deliver", exportId);
+      // Re-read: an ack (or a cancellation) may have arrived while the request was in flight.
+      const current = sendable(c, kind, exportId);
+      const row = c.exportById(exportId);
+      if (!current || !row) {
+        c.cancel(kind, exportId);
         return null;
       }
-      return attemptFinished(c, this.state(c.orderId), current, n, result, sentAt);
+      if (kind === "deliver") return attemptFinished(c, this.state(c.orderId), row, n, result, sentAt);
+      const outcome = decideOutcome(result, n, current.first_attempt_at ?? sentAt, c.now, retryPolicy(c.rules), jitter(current.id, n));
+      return applyEvents(c, this.state(c.orderId), recordCancelAttempt(c, exportId, n, result, outcome));
     });
   }
 
@@ -369,6 +393,12 @@ function applyEffects(store: OrderStore, c: OrderCommit): void {
         break;
       case "record_attempt":
         store.insertAttempt(e.attempt);
+        break;
+      case "put_cancellation":
+        store.putCancellation(e.row);
+        break;
+      case "update_cancellation":
+        store.updateCancellation(e.export_id, e.patch);
         break;
       case "schedule_timer":
         store.schedule(e.kind, e.key, e.due_at, e.replace);

@@ -1,4 +1,6 @@
 import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
+import { cancellationState } from "../../domain/handoff/cancel";
+import type { ExportWithCancellation } from "../../domain/handoff/cancellation";
 import { HandoffExport, type ExportState, type ExportStatus } from "../../domain/handoff/document";
 import type { OrderSnapshot } from "../../domain/order/object";
 import type { OrderView } from "../../domain/order/view";
@@ -9,7 +11,8 @@ export function orderSnapshot(store: OrderStore, tenant: string, view: OrderView
   const drain = store.timer("drain", "outbox");
   const attempts = store.attempts();
   const rows = store.exports();
-  const exports: ExportState[] = rows.map((r) => ({
+  const cancellations = store.cancellations();
+  const exports: ExportWithCancellation[] = rows.map((r) => ({
     export: HandoffExport.parse(JSON.parse(r.body)),
     status: r.status as ExportStatus,
     consumer_url: r.consumer_url,
@@ -21,6 +24,7 @@ export function orderSnapshot(store: OrderStore, tenant: string, view: OrderView
     attempts: attempts
       .filter((a) => a.export_id === r.export_id)
       .map((a) => ({ n: a.n, at: iso(a.at), status: a.status, latency_ms: a.latency_ms, error_class: a.error_class, outcome: a.outcome, next_attempt_at: a.next_attempt_at === null ? null : iso(a.next_attempt_at) })),
+    cancellation: cancellationState(cancellations.find((x) => x.export_id === r.export_id), attempts),
   }));
   return {
     ...view,

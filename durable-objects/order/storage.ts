@@ -1,4 +1,4 @@
-import type { AttemptRecord, BreachRecord, ExportRecord, TimerRecord } from "../../domain/order/effects";
+import type { AttemptRecord, BreachRecord, CancellationRecord, ExportRecord, TimerRecord } from "../../domain/order/effects";
 
 /**
  * The object's own SQLite schema. Applied idempotently on every start, so an
@@ -94,6 +94,22 @@ export const ORDER_SCHEMA = [
      resolved_at INTEGER,
      PRIMARY KEY (step, level)
    )`,
+  // One row per export we asked the consumer to drop (cancellation.ts); its
+  // delivery attempts live in attempts under the cancellation id.
+  `CREATE TABLE IF NOT EXISTS cancellations (
+     export_id TEXT PRIMARY KEY,
+     cancellation_id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     superseded_by TEXT,
+     requested_at INTEGER NOT NULL,
+     first_attempt_at INTEGER,
+     delivered_at INTEGER,
+     acked_at INTEGER,
+     ack TEXT,
+     redeliveries INTEGER NOT NULL DEFAULT 0
+   )`,
   // Manual tasks about this order; the full task (with evidence) is the JSON.
   `CREATE TABLE IF NOT EXISTS tasks (
      task_id TEXT PRIMARY KEY,
@@ -132,3 +148,5 @@ export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValu
 export interface AttemptDbRow extends AttemptRecord, Record<string, SqlStorageValue> {}
 
 export interface BreachDbRow extends BreachRecord, Record<string, SqlStorageValue> {}
+
+export interface CancellationDbRow extends CancellationRecord, Record<string, SqlStorageValue> {}

@@ -12,6 +12,7 @@ import {
   type AttemptDbRow,
   type AuditDbRow,
   type BreachDbRow,
+  type CancellationDbRow,
   type ExportDbRow,
   type MetaKey,
   type ReceiptDbRow,
@@ -327,6 +328,39 @@ export class OrderStore implements OrderReader {
 
   resolveBreaches(step: string, now: number): number {
     return this.sql.exec("UPDATE breaches SET resolved_at = ? WHERE step = ? AND resolved_at IS NULL", now, step).rowsWritten;
+  }
+
+  // ── cancellations ────────────────────────────────────────────────────────
+  cancellations(): CancellationDbRow[] {
+    return this.sql.exec<CancellationDbRow>("SELECT * FROM cancellations ORDER BY requested_at, export_id").toArray();
+  }
+
+  cancellation(exportId: string): CancellationDbRow | null {
+    return this.sql.exec<CancellationDbRow>("SELECT * FROM cancellations WHERE export_id = ?", exportId).toArray()[0] ?? null;
+  }
+
+  /** A replay asks again: the row starts over, its earlier attempts stay on record. */
+  putCancellation(row: Pick<CancellationDbRow, "export_id" | "cancellation_id" | "body" | "reason" | "superseded_by" | "requested_at">): void {
+    this.sql.exec(
+      `INSERT INTO cancellations (export_id, cancellation_id, body, status, reason, superseded_by, requested_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)
+       ON CONFLICT (export_id) DO UPDATE SET body = excluded.body, status = 'pending', reason = excluded.reason, superseded_by = excluded.superseded_by,
+         requested_at = excluded.requested_at, first_attempt_at = NULL, delivered_at = NULL, acked_at = NULL, ack = NULL, redeliveries = 0`,
+      row.export_id,
+      row.cancellation_id,
+      row.body,
+      row.reason,
+      row.superseded_by,
+      row.requested_at,
+    );
+  }
+
+  updateCancellation(
+    exportId: string,
+    patch: Partial<Pick<CancellationDbRow, "status" | "superseded_by" | "first_attempt_at" | "delivered_at" | "acked_at" | "ack" | "redeliveries">>,
+  ): void {
+    const cols = Object.keys(patch) as (keyof typeof patch)[];
+    if (cols.length === 0) return;
+    this.sql.exec(`UPDATE cancellations SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE export_id = ?`, ...cols.map((c) => patch[c] ?? null), exportId);
   }
 
   // ── tasks ────────────────────────────────────────────────────────────────

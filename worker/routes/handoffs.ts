@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { parseExportId, HandoffExport } from "../../domain/handoff/document";
 import { AckResponse } from "../../domain/order/object";
+import { cancelledExportId } from "../../domain/handoff/cancellation";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { sha256Hex } from "../../domain/crypto";
@@ -23,7 +24,7 @@ handoffRoutes.openAPIRegistry.registerPath({
   tags: ["handoffs"],
   summary: "A consumer acknowledges (accepts or rejects) an export",
   description:
-    "Signed as a Standard Webhook with the consumer's secret from the ownership rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Idempotent: a repeated ack answers `duplicate: true`. A rejection puts the order on hold with an exception record.",
+    "Signed as a Standard Webhook with the consumer's secret from the ownership rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Idempotent: a repeated ack answers `duplicate: true`. A rejection puts the order on hold with an exception record. A cancellation (`export.cancelled`, id `cxl_<export_id>`) is acked here under its own id: `accepted` releases the replacement, `rejected` holds the order for a person.",
   request: {
     params: z.object({ tenant: TenantId, export_id: ExportIdParam }),
     headers: z.object({
@@ -72,7 +73,8 @@ handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
     });
   };
   if (buf.length > MAX_ACK_BYTES) return refuse("payload_too_large", `Ack body exceeds ${MAX_ACK_BYTES} bytes`);
-  const parsed = parseExportId(exportId);
+  // A cancellation is acked here too, under its own id, which carries the export's (and so the order's).
+  const parsed = parseExportId(cancelledExportId(exportId) ?? exportId);
   if (!parsed) return refuse("not_found", `No export '${exportId}'`);
   const result = await orderObject(c.env, tenant, parsed.orderId).ack({ exportId, body: new TextDecoder().decode(buf), headers });
   if (!result.ok) return refuse(result.code, result.message);

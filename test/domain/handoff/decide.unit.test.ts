@@ -22,6 +22,7 @@ function reader(tables: { exports?: ExportRecord[]; breaches?: BreachRecord[] } 
   return {
     exports: () => tables.exports ?? [],
     attempts: () => [],
+    cancellations: () => [],
     timers: () => [],
     breaches: () => tables.breaches ?? [],
     tasks: () => [],

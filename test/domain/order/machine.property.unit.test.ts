@@ -264,7 +264,8 @@ describe("order machine properties", () => {
       }),
       { numRuns: 400 },
     );
-  });
+    // 400 runs on a shared machine: the default 5 s would be a timing assertion.
+  }, 60_000);
 
   it("counts every refund once, whichever senders report it and however: no lifecycle refunds more than its 5000 capture", () => {
     fc.assert(

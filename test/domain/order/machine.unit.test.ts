@@ -250,8 +250,10 @@ describe("order machine: locked fields", () => {
     expect(state.view.fields.shipping_address).toEqual(newAddress);
     expect(state.view.value).toEqual(money(5500));
     expect(state.view.conflicts).toEqual([]);
-    expect(state.view.state).toBe("paid");
     expect(entryTypes(effects)).not.toContain("field.conflict");
+    // The applied total is more than was captured: that holds the order rather than letting it route.
+    expect(state.view.state).toBe("on_hold");
+    expect(state.view.holds).toEqual([{ reason: "payment_mismatch", event_id: captured.id, detail: "captured 50.00 USD, less than the order total 55.00 USD" }]);
   });
 
   it("a late pre-capture update can make a post-capture one agree: the conflict and hold are withdrawn", () => {
@@ -469,7 +471,9 @@ describe("order machine: locked fields changed by a late arrival", () => {
     const backdated = ev.updated(O, t("10:03"), { shipping_address: newAddress, total: money(5500), line_items: [...items].reverse() });
     const { state, steps } = fold([created, captured, requested, backdated]);
     const last = steps[3] ?? [];
-    expect(entryTypes(last)).toEqual(["event.applied", "field.changed_late"]);
+    // The late total is more than was captured, so the capture no longer covers it.
+    expect(entryTypes(last)).toEqual(["event.applied", "field.changed_late", "hold.opened"]);
+    expect(entries(last, "hold.opened")).toEqual([expect.objectContaining({ reason: "payment_mismatch", event_id: captured.id })]);
     expect(entries(last, "field.changed_late")).toEqual([
       {
         event_id: backdated.id,
