@@ -51,6 +51,9 @@ function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction): 
       return paid && !settled && rules.steps.routing.consumer !== undefined;
     }
     case "request_shipment":
+      // Nor anything to ship: a shipment request without the order's items and address would only be
+      // superseded (and, once the carrier holds it, cancelled) when the order arrives.
+      if (m.created_at === undefined) return false;
       return view.fulfillment.status === "accepted" && m.shipped_at === undefined && rules.steps.shipping.consumer !== undefined;
   }
 }
