@@ -36,10 +36,15 @@ describe("the outbox survives a failing drain", () => {
 
   it("keeps entries, records the failure, backs off, and drains once D1 is back", async () => {
     // Make D1 refuse the drain: the audit table is gone (renamed) for a while.
+    // The object's clock runs an hour ahead, so its alarms are due an hour from now: the
+    // platform never fires one on its own mid-test, and each fireDue below is exactly one drain.
+    const o = stub("drainfail", ORDER_ID);
+    await runInDurableObject(o, (instance) => {
+      instance.clock = () => Date.now() + 3_600_000;
+    });
     await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
     try {
       expect((await shopify("drainfail", "orders/create")).status).toBe(202);
-      const o = stub("drainfail", ORDER_ID);
       expect(await fireDue(o)).toBe(true);
       const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
       expect(order.order.outbox.pending).toBeGreaterThan(0);
@@ -56,7 +61,7 @@ describe("the outbox survives a failing drain", () => {
       await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
     }
     expect(await d1AuditCount("drainfail")).toBe(0);
-    expect(await fireDue(stub("drainfail", ORDER_ID))).toBe(true);
+    expect(await fireDue(o)).toBe(true);
     const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
     expect(order.order.outbox).toEqual({ pending: 0, attempts: 0, last_error: null, next_attempt_at: null });
     const audit = await json<AuditBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}/audit`, { token: key }));
@@ -89,8 +94,12 @@ describe("the outbox survives a failing drain", () => {
 describe("eviction and restart", () => {
   it("an evicted object keeps its receipts, dedupes and re-arms its alarm from the timers table", async () => {
     await seedTenant("evict");
-    expect((await shopify("evict", "orders/create")).status).toBe(202);
     const o = stub("evict", ORDER_ID);
+    // Timers due an hour from now: the drain cannot fire (and clear them) before the alarm is "lost" below.
+    await runInDurableObject(o, (instance) => {
+      instance.clock = () => Date.now() + 3_600_000;
+    });
+    expect((await shopify("evict", "orders/create")).status).toBe(202);
     await runInDurableObject(o, async (_i, state) => {
       // Simulate a lost alarm: timers say a drain is due, but no alarm is set.
       await state.storage.deleteAlarm();
