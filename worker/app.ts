@@ -2,8 +2,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
-import { ApiError } from "./errors";
+import { ApiError, envelope } from "./errors";
 import { openApiConfig, registerSecuritySchemes, VERSION } from "./openapi";
+import { telemetryMiddleware } from "./telemetry/middleware";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
 import { handoffRoutes } from "./routes/handoffs";
@@ -14,7 +15,6 @@ import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
-
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -30,22 +30,25 @@ export function createApp() {
     },
   });
 
+  app.use("*", telemetryMiddleware);
+
   app.onError((err, c) => {
+    const requestId = c.get("requestId");
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
-      return c.json(err.toJSON(), err.status);
+      return c.json(err.toJSON(requestId), err.status);
     }
     if (err instanceof HTTPException) {
       // Hono raises these for malformed JSON bodies on validated routes.
       const status = err.status as ContentfulStatusCode;
       const code = status === 400 ? "invalid_json" : status === 401 ? "unauthorized" : status === 413 ? "payload_too_large" : "internal";
-      return c.json({ error: { code, message: err.message || "Bad request" } }, status);
+      return c.json(envelope(code, err.message || "Bad request", requestId), status);
     }
     console.error("unhandled", err);
-    return c.json({ error: { code: "internal", message: "Internal error" } }, 500);
+    return c.json(envelope("internal", "Internal error", requestId), 500);
   });
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => c.json(envelope("not_found", `No route for ${c.req.method} ${c.req.path}`, c.get("requestId")), 404));
 
   app.get("/", (c) => c.json({ name: "handoff", version: VERSION, openapi: "/openapi.json" }));
   app.get("/healthz", (c) => c.json({ ok: true }));

@@ -1,9 +1,10 @@
 import type { OrderObject } from "../domain/order/object";
+import type { Span, Telemetry, TelemetryEnv } from "./telemetry/tracer";
 
 /** The order object as a namespace sees it: its contract, branded as a Durable Object. */
 export type OrderObjectStub = OrderObject & Rpc.DurableObjectBranded;
 
-export interface Env {
+export interface Env extends TelemetryEnv {
   DB: D1Database;
   /**
    * The order objects, typed by their contract (domain/order/object.ts) rather than the
@@ -22,6 +23,13 @@ export interface Env {
 
 export interface AppVariables {
   tenantId: string;
+  /** Set for every request by the first middleware (worker/telemetry/middleware.ts). */
+  requestId: string;
+  telemetry: Telemetry;
+  /** The request's server span: routes open their spans under it. */
+  requestSpan: Span;
+  /** The webhook route's span (worker/routes/webhooks.ts), parent of the order object's commit. */
+  webhookSpan: Span;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -39,6 +39,7 @@ export const ErrorEnvelope = z
       code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       details: z.unknown().optional(),
+      request_id: z.string().describe("Also in the `x-request-id` response header; quote it when reporting a problem"),
     }),
   })
   .openapi("Error");
@@ -56,11 +57,14 @@ export class ApiError extends Error {
     this.status = ERROR_CODES[code];
   }
 
-  toJSON(): ErrorEnvelope {
-    return {
-      error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) },
-    };
+  toJSON(requestId: string): ErrorEnvelope {
+    return envelope(this.code, this.message, requestId, this.details);
   }
+}
+
+/** The one error body: every JSON error the Worker sends is built here. */
+export function envelope(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorEnvelope {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), request_id: requestId } };
 }
 
 /** OpenAPI response entries for the error statuses a route can return. */

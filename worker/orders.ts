@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
 import type { ParseResult } from "./sources/types";
+import type { TraceCarrier } from "./telemetry/context";
 
 /** The single writer for one order: named by tenant and order id. */
 export function orderObject(env: Env, tenant: string, orderId: string): OrderObject {
@@ -26,8 +27,10 @@ export async function commitToOrder(
   source: string,
   parsed: Extract<ParseResult, { ok: true }>,
   rawSha256: string,
+  trace: TraceCarrier,
 ): Promise<IngestResult> {
   const input = {
+    trace,
     tenant,
     orderId: parsed.orderId,
     source,

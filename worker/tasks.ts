@@ -10,6 +10,7 @@ import { fromBase64 } from "../domain/crypto";
 import { commitToOrder, orderObject } from "./orders";
 import { currentRules } from "./ownership/store";
 import { adapters } from "./sources";
+import { requestIdFrom, type TraceCarrier } from "./telemetry/context";
 import { sourceConfig } from "./tenancy";
 
 /**
@@ -210,7 +211,16 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
  * record of that verification is the evidence, and replay is a server-side
  * action that needs the tenant's key.
  */
-export async function replayRejection(env: Env, tenant: string, id: string, by: string, justification: string, closeTask = true): Promise<{ receipt: Receipt; rejection: RejectionRow }> {
+export async function replayRejection(
+  env: Env,
+  tenant: string,
+  id: string,
+  by: string,
+  justification: string,
+  closeTask = true,
+  // A replay started from a task resolution has no request of its own at hand: it gets a fresh id.
+  trace: TraceCarrier = { requestId: requestIdFrom(null), traceparent: null },
+): Promise<{ receipt: Receipt; rejection: RejectionRow }> {
   const d = db(env.DB);
   const rej = await d.select().from(rejections).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id))).get();
   if (!rej) throw new ApiError("not_found", `No rejection '${id}'`);
@@ -222,7 +232,7 @@ export async function replayRejection(env: Env, tenant: string, id: string, by: 
   const headers = new Map(Object.entries(rej.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const parsed = adapters[config.kind].parse({ raw, headers: (n) => headers.get(n.toLowerCase()) ?? null, source: rej.source });
   if (!parsed.ok) throw new ApiError(parsed.code, `Still refused: ${parsed.message}`, parsed.details);
-  const result = await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256);
+  const result = await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace);
   if (!result.ok) throw new ApiError(result.code, `Still refused: ${result.message}`);
   const at = new Date().toISOString();
   await d.update(rejections).set({ replayedAt: at, replayReceiptId: result.receipt.id }).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id)));

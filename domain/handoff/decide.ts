@@ -35,6 +35,7 @@ export function receive(c: OrderCommit, state: MachineState, input: IngestInput,
     idempotency_key: input.idempotencyKey,
     raw_sha256: input.rawSha256,
     events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
+    request_id: input.trace.requestId,
   });
   return { receipt, state: applyEvents(c, state, input.events) };
 }

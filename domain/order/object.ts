@@ -20,6 +20,8 @@ export interface IngestInput {
   events: CanonicalEvent[];
   /** The tenant's current ownership rules (consumer secrets still sealed), if any. */
   rules: RulesInput | null;
+  /** The request this came with: its id lands on the receipt's audit entry, its span parents the commit's. */
+  trace: { requestId: string; traceparent: string | null };
 }
 
 export type IngestResult =

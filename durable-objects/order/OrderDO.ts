@@ -16,7 +16,8 @@ import type { MachineState } from "../../domain/order/machine";
 import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot } from "../../domain/order/object";
 import { claim, escalateTask, resolve } from "../../domain/tasks/decide";
 import type { QueueError, Resolution, Task } from "../../domain/tasks/task";
-import { attempt } from "./deliver";
+import { inSpan, METRICS, NOOP_TELEMETRY, SPANS, telemetryFor, type Span, type Telemetry } from "../../worker/telemetry/tracer";
+import { tracedAttempt } from "./deliver";
 import { drainOutbox } from "./drain";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
@@ -75,12 +76,12 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    * null for no change) and fills the commit with effects, which are applied
    * here and only here. The state is cached only once that committed.
    */
-  private decide(now: number, decide: (c: OrderCommit) => MachineState | null): void {
+  private decide(now: number, decide: (c: OrderCommit) => MachineState | null, obs: Observed = { telemetry: NOOP_TELEMETRY, span: null }): void {
     const next = this.tx(() => {
       const c = this.begin(now);
       if (!c) return null;
       const s = decide(c);
-      applyEffects(this.store, c);
+      applyEffects(this.store, c, obs);
       return s;
     });
     if (next) this.cached = next;
@@ -98,6 +99,20 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   async ingest(input: IngestInput): Promise<IngestResult> {
+    const telemetry = telemetryFor(this.env);
+    const span = telemetry.span(
+      SPANS.commit,
+      { tenant: input.tenant, source: input.source, order_id: input.orderId, request_id: input.trace.requestId, idempotency_key: input.idempotencyKey },
+      input.trace.traceparent,
+    );
+    const result = await inSpan(span, () => this.commitIngest(input, { telemetry, span }), (r) =>
+      r.ok ? { receipt_id: r.receipt.id, duplicate: r.receipt.duplicate } : { "error.code": r.code },
+    );
+    if (telemetry.enabled) this.ctx.waitUntil(telemetry.flush());
+    return result;
+  }
+
+  private async commitIngest(input: IngestInput, obs: Observed): Promise<IngestResult> {
     const now = this.clock();
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
     // One transaction: a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
@@ -130,7 +145,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };
       if (input.topic !== undefined) this.store.recordBodyTopic(input.rawSha256, input.topic, received.receipt.id);
-      applyEffects(this.store, c);
+      applyEffects(this.store, c, obs);
       return received.state;
     });
     if (next) this.cached = next;
@@ -244,10 +259,11 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   override async alarm(): Promise<void> {
     const now = this.clock();
+    const telemetry = telemetryFor(this.env);
     try {
       for (const t of this.store.dueTimers(now)) {
         try {
-          await this.runTimer(t, now);
+          await this.runTimer(t, now, telemetry);
           // A handler must move or remove its own timer; one left due would re-fire the alarm in a loop.
           const left = this.store.timer(t.kind, t.key);
           if (left && left.due_at <= now) this.store.deferFailedTimer(left, this.clock());
@@ -260,17 +276,18 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
       // a few retries, and a lost alarm would strand the outbox.
       await this.rearm();
+      if (telemetry.enabled) this.ctx.waitUntil(telemetry.flush());
     }
   }
 
-  private async runTimer(t: TimerDbRow, now: number): Promise<void> {
+  private async runTimer(t: TimerDbRow, now: number, telemetry: Telemetry): Promise<void> {
     switch (t.kind) {
       case "drain":
         await this.flush();
         return;
       case "deliver":
       case "cancel":
-        await this.deliver(t.key, t.kind);
+        await this.deliver(t.key, t.kind, telemetry);
         return;
       case "ack":
         this.checkAck(t.key, now);
@@ -286,10 +303,14 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         });
         return;
       case "sla":
-        this.decide(now, (c) => {
-          checkSla(c, this.state(c.orderId).view, t.key);
-          return null;
-        });
+        this.decide(
+          now,
+          (c) => {
+            checkSla(c, this.state(c.orderId).view, t.key);
+            return null;
+          },
+          { telemetry, span: null },
+        );
         return;
       default:
         this.store.cancel(t.kind, t.key);
@@ -297,7 +318,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   /** One attempt to send an export, or the cancellation of one, to its consumer. */
-  private async deliver(exportId: string, kind: "deliver" | "cancel"): Promise<void> {
+  private async deliver(exportId: string, kind: "deliver" | "cancel", telemetry: Telemetry): Promise<void> {
     const target = sendable(this.store, kind, exportId);
     if (!target) {
       this.store.cancel(kind, exportId);
@@ -315,8 +336,17 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     }
     const headers = await signedHeaders(secret, target.id, sentAt, target.body);
     const timeout = Number(this.env.DELIVERY_TIMEOUT_MS ?? DEFAULT_DELIVERY_TIMEOUT_MS);
+    const tenant = this.store.getMeta("tenant");
+    if (n > 1) telemetry.count(METRICS.retries, { tenant, kind });
+    // Each attempt is a child of the commit that issued the export, so a trace shows a webhook through to its handoff.
+    const span = telemetry.span(
+      SPANS.delivery,
+      { tenant, order_id: this.store.getMeta("order_id"), export_id: exportId, kind, attempt: n, "url.full": target.url },
+      this.store.getMeta(`trace:${exportId}`),
+      "client",
+    );
     // Latency is measured on the real clock even when tests steer `this.clock`.
-    const result = await attempt(target.url, target.body, headers, timeout, () => Date.now());
+    const result = await tracedAttempt(span, target.url, target.body, headers, timeout, () => Date.now());
     this.decide(this.clock(), (c) => {
       // Re-read: an ack (or a cancellation) may have arrived while the request was in flight.
       const current = sendable(c, kind, exportId);
@@ -373,7 +403,13 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
  * `transactionSync`, so a decision lands whole or not at all; the order of the
  * list is the order of the writes (audit entries chain in emission order).
  */
-function applyEffects(store: OrderStore, c: OrderCommit): void {
+interface Observed {
+  telemetry: Telemetry;
+  /** The span the decision runs in: exports it issues remember it as their deliveries' parent. */
+  span: Span | null;
+}
+
+function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): void {
   for (const e of c.effects) {
     switch (e.type) {
       case "audit":
@@ -385,9 +421,12 @@ function applyEffects(store: OrderStore, c: OrderCommit): void {
       case "record_receipt":
         store.insertReceipt(e.receipt);
         break;
-      case "issue_export":
+      case "issue_export": {
         store.insertExport(e.row);
+        const traceparent = obs.span?.traceparent();
+        if (traceparent) store.setMeta(`trace:${e.row.export_id}`, traceparent);
         break;
+      }
       case "update_export":
         store.updateExport(e.export_id, e.patch);
         break;
@@ -412,6 +451,7 @@ function applyEffects(store: OrderStore, c: OrderCommit): void {
         break;
       case "insert_breach":
         store.insertBreach(e.breach);
+        obs.telemetry.count(METRICS.breaches, { tenant: c.tenant, step: e.breach.step, level: e.breach.level });
         break;
       case "resolve_breaches":
         store.resolveBreaches(e.step, c.now);

@@ -1,3 +1,4 @@
+import type { Span } from "../../worker/telemetry/tracer";
 import { BODY_EXCERPT_BYTES, classifyStatus, parseRetryAfter, type AttemptResult } from "../../domain/handoff/delivery";
 
 /**
@@ -87,4 +88,21 @@ export async function attempt(
     error: cls === null ? null : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`,
     body_excerpt: excerpt,
   };
+}
+
+/** One attempt inside its span: the consumer gets the span as `traceparent`, the span gets the answer. */
+export async function tracedAttempt(
+  span: Span,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  now: () => number,
+): Promise<AttemptResult> {
+  const traceparent = span.traceparent();
+  const result = await attempt(url, body, traceparent ? { ...headers, traceparent } : headers, timeoutMs, now);
+  span.set({ "http.response.status_code": result.status, error_class: result.error_class, latency_ms: result.latency_ms });
+  if (result.error) span.error(result.error);
+  span.end();
+  return result;
 }

@@ -119,7 +119,8 @@ export const ORDER_SCHEMA = [
    )`,
 ];
 
-export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts";
+/** `trace:<export id>`: the traceparent of the commit that issued the export, the parent of its delivery spans. */
+export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts" | `trace:${string}`;
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;

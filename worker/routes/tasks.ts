@@ -124,7 +124,10 @@ taskRoutes.openapi(
   async (c) => {
     const { tenant, id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { receipt } = await replayRejection(c.env, tenant, id, body.by, body.justification);
+    const { receipt } = await replayRejection(c.env, tenant, id, body.by, body.justification, true, {
+      requestId: c.get("requestId"),
+      traceparent: c.get("requestSpan").traceparent(),
+    });
     return c.json({ receipt, rejection_id: id }, 202);
   },
 );

@@ -7,6 +7,7 @@ import { sha256Hex } from "../../domain/crypto";
 import { commitToOrder } from "../orders";
 import { checkPathNames, SourceName, TenantId } from "../names";
 import { anyOf, SenderHeaders } from "../openapi";
+import { METRICS, SPANS } from "../telemetry/tracer";
 import { reject } from "../rejections";
 import { adapters } from "../sources";
 import { sourceConfig, tenantExists, type SourceConfig } from "../tenancy";
@@ -132,7 +133,11 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   const parsed = adapter.parse({ raw: body.bytes, headers, source });
   if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
 
-  const result = await commitToOrder(env, tenant, source, parsed, await sha256Hex(body.bytes));
+  c.get("webhookSpan").set({ order_id: parsed.orderId, events: parsed.events.map((e) => e.type).join(",") });
+  const result = await commitToOrder(env, tenant, source, parsed, await sha256Hex(body.bytes), {
+    requestId: c.get("requestId"),
+    traceparent: c.get("webhookSpan").traceparent(),
+  });
   if (!result.ok) return refuse(result.code, result.message);
   return c.json({ receipt: result.receipt }, result.receipt.duplicate ? 200 : 202);
 }
@@ -162,4 +167,25 @@ webhooks.openAPIRegistry.registerPath({
 
 // Not an openapi() route on purpose: the signature must be checked on the exact
 // raw bytes, so no validator may read or re-serialise the body first.
-webhooks.post("/v1/tenants/:tenant/webhooks/:source", (c) => ingest(c, c.env, c.req.param("tenant"), c.req.param("source")));
+webhooks.post("/v1/tenants/:tenant/webhooks/:source", async (c) => {
+  const tenant = c.req.param("tenant");
+  const source = c.req.param("source");
+  const telemetry = c.get("telemetry");
+  const span = telemetry.span(SPANS.webhook, { tenant, source, request_id: c.get("requestId") }, c.get("requestSpan").context());
+  c.set("webhookSpan", span);
+  try {
+    const res = await ingest(c, c.env, tenant, source);
+    const duplicate = res.status === 200;
+    telemetry.count(duplicate ? METRICS.duplicates : METRICS.acks, { tenant, source });
+    span.set({ outcome: duplicate ? "duplicate" : "acked" });
+    return res;
+  } catch (err) {
+    const code = err instanceof ApiError ? err.code : "internal";
+    telemetry.count(METRICS.rejections, { tenant, source, code });
+    span.set({ outcome: "rejected", "error.code": code });
+    span.error(code);
+    throw err;
+  } finally {
+    span.end();
+  }
+});
