@@ -1,11 +1,39 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { freePort } from "./cli/dev-server";
 
 // Two projects: the pure cores in plain Node (fast, no runtime), and every
 // integration test inside workerd with real D1 and Durable Objects.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // The telemetry project's OTLP receiver: its port must be known before workerd starts, as a binding.
+  process.env.HANDOFF_OTLP_PORT ??= String(await freePort());
+  const workers = (name: string, include: string[], exclude: string[], bindings: Record<string, string>, globalSetup: string[]) => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token",
+            DELIVERY_TIMEOUT_MS: "1000",
+            MAX_FACTS_PER_ORDER: "40",
+            SECRETS_KEY: "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=",
+            ...bindings,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      include,
+      exclude: ["test/**/*.unit.test.ts", "test/browser/**", "test/host/**", "test/deploy/**", ...exclude],
+      setupFiles: ["test/helpers/apply-migrations.ts"],
+      globalSetup,
+      testTimeout: 30_000,
+    },
+  });
   return {
     test: {
       projects: [
@@ -51,31 +79,17 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
           },
         },
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: migrations,
-                  ADMIN_TOKEN: "test-admin-token",
-                  DELIVERY_TIMEOUT_MS: "1000",
-                  MAX_FACTS_PER_ORDER: "40",
-                  SECRETS_KEY: "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=",
-                },
-              },
-            }),
-          ],
-          test: {
-            name: "workers",
-            include: ["test/**/*.test.ts"],
-            exclude: ["test/**/*.unit.test.ts", "test/browser/**", "test/host/**", "test/deploy/**"],
-            setupFiles: ["test/helpers/apply-migrations.ts"],
-            // A real HTTP consumer on 127.0.0.1 for delivery tests (runs in Node, once per run).
-            globalSetup: ["test/helpers/consumer-server.ts"],
-            testTimeout: 30_000,
-          },
-        },
+        // Integration tests inside workerd; no OTLP endpoint, so tracing is off (the zero-cost path).
+        // A real HTTP consumer on 127.0.0.1 for delivery tests (runs in Node, once per run).
+        workers("workers", ["test/**/*.test.ts"], ["test/telemetry/**"], {}, ["test/helpers/consumer-server.ts"]),
+        // The same, exporting traces and metrics to an OTLP/HTTP receiver on 127.0.0.1.
+        workers(
+          "telemetry",
+          ["test/telemetry/**/*.test.ts"],
+          [],
+          { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${process.env.HANDOFF_OTLP_PORT}` },
+          ["test/helpers/consumer-server.ts", "test/helpers/otlp-receiver.ts"],
+        ),
       ],
     },
   };
