@@ -33,11 +33,13 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
   return (await res.json()) as T;
 }
 
-/** Asserts the one error envelope and returns its code. */
-export async function expectError(res: Response, status: number, code: string): Promise<{ code: string; message: string; details?: unknown }> {
-  const body = await json<{ error: { code: string; message: string; details?: unknown } }>(res);
+/** Asserts the one error envelope (with the request id its `x-request-id` header carries) and returns its code. */
+export async function expectError(res: Response, status: number, code: string): Promise<{ code: string; message: string; details?: unknown; request_id: string }> {
+  const body = await json<{ error: { code: string; message: string; details?: unknown; request_id: string } }>(res);
   expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
   expect(typeof body.error.message).toBe("string");
+  expect(body.error.request_id).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
+  expect(res.headers.get("x-request-id")).toBe(body.error.request_id);
   return body.error;
 }
 
