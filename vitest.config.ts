@@ -3,8 +3,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { freePort } from "./cli/dev-server";
 
-// Two projects: the pure cores in plain Node (fast, no runtime), and every
-// integration test inside workerd with real D1 and Durable Objects.
+// The pure cores in plain Node (fast, no runtime); every integration test inside workerd with
+// real D1 and Durable Objects, once without telemetry (`workers`) and, for test/telemetry/,
+// exporting to a local OTLP receiver (`telemetry`); real Chromium against wrangler dev (`browser`).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The telemetry project's OTLP receiver: its port must be known before workerd starts, as a binding.
