@@ -1,5 +1,4 @@
 import type { SpanContext } from "./context";
-import type { Attributes, SpanKind } from "./tracer";
 
 /**
  * OTLP/HTTP with the JSON encoding (opentelemetry-proto's JSON mapping: ids as
@@ -7,6 +6,10 @@ import type { Attributes, SpanKind } from "./tracer";
  * encoders plus one `exportOtlp` that POSTs them and never throws: a collector
  * that is down costs a log line, never a request.
  */
+
+export type AttrValue = string | number | boolean;
+export type Attributes = Record<string, AttrValue | null | undefined>;
+export type SpanKind = "internal" | "server" | "client";
 
 export interface OtlpConfig {
   /** Base URL; `/v1/traces` and `/v1/metrics` are appended as the OTel spec says for the generic variable. */

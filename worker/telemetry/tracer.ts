@@ -1,5 +1,7 @@
 import { formatTraceparent, parseTraceparent, randomHex, type SpanContext } from "./context";
-import { exportOtlp, type FinishedSpan, type MetricPoint, type OtlpConfig } from "./otlp";
+import { exportOtlp, type Attributes, type FinishedSpan, type MetricPoint, type OtlpConfig, type SpanKind } from "./otlp";
+
+export type { Attributes, AttrValue, SpanKind } from "./otlp";
 
 /**
  * A small tracer over OTLP/HTTP JSON (docs/decisions.md says why not a
@@ -9,9 +11,6 @@ import { exportOtlp, type FinishedSpan, type MetricPoint, type OtlpConfig } from
  * waitUntil). With no endpoint configured every call is a no-op on shared
  * objects: no ids, no clocks, no buffers, no fetch.
  */
-
-export type AttrValue = string | number | boolean;
-export type Attributes = Record<string, AttrValue | null | undefined>;
 
 /** Span names, in one place so the README's list and the tests key on the same strings. */
 export const SPANS = {
@@ -52,8 +51,6 @@ const NOOP_SPAN: Span = {
   error: () => undefined,
   end: () => undefined,
 };
-
-export type SpanKind = "internal" | "server" | "client";
 
 export interface Telemetry {
   readonly enabled: boolean;
