@@ -390,6 +390,8 @@ export interface components {
                 code: "unauthorized" | "forbidden" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
+                /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
+                request_id: string;
             };
         };
         Source: {
