@@ -160,7 +160,7 @@ export interface paths {
         put?: never;
         /**
          * A consumer acknowledges (accepts or rejects) an export
-         * @description Signed as a Standard Webhook with the consumer's secret from the ownership rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Idempotent: a repeated ack answers `duplicate: true`. A rejection puts the order on hold with an exception record.
+         * @description Signed as a Standard Webhook with the consumer's secret from the ownership rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Idempotent: a repeated ack answers `duplicate: true`. A rejection puts the order on hold with an exception record. A cancellation (`export.cancelled`, id `cxl_<export_id>`) is acked here under its own id: `accepted` releases the replacement, `rejected` holds the order for a person.
          */
         post: operations["ackExport"];
         delete?: never;
@@ -1005,7 +1005,7 @@ export interface operations {
                             }[];
                             holds: {
                                 /** @enum {string} */
-                                reason: "locked_field_conflict" | "fulfillment_rejected" | "consumer_rejected" | "delivery_failed" | "ack_missing";
+                                reason: "locked_field_conflict" | "fulfillment_rejected" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "consumer_rejected" | "delivery_failed" | "ack_missing" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                                 event_id: string;
                                 detail: string;
                             }[];
@@ -1084,7 +1084,7 @@ export interface operations {
                                     }[];
                                 };
                                 /** @enum {string} */
-                                status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded";
+                                status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
                                 consumer_url: string | null;
                                 requires_ack: boolean;
                                 delivered_at: string | null;
@@ -1094,7 +1094,7 @@ export interface operations {
                                     status: "accepted" | "rejected";
                                     reason: string | null;
                                     /** @enum {string} */
-                                    via: "ack" | "event";
+                                    via: "ack" | "event" | "delivery";
                                 } | null;
                                 next_attempt_at: string | null;
                                 attempts: {
@@ -1106,6 +1106,30 @@ export interface operations {
                                     outcome: string;
                                     next_attempt_at: string | null;
                                 }[];
+                                cancellation: {
+                                    cancellation_id: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "delivered" | "acked" | "refused" | "failed" | "moot";
+                                    reason: string;
+                                    superseded_by: string | null;
+                                    requested_at: string;
+                                    delivered_at: string | null;
+                                    acked_at: string | null;
+                                    ack: {
+                                        /** @enum {string} */
+                                        status: "accepted" | "rejected";
+                                        reason: string | null;
+                                    } | null;
+                                    attempts: {
+                                        n: number;
+                                        at: string;
+                                        status: number | null;
+                                        latency_ms: number;
+                                        error_class: string | null;
+                                        outcome: string;
+                                        next_attempt_at: string | null;
+                                    }[];
+                                } | null;
                             }[];
                             /** @description Running SLA clocks */
                             sla: {
@@ -1344,7 +1368,7 @@ export interface operations {
                     "application/json": {
                         export_id: string;
                         /** @enum {string} */
-                        status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded";
+                        status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
                         duplicate: boolean;
                     };
                 };
@@ -1414,7 +1438,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -1443,7 +1467,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -1531,7 +1555,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -1622,7 +1646,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -1735,7 +1759,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -1971,6 +1995,8 @@ export interface operations {
                         outcome: string | null;
                         /** @description Exception / hold / task kind */
                         kind: string | null;
+                        /** @description On export.acked: how the export was acknowledged — ack (signed), event (the consumer's own event), delivery (2xx to a consumer that owes no ack) */
+                        ack_via: string | null;
                         /** @description Arrival minus occurrence, for applied events */
                         lag_ms: number | null;
                         /** @description The full audit entry data as JSON text */

@@ -88,7 +88,7 @@ describe("one webhook traced from the sender's span to the consumer's delivery (
     const attempts = [1, 2].map((n) => one(spans, SPANS.delivery, { export_id: id, attempt: n }));
     for (const a of attempts) {
       expect(a).toMatchObject({ traceId: INBOUND_TRACE, parentSpanId: commit.spanId, kind: 3 });
-      expect(a.attributes).toMatchObject({ tenant, order_id: "o-1", action: "fulfil_order" });
+      expect(a.attributes).toMatchObject({ tenant, order_id: "o-1", kind: "deliver" });
     }
     expect(attempts.map((a) => [a.attributes["http.response.status_code"], a.status])).toEqual([
       [503, 2],
@@ -117,7 +117,7 @@ describe("one webhook traced from the sender's span to the consumer's delivery (
     expect(total(points, METRICS.rejections, { source: "wms", code: "signature_invalid" })).toBe(1);
     expect(total(points, METRICS.breaches, { step: "routing", level: 0 })).toBe(1);
     // Attempt 2, plus the one redelivery the missing ack earns at the same deadline.
-    expect(total(points, METRICS.retries, { action: "fulfil_order" })).toBe((await requests(wms)).length - 1);
+    expect(total(points, METRICS.retries, { kind: "deliver" })).toBe((await requests(wms)).length - 1);
     for (const p of points) expect({ temporality: p.temporality, monotonic: p.monotonic }).toEqual({ temporality: 1, monotonic: true });
     expect(await refusedExports()).toEqual([]);
   });
