@@ -44,8 +44,12 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new OrderStore(ctx.storage.sql);
+    this.store = new OrderStore(() => ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
+      // Reads, acks and unauthenticated calls can name an order that does not
+      // exist: the schema is created by the first ingest, never by a read, so
+      // such an object leaves no storage behind (see ingest).
+      if (!this.store.hasSchema()) return;
       this.store.migrate();
       // A crash between commit and setAlarm, or an alarm given up after its
       // retries, leaves due timers with no alarm: repair on every start.
@@ -77,6 +81,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    * here and only here. The state is cached only once that committed.
    */
   private decide(now: number, decide: (c: OrderCommit) => MachineState | null, obs: Observed = { telemetry: NOOP_TELEMETRY, span: null }): void {
+    if (!this.store.hasSchema()) return;
     const next = this.tx(() => {
       const c = this.begin(now);
       if (!c) return null;
@@ -117,7 +122,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
     // One transaction: a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
     const next = this.tx(() => {
-      const existing = this.store.receiptByKey(input.idempotencyKey);
+      const existing = this.store.hasSchema() ? this.store.receiptByKey(input.idempotencyKey) : null;
       if (existing) {
         result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
         return null;
@@ -132,10 +137,12 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         return null;
       }
       const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
-      if (this.store.factCount() + input.events.length > maxFacts) {
+      if ((this.store.hasSchema() ? this.store.factCount() : 0) + input.events.length > maxFacts) {
         result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
         return null;
       }
+      // The first write this object ever makes (a refused one above leaves nothing).
+      if (!this.store.hasSchema()) this.store.migrate();
       this.store.setMeta("tenant", input.tenant);
       this.store.setMeta("order_id", input.orderId);
       const held = this.rules();
@@ -158,6 +165,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const now = this.clock();
     // A cancellation is acked on the same route, signed by the same consumer, under its own id.
     const cancels = cancelledExportId(input.exportId);
+    // An object never written has no exports (nor tables to look in): nothing to ack.
+    if (!this.store.hasSchema()) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
     const row = this.store.exportById(cancels ?? input.exportId);
     if (!row?.consumer_secret || (cancels !== null && !this.store.cancellation(cancels))) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
     const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
@@ -192,7 +201,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   async getTasks(): Promise<Task[]> {
-    return this.store.tasks();
+    return this.store.hasSchema() ? this.store.tasks() : [];
   }
 
   async claimTask(taskId: string, by: string): Promise<{ ok: true; task: Task } | QueueError> {
@@ -234,6 +243,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    * already be in D1.
    */
   async getAudit() {
+    if (!this.store.hasSchema()) return { entries: [], pending_seqs: [] };
     return { entries: this.store.audit(), pending_seqs: this.store.pendingAuditSeqs() };
   }
 
@@ -243,6 +253,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    * stalled order progress anyway. Idempotent like the alarm itself.
    */
   async poke(): Promise<{ due: number }> {
+    if (!this.store.hasSchema()) return { due: 0 };
     const due = this.store.dueTimers(this.clock()).length;
     if (due > 0) await this.alarm();
     else await this.rearm();
@@ -258,6 +269,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   override async alarm(): Promise<void> {
+    if (!this.store.hasSchema()) return;
     const now = this.clock();
     const telemetry = telemetryFor(this.env);
     try {
@@ -388,6 +400,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   private async rearm(): Promise<void> {
+    // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
+    if (!this.store.hasSchema()) return;
     const next = this.store.nextDue();
     if (next === null) {
       await this.ctx.storage.deleteAlarm();

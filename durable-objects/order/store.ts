@@ -34,19 +34,43 @@ export class OrderStore implements OrderReader {
    */
   private meta: Map<string, string> | null = null;
 
-  constructor(private readonly sql: SqlStorage) {}
+  private db: SqlStorage | null = null;
+
+  /** Opened on first use: touching `ctx.storage.sql` at all creates the object's database file. */
+  constructor(private readonly open: () => SqlStorage) {}
+
+  private get sql(): SqlStorage {
+    this.db ??= this.open();
+    return this.db;
+  }
+
+  /** Whether this object has ever been written: known once per object, since only migrate() changes it. */
+  private schema: boolean | null = null;
+
+  /**
+   * A read of `sqlite_master` does not create the object's database file (a
+   * CREATE TABLE does, ~90 KB): an object that was only ever read stays empty.
+   */
+  hasSchema(): boolean {
+    this.schema ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
+    return this.schema;
+  }
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
+    this.schema = true;
   }
 
   /** After a rolled-back transaction: the copy may hold writes SQLite undid. Every transaction must go through OrderDO.tx, which calls this. */
   forget(): void {
     this.meta = null;
+    this.schema = null;
   }
 
   private metaRows(): Map<string, string> {
+    // An object never written has no meta table: it holds no order (and reading must not create one).
+    if (!this.hasSchema()) return new Map();
     this.meta ??= new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
     return this.meta;
   }

@@ -76,9 +76,13 @@ export async function seedTenant(id: string): Promise<string> {
  * deterministic stand-in for waiting (a forced alarm otherwise finds nothing due).
  */
 export async function fireDue(stub: DurableObjectStub): Promise<boolean> {
-  await runInDurableObject(stub, (_instance, state) => {
+  const written = await runInDurableObject(stub, (_instance, state) => {
+    // An object that was only ever read has no tables (and no timers) to move.
+    if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'timers'").toArray().length === 0) return false;
     state.storage.sql.exec("UPDATE timers SET due_at = 0");
+    return true;
   });
+  if (!written) return false;
   return runDurableObjectAlarm(stub);
 }
 

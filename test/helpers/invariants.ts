@@ -85,6 +85,10 @@ interface ObjectState {
 
 async function inspect(stub: DurableObjectStub<OrderDO>): Promise<ObjectState> {
   return runInDurableObject(stub, async (instance, state) => {
+    // An object that was only ever read has no tables: it holds no order.
+    if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'meta'").toArray().length === 0) {
+      return { next: null, alarm: await state.storage.getAlarm(), clock: Date.now(), tenant: null, orderId: null };
+    }
     const { next } = state.storage.sql.exec<{ next: number | null }>("SELECT MIN(due_at) AS next FROM timers").one();
     const meta = new Map(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('tenant', 'order_id')").toArray().map((r) => [r.k, r.v]));
     return { next, alarm: await state.storage.getAlarm(), clock: instance instanceof OrderDO ? instance.clock() : Date.now(), tenant: meta.get("tenant") ?? null, orderId: meta.get("order_id") ?? null };
