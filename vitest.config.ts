@@ -20,6 +20,10 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             DELIVERY_TIMEOUT_MS: "1000",
             MAX_FACTS_PER_ORDER: "40",
+            // The fuzz and error suites refuse hundreds of deliveries a minute on purpose; the
+            // budget's own tests set production limits on the object (refusals.security.test.ts).
+            REFUSAL_RECORD_PER_MINUTE: "100000",
+            REFUSAL_LIMIT_PER_MINUTE: "100000",
             SECRETS_KEY: "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=",
             ...bindings,
           },

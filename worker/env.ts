@@ -1,4 +1,5 @@
 import type { OrderObject } from "../domain/order/object";
+import type { RefusalBudgetObject } from "../domain/refusals/budget";
 import type { Span, Telemetry, TelemetryEnv } from "./telemetry/tracer";
 
 /** The order object as a namespace sees it: its contract, branded as a Durable Object. */
@@ -11,6 +12,8 @@ export interface Env extends TelemetryEnv {
    * class, so the Worker shell never imports the object shell; OrderDO implements it.
    */
   ORDER: DurableObjectNamespace<OrderObjectStub>;
+  /** One budget object per tenant source (docs/decisions.md, "Refusals are budgeted"). */
+  REFUSALS: DurableObjectNamespace<RefusalBudgetObject & Rpc.DurableObjectBranded>;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */
@@ -19,6 +22,10 @@ export interface Env extends TelemetryEnv {
   DELIVERY_TIMEOUT_MS?: string;
   /** Facts one order may hold before further events are refused (default 1000). */
   MAX_FACTS_PER_ORDER?: string;
+  /** Refusals recorded in full per tenant source per minute (default 20). */
+  REFUSAL_RECORD_PER_MINUTE?: string;
+  /** Refusals answered per tenant source per minute before 429 (default 120). */
+  REFUSAL_LIMIT_PER_MINUTE?: string;
 }
 
 export interface AppVariables {

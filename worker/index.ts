@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { sweepStalled } from "./sweep";
 
 export { OrderDO } from "../durable-objects/order/OrderDO";
+export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";
 
 const app = createApp();
 

@@ -3,6 +3,7 @@ import { rejections, type RejectionInsert } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
 import { toBase64 } from "../domain/crypto";
+import { budgetBucket, type BudgetDecision } from "../domain/refusals/budget";
 import { openRejectionTask } from "./tasks";
 
 export interface RejectionInput {
@@ -21,6 +22,24 @@ export interface RejectionInput {
   truncated: boolean;
   signatureVerified: boolean;
   now: number;
+  /** Which refusal budget this spends: a configured source, any unknown source, or any ack. */
+  budget: { source: string } | "unknown_source" | "ack";
+}
+
+/**
+ * Asks the tenant source's budget object whether this refusal is recorded,
+ * only counted, or answered 429. If the budget cannot be asked, record it:
+ * losing evidence is worse than one row too many.
+ */
+async function spend(env: Env, r: RejectionInput): Promise<BudgetDecision["action"] | { retryAfter: number }> {
+  try {
+    const bucket = budgetBucket(r.tenant, r.budget);
+    const d = await env.REFUSALS.get(env.REFUSALS.idFromName(bucket)).spend(r.tenant, bucket);
+    return d.action === "limit" ? { retryAfter: d.retryAfterSeconds } : d.action;
+  } catch (err) {
+    console.error("refusal budget unavailable", err);
+    return "record";
+  }
 }
 
 /**
@@ -29,6 +48,15 @@ export interface RejectionInput {
  * retries, and the evidence is not lost.
  */
 export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
+  const spent = await spend(env, r);
+  if (typeof spent === "object") {
+    return new ApiError("rate_limited", "Too many refused deliveries from this source; retry later", { refused_with: r.code }, {
+      "retry-after": String(spent.retryAfter),
+    });
+  }
+  const cause = r.details === undefined ? {} : { cause: r.details };
+  // Past the full-record budget the refusal is only counted (rejection_overflow), so the answer names no record.
+  if (spent === "count") return new ApiError(r.code, r.reason, { rejection_id: null, recorded: false, ...cause });
   const row: RejectionInsert = {
     id: `rej_${crypto.randomUUID().replace(/-/g, "")}`,
     tenantId: r.tenant,
@@ -55,5 +83,5 @@ export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
       refused_with: r.code,
     }, { "retry-after": "30" });
   }
-  return new ApiError(r.code, r.reason, { rejection_id: row.id, ...(r.details === undefined ? {} : { cause: r.details }) });
+  return new ApiError(r.code, r.reason, { rejection_id: row.id, ...cause });
 }

@@ -129,6 +129,25 @@ export const rejections = sqliteTable(
 );
 
 /**
+ * Refusals past the full-record budget: counted, not stored. One row per
+ * budget bucket and window, written by the budget object's alarm.
+ */
+export const rejectionOverflow = sqliteTable(
+  "rejection_overflow",
+  {
+    tenantId: text("tenant_id").notNull(),
+    /** "<tenant>\n<source>", "<tenant>\n*unknown-source" or "<tenant>\n*ack". */
+    bucket: text("bucket").notNull(),
+    windowStart: text("window_start").notNull(),
+    /** Answered with their 4xx but not recorded. */
+    counted: integer("counted").notNull(),
+    /** Answered 429 rate_limited. */
+    limited: integer("limited").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.bucket, t.windowStart] })],
+);
+
+/**
  * Versioned per tenant: a PUT appends version n+1 and never rewrites an older
  * one, so an export can name the exact rules it was decided under.
  */

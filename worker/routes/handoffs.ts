@@ -39,7 +39,7 @@ handoffRoutes.openAPIRegistry.registerPath({
   },
   responses: {
     200: { description: "Recorded", content: { "application/json": { schema: AckResponse } } },
-    ...errorResponses(400, 401, 404, 413),
+    ...errorResponses(400, 401, 404, 413, 429),
   },
 });
 
@@ -70,6 +70,8 @@ handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
       truncated: buf.length > 8192,
       signatureVerified: false,
       now,
+      // Export ids are the caller's to invent: every ack refusal of a tenant shares one budget.
+      budget: "ack",
     });
   };
   if (buf.length > MAX_ACK_BYTES) return refuse("payload_too_large", `Ack body exceeds ${MAX_ACK_BYTES} bytes`);

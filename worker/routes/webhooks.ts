@@ -116,6 +116,8 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
       truncated: body.truncated || keep.length < body.bytes.length,
       signatureVerified,
       now,
+      // Source names an attacker invents share one budget; a configured source has its own.
+      budget: config ? { source } : "unknown_source",
     });
   };
 
@@ -161,7 +163,7 @@ webhooks.openAPIRegistry.registerPath({
   responses: {
     200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
     202: { description: "Durably recorded", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
-    ...errorResponses(400, 401, 404, 413, 422, 503),
+    ...errorResponses(400, 401, 404, 413, 422, 429, 503),
   },
 });
 
