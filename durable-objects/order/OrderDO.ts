@@ -122,12 +122,14 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
     // One transaction: a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
     const next = this.tx(() => {
-      const existing = this.store.hasSchema() ? this.store.receiptByKey(input.idempotencyKey) : null;
+      // An object never written holds no receipt, topic or fact: skip the reads (their tables do not exist yet).
+      const known = this.store.hasSchema();
+      const existing = known ? this.store.receiptByKey(input.idempotencyKey) : null;
       if (existing) {
         result = { ok: true, receipt: { id: existing.id, order_id: input.orderId, events: existing.events, duplicate: true, received_at: existing.received_at } };
         return null;
       }
-      const firstTopic = input.topic === undefined ? null : this.store.bodyTopic(input.rawSha256);
+      const firstTopic = input.topic === undefined || !known ? null : this.store.bodyTopic(input.rawSha256);
       if (input.topic !== undefined && firstTopic && firstTopic.topic !== input.topic) {
         result = {
           ok: false,
@@ -137,12 +139,12 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         return null;
       }
       const maxFacts = Number(this.env.MAX_FACTS_PER_ORDER ?? DEFAULT_MAX_FACTS);
-      if ((this.store.hasSchema() ? this.store.factCount() : 0) + input.events.length > maxFacts) {
+      if ((known ? this.store.factCount() : 0) + input.events.length > maxFacts) {
         result = { ok: false, code: "order_too_large", message: `order ${input.orderId} already holds ${maxFacts} events` };
         return null;
       }
       // The first write this object ever makes (a refused one above leaves nothing).
-      if (!this.store.hasSchema()) this.store.migrate();
+      if (!known) this.store.migrate();
       this.store.setMeta("tenant", input.tenant);
       this.store.setMeta("order_id", input.orderId);
       const held = this.rules();
