@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { OrderDO } from "../../../durable-objects/order/OrderDO";
+import { OrderDO } from "../../../durable-objects/order/OrderDO";
 import { drainBackoff } from "../../../durable-objects/order/drain";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
 import { orderStub } from "../../helpers/order-namespace";
@@ -40,6 +40,7 @@ describe("the outbox survives a failing drain", () => {
     // platform never fires one on its own mid-test, and each fireDue below is exactly one drain.
     const o = stub("drainfail", ORDER_ID);
     await runInDurableObject(o, (instance) => {
+      if (!(instance instanceof OrderDO)) throw new Error("not an OrderDO");
       instance.clock = () => Date.now() + 3_600_000;
     });
     await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
@@ -97,6 +98,7 @@ describe("eviction and restart", () => {
     const o = stub("evict", ORDER_ID);
     // Timers due an hour from now: the drain cannot fire (and clear them) before the alarm is "lost" below.
     await runInDurableObject(o, (instance) => {
+      if (!(instance instanceof OrderDO)) throw new Error("not an OrderDO");
       instance.clock = () => Date.now() + 3_600_000;
     });
     expect((await shopify("evict", "orders/create")).status).toBe(202);
