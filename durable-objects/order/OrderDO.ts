@@ -1,8 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import type { Env } from "../../worker/env";
-import { unseal } from "../../worker/lib/sealed";
-import { verifyStandard } from "../../domain/webhooks/standard";
 import { signedHeaders } from "../../domain/handoff/delivery";
 import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
 import { decideOutcome } from "../../domain/handoff/delivery";
@@ -18,6 +15,9 @@ import { claim, escalateTask, resolve } from "../../domain/tasks/decide";
 import type { QueueError, Resolution, Task } from "../../domain/tasks/task";
 import { inSpan, METRICS, NOOP_TELEMETRY, SPANS, telemetryFor, type Span, type Telemetry } from "../../worker/telemetry/tracer";
 import { tracedAttempt } from "./deliver";
+import { unseal } from "../../worker/lib/sealed";
+import { readAck } from "./ack";
+import { applyEffects, rearmAlarm, type Observed } from "./apply";
 import { drainOutbox } from "./drain";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
@@ -26,8 +26,6 @@ import type { TimerDbRow } from "./storage";
 /** Beyond this many facts an order is pathological: refuse rather than grow without bound. */
 const DEFAULT_MAX_FACTS = 1000;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
-
-const AckBody = z.object({ status: z.enum(["accepted", "rejected"]), reason: z.string().max(2000).nullish() });
 
 /**
  * One object per tenant+order: the single writer for that order. The class
@@ -171,17 +169,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     if (!this.store.hasSchema()) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
     const row = this.store.exportById(cancels ?? input.exportId);
     if (!row?.consumer_secret || (cancels !== null && !this.store.cancellation(cancels))) return { ok: false, code: "not_found", message: `No export '${input.exportId}'` };
-    const secret = await unseal(row.consumer_secret, this.env.SECRETS_KEY);
-    const lower = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
-    const raw = new TextEncoder().encode(input.body);
-    const verified = await verifyStandard({ raw, headers: (n) => lower.get(n.toLowerCase()) ?? null, secret, now });
-    if (!verified.ok) return { ok: false, code: verified.code, message: verified.message };
-    let parsed: z.infer<typeof AckBody>;
-    try {
-      parsed = AckBody.parse(JSON.parse(input.body));
-    } catch {
-      return { ok: false, code: "validation_failed", message: 'Body must be { "status": "accepted" | "rejected", "reason"?: string }' };
-    }
+    const checked = await readAck(input, row.consumer_secret, this.env.SECRETS_KEY, now);
+    if (!checked.ok) return checked;
+    const parsed = checked.ack;
     let out: AckResult = { ok: true, duplicate: true, status: row.status as ExportStatus };
     this.decide(now, (c) => {
       if (cancels !== null) {
@@ -402,79 +392,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   private async rearm(): Promise<void> {
-    // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
-    if (!this.store.hasSchema()) return;
-    const next = this.store.nextDue();
-    if (next === null) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    const current = await this.ctx.storage.getAlarm();
-    if (current !== next) await this.ctx.storage.setAlarm(next);
-  }
-}
-
-/**
- * The one place a decision's effects reach storage. Runs inside the object's
- * `transactionSync`, so a decision lands whole or not at all; the order of the
- * list is the order of the writes (audit entries chain in emission order).
- */
-interface Observed {
-  telemetry: Telemetry;
-  /** The span the decision runs in: exports it issues remember it as their deliveries' parent. */
-  span: Span | null;
-}
-
-function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): void {
-  for (const e of c.effects) {
-    switch (e.type) {
-      case "audit":
-        store.appendAudit(c.tenant, c.orderId, e.entry.type, e.entry.data, c.now);
-        break;
-      case "add_fact":
-        store.addFact(e.event);
-        break;
-      case "record_receipt":
-        store.insertReceipt(e.receipt);
-        break;
-      case "issue_export": {
-        store.insertExport(e.row);
-        const traceparent = obs.span?.traceparent();
-        if (traceparent) store.setMeta(`trace:${e.row.export_id}`, traceparent);
-        break;
-      }
-      case "update_export":
-        store.updateExport(e.export_id, e.patch);
-        break;
-      case "record_attempt":
-        store.insertAttempt(e.attempt);
-        break;
-      case "put_cancellation":
-        store.putCancellation(e.row);
-        break;
-      case "update_cancellation":
-        store.updateCancellation(e.export_id, e.patch);
-        break;
-      case "schedule_timer":
-        store.schedule(e.kind, e.key, e.due_at, e.replace);
-        break;
-      case "cancel_timer":
-        store.cancel(e.kind, e.key);
-        break;
-      case "open_task":
-      case "update_task":
-        store.putTask(e.task);
-        break;
-      case "insert_breach":
-        store.insertBreach(e.breach);
-        obs.telemetry.count(METRICS.breaches, { tenant: c.tenant, step: e.breach.step, level: e.breach.level });
-        break;
-      case "resolve_breaches":
-        store.resolveBreaches(e.step, c.now);
-        break;
-      case "enqueue_index":
-        store.enqueue("index", "order", c.now);
-        break;
-    }
+    await rearmAlarm(this.store, this.ctx.storage);
   }
 }

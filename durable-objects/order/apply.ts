@@ -1,0 +1,81 @@
+import type { OrderCommit } from "../../domain/order/commit";
+import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
+import type { OrderStore } from "./store";
+
+export interface Observed {
+  telemetry: Telemetry;
+  /** The span the decision runs in: exports it issues remember it as their deliveries' parent. */
+  span: Span | null;
+}
+
+/**
+ * The one place a decision's effects reach storage. Runs inside the object's
+ * `transactionSync`, so a decision lands whole or not at all; the order of the
+ * list is the order of the writes (audit entries chain in emission order).
+ */
+export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): void {
+  for (const e of c.effects) {
+    switch (e.type) {
+      case "audit":
+        store.appendAudit(c.tenant, c.orderId, e.entry.type, e.entry.data, c.now);
+        break;
+      case "add_fact":
+        store.addFact(e.event);
+        break;
+      case "record_receipt":
+        store.insertReceipt(e.receipt);
+        break;
+      case "issue_export": {
+        store.insertExport(e.row);
+        const traceparent = obs.span?.traceparent();
+        if (traceparent) store.setMeta(`trace:${e.row.export_id}`, traceparent);
+        break;
+      }
+      case "update_export":
+        store.updateExport(e.export_id, e.patch);
+        break;
+      case "record_attempt":
+        store.insertAttempt(e.attempt);
+        break;
+      case "put_cancellation":
+        store.putCancellation(e.row);
+        break;
+      case "update_cancellation":
+        store.updateCancellation(e.export_id, e.patch);
+        break;
+      case "schedule_timer":
+        store.schedule(e.kind, e.key, e.due_at, e.replace);
+        break;
+      case "cancel_timer":
+        store.cancel(e.kind, e.key);
+        break;
+      case "open_task":
+      case "update_task":
+        store.putTask(e.task);
+        break;
+      case "insert_breach":
+        store.insertBreach(e.breach);
+        obs.telemetry.count(METRICS.breaches, { tenant: c.tenant, step: e.breach.step, level: e.breach.level });
+        break;
+      case "resolve_breaches":
+        store.resolveBreaches(e.step, c.now);
+        break;
+      case "enqueue_index":
+        store.enqueue("index", "order", c.now);
+        break;
+    }
+  }
+}
+
+/** One alarm per object, always at the earliest due timer (the timers table multiplexes it). */
+export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage): Promise<void> {
+  // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
+  if (!store.hasSchema()) return;
+  const next = store.nextDue();
+  if (next === null) {
+    await storage.deleteAlarm();
+    return;
+  }
+  const current = await storage.getAlarm();
+  if (current !== next) await storage.setAlarm(next);
+}
