@@ -75,10 +75,14 @@ export async function seedTenant(id: string): Promise<string> {
  * Moves an object's clock past every timer it holds, then runs its alarm: the
  * deterministic stand-in for waiting (a forced alarm otherwise finds nothing due).
  */
+/** An object that was only ever read (or not yet written) has no tables, and so no timers. */
+export function hasTimers(state: DurableObjectState): boolean {
+  return state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'timers'").toArray().length > 0;
+}
+
 export async function fireDue(stub: DurableObjectStub): Promise<boolean> {
   const written = await runInDurableObject(stub, (_instance, state) => {
-    // An object that was only ever read has no tables (and no timers) to move.
-    if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'timers'").toArray().length === 0) return false;
+    if (!hasTimers(state)) return false;
     state.storage.sql.exec("UPDATE timers SET due_at = 0");
     return true;
   });
