@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { TestProject } from "vitest/node";
+import { readBody, reply } from "../../cli/consumer-http";
 import type { ReceivedPoint, ReceivedSpan } from "./otlp";
 
 /**
@@ -119,30 +120,6 @@ export function readPoints(body: unknown): ReceivedPoint[] {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > BODY_LIMIT) {
-        reject(new Error("body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, value: unknown): void {
-  if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(value));
-}
-
 export async function startOtlpReceiver(port: number): Promise<{ close(): Promise<void> }> {
   const spans: ReceivedSpan[] = [];
   const points: ReceivedPoint[] = [];
@@ -154,22 +131,23 @@ export async function startOtlpReceiver(port: number): Promise<{ close(): Promis
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", `http://${HOST}`).pathname;
-    if (req.method === "GET" && path === "/__spans") return send(res, 200, { spans });
-    if (req.method === "GET" && path === "/__metrics") return send(res, 200, { points });
-    if (req.method === "GET" && path === "/__refused") return send(res, 200, { refused });
-    if (req.method !== "POST" || (path !== "/v1/traces" && path !== "/v1/metrics")) return send(res, 404, { error: "no such route" });
-    readBody(req)
+    if (req.method === "GET" && path === "/__spans") return reply(res, 200, { spans });
+    if (req.method === "GET" && path === "/__metrics") return reply(res, 200, { points });
+    if (req.method === "GET" && path === "/__refused") return reply(res, 200, { refused });
+    if (req.method !== "POST" || (path !== "/v1/traces" && path !== "/v1/metrics")) return reply(res, 404, { error: "no such route" });
+    readBody(req, BODY_LIMIT)
       .then((text) => {
+        if (text === null) throw new Error("body too large");
         if (!(req.headers["content-type"] ?? "").startsWith("application/json")) throw new Error("content-type must be application/json");
         const body: unknown = JSON.parse(text);
         if (path === "/v1/traces") keep(spans, readSpans(body));
         else keep(points, readPoints(body));
-        send(res, 200, {});
+        reply(res, 200, {});
       })
       .catch((err: unknown) => {
         const error = err instanceof Error ? err.message : String(err);
         refused.push({ path, error });
-        send(res, 400, { error });
+        reply(res, 400, { error });
       });
   });
   await new Promise<void>((resolve, reject) => {
