@@ -33,10 +33,23 @@ export interface ChainCheck {
   head: { seq: number; hash: string } | null;
 }
 
-export function verifyChain(rows: readonly (ChainLink & { hash: string })[]): ChainCheck {
+/**
+ * Where entries are missing on purpose (archived and deleted by the retention
+ * job), `archived(from, to)` vouches for the run of seqs from..to: it returns
+ * the hash of entry `to`, for the next row to link to, or null when that run is
+ * not known to be archived (then the gap is a break).
+ */
+export type ArchivedRun = (from: number, to: number) => string | null;
+
+export function verifyChain(rows: readonly (ChainLink & { hash: string })[], archived: ArchivedRun = () => null): ChainCheck {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const row of rows) {
+    const anchor = row.seq > expectedSeq ? archived(expectedSeq, row.seq - 1) : null;
+    if (anchor !== null) {
+      prev = anchor;
+      expectedSeq = row.seq;
+    }
     if (row.seq !== expectedSeq) {
       return { valid: false, broken_at: expectedSeq, reason: `missing or out-of-order entry: expected seq ${expectedSeq}, found ${row.seq}`, head: null };
     }

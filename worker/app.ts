@@ -13,6 +13,7 @@ import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
 import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
+import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
 
@@ -61,6 +62,7 @@ export function createApp() {
   app.route("/", taskRoutes);
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
+  app.route("/", retentionRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
 

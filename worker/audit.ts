@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
+import { utcDay } from "../domain/retention/policy";
 import { verifyChain } from "../domain/audit-chain";
 import { AuditEntry } from "../domain/order/object";
 import { db } from "./db/client";
-import { auditLog } from "./db/schema";
+import { auditLog, retentionCheckpoints } from "./db/schema";
 import type { Env } from "./env";
 import { orderObject } from "./orders";
 
@@ -19,6 +20,8 @@ export const AuditResponse = z
     }),
     /** Entries committed by the order object but not yet drained to D1. */
     pending: z.number().int(),
+    /** Entries the retention job archived to R2 and deleted from D1 (docs/retention.md). */
+    archived: z.number().int(),
   })
   .openapi("AuditTrail");
 export type AuditResponse = z.infer<typeof AuditResponse>;
@@ -39,8 +42,10 @@ export async function auditTrail(env: Env, tenant: string, orderId: string): Pro
     .orderBy(asc(auditLog.seq))
     .all();
   if (rows.length === 0 && local.entries.length === 0) return null;
+  const archived = await archivedRuns(env, tenant, local.entries, new Set(local.pending_seqs));
   const check = verifyChain(
     rows.map((r) => ({ tenant: r.tenantId, order_id: r.orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prev_hash: r.prevHash, hash: r.hash })),
+    archived.run,
   );
   // Anchored: every D1 row is the object's own entry for that seq, and every
   // entry the object considers drained is in D1. A drain landing between the
@@ -50,7 +55,7 @@ export async function auditTrail(env: Env, tenant: string, orderId: string): Pro
   const bySeq = new Map(local.entries.map((e) => [e.seq, e.hash]));
   const inD1 = new Set(rows.map((r) => r.seq));
   const foreign = rows.find((r) => bySeq.get(r.seq) !== r.hash);
-  const missing = local.entries.find((e) => !pending.has(e.seq) && !inD1.has(e.seq));
+  const missing = local.entries.find((e) => !pending.has(e.seq) && !inD1.has(e.seq) && !archived.has(e.seq));
   const anchored = foreign === undefined && missing === undefined;
   return {
     entries: rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown, prev_hash: r.prevHash, hash: r.hash })),
@@ -60,6 +65,36 @@ export async function auditTrail(env: Env, tenant: string, orderId: string): Pro
       reason: check.reason ?? (anchored ? null : "D1 does not hold the chain the order object drained"),
       anchored,
     },
-    pending: local.entries.filter((e) => !inD1.has(e.seq)).length,
+    pending: local.entries.filter((e) => !inD1.has(e.seq) && !archived.has(e.seq)).length,
+    archived: local.entries.filter((e) => archived.has(e.seq)).length,
   };
+}
+
+/**
+ * The object's entries the retention job archived: drained, and dated on a day
+ * whose audit_log checkpoint is done. Only such a run may be missing from D1;
+ * the object's own hash for the run's last entry is what the next row links to.
+ */
+async function archivedRuns(
+  env: Env,
+  tenant: string,
+  entries: readonly { seq: number; at: string; hash: string }[],
+  pending: ReadonlySet<number>,
+): Promise<{ has: (seq: number) => boolean; run: (from: number, to: number) => string | null }> {
+  const done = await db(env.DB)
+    .select({ day: retentionCheckpoints.day })
+    .from(retentionCheckpoints)
+    .where(and(eq(retentionCheckpoints.tenantId, tenant), eq(retentionCheckpoints.tbl, "audit_log"), eq(retentionCheckpoints.status, "done")))
+    .all();
+  const days = new Set(done.map((d) => d.day));
+  const bySeq = new Map(entries.map((e) => [e.seq, e]));
+  const has = (seq: number): boolean => {
+    const e = bySeq.get(seq);
+    return e !== undefined && !pending.has(seq) && days.has(utcDay(e.at));
+  };
+  const run = (from: number, to: number): string | null => {
+    for (let s = from; s <= to; s++) if (!has(s)) return null;
+    return bySeq.get(to)?.hash ?? null;
+  };
+  return { has, run };
 }

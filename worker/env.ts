@@ -14,6 +14,8 @@ export interface Env extends TelemetryEnv {
   ORDER: DurableObjectNamespace<OrderObjectStub>;
   /** One budget object per tenant source (docs/decisions.md, "Refusals are budgeted"). */
   REFUSALS: DurableObjectNamespace<RefusalBudgetObject & Rpc.DurableObjectBranded>;
+  /** Retention archive: gzip NDJSON per tenant per UTC day (docs/retention.md). */
+  ARCHIVE: R2Bucket;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

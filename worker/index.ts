@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { runRetention } from "./retention/job";
 import { sweepStalled } from "./sweep";
 
 export { OrderDO } from "../durable-objects/order/OrderDO";
@@ -9,10 +10,17 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       sweepStalled(env).then((r) => {
         if (r.checked > 0) console.log(`sweep: ${r.checked} stalled orders, ${r.poked} poked, ${r.due} timers were due`);
+      }),
+    );
+    // Bounded per run (worker/retention/job.ts); what is left waits for the next tick.
+    ctx.waitUntil(
+      runRetention(env, controller.scheduledTime).then((r) => {
+        for (const a of r.archived) console.log(`retention: ${a.tenant} ${a.table} ${a.day}: ${a.rows} rows archived and deleted (checkpoint ${a.checkpoint_seq})`);
+        for (const e of r.errors) console.error(`retention: ${e.tenant} ${e.table} ${e.day}: ${e.message}`);
       }),
     );
   },

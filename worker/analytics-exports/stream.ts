@@ -1,3 +1,4 @@
+import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
 import type { EventRow, ExportName, OrderRow, TaskRow } from "./rows";
 import {
   csvHeader,
@@ -88,6 +89,9 @@ interface EventCursor {
   seq: number;
 }
 
+// The retention job's checkpoints share audit_log under an id no order has; they are not order events.
+const NOT_CHECKPOINTS = `order_id <> '${CHECKPOINT_CHAIN}'`;
+
 /**
  * (at, order_id, seq) > cursor, spelled out for SQLite. The cursor's `at` is
  * also the range's lower bound, so the audit_log_tenant_at index starts each
@@ -96,13 +100,13 @@ interface EventCursor {
 function eventsSql(after: boolean): string {
   const keyset = after ? "AND (at > ? OR (at = ? AND (order_id > ? OR (order_id = ? AND seq > ?))))" : "";
   return `SELECT order_id, seq, at, type, data FROM audit_log
-    WHERE tenant_id = ? AND at >= ? AND at < ? ${keyset}
+    WHERE tenant_id = ? AND at >= ? AND at < ? AND ${NOT_CHECKPOINTS} ${keyset}
     ORDER BY at, order_id, seq LIMIT ?`;
 }
 
 function events(w: ExportWindow): Source<AuditDbRow, EventCursor, EventRow> {
   return {
-    count: "SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ?",
+    count: `SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ? AND ${NOT_CHECKPOINTS}`,
     page: (c) => ({
       sql: eventsSql(c !== null),
       binds: c
