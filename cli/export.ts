@@ -57,7 +57,7 @@ function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
 }
 
-function demoCredentials(): Pick<DemoCredentials, "base_url" | "api_key"> | null {
+export function demoCredentials(): Pick<DemoCredentials, "base_url" | "api_key"> | null {
   if (!existsSync(DEMO_FILE)) return null;
   return JSON.parse(readFileSync(DEMO_FILE, "utf8")) as DemoCredentials;
 }

@@ -24,6 +24,10 @@ const USAGE = `usage: handoff <command>
                              the load benchmark on a throwaway local engine (see \`bench --help\`)
   check-deploy               wrangler deploy --dry-run (offline), then the bundle and static assets
                              against Cloudflare's limits (10 MB gzipped Worker, 25 MiB per asset)
+  verify-archive --tenant <id> --day YYYY-MM-DD [--base URL] [--key K]
+                             check an archived day (docs/retention.md): every R2 object against its
+                             manifest, the audit chain over the archived rows to the manifest's
+                             checkpoint hash, and the live checkpoint entry that vouches for it
   notebook <name> --input <dir> [--out report.html]
                              run an analytics notebook (analytics/notebooks/) over exported CSVs
                              with duckdb-wasm and write a self-contained HTML report
@@ -87,6 +91,11 @@ async function main(argv: string[]): Promise<void> {
     case "check-deploy": {
       const { checkDeploy } = await import("./deploy-check");
       process.exitCode = checkDeploy();
+      return;
+    }
+    case "verify-archive": {
+      const { verifyArchiveCommand } = await import("./verify-archive");
+      process.exitCode = await verifyArchiveCommand(rest);
       return;
     }
     case "notebook": {

@@ -8,8 +8,9 @@ import type { paths } from "./schema";
  */
 export type HandoffClient = Client<paths>;
 
-export function handoffClient(baseUrl: string, bearer?: string | null): HandoffClient {
-  return createClient<paths>({ baseUrl, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+/** `fetchImpl` lets the same calls run against the Worker in-process (tests) instead of over the network. */
+export function handoffClient(baseUrl: string, bearer?: string | null, fetchImpl?: (input: Request) => Promise<Response>): HandoffClient {
+  return createClient<paths>({ baseUrl, headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 }
 
 /** The one error envelope, as far as it can be read from whatever a failed call returned. */

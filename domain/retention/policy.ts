@@ -46,9 +46,9 @@ export function isoDays(iso: string): number | null {
 function Window(field: PolicyField) {
   const floor = POLICY_FLOOR[field];
   return z
-    .union([z.number().int(), z.string()])
+    .union([z.number(), z.string()], { error: "expected a whole number of days or an ISO-8601 duration such as P30D" })
     .transform((v, ctx) => {
-      const days = typeof v === "number" ? v : isoDays(v);
+      const days = typeof v === "number" ? (Number.isInteger(v) ? v : null) : isoDays(v);
       if (days === null) {
         ctx.addIssue({ code: "custom", message: `'${String(v)}' is not a whole number of days nor an ISO-8601 duration in weeks/days (e.g. P30D, P8W)` });
         return z.NEVER;

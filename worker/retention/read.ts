@@ -6,7 +6,14 @@ import type { Env } from "../env";
 
 /** What the engine holds about one archived day: the checkpoints, the manifests, and the chain that vouches for them. */
 
-const CheckpointEntry = z.object({ seq: z.number().int(), at: z.string(), prev_hash: z.string(), hash: z.string(), data: CheckpointData });
+const CheckpointEntry = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  prev_hash: z.string(),
+  hash: z.string(),
+  data: CheckpointData,
+  data_json: z.string().describe("The exact text that was hashed, so a verifier can recompute the entry's hash"),
+});
 
 export const ArchivedDay = z
   .object({
@@ -76,7 +83,7 @@ export async function archivedDay(env: Env, tenant: string, day: string): Promis
         manifest_sha256: r.manifest_sha256,
         manifest: m,
         files: ["manifest.json", ...(m?.parts ?? []).map((p) => p.key.slice(`${tenant}/${day}/${table}.`.length))],
-        checkpoint: entry?.parsed.success ? { seq: entry.seq, at: entry.at, prev_hash: entry.prev_hash, hash: entry.hash, data: entry.parsed.data } : null,
+        checkpoint: entry?.parsed.success ? { seq: entry.seq, at: entry.at, prev_hash: entry.prev_hash, hash: entry.hash, data: entry.parsed.data, data_json: entry.data } : null,
       };
     }),
   );
