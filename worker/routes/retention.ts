@@ -134,7 +134,7 @@ retentionRoutes.openapi(
     const object = await c.env.ARCHIVE.get(`${tenant}/${day}/${table}.${file}`);
     if (!object) throw new ApiError("not_found", `No archived ${table} ${file} for tenant '${tenant}' on ${day}`);
     if (c.req.valid("query").format === "ndjson" && file.endsWith(".gz")) {
-      return c.body(await gunzip(await object.arrayBuffer()), 200, { "content-type": "application/x-ndjson" });
+      return c.body(await gunzip(await object.arrayBuffer()), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
     }
     return c.body(object.body, 200, {
       "content-type": object.httpMetadata?.contentType ?? "application/octet-stream",

@@ -69,7 +69,7 @@ describe("GET /v1/tenants/:tenant/archive/:day and its files", () => {
     const bytes = await part.arrayBuffer();
     expect(toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))).toBe(m.parts[0]?.sha256);
     const plain = await call("GET", `/v1/tenants/${tenant}/archive/2026-03-02/audit_log/0001.ndjson.gz?format=ndjson`, { token: key });
-    expect(plain.headers.get("content-type")).toBe("application/x-ndjson");
+    expect(plain.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
     const text = await plain.text();
     expect(text).toBe(await gunzip(bytes));
     expect(text.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual(archivedRows);
