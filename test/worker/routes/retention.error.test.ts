@@ -47,6 +47,8 @@ describe("who may set and read it", () => {
   it("another tenant's key gets 404, an unknown tenant 404", async () => {
     await expectError(await call("GET", "/v1/tenants/ret-err/retention", { token: otherKey }), 404, "not_found");
     await expectError(await call("GET", "/v1/tenants/ret-err/archive/2026-03-02", { token: otherKey }), 404, "not_found");
+    await expectError(await call("GET", "/v1/tenants/ret-err/archive/2026-03-02/audit_log/manifest.json", { token: otherKey }), 404, "not_found");
+    await expectError(await call("GET", "/v1/tenants/ret-err/archive/2026-03-02/audit_log/manifest.json"), 401, "unauthorized");
     await expectError(await putRetention("ret-nobody", { audit_days: 90 }), 404, "tenant_not_found");
   });
 });
