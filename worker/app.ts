@@ -8,6 +8,7 @@ import { telemetryMiddleware } from "./telemetry/middleware";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
 import { handoffRoutes } from "./routes/handoffs";
+import { inventoryRoutes } from "./routes/inventory";
 import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
@@ -57,6 +58,7 @@ export function createApp() {
   app.route("/", tenantRoutes);
   app.route("/", webhooks);
   app.route("/", orderRoutes);
+  app.route("/", inventoryRoutes);
   app.route("/", rejectionRoutes);
   app.route("/", handoffRoutes);
   app.route("/", taskRoutes);

@@ -1,3 +1,4 @@
+import type { InventoryObject } from "../domain/inventory/object";
 import type { OrderObject } from "../domain/order/object";
 import type { RefusalBudgetObject } from "../domain/refusals/budget";
 import type { Span, Telemetry, TelemetryEnv } from "./telemetry/tracer";
@@ -16,6 +17,10 @@ export interface Env extends TelemetryEnv {
   REFUSALS: DurableObjectNamespace<RefusalBudgetObject & Rpc.DurableObjectBranded>;
   /** Retention archive: gzip NDJSON per tenant per UTC day (docs/retention.md). */
   ARCHIVE: R2Bucket;
+  /** One inventory object per tenant + SKU: the single writer of its stock and reservations. */
+  INVENTORY: DurableObjectNamespace<InventoryObject & Rpc.DurableObjectBranded>;
+  /** How long a reservation stays held without its order's confirmation, ms (default 300 000). */
+  INVENTORY_HOLD_MS?: string;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

@@ -69,7 +69,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -108,6 +108,43 @@ export interface paths {
          */
         get: operations["getOrderAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One SKU's stock as its inventory object holds it: on hand, reserved, available, the reservations
+         * @description A SKU no sender has reported and no order has reserved reads as zero stock.
+         */
+        get: operations["getInventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a SKU's oversell buffer */
+        put: operations["putInventorySettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -466,6 +503,13 @@ export interface components {
             kind: "shopify" | "stripe" | "standard";
             secret: string;
         };
+        InventoryReceipt: {
+            id: string;
+            sku: string;
+            events: ("inventory.snapshot" | "inventory.adjusted")[];
+            duplicate: boolean;
+            received_at: string;
+        };
         AuditTrail: {
             entries: {
                 seq: number;
@@ -483,6 +527,46 @@ export interface components {
             };
             pending: number;
             archived: number;
+        };
+        InventoryLevel: {
+            sku: string;
+            on_hand: number;
+            reserved: number;
+            /** @description on_hand + oversell_buffer − reserved, never below 0 */
+            available: number;
+            oversell_buffer: number;
+            version: number;
+            locations: {
+                location: string;
+                on_hand: number;
+                snapshot_at: string | null;
+            }[];
+            /** @description The newest snapshot's difference from the level the engine had computed */
+            drift: {
+                location: string;
+                snapshot_id: string;
+                at: string;
+                expected: number;
+                reported: number;
+                drift: number;
+            } | null;
+            /** @description Reservations: active ones first, then the newest closed */
+            orders: {
+                order_id: string;
+                line: string;
+                requested: number;
+                reserved: number;
+                /** @enum {string} */
+                status: "held" | "committed" | "released" | "consumed";
+                held_at: string;
+                expires_at: string;
+                closed_at: string | null;
+                reason: string | null;
+            }[];
+        };
+        InventorySettings: {
+            /** @description Units that may be promised beyond on hand (default 0) */
+            oversell_buffer: number;
         };
         Rejection: {
             id: string;
@@ -954,7 +1038,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -971,7 +1055,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -1362,6 +1446,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The level */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putInventorySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventorySettings"];
+            };
+        };
+        responses: {
+            /** @description The level under the new buffer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error (401) */

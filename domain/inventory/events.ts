@@ -17,7 +17,7 @@ export const Sku = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:#/-]+$/, "SKU may hold letters, digits and . _ : # / -");
+  .regex(/^[A-Za-z0-9._:#-]+$/, "SKU may hold letters, digits and . _ : # -");
 
 /** Stock is counted per location; a sender that names none counts in `default`. */
 export const DEFAULT_LOCATION = "default";

@@ -85,9 +85,13 @@ export function outcomeOf(lines: readonly LineOutcome[]): ReserveOutcome {
   return reserved === 0 ? "none" : "some";
 }
 
-export function decideReserve(onHand: number, buffer: number, rows: readonly Reservation[], req: ReserveRequest): ReserveDecision {
-  let available = availableUnits(onHand, buffer, rows);
-  const mine = new Map(rows.filter((r) => r.order_id === req.orderId).map((r) => [r.line, r]));
+/**
+ * `reservedNow` is every active reservation of the SKU; `orderRows` only this
+ * order's (so the object reads one order's rows and a SUM, not every row).
+ */
+export function decideReserve(onHand: number, buffer: number, reservedNow: number, orderRows: readonly Reservation[], req: ReserveRequest): ReserveDecision {
+  let available = Math.max(0, onHand + buffer - reservedNow);
+  const mine = new Map(orderRows.filter((r) => r.order_id === req.orderId).map((r) => [r.line, r]));
   const lines: LineOutcome[] = [];
   const created: Reservation[] = [];
   const at = new Date(req.now).toISOString();

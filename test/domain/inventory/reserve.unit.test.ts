@@ -17,7 +17,7 @@ const HOLD = 60_000;
 
 function reserve(rows: Reservation[], onHand: number, orderId: string, qty: number | number[], buffer = 0) {
   const lines = (Array.isArray(qty) ? qty : [qty]).map((quantity, i) => ({ line: String(i), quantity }));
-  const d = decideReserve(onHand, buffer, rows, { orderId, lines, now: NOW, holdMs: HOLD });
+  const d = decideReserve(onHand, buffer, reservedUnits(rows), rows.filter((r) => r.order_id === orderId), { orderId, lines, now: NOW, holdMs: HOLD });
   rows.push(...d.created);
   return d;
 }
