@@ -1,7 +1,9 @@
 import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { Task, TASK_STATUSES, TaskType, taskId, type Resolution, type TaskStatus } from "../domain/tasks/task";
+import type { InventoryReceipt } from "../domain/inventory/object";
 import type { Receipt } from "../domain/order/object";
+import { commitStock } from "./inventory";
 import { db } from "./db/client";
 import { rejections, tasks, type RejectionRow, type TaskRow } from "./db/schema";
 import type { Env } from "./env";
@@ -220,7 +222,7 @@ export async function replayRejection(
   closeTask = true,
   // A replay started from a task resolution has no request of its own at hand: it gets a fresh id.
   trace: TraceCarrier = { requestId: requestIdFrom(null), traceparent: null },
-): Promise<{ receipt: Receipt; rejection: RejectionRow }> {
+): Promise<{ receipt: Receipt | InventoryReceipt; rejection: RejectionRow }> {
   const d = db(env.DB);
   const rej = await d.select().from(rejections).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id))).get();
   if (!rej) throw new ApiError("not_found", `No rejection '${id}'`);
@@ -230,9 +232,13 @@ export async function replayRejection(
   if (!config) throw new ApiError("source_not_found", `Source '${rej.source}' no longer exists`);
   const raw = fromBase64(rej.bodyBase64) ?? new Uint8Array();
   const headers = new Map(Object.entries(rej.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const parsed = adapters[config.kind].parse({ raw, headers: (n) => headers.get(n.toLowerCase()) ?? null, source: rej.source });
+  const input = { raw, headers: (n: string) => headers.get(n.toLowerCase()) ?? null, source: rej.source };
+  const adapter = adapters[config.kind];
+  // A stock message (no order) is committed by its SKU's object, e.g. once its Shopify item has a mapping.
+  const stock = adapter.parseStock?.(input) ?? null;
+  const parsed = stock ?? adapter.parse(input);
   if (!parsed.ok) throw new ApiError(parsed.code, `Still refused: ${parsed.message}`, parsed.details);
-  const result = await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace);
+  const result = "orderId" in parsed ? await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace) : await commitStock(env, tenant, rej.source, parsed, rej.bodySha256);
   if (!result.ok) throw new ApiError(result.code, `Still refused: ${result.message}`);
   const at = new Date().toISOString();
   await d.update(rejections).set({ replayedAt: at, replayReceiptId: result.receipt.id }).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id)));

@@ -69,7 +69,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -145,6 +145,26 @@ export interface paths {
         get?: never;
         /** Set a SKU's oversell buffer */
         put: operations["putInventorySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Map senders' stock items to SKUs (Shopify inventory_item_id → SKU)
+         * @description Shopify's `inventory_levels/update` names an inventory item, not a SKU. Each mapping here routes that item's stock messages to the SKU's inventory object; a message for an unmapped item is refused (422 `schema_mismatch`) and recorded, so it can be replayed once mapped.
+         */
+        put: operations["putInventoryItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -567,6 +587,17 @@ export interface components {
         InventorySettings: {
             /** @description Units that may be promised beyond on hand (default 0) */
             oversell_buffer: number;
+        };
+        InventoryItemMapping: {
+            items: {
+                /**
+                 * @description Whose item id this is (Shopify's inventory_item_id)
+                 * @enum {string}
+                 */
+                system: "shopify";
+                item_id: string;
+                sku: string;
+            }[];
         };
         Rejection: {
             id: string;
@@ -1572,6 +1603,61 @@ export interface operations {
             };
         };
     };
+    putInventoryItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryItemMapping"];
+            };
+        };
+        responses: {
+            /** @description Mappings stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stored: number;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRejections: {
         parameters: {
             query?: {
@@ -2232,7 +2318,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                         rejection_id: string;
                     };
                 };

@@ -48,3 +48,8 @@ export type InventoryEvent = z.infer<typeof InventoryEvent>;
 export function isInventoryEventType(t: string): t is InventoryEventType {
   return (INVENTORY_EVENT_TYPES as readonly string[]).includes(t);
 }
+
+/** The same event under another SKU name (a sender's item id resolved through the tenant's mapping). */
+export function withSku(e: InventoryEvent, sku: string): InventoryEvent {
+  return e.type === "inventory.snapshot" ? { ...e, sku, data: { ...e.data, sku } } : { ...e, sku, data: { ...e.data, sku } };
+}

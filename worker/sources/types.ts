@@ -44,6 +44,8 @@ export interface InventoryParse {
   idempotencyKey: string;
   sku: string;
   events: InventoryEvent[];
+  /** The sender named its own stock item, not a SKU: `sku` is a placeholder until the tenant's mapping resolves it. */
+  item?: { system: "shopify"; id: string };
 }
 
 export type ParseResult =
