@@ -21,6 +21,8 @@ export interface Env extends TelemetryEnv {
   INVENTORY: DurableObjectNamespace<InventoryObject & Rpc.DurableObjectBranded>;
   /** How long a reservation stays held without its order's confirmation, ms (default 300 000). */
   INVENTORY_HOLD_MS?: string;
+  /** Units of drift between a WMS snapshot and the engine's level that open an `inventory_drift` task (default 5; 0 = off). */
+  INVENTORY_DRIFT_THRESHOLD?: string;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

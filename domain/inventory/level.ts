@@ -103,3 +103,8 @@ export function levelOf(facts: readonly StockFact[]): StockLevel {
   }
   return { on_hand: locations.reduce((s, l) => s + l.on_hand, 0), locations, drifts, facts: unique.length };
 }
+
+/** Drift a person should look at: at least `threshold` units either way (a threshold of 0 turns it off). */
+export function driftsAbove(level: StockLevel, threshold: number): SnapshotDrift[] {
+  return threshold <= 0 ? [] : level.drifts.filter((d) => Math.abs(d.drift) >= threshold);
+}

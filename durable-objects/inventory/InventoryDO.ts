@@ -1,15 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
-import { factFromEvent, levelOf, type StockLevel } from "../../domain/inventory/level";
+import { driftsAbove, factFromEvent, levelOf, type StockLevel } from "../../domain/inventory/level";
 import type { InventoryIngestInput, InventoryLevel, InventoryObject, InventoryReceipt, ReserveInput, ReserveResult } from "../../domain/inventory/object";
 import { commitOrder, consumeOrder, decideReserve, expireHeld, releaseOrder, type Reservation } from "../../domain/inventory/reserve";
 import type { InventoryEventType } from "../../domain/inventory/events";
 import type { Env } from "../../worker/env";
+import { openDriftTask } from "../../worker/tasks";
 import { InventoryStore } from "./store";
 
 /** A reservation whose order has not confirmed its commit within this long goes back to stock. */
 const DEFAULT_HOLD_MS = 5 * 60_000;
 /** How many reservations the level view lists. */
 const LISTED_RESERVATIONS = 200;
+/** Units of drift (either way) that open an `inventory_drift` task. */
+const DEFAULT_DRIFT_THRESHOLD = 5;
 
 /**
  * One object per tenant + SKU: the single writer of that SKU's stock facts
@@ -21,6 +24,8 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
   private readonly store: InventoryStore;
   /** Derived from the facts table; dropped whenever a fact is added (or a transaction throws). */
   private level: StockLevel | null = null;
+  /** When unwritten drift tasks are due: now, unless a D1 write just failed. */
+  private driftRetryAt = 0;
   /** Clock seam for tests. */
   clock: () => number = () => Date.now();
 
@@ -79,7 +84,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
 
   async ingest(input: InventoryIngestInput): Promise<{ ok: true; receipt: InventoryReceipt }> {
     const now = this.clock();
-    return this.tx(() => {
+    const result = this.tx((): { ok: true; receipt: InventoryReceipt } => {
       this.open(input.tenant, input.sku);
       const known = this.store.receipt(input.idempotencyKey);
       if (known) {
@@ -90,11 +95,22 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       if (changed) {
         this.level = null;
         this.bump();
+        const at = new Date(now).toISOString();
+        for (const d of driftsAbove(this.stock(), this.driftThreshold())) this.store.noteDrift(d, at);
       }
       const receipt = { id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`, events: input.events.map((e) => e.type), received_at: new Date(now).toISOString() };
       this.store.putReceipt(input.idempotencyKey, { ...receipt, source: input.source, raw_sha256: input.rawSha256 });
       return { ok: true, receipt: { ...receipt, sku: input.sku, duplicate: false } };
     });
+    // A drift to report makes the alarm due now: the D1 task is written there, not on the acknowledgement path.
+    await this.rearm();
+    return result;
+  }
+
+  private driftThreshold(): number {
+    const raw = this.env.INVENTORY_DRIFT_THRESHOLD;
+    const n = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRIFT_THRESHOLD;
   }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
@@ -180,16 +196,34 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
   }
 
   private async rearm(): Promise<void> {
-    const next = this.store.nextHeldExpiry();
+    const expiry = this.store.nextHeldExpiry();
+    const drift = this.store.unwrittenDrifts().length > 0 ? Math.max(this.driftRetryAt, Date.now()) : null;
+    const next = expiry === null ? drift : drift === null ? expiry : Math.min(expiry, drift);
     if (next === null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
 
-  /** The sweep: held reservations whose order never confirmed go back to stock. Idempotent; re-arms in `finally`. */
+  /**
+   * The sweep (held reservations whose order never confirmed go back to stock)
+   * and the drift tasks (written to D1 once each; a failed write retries in
+   * 5 s). Idempotent; re-arms in `finally`.
+   */
   override async alarm(): Promise<void> {
     try {
       this.change(() => expireHeld(this.store.expiredHeld(this.clock()), this.clock()));
+      const tenant = this.store.getMeta("tenant");
+      const sku = this.store.getMeta("sku");
+      if (tenant !== null && sku !== null) {
+        for (const p of this.store.unwrittenDrifts()) {
+          await openDriftTask(this.env, tenant, sku, p.drift, p.found_at);
+          this.store.driftWritten(p.drift.snapshot_id, new Date(this.clock()).toISOString());
+        }
+      }
+      this.driftRetryAt = 0;
+    } catch (err) {
+      console.error("inventory alarm", err);
+      this.driftRetryAt = Date.now() + 5_000;
     } finally {
       await this.rearm();
     }

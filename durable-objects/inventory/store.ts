@@ -1,4 +1,4 @@
-import type { StockFact } from "../../domain/inventory/level";
+import type { SnapshotDrift, StockFact } from "../../domain/inventory/level";
 import type { Reservation, ReservationStatus } from "../../domain/inventory/reserve";
 
 /**
@@ -38,6 +38,13 @@ const SCHEMA = [
      PRIMARY KEY (order_id, line)
    )`,
   `CREATE INDEX IF NOT EXISTS reservations_status ON reservations (status, expires_at)`,
+  // Drift above the threshold, one per snapshot, until its D1 task is written (by the alarm, never on the ack path).
+  `CREATE TABLE IF NOT EXISTS drift_tasks (
+     snapshot_id TEXT PRIMARY KEY,
+     drift TEXT NOT NULL,
+     found_at TEXT NOT NULL,
+     written_at TEXT
+   )`,
 ].join(";\n");
 
 type Row = Record<string, SqlStorageValue>;
@@ -152,6 +159,23 @@ export class InventoryStore {
     if (!this.hasSchema()) return null;
     const row = this.sql().exec("SELECT MIN(expires_at) AS t FROM reservations WHERE status = 'held'").toArray()[0];
     return row && row.t !== null ? Date.parse(String(row.t)) : null;
+  }
+
+  /** True when this snapshot's drift was not known yet. */
+  noteDrift(d: SnapshotDrift, at: string): boolean {
+    return this.sql().exec("INSERT OR IGNORE INTO drift_tasks (snapshot_id, drift, found_at) VALUES (?, ?, ?)", d.snapshot_id, JSON.stringify(d), at).rowsWritten > 0;
+  }
+
+  unwrittenDrifts(): { drift: SnapshotDrift; found_at: string }[] {
+    if (!this.hasSchema()) return [];
+    return this.sql()
+      .exec("SELECT drift, found_at FROM drift_tasks WHERE written_at IS NULL ORDER BY found_at")
+      .toArray()
+      .map((r) => ({ drift: JSON.parse(String(r.drift)) as SnapshotDrift, found_at: String(r.found_at) }));
+  }
+
+  driftWritten(snapshotId: string, at: string): void {
+    this.sql().exec("UPDATE drift_tasks SET written_at = ? WHERE snapshot_id = ?", at, snapshotId);
   }
 
   putReservation(r: Reservation): void {

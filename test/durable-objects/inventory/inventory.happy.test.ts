@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InventoryDO } from "../../../durable-objects/inventory/InventoryDO";
@@ -45,6 +46,19 @@ describe("inventory: stock messages reach the SKU's object", () => {
     await sendStock("stock", "d2", "inventory.adjusted", { sku: "DRIFT-1", delta: -2 }, "2026-12-01T10:30:00Z");
     await sendStock("stock", "d3", "inventory.snapshot", { sku: "DRIFT-1", on_hand: 5 }, "2026-12-01T11:00:00Z");
     expect((await level("stock", "DRIFT-1", key)).drift).toMatchObject({ expected: 8, reported: 5, drift: -3 });
+  });
+
+  it("drift at or above the threshold opens one inventory_drift task per snapshot, written by the alarm", async () => {
+    await sendStock("stock", "t1", "inventory.snapshot", { sku: "DRIFT-2", on_hand: 20 }, "2026-12-01T10:00:00Z");
+    await sendStock("stock", "t2", "inventory.snapshot", { sku: "DRIFT-2", on_hand: 13 }, "2026-12-01T11:00:00Z");
+    // Its redelivery and a small drift add nothing.
+    await sendStock("stock", "t2", "inventory.snapshot", { sku: "DRIFT-2", on_hand: 13 }, "2026-12-01T11:00:00Z");
+    await sendStock("stock", "t3", "inventory.snapshot", { sku: "DRIFT-2", on_hand: 12 }, "2026-12-01T12:00:00Z");
+    await runDurableObjectAlarm(inventoryStub("stock", "DRIFT-2"));
+    const rows = await env.DB.prepare("SELECT type, ref, status, title, evidence FROM tasks WHERE tenant_id = 'stock' AND type = 'inventory_drift' AND json_extract(evidence, '$.sku') = 'DRIFT-2'").all<{ ref: string; status: string; title: string; evidence: string }>();
+    expect(rows.results.map((r) => [r.ref, r.status])).toEqual([["wms:t2#0", "open"]]);
+    expect(rows.results[0]?.title).toContain("WMS counted 13, engine expected 20 (-7)");
+    expect(JSON.parse(rows.results[0]?.evidence ?? "{}")).toMatchObject({ sku: "DRIFT-2", drift: { expected: 20, reported: 13, drift: -7 } });
   });
 
   it("a SKU nobody reported reads as zero stock", async () => {
