@@ -17,6 +17,7 @@ import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
+import { whatIfRoutes } from "./routes/what-if";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -67,6 +68,7 @@ export function createApp() {
   app.route("/", retentionRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
+  app.route("/", whatIfRoutes);
 
   registerSecuritySchemes(app);
   app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));

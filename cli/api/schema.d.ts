@@ -489,6 +489,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a window of past orders through proposed ownership rules, side by side with what happened
+         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
+         */
+        post: operations["runWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -502,7 +522,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -849,6 +869,162 @@ export interface components {
                 broken_at: number | null;
                 reason: string | null;
             };
+        };
+        WhatIfRun: {
+            tenant: string;
+            from: string;
+            to: string;
+            /** @description Timers were played up to this instant (the moment the trail was read) */
+            until: string;
+            /**
+             * @description in_force: no proposal, each order under the rules it actually met (a self-check: nothing may change)
+             * @enum {string}
+             */
+            mode: "proposed" | "in_force";
+            /** @description The version the proposal would get: the tenant's latest + 1 */
+            proposal_version: number | null;
+            /** @description D1 rows read (order index + audit trail) */
+            rows_read: number;
+            summary: components["schemas"]["WhatIfSummary"];
+            /** @description Only the orders whose decisions would change, in order id order */
+            orders: components["schemas"]["WhatIfOrderDiff"][];
+        };
+        WhatIfSummary: {
+            orders: number;
+            orders_changed: number;
+            /** @description Orders whose trail had entries the replay could not use */
+            orders_approximate: number;
+            breaches: {
+                recorded: number;
+                proposed: number;
+            };
+            exports: {
+                recorded: number;
+                proposed: number;
+            };
+            /** @description Breach counts per step, per paged contact and per owning party; exports per owner */
+            totals: {
+                /** @enum {string} */
+                dimension: "step" | "contact" | "owning_party" | "export_owner";
+                key: string;
+                recorded: number;
+                proposed: number;
+            }[];
+            /** @description Value of the orders with at least one breach, per currency */
+            revenue_at_risk: {
+                currency: string;
+                recorded_minor: number;
+                proposed_minor: number;
+                orders_recorded: number;
+                orders_proposed: number;
+            }[];
+        };
+        WhatIfOrderDiff: {
+            order_id: string;
+            value: {
+                amount_minor: number;
+                currency: string;
+            } | null;
+            state: {
+                recorded: string | null;
+                proposed: string | null;
+            };
+            /** @description Would breach under the proposal and did not: when, and whose pager at each level */
+            breaches_added: {
+                step: string;
+                level: number;
+                contact: string;
+                owning_party: string;
+                due_at: string;
+                breached_at: string;
+            }[];
+            /** @description Did breach and would not */
+            breaches_removed: {
+                step: string;
+                level: number;
+                contact: string;
+                owning_party: string;
+                due_at: string;
+                breached_at: string;
+            }[];
+            /** @description Would be issued and were not (routing earlier, a new consumer …) */
+            exports_added: {
+                export_id: string;
+                action: string;
+                version: number;
+                step: string;
+                owner: string;
+                owning_party: string;
+                decision_version: number;
+                issued_at: string;
+                due_at: string | null;
+            }[];
+            /** @description Were issued and would not be */
+            exports_removed: {
+                export_id: string;
+                action: string;
+                version: number;
+                step: string;
+                owner: string;
+                owning_party: string;
+                decision_version: number;
+                issued_at: string;
+                due_at: string | null;
+            }[];
+            exports_changed: {
+                export_id: string;
+                field: string;
+                recorded: string | null;
+                proposed: string | null;
+            }[];
+            gaps: string[];
+        };
+        WhatIfRequest: {
+            /** @description The proposal, as PUT …/ownership takes it (consumer secrets are never used: a what-if sends nothing). Absent: replay under the rules that were in force, which must reproduce what happened. */
+            rules?: {
+                steps: {
+                    payment: components["schemas"]["OwnershipStepRuleView"];
+                    routing: components["schemas"]["OwnershipStepRuleView"];
+                    fulfillment: components["schemas"]["OwnershipStepRuleView"];
+                    shipping: components["schemas"]["OwnershipStepRuleView"];
+                    delivery: components["schemas"]["OwnershipStepRuleView"];
+                    customer: components["schemas"]["OwnershipStepRuleView"];
+                };
+                /**
+                 * @default {
+                 *       "fulfil_on": "captured",
+                 *       "retry": {
+                 *         "initial": "PT1S",
+                 *         "max_interval": "PT5M",
+                 *         "max_attempts": 8,
+                 *         "max_age": "PT24H"
+                 *       }
+                 *     }
+                 */
+                policy?: {
+                    /**
+                     * @default captured
+                     * @enum {string}
+                     */
+                    fulfil_on?: "captured" | "authorized";
+                    retry?: components["schemas"]["RetryPolicy"];
+                };
+            };
+            /**
+             * Format: date-time
+             * @description Orders created at or after this instant
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description … and before this one
+             */
+            to: string;
+            /**
+             * Format: date-time
+             * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
+             */
+            until?: string;
         };
     };
     responses: never;
@@ -2961,6 +3137,68 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The comparison */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfRun"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (422) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

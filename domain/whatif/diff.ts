@@ -112,6 +112,38 @@ export class Totals {
     if (from) this.summary = structuredClone(from);
   }
 
+  /** Another window's totals (a CLI run split into windows): counts add up, rows merge by key. */
+  merge(o: WhatIfSummary): void {
+    const s = this.summary;
+    s.orders += o.orders;
+    s.orders_changed += o.orders_changed;
+    s.orders_approximate += o.orders_approximate;
+    s.breaches.recorded += o.breaches.recorded;
+    s.breaches.proposed += o.breaches.proposed;
+    s.exports.recorded += o.exports.recorded;
+    s.exports.proposed += o.exports.proposed;
+    for (const t of o.totals) {
+      this.bump(t.dimension, t.key, "recorded", t.recorded);
+      this.bump(t.dimension, t.key, "proposed", t.proposed);
+    }
+    for (const r of o.revenue_at_risk) {
+      const row = this.revenueRow(r.currency);
+      row.recorded_minor += r.recorded_minor;
+      row.proposed_minor += r.proposed_minor;
+      row.orders_recorded += r.orders_recorded;
+      row.orders_proposed += r.orders_proposed;
+    }
+  }
+
+  private revenueRow(currency: string): WhatIfSummary["revenue_at_risk"][number] {
+    let row = this.summary.revenue_at_risk.find((r) => r.currency === currency);
+    if (!row) {
+      row = { currency, recorded_minor: 0, proposed_minor: 0, orders_recorded: 0, orders_proposed: 0 };
+      this.summary.revenue_at_risk.push(row);
+    }
+    return row;
+  }
+
   add(d: OrderDiff, recorded: OrderDecisions, proposed: OrderDecisions): void {
     const s = this.summary;
     s.orders++;
@@ -133,11 +165,7 @@ export class Totals {
     for (const e of recorded.exports) this.bump("export_owner", e.owner, "recorded");
     for (const e of proposed.exports) this.bump("export_owner", e.owner, "proposed");
     if (d.value && (recorded.breaches.length > 0 || proposed.breaches.length > 0)) {
-      let row = s.revenue_at_risk.find((r) => r.currency === d.value?.currency);
-      if (!row) {
-        row = { currency: d.value.currency, recorded_minor: 0, proposed_minor: 0, orders_recorded: 0, orders_proposed: 0 };
-        s.revenue_at_risk.push(row);
-      }
+      const row = this.revenueRow(d.value.currency);
       if (recorded.breaches.length > 0) {
         row.recorded_minor += d.value.amount_minor;
         row.orders_recorded++;
@@ -149,13 +177,13 @@ export class Totals {
     }
   }
 
-  private bump(dimension: TotalRow["dimension"], key: string, which: "recorded" | "proposed"): void {
+  private bump(dimension: TotalRow["dimension"], key: string, which: "recorded" | "proposed", by = 1): void {
     let row = this.summary.totals.find((t) => t.dimension === dimension && t.key === key);
     if (!row) {
       row = { dimension, key, recorded: 0, proposed: 0 };
       this.summary.totals.push(row);
     }
-    row[which]++;
+    row[which] += by;
   }
 
   result(): WhatIfSummary {

@@ -3,7 +3,7 @@ import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive,
 import { decideOutcome } from "../handoff/delivery";
 import type { RulesInput } from "../handoff/plan";
 import { checkSla } from "../handoff/sla";
-import { OrderCommit, type OrderReader } from "../order/commit";
+import { EVIDENCE_AUDIT_ENTRIES, OrderCommit, type OrderReader } from "../order/commit";
 import type { AttemptRecord, AuditRecord, BreachRecord, CancellationRecord, ExportRecord, TimerRecord } from "../order/effects";
 import { initialState, type MachineState } from "../order/machine";
 import type { StoredReceipt } from "../order/receipt";
@@ -61,10 +61,24 @@ class Tables implements OrderReader {
   breaches = (): readonly BreachRecord[] => this.breachRows;
   tasks = (): readonly Task[] => this.taskRows;
   receipts = (): readonly StoredReceipt[] => this.receiptRows;
-  recentAudit = (): readonly AuditRecord[] => this.auditRows;
+  /** Audit entries not yet folded into `auditRows`: only a task's evidence reads them, so they are folded on demand. */
+  private unread: { at: number; type: string; data: Record<string, unknown> }[] = [];
+  recentAudit = (): readonly AuditRecord[] => {
+    if (this.unread.length > 0) {
+      const rows = [...this.auditRows];
+      for (const e of this.unread) {
+        // As the object stores and reads it back: JSON text.
+        rows.push({ seq: (rows.at(-1)?.seq ?? 0) + 1, at: iso(e.at), type: e.type, data: JSON.parse(JSON.stringify(e.data)) as unknown });
+      }
+      this.auditRows = rows.slice(-EVIDENCE_AUDIT_ENTRIES);
+      this.unread = [];
+    }
+    return this.auditRows;
+  };
 
   /** The commit's working copy is the object's tables after it applied the effects: adopt it. */
   adopt(c: OrderCommit): void {
+    for (const e of c.effects) if (e.type === "audit") this.unread.push({ at: c.now, type: e.entry.type, data: e.entry.data });
     this.exportRows = c.exports();
     this.attemptRows = c.attempts();
     this.cancellationRows = c.cancellations();
@@ -72,7 +86,6 @@ class Tables implements OrderReader {
     this.breachRows = c.breaches();
     this.taskRows = c.tasks();
     this.receiptRows = c.receipts();
-    this.auditRows = c.recentAudit();
   }
 }
 

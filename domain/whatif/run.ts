@@ -1,12 +1,12 @@
-import type { RulesInput } from "../handoff/plan";
 import { decisionsOf, type OrderDecisions } from "./decisions";
 import { diffOrder, type OrderDiff } from "./diff";
 import type { RecordedOrder } from "./recorded";
-import { proposedRules, replayOrder, rulesInForce } from "./replay";
+import { replayOrder, type RulesFor } from "./replay";
 
 /**
  * One order, both ways: the decisions its trail records, and the decisions a
- * replay of its inputs under the proposed rules makes.
+ * replay of its inputs makes under `rulesFor` (a proposal, or the rules then
+ * in force: the self-check that must change nothing).
  */
 export interface OrderWhatIf {
   diff: OrderDiff;
@@ -14,15 +14,9 @@ export interface OrderWhatIf {
   proposed: OrderDecisions;
 }
 
-export function whatIfOrder(order: RecordedOrder, proposal: RulesInput, until: number): OrderWhatIf {
-  const replay = replayOrder(order, proposedRules(proposal), until);
+export function whatIfOrder(order: RecordedOrder, rulesFor: RulesFor, until: number): OrderWhatIf {
+  const replay = replayOrder(order, rulesFor, until);
   const recorded = decisionsOf(order.trail);
   const proposed = decisionsOf(replay.trail);
   return { diff: diffOrder(order.order_id, replay.view.value, recorded, proposed, order.gaps), recorded, proposed };
-}
-
-/** The proof that a what-if runs the object's own code: under the rules then in force, a replay decides what the object decided. */
-export function replayAsRecorded(order: RecordedOrder, versions: ReadonlyMap<number, RulesInput>, until: number): { recorded: OrderDecisions; replayed: OrderDecisions } {
-  const replay = replayOrder(order, rulesInForce(versions), until);
-  return { recorded: decisionsOf(order.trail), replayed: decisionsOf(replay.trail) };
 }
