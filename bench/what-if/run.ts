@@ -40,6 +40,7 @@ let rows = 0;
 let done = 0;
 const per10k: number[] = [];
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 let lap = start;
 for (const month of chunks) {
   for (const o of month.orders) {
@@ -56,6 +57,9 @@ for (const month of chunks) {
   }
 }
 const ms = performance.now() - start;
+const cpu = process.cpuUsage(cpuStart);
+// The machine is shared: CPU time is what the replay cost, wall time what it took under the load at the time.
+const cpuMs = (cpu.user + cpu.system) / 1000;
 process.stderr.write("\n");
 const summary = totals.result();
 const result = {
@@ -63,6 +67,9 @@ const result = {
   generate_ms: Math.round(genMs),
   replay_ms: Math.round(ms),
   ms_per_10k: Math.round((ms / n) * 10_000),
+  replay_cpu_ms: Math.round(cpuMs),
+  cpu_ms_per_10k: Math.round((cpuMs / n) * 10_000),
+  load_average: (await import("node:os")).loadavg().map((x) => Math.round(x * 10) / 10),
   per_10k_laps_ms: per10k,
   audit_rows_read: rows,
   rows_per_10k: Math.round((rows / n) * 10_000),
