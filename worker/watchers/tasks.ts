@@ -5,17 +5,7 @@ import { taskId, type TaskType } from "../../domain/tasks/task";
 import { iso } from "../../domain/time";
 import { db } from "../db/client";
 import { tasks } from "../db/schema";
-import type { Env } from "../env";
-import type { RulesSnapshot } from "../ownership/store";
-
-/** What every watcher knows about the tenant it is watching, read once per run. */
-export interface WatchContext {
-  env: Env;
-  tenant: string;
-  rules: RulesSnapshot | null;
-  defaultOwner: string | null;
-  now: number;
-}
+import { tally, type WatchContext } from "./context";
 
 export interface WatcherTaskSeed {
   type: TaskType;
@@ -64,8 +54,9 @@ export async function openWatcherTask(w: WatchContext, seed: WatcherTaskSeed): P
       updatedAt: at,
     })
     .onConflictDoNothing()
-    .returning({ id: tasks.taskId });
-  return inserted[0]?.id ?? null;
+    .run();
+  tally(w, inserted.meta);
+  return inserted.meta.changes > 0 ? id : null;
 }
 
 /** The watcher saw the condition end (the order moved on, the sender came back): the task closes itself, saying why. */
@@ -75,6 +66,7 @@ export async function closeWatcherTask(w: WatchContext, id: string, status: "res
     .update(tasks)
     .set({ status, resolvedAt: at, resolvedBy: "handoff", resolution: resolution.slice(0, 500), action: "close", updatedAt: at })
     .where(and(eq(tasks.tenantId, w.tenant), eq(tasks.taskId, id), inArray(tasks.status, ["open", "claimed"])))
-    .returning({ id: tasks.taskId });
-  return done.length > 0;
+    .run();
+  tally(w, done.meta);
+  return done.meta.changes > 0;
 }
