@@ -77,7 +77,22 @@ export function judgeSilence(h: SourceHistory, watch: SourceWatch, now: number):
   };
 }
 
-/** One task per outage: an outage is named by the last verified delivery before it. */
-export function outageRef(lastVerifiedAt: number | null): string {
-  return `silent:${lastVerifiedAt === null ? "never" : new Date(lastVerifiedAt).toISOString()}`;
+/**
+ * One task per outage. A sender that stopped is named by its last verified
+ * delivery before the outage (the same on every sweep until it sends again);
+ * a sender whose volume sagged, by the hour it was first seen low (it ends
+ * when the volume is back, not at the next trickle).
+ */
+export function outageRef(source: string, v: Pick<SilenceVerdict, "reason">, lastVerifiedAt: number | null, now: number): string {
+  if (v.reason === "below_baseline") return `low:${source}:${hourKey(now)}`;
+  return `silent:${source}:${lastVerifiedAt === null ? "never" : new Date(lastVerifiedAt).toISOString()}`;
+}
+
+/** Has the outage an open task names ended? A stopped sender recovers at its next verified delivery, a sagging one when its volume is back. */
+export function recovered(ref: string, v: Pick<SilenceVerdict, "silent">, lastVerifiedAt: number | null): boolean {
+  const [kind, , ...rest] = ref.split(":");
+  if (kind === "low") return !v.silent;
+  const last = rest.join(":");
+  if (lastVerifiedAt === null) return false;
+  return last === "never" || lastVerifiedAt > Date.parse(last);
 }

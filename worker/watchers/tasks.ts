@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Step } from "../../domain/ownership/schema";
 import { ownerLadder } from "../../domain/tasks/owner";
 import { taskId, type TaskType } from "../../domain/tasks/task";
@@ -60,11 +60,20 @@ export async function openWatcherTask(w: WatchContext, seed: WatcherTaskSeed): P
 }
 
 /** The watcher saw the condition end (the order moved on, the sender came back): the task closes itself, saying why. */
-export async function closeWatcherTask(w: WatchContext, id: string, status: "resolved" | "cancelled", resolution: string): Promise<boolean> {
+export async function closeWatcherTask(w: WatchContext, id: string, status: "resolved" | "cancelled", resolution: string, evidence: Record<string, unknown> = {}): Promise<boolean> {
   const at = iso(w.now);
   const done = await db(w.env.DB)
     .update(tasks)
-    .set({ status, resolvedAt: at, resolvedBy: "handoff", resolution: resolution.slice(0, 500), action: "close", updatedAt: at })
+    .set({
+      status,
+      resolvedAt: at,
+      resolvedBy: "handoff",
+      resolution: resolution.slice(0, 500),
+      action: "close",
+      updatedAt: at,
+      // What ended it (a recovery) joins the evidence the task was opened with.
+      evidence: sql`json_patch(${tasks.evidence}, ${JSON.stringify(evidence)})`,
+    })
     .where(and(eq(tasks.tenantId, w.tenant), eq(tasks.taskId, id), inArray(tasks.status, ["open", "claimed"])))
     .run();
   tally(w, done.meta);

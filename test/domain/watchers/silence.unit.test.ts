@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expectedIn, HOUR_MS, hourKey, lowerBound, WEEK_MS } from "../../../domain/watchers/baseline";
-import { judgeSilence, outageRef, type SourceHistory } from "../../../domain/watchers/silence";
+import { judgeSilence, outageRef, recovered, type SourceHistory } from "../../../domain/watchers/silence";
 
 // Monday 2026-11-02 00:00 UTC: the generated history starts five weeks before the judged week.
 const MONDAY = Date.parse("2026-11-02T00:00:00Z");
@@ -126,7 +126,18 @@ describe("judging a sender's silence", () => {
   });
 
   it("names each outage by the last delivery before it, so repeated sweeps find the same one", () => {
-    expect(outageRef(Date.parse("2026-11-03T08:59:00Z"))).toBe("silent:2026-11-03T08:59:00.000Z");
-    expect(outageRef(null)).toBe("silent:never");
+    const last = Date.parse("2026-11-03T08:59:00Z");
+    const silent = { reason: "no_verified_delivery" as const };
+    expect(outageRef("shop", silent, last, last + 5 * HOUR_MS)).toBe(outageRef("shop", silent, last, last + 6 * HOUR_MS));
+    expect(outageRef("shop", silent, null, last)).toBe("silent:shop:never");
+    expect(recovered("silent:shop:2026-11-03T08:59:00.000Z", { silent: true }, last)).toBe(false);
+    expect(recovered("silent:shop:2026-11-03T08:59:00.000Z", { silent: true }, last + 1)).toBe(true);
+    expect(recovered("silent:shop:never", { silent: false }, last)).toBe(true);
+  });
+
+  it("a sagging sender's outage ends when the volume is back, not at the next trickle", () => {
+    const ref = outageRef("shop", { reason: "below_baseline" }, 0, MONDAY);
+    expect(recovered(ref, { silent: true }, MONDAY + 1)).toBe(false);
+    expect(recovered(ref, { silent: false }, MONDAY + 1)).toBe(true);
   });
 });
