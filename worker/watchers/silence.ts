@@ -28,12 +28,16 @@ function hourRanges(from: number, to: number): [string, string][] {
 
 async function history(w: WatchContext, source: string, windowMs: number) {
   const ranges = hourRanges(w.now - windowMs, w.now);
-  const clause = ranges.map((_, i) => `(hour >= ?${3 + 2 * i} AND hour <= ?${4 + 2 * i})`).join(" OR ");
+  // The ranges join the counters' key, so each is one index seek (an OR of ranges makes SQLite read the source's every row).
+  const values = [[TOTAL_HOUR, TOTAL_HOUR], ...ranges].map((_, i) => `(?${3 + 2 * i}, ?${4 + 2 * i})`).join(", ");
   const rows = await select<CountRow>(
     w,
-    `SELECT hour, kind, n, last_at FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND (hour = '${TOTAL_HOUR}' OR ${clause})`,
+    `WITH r(lo, hi) AS (VALUES ${values})
+     SELECT c.hour, c.kind, c.n, c.last_at FROM r JOIN source_counts c ON c.tenant_id = ?1 AND c.source = ?2 AND c.hour BETWEEN r.lo AND r.hi`,
     w.tenant,
     source,
+    TOTAL_HOUR,
+    TOTAL_HOUR,
     ...ranges.flat(),
   );
   const [first] = await select<{ first: string | null }>(w, `SELECT MIN(hour) AS first FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND hour >= '0'`, w.tenant, source);

@@ -1,4 +1,4 @@
-import { TERMINAL_STATES } from "../../domain/order/view";
+import { ORDER_STATES, TERMINAL_STATES } from "../../domain/order/view";
 import { judgeStuck, stuckRef } from "../../domain/watchers/stuck";
 import { shortestSla, stepSla } from "../../domain/watchers/defaults";
 import { iso } from "../../domain/time";
@@ -19,7 +19,8 @@ interface Candidate {
   currency: string | null;
 }
 
-const NON_TERMINAL_SQL = `state NOT IN (${TERMINAL_STATES.map((s) => `'${s}'`).join(", ")})`;
+// An IN list (not NOT IN) so the (tenant, state, updated_at) index seeks only the orders still in flight.
+const NON_TERMINAL_SQL = `state IN (${ORDER_STATES.filter((s) => !TERMINAL_STATES.includes(s) && s !== "on_hold").map((s) => `'${s}'`).join(", ")})`;
 
 /**
  * No order without an owner: a non-terminal order with no open task, no open
