@@ -4,6 +4,7 @@ import { defaultOwnerOf } from "../tenant-owner";
 import type { RunCost, WatchContext } from "./context";
 import { watchSources } from "./silence";
 import { watchStuckOrders } from "./stuck";
+import { writeDailyReport } from "./reports";
 import type { SilenceVerdict } from "../../domain/watchers/silence";
 import { iso } from "../../domain/time";
 
@@ -44,6 +45,8 @@ export async function runAllWatchers(env: Env, now = Date.now()): Promise<{ tena
   for (const t of results) {
     try {
       const r = await runWatchers(env, t.id, now);
+      // Yesterday's report, kept once: every later run finds it written (one read).
+      await writeDailyReport(env, t.id, now);
       opened += r.opened.stuck_order.length + r.opened.source_silent.length;
       closed += r.closed.stuck_order.length + r.closed.source_silent.length;
     } catch (err) {
