@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/default-owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set who owns what no ownership rule names (how tenants created before default owners get one) */
+        put: operations["putDefaultOwner"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/api-keys": {
         parameters: {
             query?: never;
@@ -69,7 +86,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -108,63 +125,6 @@ export interface paths {
          */
         get: operations["getOrderAudit"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory/{sku}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One SKU's stock as its inventory object holds it: on hand, reserved, available, the reservations
-         * @description A SKU no sender has reported and no order has reserved reads as zero stock.
-         */
-        get: operations["getInventory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory/{sku}/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set a SKU's oversell buffer */
-        put: operations["putInventorySettings"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory-items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Map senders' stock items to SKUs (Shopify inventory_item_id → SKU)
-         * @description Shopify's `inventory_levels/update` names an inventory item, not a SKU. Each mapping here routes that item's stock messages to the SKU's inventory object; a message for an unmapped item is refused (422 `schema_mismatch`) and recorded, so it can be replayed once mapped.
-         */
-        put: operations["putInventoryItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -431,36 +391,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenants/{tenant}/retention": {
+    "/v1/tenants/{tenant}/watchers/run": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The tenant's retention policy (the defaults until one is PUT) */
-        get: operations["getRetention"];
+        get?: never;
+        put?: never;
         /**
-         * Set how long the tenant's rejections, audit rows and resolved tasks stay in D1
-         * @description Each window is whole days (an integer, or ISO-8601 weeks/days such as P30D or P8W), at least the floor. A field left out takes its default. Past its window a UTC day is archived to R2 (gzip NDJSON with a manifest) and only then deleted, by the cron's retention job.
+         * Run the watchers for this tenant now (the cron runs them every 5 minutes)
+         * @description Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.
          */
-        put: operations["putRetention"];
-        post?: never;
+        post: operations["runWatchers"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/tenants/{tenant}/archive/{day}": {
+    "/v1/tenants/{tenant}/reports/missing-acks": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** What was archived for one UTC day: per table its status, manifest, files and the checkpoint on the retention chain */
-        get: operations["getArchivedDay"];
+        /** Handoffs not acknowledged and in-flight orders without progress, older than a window (JSON or CSV) */
+        get: operations["missingAcks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -469,18 +428,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenants/{tenant}/archive/{day}/{table}/{file}": {
+    "/v1/tenants/{tenant}/reports/daily/{day}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * One archived object, byte for byte as stored (or, with ?format=ndjson, a part decompressed)
-         * @description `manifest.json`, or a part `0001.ndjson.gz`: gzip NDJSON, one D1 row per line with D1's column names.
-         */
-        get: operations["getArchiveFile"];
+        /** The daily report for one UTC day, as the cron kept it (written once, the first run after the day ends) */
+        get: operations["dailyReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -517,6 +473,8 @@ export interface components {
             /** @example acme */
             id: string;
             name: string;
+            /** @description null only for a tenant created before default owners existed, until an admin sets one */
+            default_owner: string | null;
             created_at: string;
         };
         Error: {
@@ -536,19 +494,23 @@ export interface components {
             name: string;
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
+            watch: {
+                silence_after: string;
+            } | null;
             updated_at: string;
         };
         SourceInput: {
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
             secret: string;
-        };
-        InventoryReceipt: {
-            id: string;
-            sku: string;
-            events: ("inventory.snapshot" | "inventory.adjusted")[];
-            duplicate: boolean;
-            received_at: string;
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
         };
         AuditTrail: {
             entries: {
@@ -566,58 +528,6 @@ export interface components {
                 anchored: boolean;
             };
             pending: number;
-            archived: number;
-        };
-        InventoryLevel: {
-            sku: string;
-            on_hand: number;
-            reserved: number;
-            /** @description on_hand + oversell_buffer − reserved, never below 0 */
-            available: number;
-            oversell_buffer: number;
-            version: number;
-            locations: {
-                location: string;
-                on_hand: number;
-                snapshot_at: string | null;
-            }[];
-            /** @description The newest snapshot's difference from the level the engine had computed */
-            drift: {
-                location: string;
-                snapshot_id: string;
-                at: string;
-                expected: number;
-                reported: number;
-                drift: number;
-            } | null;
-            /** @description Reservations: active ones first, then the newest closed */
-            orders: {
-                order_id: string;
-                line: string;
-                requested: number;
-                reserved: number;
-                /** @enum {string} */
-                status: "held" | "committed" | "released" | "consumed";
-                held_at: string;
-                expires_at: string;
-                closed_at: string | null;
-                reason: string | null;
-            }[];
-        };
-        InventorySettings: {
-            /** @description Units that may be promised beyond on hand (default 0) */
-            oversell_buffer: number;
-        };
-        InventoryItemMapping: {
-            items: {
-                /**
-                 * @description Whose item id this is (Shopify's inventory_item_id)
-                 * @enum {string}
-                 */
-                system: "shopify";
-                item_id: string;
-                sku: string;
-            }[];
         };
         Rejection: {
             id: string;
@@ -780,94 +690,93 @@ export interface components {
             /** @default true */
             requires_ack?: boolean;
         };
-        RetentionPolicyView: {
-            policy: components["schemas"]["RetentionPolicy"];
-            /** @description Null while the tenant runs on the defaults */
-            updated_at: string | null;
-            defaults: components["schemas"]["RetentionPolicy"];
-            /** @description The shortest windows a PUT may set */
-            floor: {
-                /** @description Rejected deliveries (bodies included), by received_at */
-                rejections_days: number;
-                /** @description Audit rows (event receipts and everything else on the per-order chains), by at */
-                audit_days: number;
-                /** @description Resolved tasks, by resolved_at; open tasks are never deleted */
-                resolved_tasks_days: number;
+        WatcherRun: {
+            /** @example acme */
+            tenant: string;
+            at: string;
+            /** @description Task ids opened by this run */
+            opened: {
+                stuck_order: string[];
+                source_silent: string[];
+            };
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            closed: {
+                stuck_order: string[];
+                source_silent: string[];
+            };
+            sources: {
+                source: string;
+                verdict: components["schemas"]["SilenceVerdict"];
+            }[];
+            /** @description What this run cost D1, from D1's own result metadata */
+            cost: {
+                queries: number;
+                rows_read: number;
+                rows_written: number;
             };
         };
-        RetentionPolicy: {
-            /** @description Rejected deliveries (bodies included), by received_at */
-            rejections_days: number;
-            /** @description Audit rows (event receipts and everything else on the per-order chains), by at */
-            audit_days: number;
-            /** @description Resolved tasks, by resolved_at; open tasks are never deleted */
-            resolved_tasks_days: number;
+        SilenceVerdict: {
+            silent: boolean;
+            /** @enum {string|null} */
+            reason: "no_verified_delivery" | "below_baseline" | null;
+            window: {
+                from: string;
+                to: string;
+            };
+            expected: number | null;
+            lower_bound: number | null;
+            seen: number;
+            /** @enum {string} */
+            baseline: "hour_of_week_median_4w" | "not_learned";
+            baseline_weeks: number;
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
         };
-        RetentionPolicyInput: {
-            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 7, default 30 */
-            rejections_days?: number | string;
-            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 90, default 400 */
-            audit_days?: number | string;
-            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 30, default 180 */
-            resolved_tasks_days?: number | string;
+        MissingAcksReport: {
+            tenant: string;
+            generated_at: string;
+            older_than_ms: number;
+            handoffs: {
+                export_id: string;
+                order_id: string;
+                step: string;
+                status: string;
+                owner: string;
+                consumer_url: string | null;
+                attempts: number;
+                issued_at: string;
+                delivered_at: string | null;
+                age_ms: number;
+            }[];
+            orders: {
+                order_id: string;
+                state: string;
+                last_progress_at: string;
+                open_exports: number;
+                open_tasks: boolean;
+                age_ms: number;
+            }[];
         };
-        ArchivedDay: {
+        DailyReport: {
             tenant: string;
             day: string;
-            tables: {
-                /** @enum {string} */
-                table: "rejections" | "audit_log" | "tasks";
-                /**
-                 * @description 'done': the rows are deleted and the checkpoint is on the chain; 'archived': in R2, not yet deleted
-                 * @enum {string}
-                 */
-                status: "archived" | "deleting" | "done";
-                rows: number;
-                manifest_key: string;
-                manifest_sha256: string;
-                /** @description Null when the manifest object is missing from the archive */
-                manifest: {
-                    /** @enum {string} */
-                    format: "handoff-archive/1";
-                    tenant: string;
-                    day: string;
-                    /** @enum {string} */
-                    table: "rejections" | "audit_log" | "tasks";
-                    rows: number;
-                    parts: {
-                        key: string;
-                        rows: number;
-                        bytes: number;
-                        sha256: string;
-                    }[];
-                    checkpoint_hash: string;
-                } | null;
-                /** @description Paths under this route that serve the day's objects as stored (…/archive/{day}/{table}/{file}) */
-                files: string[];
-                /** @description The entry on the tenant's retention chain that recorded the deletion */
-                checkpoint: {
-                    seq: number;
-                    at: string;
-                    prev_hash: string;
-                    hash: string;
-                    data: {
-                        /** @enum {string} */
-                        table: "rejections" | "audit_log" | "tasks";
-                        day: string;
-                        rows: number;
-                        manifest_key: string;
-                        manifest_sha256: string;
-                        checkpoint_hash: string;
-                    };
-                    /** @description The exact text that was hashed, so a verifier can recompute the entry's hash */
-                    data_json: string;
-                } | null;
-            }[];
-            checkpoint_chain: {
-                valid: boolean;
-                length: number;
-                broken_at: number | null;
-                reason: string | null;
+            generated_at: string;
+            unacknowledged_older_than_15m: {
+                handoffs: number;
+                orders: number;
+                sample: components["schemas"]["MissingAcksReport"];
+            };
+            /** @description Watcher and reconciliation tasks opened that UTC day, by type */
+            reconciliation_tasks_opened: {
+                [key: string]: number;
+            };
+            time_to_first_response_ms: {
+                claimed: number;
+                median: number | null;
+                p90: number | null;
             };
         };
         WhatIfRun: {
@@ -1048,6 +957,11 @@ export interface operations {
                     /** @example acme */
                     id: string;
                     name: string;
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
                 };
             };
         };
@@ -1086,6 +1000,67 @@ export interface operations {
             };
             /** @description Error (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putDefaultOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1245,7 +1220,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                     };
                 };
             };
@@ -1262,7 +1237,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                     };
                 };
             };
@@ -1675,165 +1650,6 @@ export interface operations {
             };
         };
     };
-    getInventory: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-                sku: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The level */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InventoryLevel"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putInventorySettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-                sku: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InventorySettings"];
-            };
-        };
-        responses: {
-            /** @description The level under the new buffer */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InventoryLevel"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putInventoryItems: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InventoryItemMapping"];
-            };
-        };
-        responses: {
-            /** @description Mappings stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        stored: number;
-                    };
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     listRejections: {
         parameters: {
             query?: {
@@ -2055,7 +1871,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2084,7 +1900,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2172,7 +1988,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2263,7 +2079,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2376,7 +2192,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2494,7 +2310,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                         rejection_id: string;
                     };
                 };
@@ -2672,7 +2488,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
@@ -2947,7 +2763,7 @@ export interface operations {
             };
         };
     };
-    getRetention: {
+    runWatchers: {
         parameters: {
             query?: never;
             header?: never;
@@ -2958,13 +2774,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Policy */
+            /** @description What the run decided */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RetentionPolicyView"];
+                    "application/json": {
+                        run: components["schemas"]["WatcherRun"];
+                    };
                 };
             };
             /** @description Error (401) */
@@ -2987,134 +2805,84 @@ export interface operations {
             };
         };
     };
-    putRetention: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RetentionPolicyInput"];
-            };
-        };
-        responses: {
-            /** @description Stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RetentionPolicyView"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getArchivedDay: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-                day: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The archived day */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ArchivedDay"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getArchiveFile: {
+    missingAcks: {
         parameters: {
             query?: {
-                format?: "stored" | "ndjson";
+                /** @description ISO-8601 duration; default PT15M */
+                older_than?: string;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
                 tenant: string;
-                day: string;
-                table: "rejections" | "audit_log" | "tasks";
-                file: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The object */
+            /** @description Oldest first, at most 500 of each */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/gzip": string;
-                    "application/json": unknown;
-                    "application/x-ndjson": string;
+                    "application/json": {
+                        report: components["schemas"]["MissingAcksReport"];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dailyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        report: components["schemas"]["DailyReport"];
+                    };
                 };
             };
             /** @description Error (400) */

@@ -45,7 +45,7 @@ describe("missing acknowledgements", () => {
   it("answers CSV for format=csv or Accept: text/csv, one row per item with its kind", async () => {
     const key = await createTenant("acks-csv");
     await seedIndex("acks-csv", Date.now());
-    for (const opts of [{ path: "?format=csv", headers: {} }, { path: "", headers: { accept: "text/csv" } }]) {
+    for (const opts of [{ path: "?format=csv", headers: {} as Record<string, string> }, { path: "", headers: { accept: "text/csv" } }]) {
       const res = await call("GET", `/v1/tenants/acks-csv/reports/missing-acks${opts.path}`, { token: key, headers: opts.headers });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/csv");
