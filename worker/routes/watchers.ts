@@ -24,8 +24,8 @@ const WatcherRun = z
   .object({
     tenant: TenantId,
     at: z.string(),
-    opened: z.object({ stuck_order: Ids, source_silent: Ids }).describe("Task ids opened by this run"),
-    closed: z.object({ stuck_order: Ids, source_silent: Ids }).describe("Watcher tasks this run closed: the order moved on, the sender recovered"),
+    opened: z.object({ stuck_order: Ids, source_silent: Ids, reconciliation_mismatch: Ids }).describe("Task ids opened by this run"),
+    closed: z.object({ stuck_order: Ids, source_silent: Ids, reconciliation_mismatch: Ids }).describe("Watcher tasks this run closed: the order moved on, the sender recovered"),
     sources: z.array(z.object({ source: z.string(), verdict: Verdict })),
     cost: z.object({ queries: z.number().int(), rows_read: z.number().int(), rows_written: z.number().int() }).describe("What this run cost D1, from D1's own result metadata"),
   })

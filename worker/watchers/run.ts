@@ -4,6 +4,7 @@ import { defaultOwnerOf } from "../tenant-owner";
 import type { RunCost, WatchContext } from "./context";
 import { watchSources } from "./silence";
 import { watchStuckOrders } from "./stuck";
+import { watchReceipts } from "./reconcile";
 import { writeDailyReport } from "./reports";
 import type { SilenceVerdict } from "../../domain/watchers/silence";
 import { iso } from "../../domain/time";
@@ -11,8 +12,8 @@ import { iso } from "../../domain/time";
 export interface WatcherRun {
   tenant: string;
   at: string;
-  opened: { stuck_order: string[]; source_silent: string[] };
-  closed: { stuck_order: string[]; source_silent: string[] };
+  opened: { stuck_order: string[]; source_silent: string[]; reconciliation_mismatch: string[] };
+  closed: { stuck_order: string[]; source_silent: string[]; reconciliation_mismatch: string[] };
   sources: { source: string; verdict: SilenceVerdict }[];
   cost: RunCost;
 }
@@ -26,11 +27,12 @@ export async function runWatchers(env: Env, tenant: string, now = Date.now()): P
   const w: WatchContext = { env, tenant, rules: await currentRules(env, tenant), defaultOwner: await defaultOwnerOf(env, tenant), now, cost };
   const stuck = await watchStuckOrders(w);
   const silence = await watchSources(w);
+  const receipts = await watchReceipts(w);
   return {
     tenant,
     at: iso(now),
-    opened: { stuck_order: stuck.opened, source_silent: silence.opened },
-    closed: { stuck_order: stuck.closed, source_silent: silence.closed },
+    opened: { stuck_order: stuck.opened, source_silent: silence.opened, reconciliation_mismatch: receipts.opened },
+    closed: { stuck_order: stuck.closed, source_silent: silence.closed, reconciliation_mismatch: receipts.closed },
     sources: silence.judged,
     cost,
   };
@@ -47,8 +49,8 @@ export async function runAllWatchers(env: Env, now = Date.now()): Promise<{ tena
       const r = await runWatchers(env, t.id, now);
       // Yesterday's report, kept once: every later run finds it written (one read).
       await writeDailyReport(env, t.id, now);
-      opened += r.opened.stuck_order.length + r.opened.source_silent.length;
-      closed += r.closed.stuck_order.length + r.closed.source_silent.length;
+      opened += Object.values(r.opened).reduce((a, ids) => a + ids.length, 0);
+      closed += Object.values(r.closed).reduce((a, ids) => a + ids.length, 0);
     } catch (err) {
       failed++;
       console.error(`watchers: tenant ${t.id} failed`, err);
