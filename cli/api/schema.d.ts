@@ -698,11 +698,13 @@ export interface components {
             opened: {
                 stuck_order: string[];
                 source_silent: string[];
+                reconciliation_mismatch: string[];
             };
             /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
             closed: {
                 stuck_order: string[];
                 source_silent: string[];
+                reconciliation_mismatch: string[];
             };
             sources: {
                 source: string;
@@ -2488,7 +2490,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, …; the watchers' stuck_order, source_silent */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
