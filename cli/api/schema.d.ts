@@ -391,6 +391,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's retention policy (the defaults until one is PUT) */
+        get: operations["getRetention"];
+        /**
+         * Set how long the tenant's rejections, audit rows and resolved tasks stay in D1
+         * @description Each window is whole days (an integer, or ISO-8601 weeks/days such as P30D or P8W), at least the floor. A field left out takes its default. Past its window a UTC day is archived to R2 (gzip NDJSON with a manifest) and only then deleted, by the cron's retention job.
+         */
+        put: operations["putRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/archive/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What was archived for one UTC day: per table its status, manifest, files and the checkpoint on the retention chain */
+        get: operations["getArchivedDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/archive/{day}/{table}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One archived object, byte for byte as stored (or, with ?format=ndjson, a part decompressed)
+         * @description `manifest.json`, or a part `0001.ndjson.gz`: gzip NDJSON, one D1 row per line with D1's column names.
+         */
+        get: operations["getArchiveFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/watchers/run": {
         parameters: {
             query?: never;
@@ -528,6 +586,7 @@ export interface components {
                 anchored: boolean;
             };
             pending: number;
+            archived: number;
         };
         Rejection: {
             id: string;
@@ -689,6 +748,96 @@ export interface components {
             secret: string;
             /** @default true */
             requires_ack?: boolean;
+        };
+        RetentionPolicyView: {
+            policy: components["schemas"]["RetentionPolicy"];
+            /** @description Null while the tenant runs on the defaults */
+            updated_at: string | null;
+            defaults: components["schemas"]["RetentionPolicy"];
+            /** @description The shortest windows a PUT may set */
+            floor: {
+                /** @description Rejected deliveries (bodies included), by received_at */
+                rejections_days: number;
+                /** @description Audit rows (event receipts and everything else on the per-order chains), by at */
+                audit_days: number;
+                /** @description Resolved tasks, by resolved_at; open tasks are never deleted */
+                resolved_tasks_days: number;
+            };
+        };
+        RetentionPolicy: {
+            /** @description Rejected deliveries (bodies included), by received_at */
+            rejections_days: number;
+            /** @description Audit rows (event receipts and everything else on the per-order chains), by at */
+            audit_days: number;
+            /** @description Resolved tasks, by resolved_at; open tasks are never deleted */
+            resolved_tasks_days: number;
+        };
+        RetentionPolicyInput: {
+            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 7, default 30 */
+            rejections_days?: number | string;
+            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 90, default 400 */
+            audit_days?: number | string;
+            /** @description Whole days (integer) or ISO-8601 weeks/days (P30D, P8W); at least 30, default 180 */
+            resolved_tasks_days?: number | string;
+        };
+        ArchivedDay: {
+            tenant: string;
+            day: string;
+            tables: {
+                /** @enum {string} */
+                table: "rejections" | "audit_log" | "tasks";
+                /**
+                 * @description 'done': the rows are deleted and the checkpoint is on the chain; 'archived': in R2, not yet deleted
+                 * @enum {string}
+                 */
+                status: "archived" | "deleting" | "done";
+                rows: number;
+                manifest_key: string;
+                manifest_sha256: string;
+                /** @description Null when the manifest object is missing from the archive */
+                manifest: {
+                    /** @enum {string} */
+                    format: "handoff-archive/1";
+                    tenant: string;
+                    day: string;
+                    /** @enum {string} */
+                    table: "rejections" | "audit_log" | "tasks";
+                    rows: number;
+                    parts: {
+                        key: string;
+                        rows: number;
+                        bytes: number;
+                        sha256: string;
+                    }[];
+                    checkpoint_hash: string;
+                } | null;
+                /** @description Paths under this route that serve the day's objects as stored (…/archive/{day}/{table}/{file}) */
+                files: string[];
+                /** @description The entry on the tenant's retention chain that recorded the deletion */
+                checkpoint: {
+                    seq: number;
+                    at: string;
+                    prev_hash: string;
+                    hash: string;
+                    data: {
+                        /** @enum {string} */
+                        table: "rejections" | "audit_log" | "tasks";
+                        day: string;
+                        rows: number;
+                        manifest_key: string;
+                        manifest_sha256: string;
+                        checkpoint_hash: string;
+                    };
+                    /** @description The exact text that was hashed, so a verifier can recompute the entry's hash */
+                    data_json: string;
+                } | null;
+            }[];
+            checkpoint_chain: {
+                valid: boolean;
+                length: number;
+                broken_at: number | null;
+                reason: string | null;
+            };
         };
         WatcherRun: {
             /** @example acme */
@@ -2743,6 +2892,205 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicyView"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicyView"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getArchivedDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archived day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchivedDay"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getArchiveFile: {
+        parameters: {
+            query?: {
+                format?: "stored" | "ndjson";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                day: string;
+                table: "rejections" | "audit_log" | "tasks";
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                    "application/json": unknown;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Error (401) */
