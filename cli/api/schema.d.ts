@@ -86,7 +86,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -125,6 +125,63 @@ export interface paths {
          */
         get: operations["getOrderAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One SKU's stock as its inventory object holds it: on hand, reserved, available, the reservations
+         * @description A SKU no sender has reported and no order has reserved reads as zero stock.
+         */
+        get: operations["getInventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a SKU's oversell buffer */
+        put: operations["putInventorySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Map senders' stock items to SKUs (Shopify inventory_item_id → SKU)
+         * @description Shopify's `inventory_levels/update` names an inventory item, not a SKU. Each mapping here routes that item's stock messages to the SKU's inventory object; a message for an unmapped item is refused (422 `schema_mismatch`) and recorded, so it can be replayed once mapped.
+         */
+        put: operations["putInventoryItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -570,6 +627,13 @@ export interface components {
                 silence_after: string;
             } | null;
         };
+        InventoryReceipt: {
+            id: string;
+            sku: string;
+            events: ("inventory.snapshot" | "inventory.adjusted")[];
+            duplicate: boolean;
+            received_at: string;
+        };
         AuditTrail: {
             entries: {
                 seq: number;
@@ -587,6 +651,57 @@ export interface components {
             };
             pending: number;
             archived: number;
+        };
+        InventoryLevel: {
+            sku: string;
+            on_hand: number;
+            reserved: number;
+            /** @description on_hand + oversell_buffer − reserved, never below 0 */
+            available: number;
+            oversell_buffer: number;
+            version: number;
+            locations: {
+                location: string;
+                on_hand: number;
+                snapshot_at: string | null;
+            }[];
+            /** @description The newest snapshot's difference from the level the engine had computed */
+            drift: {
+                location: string;
+                snapshot_id: string;
+                at: string;
+                expected: number;
+                reported: number;
+                drift: number;
+            } | null;
+            /** @description Reservations: active ones first, then the newest closed */
+            orders: {
+                order_id: string;
+                line: string;
+                requested: number;
+                reserved: number;
+                /** @enum {string} */
+                status: "held" | "committed" | "released" | "consumed";
+                held_at: string;
+                expires_at: string;
+                closed_at: string | null;
+                reason: string | null;
+            }[];
+        };
+        InventorySettings: {
+            /** @description Units that may be promised beyond on hand (default 0) */
+            oversell_buffer: number;
+        };
+        InventoryItemMapping: {
+            items: {
+                /**
+                 * @description Whose item id this is (Shopify's inventory_item_id)
+                 * @enum {string}
+                 */
+                system: "shopify";
+                item_id: string;
+                sku: string;
+            }[];
         };
         Rejection: {
             id: string;
@@ -1371,7 +1486,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -1388,7 +1503,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -1801,6 +1916,165 @@ export interface operations {
             };
         };
     };
+    getInventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The level */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putInventorySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventorySettings"];
+            };
+        };
+        responses: {
+            /** @description The level under the new buffer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putInventoryItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryItemMapping"];
+            };
+        };
+        responses: {
+            /** @description Mappings stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stored: number;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRejections: {
         parameters: {
             query?: {
@@ -2022,7 +2296,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2051,7 +2325,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2139,7 +2413,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2230,7 +2504,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2343,7 +2617,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2461,7 +2735,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                         rejection_id: string;
                     };
                 };
@@ -2639,7 +2913,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, …; the watchers' stuck_order, source_silent */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift, …; the watchers' stuck_order, source_silent, reconciliation_mismatch */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;

@@ -10,7 +10,7 @@ describe("every tenant has a default owner", () => {
   });
 
   it("gives a tenant created before default owners one through the admin call", async () => {
-    // A row as migration 0010 leaves an older tenant: default_owner NULL.
+    // A row as migration 0011 leaves an older tenant: default_owner NULL.
     await env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('legacy', 'Legacy')").run();
     const res = await call("PUT", "/v1/tenants/legacy/default-owner", { token: ADMIN_TOKEN, body: { default_owner: "ops@legacy.example" } });
     expect(res.status).toBe(200);
