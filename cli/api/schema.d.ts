@@ -506,6 +506,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a window of past orders through proposed ownership rules, side by side with what happened
+         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
+         */
+        post: operations["runWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/watchers/run": {
         parameters: {
             query?: never;
@@ -554,26 +574,6 @@ export interface paths {
         get: operations["dailyReport"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/what-if": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay a window of past orders through proposed ownership rules, side by side with what happened
-         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
-         */
-        post: operations["runWhatIf"];
         delete?: never;
         options?: never;
         head?: never;
@@ -954,97 +954,6 @@ export interface components {
                 reason: string | null;
             };
         };
-        WatcherRun: {
-            /** @example acme */
-            tenant: string;
-            at: string;
-            /** @description Task ids opened by this run */
-            opened: {
-                stuck_order: string[];
-                source_silent: string[];
-                reconciliation_mismatch: string[];
-            };
-            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
-            closed: {
-                stuck_order: string[];
-                source_silent: string[];
-                reconciliation_mismatch: string[];
-            };
-            sources: {
-                source: string;
-                verdict: components["schemas"]["SilenceVerdict"];
-            }[];
-            /** @description What this run cost D1, from D1's own result metadata */
-            cost: {
-                queries: number;
-                rows_read: number;
-                rows_written: number;
-            };
-        };
-        SilenceVerdict: {
-            silent: boolean;
-            /** @enum {string|null} */
-            reason: "no_verified_delivery" | "below_baseline" | null;
-            window: {
-                from: string;
-                to: string;
-            };
-            expected: number | null;
-            lower_bound: number | null;
-            seen: number;
-            /** @enum {string} */
-            baseline: "hour_of_week_median_4w" | "not_learned";
-            baseline_weeks: number;
-            rejections: {
-                [key: string]: number;
-            };
-            /** @enum {string} */
-            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
-        };
-        MissingAcksReport: {
-            tenant: string;
-            generated_at: string;
-            older_than_ms: number;
-            handoffs: {
-                export_id: string;
-                order_id: string;
-                step: string;
-                status: string;
-                owner: string;
-                consumer_url: string | null;
-                attempts: number;
-                issued_at: string;
-                delivered_at: string | null;
-                age_ms: number;
-            }[];
-            orders: {
-                order_id: string;
-                state: string;
-                last_progress_at: string;
-                open_exports: number;
-                open_tasks: boolean;
-                age_ms: number;
-            }[];
-        };
-        DailyReport: {
-            tenant: string;
-            day: string;
-            generated_at: string;
-            unacknowledged_older_than_15m: {
-                handoffs: number;
-                orders: number;
-                sample: components["schemas"]["MissingAcksReport"];
-            };
-            /** @description Watcher and reconciliation tasks opened that UTC day, by type */
-            reconciliation_tasks_opened: {
-                [key: string]: number;
-            };
-            time_to_first_response_ms: {
-                claimed: number;
-                median: number | null;
-                p90: number | null;
-            };
-        };
         WhatIfRun: {
             tenant: string;
             from: string;
@@ -1200,6 +1109,97 @@ export interface components {
              * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
              */
             until?: string;
+        };
+        WatcherRun: {
+            /** @example acme */
+            tenant: string;
+            at: string;
+            /** @description Task ids opened by this run */
+            opened: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            closed: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            sources: {
+                source: string;
+                verdict: components["schemas"]["SilenceVerdict"];
+            }[];
+            /** @description What this run cost D1, from D1's own result metadata */
+            cost: {
+                queries: number;
+                rows_read: number;
+                rows_written: number;
+            };
+        };
+        SilenceVerdict: {
+            silent: boolean;
+            /** @enum {string|null} */
+            reason: "no_verified_delivery" | "below_baseline" | null;
+            window: {
+                from: string;
+                to: string;
+            };
+            expected: number | null;
+            lower_bound: number | null;
+            seen: number;
+            /** @enum {string} */
+            baseline: "hour_of_week_median_4w" | "not_learned";
+            baseline_weeks: number;
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        };
+        MissingAcksReport: {
+            tenant: string;
+            generated_at: string;
+            older_than_ms: number;
+            handoffs: {
+                export_id: string;
+                order_id: string;
+                step: string;
+                status: string;
+                owner: string;
+                consumer_url: string | null;
+                attempts: number;
+                issued_at: string;
+                delivered_at: string | null;
+                age_ms: number;
+            }[];
+            orders: {
+                order_id: string;
+                state: string;
+                last_progress_at: string;
+                open_exports: number;
+                open_tasks: boolean;
+                age_ms: number;
+            }[];
+        };
+        DailyReport: {
+            tenant: string;
+            day: string;
+            generated_at: string;
+            unacknowledged_older_than_15m: {
+                handoffs: number;
+                orders: number;
+                sample: components["schemas"]["MissingAcksReport"];
+            };
+            /** @description Watcher and reconciliation tasks opened that UTC day, by type */
+            reconciliation_tasks_opened: {
+                [key: string]: number;
+            };
+            time_to_first_response_ms: {
+                claimed: number;
+                median: number | null;
+                p90: number | null;
+            };
         };
     };
     responses: never;
@@ -3387,6 +3387,68 @@ export interface operations {
             };
         };
     };
+    runWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The comparison */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfRun"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     runWatchers: {
         parameters: {
             query?: never;
@@ -3529,68 +3591,6 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    runWhatIf: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WhatIfRequest"];
-            };
-        };
-        responses: {
-            /** @description The comparison */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WhatIfRun"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (403) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (422) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
