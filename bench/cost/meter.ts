@@ -28,6 +28,8 @@ export interface Counts {
   d1Unmetered: number;
   /** Wall time inside Durable Object requests (advances only across I/O in workerd): a floor for billed duration. */
   doWallMs: number;
+  /** Rows written by statement (its first words), DO and D1: where the bill comes from. */
+  writesBySql: Record<string, number>;
 }
 
 export interface MeterReport {
@@ -41,7 +43,19 @@ export interface MeterReport {
 }
 
 function zero(): Counts {
-  return { workerRequests: 0, doRequests: 0, doRequestsByMethod: {}, doRowsRead: 0, doRowsWritten: 0, alarmWrites: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, d1Unmetered: 0, doWallMs: 0 };
+  return { workerRequests: 0, doRequests: 0, doRequestsByMethod: {}, doRowsRead: 0, doRowsWritten: 0, alarmWrites: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, d1Unmetered: 0, doWallMs: 0, writesBySql: {} };
+}
+
+/** "INSERT INTO audit", "UPDATE exports", "DELETE FROM timers": enough to tell the statements apart. */
+function statementKey(where: "DO" | "D1", query: string): string {
+  const words = query.replace(/["`]/g, "").trim().split(/\s+/);
+  const verb = (words[0] ?? "").toUpperCase();
+  const table = verb === "INSERT" || verb === "DELETE" ? words.slice(0, 4).join(" ") : words.slice(0, 2).join(" ");
+  return `${where} ${table.replace(/\(.*$/, "")}`;
+}
+
+function countWrite(c: Counts, key: string, rows: number): void {
+  if (rows > 0) c.writesBySql[key] = (c.writesBySql[key] ?? 0) + rows;
 }
 
 const cause = new AsyncLocalStorage<Bucket>();
@@ -49,7 +63,7 @@ const cause = new AsyncLocalStorage<Bucket>();
 const serving = new AsyncLocalStorage<string>();
 let buckets = Object.fromEntries(BUCKETS.map((b) => [b, zero()])) as Record<Bucket, Counts>;
 /** Cursors whose rows are counted once the request that opened them ends (a cursor's counts grow as it is read). */
-let open: { cursor: SqlStorageCursor<Record<string, SqlStorageValue>>; bucket: Bucket }[] = [];
+let open: { cursor: SqlStorageCursor<Record<string, SqlStorageValue>>; bucket: Bucket; key: string }[] = [];
 const alarms = new Map<string, number>();
 const sizes = new Map<string, number>();
 
@@ -58,9 +72,10 @@ function here(): Counts {
 }
 
 function settle(): void {
-  for (const { cursor, bucket } of open) {
+  for (const { cursor, bucket, key } of open) {
     buckets[bucket].doRowsRead += cursor.rowsRead;
     buckets[bucket].doRowsWritten += cursor.rowsWritten;
+    countWrite(buckets[bucket], key, cursor.rowsWritten);
   }
   open = [];
 }
@@ -133,7 +148,7 @@ export function meterState(ctx: DurableObjectState): void {
   const patch = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true });
   patch(sql, "exec", (query: string, ...bindings: unknown[]) => {
     const cursor = exec(query, ...bindings);
-    open.push({ cursor, bucket: cause.getStore() ?? "other" });
+    open.push({ cursor, bucket: cause.getStore() ?? "other", key: statementKey("DO", query) });
     return cursor;
   });
   patch(storage, "setAlarm", async (at: number | Date, options?: DurableObjectSetAlarmOptions) => {
@@ -154,7 +169,7 @@ export function alarmFired(objectId: string): void {
   alarms.delete(objectId);
 }
 
-function countD1(meta: D1Meta | undefined): void {
+function countD1(query: string, meta: D1Meta | undefined): void {
   const c = here();
   c.d1Queries++;
   if (!meta) {
@@ -163,6 +178,7 @@ function countD1(meta: D1Meta | undefined): void {
   }
   c.d1RowsRead += meta.rows_read;
   c.d1RowsWritten += meta.rows_written;
+  countWrite(c, statementKey("D1", query), meta.rows_written);
 }
 
 const READ_SQL = /^\s*(select|with)\b/i;
@@ -172,17 +188,17 @@ function meteredStatement(stmt: D1PreparedStatement, sqlText: string): D1Prepare
     bind: (...values: unknown[]) => meteredStatement(stmt.bind(...values), sqlText),
     run: async () => {
       const r = await stmt.run();
-      countD1(r.meta);
+      countD1(sqlText, r.meta);
       return r;
     },
     all: async () => {
       const r = await stmt.all();
-      countD1(r.meta);
+      countD1(sqlText, r.meta);
       return r;
     },
     first: async (column?: string) => {
       const r = await stmt.all<Record<string, unknown>>();
-      countD1(r.meta);
+      countD1(sqlText, r.meta);
       const row = r.results[0];
       if (row === undefined) return null;
       return column === undefined ? row : (row[column] ?? null);
@@ -191,24 +207,27 @@ function meteredStatement(stmt: D1PreparedStatement, sqlText: string): D1Prepare
     // (same rows, nothing written); a write through raw() is counted as unmetered.
     raw: async (options?: { columnNames?: boolean }) => {
       const rows = options?.columnNames === true ? await stmt.raw({ columnNames: true }) : await stmt.raw();
-      if (READ_SQL.test(sqlText)) countD1((await stmt.run()).meta);
-      else countD1(undefined);
+      if (READ_SQL.test(sqlText)) countD1(sqlText, (await stmt.run()).meta);
+      else countD1(sqlText, undefined);
       return rows;
     },
   });
-  inner.set(wrapped, stmt);
+  inner.set(wrapped, { stmt, sqlText });
   return wrapped;
 }
 
 /** batch() and the runtime need the real statement behind a wrapper. */
-const inner = new WeakMap<D1PreparedStatement, D1PreparedStatement>();
+const inner = new WeakMap<D1PreparedStatement, { stmt: D1PreparedStatement; sqlText: string }>();
 
 export function meteredD1(d1: D1Database): D1Database {
   return passThrough(d1, {
     prepare: (query: string) => meteredStatement(d1.prepare(query), query),
     batch: async (stmts: D1PreparedStatement[]) => {
-      const results = await d1.batch(stmts.map((s) => inner.get(s) ?? s));
-      for (const r of results) countD1(r.meta);
+      const results = await d1.batch(stmts.map((s) => inner.get(s)?.stmt ?? s));
+      results.forEach((r, i) => {
+        const s = stmts[i];
+        countD1((s && inner.get(s)?.sqlText) ?? "batch", r.meta);
+      });
       return results;
     },
     exec: async (query: string) => {

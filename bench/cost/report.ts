@@ -21,7 +21,7 @@ export interface CostRun {
 const LIFECYCLE: readonly Bucket[] = ["webhook", "ack", "alarm", "admin", "other"];
 
 export function lifecycleTotals(buckets: Record<Bucket, Counts>): Counts {
-  const t: Counts = { workerRequests: 0, doRequests: 0, doRequestsByMethod: {}, doRowsRead: 0, doRowsWritten: 0, alarmWrites: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, d1Unmetered: 0, doWallMs: 0 };
+  const t: Counts = { workerRequests: 0, doRequests: 0, doRequestsByMethod: {}, doRowsRead: 0, doRowsWritten: 0, alarmWrites: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, d1Unmetered: 0, doWallMs: 0, writesBySql: {} };
   for (const b of LIFECYCLE) {
     const c = buckets[b];
     t.workerRequests += c.workerRequests;
@@ -35,6 +35,7 @@ export function lifecycleTotals(buckets: Record<Bucket, Counts>): Counts {
     t.d1RowsWritten += c.d1RowsWritten;
     t.d1Unmetered += c.d1Unmetered;
     t.doWallMs += c.doWallMs;
+    for (const [k, n] of Object.entries(c.writesBySql)) t.writesBySql[k] = (t.writesBySql[k] ?? 0) + n;
   }
   return t;
 }
@@ -100,6 +101,15 @@ Inbound: ${run.inbound.requests} requests for ${run.inbound.webhooks} webhooks (
 | DO bytes stored (SQLite size of ${run.meter.doObjects} objects) | ${f(u.doBytes / 1024, 1)} KiB | ${f(run.meter.doBytes / 1048576, 1)} MiB |
 | D1 bytes stored (growth) | ${f(u.d1Bytes / 1024, 1)} KiB | |
 | exports issued (D1 handoffs) | ${f(u.exports, 2)} | ${run.meter.d1Tables.handoffs ?? 0} |
+
+Rows written per order, by statement (index entries included):
+
+| statement | per order |
+|---|---:|
+${Object.entries(t.writesBySql)
+  .sort((a, b) => b[1] - a[1])
+  .map(([k, v]) => `| \`${k}\` | ${f(v / n, 2)} |`)
+  .join("\n")}
 
 Targets: rows written ≤ 40 per lifecycle (DO + D1): **${f(rowsWritten, 1)}**; DO requests ≤ inbound requests + exports + 2 = ${f(inboundPerOrder, 2)} + ${f(u.exports, 2)} + 2 = ${f(doBudget, 2)}: **${f(u.doRequests, 2)}** (${u.doRequests <= doBudget ? "met" : "not met"}).
 Still scheduled when the run went quiet (SLA clocks minutes or hours out, not counted): ${run.meter.alarmsPending} object alarms.

@@ -69,9 +69,14 @@ export class Inspector {
   }
 }
 
-/** Isolate CPU time in a profile: every sample that was not "(idle)". */
+/**
+ * Isolate CPU time in a profile: the samples that ran JavaScript, native code
+ * it called, or the garbage collector. Not "(idle)", and not "(program)":
+ * workerd does not tell V8 when the isolate waits, so its idle time is sampled
+ * as "(program)" (a quiet engine samples almost nothing else).
+ */
 export function busyMs(p: Profile): number {
-  const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
+  const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === "(idle)" || n.callFrame.functionName === "(program)").map((n) => n.id));
   let us = 0;
   p.samples.forEach((id, i) => {
     if (!idle.has(id)) us += p.timeDeltas[i] ?? 0;
