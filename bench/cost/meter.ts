@@ -46,12 +46,10 @@ function zero(): Counts {
   return { workerRequests: 0, doRequests: 0, doRequestsByMethod: {}, doRowsRead: 0, doRowsWritten: 0, alarmWrites: 0, d1Queries: 0, d1RowsRead: 0, d1RowsWritten: 0, d1Unmetered: 0, doWallMs: 0, writesBySql: {} };
 }
 
-/** "INSERT INTO audit", "UPDATE exports", "DELETE FROM timers": enough to tell the statements apart. */
+/** "DO INSERT OR IGNORE INTO facts", "D1 insert into audit_log": the statement's verb and table. */
 function statementKey(where: "DO" | "D1", query: string): string {
-  const words = query.replace(/["`]/g, "").trim().split(/\s+/);
-  const verb = (words[0] ?? "").toUpperCase();
-  const table = verb === "INSERT" || verb === "DELETE" ? words.slice(0, 4).join(" ") : words.slice(0, 2).join(" ");
-  return `${where} ${table.replace(/\(.*$/, "")}`;
+  const m = /^\s*(insert(?:\s+or\s+\w+)?\s+into|delete\s+from|update|create\s+table(?:\s+if\s+not\s+exists)?|drop\s+table|select)\s+["`]?(\w+)/i.exec(query);
+  return m ? `${where} ${(m[1] ?? "").replace(/\s+/g, " ").toUpperCase()} ${m[2] ?? ""}` : `${where} ${query.trim().slice(0, 24)}`;
 }
 
 function countWrite(c: Counts, key: string, rows: number): void {
