@@ -146,7 +146,8 @@ export function meterState(ctx: DurableObjectState): void {
   const patch = (target: object, name: string, value: unknown) => Object.defineProperty(target, name, { value, configurable: true, writable: true });
   patch(sql, "exec", (query: string, ...bindings: unknown[]) => {
     const cursor = exec(query, ...bindings);
-    open.push({ cursor, bucket: cause.getStore() ?? "other", key: statementKey("DO", query) });
+    // Miniflare records each object's name in its own table: the local runtime's, not billed.
+    if (!query.includes("__miniflare_")) open.push({ cursor, bucket: cause.getStore() ?? "other", key: statementKey("DO", query) });
     return cursor;
   });
   patch(storage, "setAlarm", async (at: number | Date, options?: DurableObjectSetAlarmOptions) => {
