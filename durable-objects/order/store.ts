@@ -63,11 +63,7 @@ export class OrderStore implements OrderReader {
     this.upgradeOutbox();
   }
 
-  /**
-   * Objects written before the watermark kept an `outbox` table (a row per
-   * pending audit seq, and one for the index): carry what it still held over
-   * to the watermark and the flag, once, and drop it.
-   */
+  /** An object from before the watermark: carry its `outbox` rows over to the watermark and flag, once. */
   private upgradeOutbox(): void {
     if (this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").toArray().length === 0) return;
     const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(CAST(key AS INTEGER)) AS seq FROM outbox WHERE kind = 'audit'").one().seq;
@@ -224,10 +220,8 @@ export class OrderStore implements OrderReader {
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────
-  // What D1 still lacks is two facts, not a table: audit entries past the
-  // `drained_seq` watermark, and an `index_pending` flag for the order's index
-  // row. A row per entry was written once and deleted once: two billed writes
-  // per audit entry that said nothing the chain's seq does not.
+  // What D1 lacks: audit entries past the `drained_seq` watermark, and the index row if
+  // `index_pending`. (An outbox row per entry cost two billed writes and said nothing seq does not.)
 
   private drainedSeq(): number {
     return Number(this.getMeta("drained_seq") ?? 0);
@@ -236,7 +230,6 @@ export class OrderStore implements OrderReader {
   markIndexPending(): void {
     this.setMeta("index_pending", "1");
   }
-
   indexPending(): boolean {
     return this.getMeta("index_pending") !== null;
   }
@@ -254,7 +247,6 @@ export class OrderStore implements OrderReader {
   dequeueIndex(): void {
     this.deleteMeta("index_pending");
   }
-
   // ── timers ───────────────────────────────────────────────────────────────
   /**
    * `replace` moves an existing timer; otherwise the earlier due time wins. A
