@@ -4,6 +4,7 @@ import { runRetention } from "./retention/job";
 import { sweepStalled } from "./sweep";
 
 export { OrderDO } from "../durable-objects/order/OrderDO";
+export { Notifier } from "../durable-objects/notifier/NotifierDO";
 export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";
 
 const app = createApp();

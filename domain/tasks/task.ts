@@ -25,6 +25,7 @@ export const TASK_TYPES = [
   "cancellation_refused",
   "cancellation_failed",
   "cancelled_export_acted_on",
+  "notification_failed",
 ] as const;
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
