@@ -2,13 +2,21 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { NotificationDelivery } from "../../domain/notify/object";
-import type { Notifier } from "../../durable-objects/notifier/NotifierDO";
+import { Notifier } from "../../durable-objects/notifier/NotifierDO";
 import { ADMIN_TOKEN, call, json } from "./http";
 
 /** The tenant's notifier as its class (runInDurableObject hands the instance). */
 export function notifierStub(tenant: string): DurableObjectStub<Notifier> {
   const ns = env.NOTIFIER as unknown as DurableObjectNamespace<Notifier>;
   return ns.get(ns.idFromName(tenant));
+}
+
+/** Runs `fn` on the live notifier instance (its clock and retry policy are seams for tests). */
+export async function withNotifier<T>(tenant: string, fn: (o: Notifier, state: DurableObjectState) => T): Promise<T> {
+  return runInDurableObject(notifierStub(tenant), (o, state) => {
+    if (!(o instanceof Notifier)) throw new Error("not a Notifier");
+    return fn(o, state);
+  });
 }
 
 export async function putContact(tenant: string, id: string, body: unknown): Promise<Response> {
@@ -30,7 +38,7 @@ export async function drainNotifier(tenant: string, timeoutMs = 10_000): Promise
   const stub = notifierStub(tenant);
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const busy = await runInDurableObject(stub, (o, state) => {
+    const busy = await withNotifier(tenant, (o, state) => {
       const sql = state.storage.sql;
       if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'notices'").toArray().length === 0) return false;
       const notices = sql.exec("SELECT 1 FROM notices WHERE status = 'pending'").toArray().length;

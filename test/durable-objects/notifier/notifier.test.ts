@@ -1,10 +1,10 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { Notice } from "../../../domain/notify/notice";
 import { consumerUrl, freshScenario, requests, script } from "../../helpers/consumer";
 import { ADMIN_TOKEN, call, createTenant, json } from "../../helpers/http";
-import { contact, drainNotifier, notifications, notifierStub } from "../../helpers/notify";
+import { contact, drainNotifier, notifications, notifierStub, withNotifier } from "../../helpers/notify";
 
 // The notifier against real HTTP receivers on 127.0.0.1 (test/helpers/consumer-server.ts),
 // scripted to answer as Slack's incoming webhooks ("ok", text/plain) and PagerDuty's
@@ -133,7 +133,7 @@ describe("rotations and retries", () => {
     expect(Date.parse(pending?.next_attempt_at ?? "")).toBeGreaterThanOrEqual(Date.parse(pending?.attempts[0]?.at ?? "") + 30_000);
     expect(list.find((d) => d.channel_type === "slack")).toMatchObject({ status: "rejected", last_error: "HTTP 404: no_service" });
 
-    await runInDurableObject(stub, (o) => {
+    await withNotifier(tenant, (o) => {
       o.clock = () => Date.now() + 31_000;
     });
     await runDurableObjectAlarm(stub);
@@ -152,7 +152,7 @@ describe("a channel outage", () => {
     await script(down, [], { status: 503 });
     await contact(tenant, "ops", { name: "Ops", channels: [{ type: "slack", webhook_url: consumerUrl(down) }] });
     const stub = notifierStub(tenant);
-    await runInDurableObject(stub, (o) => {
+    await withNotifier(tenant, (o) => {
       o.policy = { initial: 1, max_interval: 1, max_attempts: 3, max_age: 60_000 };
     });
     await stub.enqueue(tenant, [notice(tenant, { key: "tk_o:L0:alert", subject: "tk_o" }), notice(tenant, { key: "tk_o:L1:alert", subject: "tk_o", level: 1, recipient: "nobody-by-that-name" })]);
