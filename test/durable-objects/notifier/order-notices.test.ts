@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { consumerUrl, freshScenario, requests, script } from "../../helpers/consumer";
 import { advance, getOrder, handoffTenant, orderStub, paidOrder, setClock } from "../../helpers/handoff";
-import { call, json, settleAlarms } from "../../helpers/http";
+import { standardHeaders } from "../../../cli/sign";
+import { call, expectError, json, SECRETS, settleAlarms } from "../../helpers/http";
 import { contact, drainNotifier, notifications } from "../../helpers/notify";
 
 // The whole path: an order's task, committed by its object, reaches a person
@@ -66,5 +67,28 @@ describe("an order's task reaches its owner", () => {
     ]);
     const byOrder = await json<{ deliveries: unknown[] }>(await call("GET", `/v1/tenants/${tenant}/notifications?order_id=o-n1`, { token: key }));
     expect(byOrder.deliveries.length).toBe(4);
+  });
+});
+
+describe("a task with no order (a refused genuine delivery) reaches its owner too", () => {
+  it("schema_rejection: the routing owner is told; closing it sends the resolution", async () => {
+    const tenant = "ntf-schema";
+    const slack = freshScenario("slack-schema");
+    await script(slack, [], { status: 200, body: "ok" });
+    const key = await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
+    await contact(tenant, "routing@agency.example", { name: "Routing desk", channels: [{ type: "slack", webhook_url: consumerUrl(slack) }] });
+    const bad = JSON.stringify({ type: "shipment.shipped", order_id: "m-1", occurred_at: "last tuesday", data: {} });
+    const headers = await standardHeaders({ body: bad, secret: SECRETS.standard, id: "msg_bad_ntf" });
+    await expectError(await call("POST", `/v1/tenants/${tenant}/webhooks/carrier`, { raw: bad, headers }), 422, "schema_mismatch");
+    await drainNotifier(tenant);
+    const [alert] = (await requests(slack)).map((r) => JSON.parse(r.body) as { text: string });
+    expect(alert?.text).toContain("Task opened: Inbound carrier delivery refused (schema_mismatch)");
+    const listed = await json<{ tasks: { task_id: string }[] }>(await call("GET", `/v1/tenants/${tenant}/tasks?type=schema_rejection`, { token: key }));
+    const id = listed.tasks[0]?.task_id ?? "";
+    const res = await call("POST", `/v1/tenants/${tenant}/tasks/${id}/resolve`, { token: key, body: { resolution: "sender fixed", justification: "told the carrier", action: "close", by: "ana" } });
+    expect(res.status).toBe(200);
+    await drainNotifier(tenant);
+    expect((await requests(slack)).length).toBe(2);
+    expect(JSON.parse((await requests(slack))[1]?.body ?? "{}")).toMatchObject({ text: expect.stringContaining("Task resolved") });
   });
 });
