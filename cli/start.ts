@@ -207,7 +207,7 @@ function banner(creds: DemoCredentials, consumers: DemoConsumers, rulesVersion: 
   the engine then hands it to the demo carrier, which reports it shipped and, 3s later,
   delivered. Their lines below are prefixed [demo-wms] and [demo-carrier].
   To see a page arrive: npm run demo:send -- wms fulfillment.accepted  (a second warehouse
-  accepts the same order: a task opens and its owner's Slack and PagerDuty hear of it).
+  accepts the same order: a task opens and its owner hears of it on the demo Slack and by email).
   Then look at it:   curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
   (credentials saved in ${path.relative(ROOT, DEMO_FILE) || DEMO_FILE}; Ctrl-C stops the engine and the demo consumers)
 `;

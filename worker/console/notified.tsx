@@ -38,10 +38,8 @@ export const NotifiedCard: FC<{ notified: Notified | null; now: number }> = ({ n
         <table class="notified">
           <thead>
             <tr>
-              <th>When</th>
-              <th>To</th>
-              <th>Channel</th>
-              <th>What</th>
+              <th>When, how</th>
+              <th>To, what</th>
               <th>Status</th>
             </tr>
           </thead>
@@ -50,16 +48,16 @@ export const NotifiedCard: FC<{ notified: Notified | null; now: number }> = ({ n
               <tr>
                 <td class="nowrap">
                   <When at={d.delivered_at ?? d.created_at} now={now} />
+                  <div>
+                    <Badge tone="violet">{d.channel_type}</Badge>
+                  </div>
                 </td>
                 <td>
                   <b>{d.contact_id}</b>
                   {d.via ? <div class="small muted">via {d.via}</div> : null}
-                </td>
-                <td>
-                  <Badge tone="violet">{d.channel_type}</Badge>
-                </td>
-                <td>
-                  {humanize(d.kind.replace(".", " "))} {d.phase === "alert" ? <LevelBadge level={d.level} /> : null}
+                  <div class="small">
+                    {humanize(d.kind.replace(".", " "))} {d.phase === "alert" ? <LevelBadge level={d.level} /> : null}
+                  </div>
                 </td>
                 <td>
                   <StatusBadge status={d.status} title={d.last_error ?? undefined} />
@@ -75,9 +73,8 @@ export const NotifiedCard: FC<{ notified: Notified | null; now: number }> = ({ n
                 </td>
                 <td>
                   <b>{u.recipient ?? "—"}</b>
+                  <div class="small">{humanize(u.kind.replace(".", " "))}</div>
                 </td>
-                <td>—</td>
-                <td>{humanize(u.kind.replace(".", " "))}</td>
                 <td>
                   <Badge tone="red">unreachable</Badge>
                   <div class="small muted">{u.detail}</div>
