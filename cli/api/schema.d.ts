@@ -330,7 +330,7 @@ export interface paths {
         get: operations["getOwnership"];
         /**
          * Store a new version of the tenant's ownership rules
-         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted.
+         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).
          */
         put: operations["putOwnership"];
         post?: never;

@@ -68,7 +68,8 @@ ownershipRoutes.openapi(
     summary: "Store a new version of the tenant's ownership rules",
     description:
       "Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. " +
-      "Consumer secrets are sealed at rest and only ever returned redacted.",
+      "Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, " +
+      "owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).",
     security: admin,
     middleware: requireAdmin,
     request: { params: TenantParam, body: { content: { "application/json": { schema: OwnershipRules } }, required: true } },
