@@ -3,7 +3,8 @@ import { decideOutcome, type Outcome, type RetryPolicyMs } from "../../domain/ha
 import { jitter } from "../../domain/handoff/decide";
 import type { Notice } from "../../domain/notify/notice";
 import { deliveryId, everyChannelFailed, NOTIFY_RETRY, type NotificationFilter, type NotifierObject } from "../../domain/notify/object";
-import { resolveRecipient } from "../../worker/notify/directory";
+import type { DirectoryNames } from "../../domain/notify/directory";
+import { directoryNames, resolveRecipient } from "../../worker/notify/directory";
 import { openNotificationFailedTask } from "../../worker/notify/fallback";
 import type { Env } from "../../worker/env";
 import { NotifierStore, type DeliveryRow } from "./store";
@@ -91,11 +92,24 @@ export class Notifier extends DurableObject<Env> implements NotifierObject {
     const retryAt = Number(this.store.getMeta("plan_retry_at") ?? 0);
     const now = this.clock();
     if (retryAt > now) return;
-    for (const row of this.store.pendingNotices(PLAN_BATCH)) {
+    const rows = this.store.pendingNotices(PLAN_BATCH);
+    if (rows.length === 0) return;
+    let known: DirectoryNames;
+    try {
+      // One read of the directory per batch: a name that is neither (a tenant still on free-text names) costs nothing more.
+      known = await directoryNames(this.env, tenant);
+    } catch (err) {
+      console.error("notifier: could not read the directory", err);
+      this.store.setMeta("plan_retry_at", String(now + PLAN_RETRY_MS));
+      return;
+    }
+    for (const row of rows) {
       const n = JSON.parse(row.body) as Notice;
       try {
         if (n.phase === "resolve") this.planResolve(n, now);
-        else await this.planAlert(tenant, n, now);
+        else if (n.recipient !== null && !known.contacts.has(n.recipient) && !known.rotations.has(n.recipient)) {
+          this.store.settleNotice(n.key, "unreachable", `'${n.recipient}' is neither a contact nor a rotation`);
+        } else await this.planAlert(tenant, n, now);
       } catch (err) {
         // The directory is in D1: an outage leaves the notice pending for the next try, not lost.
         console.error(`notifier: could not plan ${n.key}`, err);
