@@ -22,6 +22,10 @@ const USAGE = `usage: handoff <command>
                              exits non-zero if any order was silently dropped (see \`simulate --help\`)
   bench [--duration S] [--runs N] [--connections N]
                              the load benchmark on a throwaway local engine (see \`bench --help\`)
+  what-if --tenant <id> --from D --to D [--rules proposed.json] [--out what-if/]
+                             replay a past window through proposed ownership rules (without
+                             --rules: under the rules then in force, which must change nothing)
+                             and write summary.json, orders.ndjson, changes.csv/.ndjson
   check-deploy               wrangler deploy --dry-run (offline), then the bundle and static assets
                              against Cloudflare's limits (10 MB gzipped Worker, 25 MiB per asset)
   verify-archive --tenant <id> --day YYYY-MM-DD [--base URL] [--key K]
@@ -87,6 +91,10 @@ async function main(argv: string[]): Promise<void> {
       const { bench } = await import("../bench/load/run");
       process.exitCode = await bench(rest);
       return;
+    }
+    case "what-if": {
+      const { whatIfCommand } = await import("./what-if");
+      return whatIfCommand(rest);
     }
     case "check-deploy": {
       const { checkDeploy } = await import("./deploy-check");

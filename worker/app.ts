@@ -9,6 +9,7 @@ import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
 import { contactRoutes } from "./routes/contacts";
 import { handoffRoutes } from "./routes/handoffs";
+import { inventoryRoutes } from "./routes/inventory";
 import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
@@ -17,6 +18,7 @@ import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { webhooks } from "./routes/webhooks";
+import { whatIfRoutes } from "./routes/what-if";
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
@@ -58,6 +60,7 @@ export function createApp() {
   app.route("/", tenantRoutes);
   app.route("/", webhooks);
   app.route("/", orderRoutes);
+  app.route("/", inventoryRoutes);
   app.route("/", rejectionRoutes);
   app.route("/", handoffRoutes);
   app.route("/", taskRoutes);
@@ -67,6 +70,7 @@ export function createApp() {
   app.route("/", contactRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
+  app.route("/", whatIfRoutes);
 
   registerSecuritySchemes(app);
   app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));

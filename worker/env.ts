@@ -1,3 +1,4 @@
+import type { InventoryObject } from "../domain/inventory/object";
 import type { OrderObject } from "../domain/order/object";
 import type { NotifierObject } from "../domain/notify/object";
 import type { RefusalBudgetObject } from "../domain/refusals/budget";
@@ -25,6 +26,12 @@ export interface Env extends TelemetryEnv {
   NOTIFY_EMAIL_FROM?: string;
   /** The console's origin for links in notifications, e.g. https://handoff.example.com (without it, messages carry the path). */
   CONSOLE_BASE_URL?: string;
+  /** One inventory object per tenant + SKU: the single writer of its stock and reservations. */
+  INVENTORY: DurableObjectNamespace<InventoryObject & Rpc.DurableObjectBranded>;
+  /** How long a reservation stays held without its order's confirmation, ms (default 300 000). */
+  INVENTORY_HOLD_MS?: string;
+  /** Units of drift between a WMS snapshot and the engine's level that open an `inventory_drift` task (default 5; 0 = off). */
+  INVENTORY_DRIFT_THRESHOLD?: string;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   topic_mismatch: 422,
   topic_conflict: 422,
   order_too_large: 422,
+  window_too_large: 422,
   rate_limited: 429,
   overloaded: 503,
   unavailable: 503,

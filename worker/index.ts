@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { runRetention } from "./retention/job";
 import { sweepStalled } from "./sweep";
 
+export { InventoryDO } from "../durable-objects/inventory/InventoryDO";
 export { OrderDO } from "../durable-objects/order/OrderDO";
 export { Notifier } from "../durable-objects/notifier/NotifierDO";
 export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";

@@ -18,6 +18,27 @@ function doErrorFlags(err: unknown): { overloaded: boolean; retryable: boolean }
 }
 
 /**
+ * Calls a single-writer object on the acknowledgement path. An overloaded
+ * object gets worse if retried, so the sender's own backoff does it (503);
+ * a retryable error is retried once, which is safe because every such call is
+ * idempotent by key (a commit we did not hear about returns the same receipt).
+ */
+export async function callObject<T>(call: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const flags = doErrorFlags(err);
+    if (flags.overloaded) throw new ApiError("overloaded", `${what} is receiving too many events; retry later`, undefined, { "retry-after": "5" });
+    if (!flags.retryable) throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
+    try {
+      return await call();
+    } catch {
+      throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
+    }
+  }
+}
+
+/**
  * Hands parsed events to the order's object and returns once they are
  * committed. Used by the webhook edge and by rejection replays.
  */
@@ -40,18 +61,5 @@ export async function commitToOrder(
     events: parsed.events,
     rules: await currentRules(env, tenant).catch(() => null),
   };
-  try {
-    return await orderObject(env, tenant, parsed.orderId).ingest(input);
-  } catch (err) {
-    const flags = doErrorFlags(err);
-    // An overloaded object gets worse if retried; let the sender's own backoff do it.
-    if (flags.overloaded) throw new ApiError("overloaded", "Order is receiving too many events; retry later", undefined, { "retry-after": "5" });
-    if (!flags.retryable) throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
-    // Safe to retry once: ingest is idempotent by key, so a commit we did not hear about returns the same receipt.
-    try {
-      return await orderObject(env, tenant, parsed.orderId).ingest(input);
-    } catch {
-      throw new ApiError("unavailable", "Could not record the event; retry later", undefined, { "retry-after": "5" });
-    }
-  }
+  return callObject(() => orderObject(env, tenant, parsed.orderId).ingest(input), "Order");
 }

@@ -1,7 +1,10 @@
 import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { Task, TASK_STATUSES, TaskType, taskId, type Resolution, type TaskStatus } from "../domain/tasks/task";
+import type { SnapshotDrift } from "../domain/inventory/level";
+import type { InventoryReceipt } from "../domain/inventory/object";
 import type { Receipt } from "../domain/order/object";
+import { commitStock } from "./inventory";
 import { db } from "./db/client";
 import { rejections, tasks, type RejectionRow, type TaskRow } from "./db/schema";
 import type { Env } from "./env";
@@ -225,6 +228,41 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
 }
 
 /**
+ * The WMS counted something else than the engine computed for a SKU: one task
+ * per snapshot (its id is the key, so a repeated alarm writes nothing new),
+ * owned like routing (the step whose stock promise the drift breaks).
+ */
+export async function openDriftTask(env: Env, tenant: string, sku: string, drift: SnapshotDrift, openedAt: string): Promise<void> {
+  const snapshot = await currentRules(env, tenant).catch(() => null);
+  const rule = snapshot?.rules.steps.routing;
+  const ladder = rule ? [rule.owner, rule.backup, rule.on_call] : ["unassigned", "unassigned", "unassigned"];
+  await db(env.DB)
+    .insert(tasks)
+    .values({
+      tenantId: tenant,
+      taskId: taskId(tenant, sku, "inventory_drift", drift.snapshot_id),
+      orderId: null,
+      rejectionId: null,
+      type: "inventory_drift",
+      status: "open",
+      step: "routing",
+      ref: drift.snapshot_id,
+      owner: ladder[0] ?? "unassigned",
+      owningParty: rule?.owning_party ?? "unassigned",
+      escalation: ladder,
+      level: 0,
+      slaDue: new Date(Date.parse(openedAt) + 24 * 3600_000).toISOString(),
+      title: `Stock drift on ${sku} at ${drift.location}: WMS counted ${drift.reported}, engine expected ${drift.expected} (${drift.drift > 0 ? "+" : ""}${drift.drift})`.slice(0, 300),
+      evidence: { sku, drift },
+      valueMinor: null,
+      currency: null,
+      openedAt,
+      updatedAt: openedAt,
+    })
+    .onConflictDoNothing();
+}
+
+/**
  * Replays a refused delivery once its cause is fixed (a mapping bug deployed
  * away, a source registered). Only bodies whose signature verified when they
  * arrived are replayed: we keep no signatures (a stored one could be replayed
@@ -241,7 +279,7 @@ export async function replayRejection(
   closeTask = true,
   // A replay started from a task resolution has no request of its own at hand: it gets a fresh id.
   trace: TraceCarrier = { requestId: requestIdFrom(null), traceparent: null },
-): Promise<{ receipt: Receipt; rejection: RejectionRow }> {
+): Promise<{ receipt: Receipt | InventoryReceipt; rejection: RejectionRow }> {
   const d = db(env.DB);
   const rej = await d.select().from(rejections).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id))).get();
   if (!rej) throw new ApiError("not_found", `No rejection '${id}'`);
@@ -251,9 +289,13 @@ export async function replayRejection(
   if (!config) throw new ApiError("source_not_found", `Source '${rej.source}' no longer exists`);
   const raw = fromBase64(rej.bodyBase64) ?? new Uint8Array();
   const headers = new Map(Object.entries(rej.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const parsed = adapters[config.kind].parse({ raw, headers: (n) => headers.get(n.toLowerCase()) ?? null, source: rej.source });
+  const input = { raw, headers: (n: string) => headers.get(n.toLowerCase()) ?? null, source: rej.source };
+  const adapter = adapters[config.kind];
+  // A stock message (no order) is committed by its SKU's object, e.g. once its Shopify item has a mapping.
+  const stock = adapter.parseStock?.(input) ?? null;
+  const parsed = stock ?? adapter.parse(input);
   if (!parsed.ok) throw new ApiError(parsed.code, `Still refused: ${parsed.message}`, parsed.details);
-  const result = await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace);
+  const result = "orderId" in parsed ? await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace) : await commitStock(env, tenant, rej.source, parsed, rej.bodySha256);
   if (!result.ok) throw new ApiError(result.code, `Still refused: ${result.message}`);
   const at = new Date().toISOString();
   await d.update(rejections).set({ replayedAt: at, replayReceiptId: result.receipt.id }).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id)));

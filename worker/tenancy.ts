@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db } from "./db/client";
-import { apiKeys, sources, tenants } from "./db/schema";
+import { apiKeys, inventoryItems, sources, tenants } from "./db/schema";
 import type { Env } from "./env";
 import { sha256Hex } from "../domain/crypto";
 import { unseal } from "./lib/sealed";
@@ -65,4 +65,16 @@ export function tenantForApiKey(env: Env, key: string): Promise<string | null> {
       return row?.tenantId ?? null;
     }),
   );
+}
+
+/** The SKU a tenant mapped a sender's stock item to (Shopify inventory_item_id), or null. */
+export function inventoryItemSku(env: Env, tenant: string, system: "shopify", itemId: string): Promise<string | null> {
+  return cached(`${tenant}\u0000item\u0000${system}\u0000${itemId}`, async () => {
+    const row = await db(env.DB)
+      .select({ sku: inventoryItems.sku })
+      .from(inventoryItems)
+      .where(and(eq(inventoryItems.tenantId, tenant), eq(inventoryItems.system, system), eq(inventoryItems.itemId, itemId)))
+      .get();
+    return row?.sku ?? null;
+  });
 }

@@ -111,6 +111,8 @@ export function ackCancellation(
   if (!row || !cx || (cx.status !== "pending" && cx.status !== "delivered")) {
     return { duplicate: true, status: (row?.status ?? "cancelled") as ExportStatus, events: [] };
   }
+  // The consumer's answer itself, so the trail alone can replay it (domain/whatif/).
+  c.audit("cancellation.acked", { export_id: exportId, cancellation_id: cx.cancellation_id, status: ack.status, reason: ack.reason });
   if (ack.status === "accepted") {
     cancelled(c, row, { status: "accepted", reason: ack.reason });
     return { duplicate: false, status: "cancelled", events: [] };
@@ -125,7 +127,7 @@ export function recordCancelAttempt(c: OrderCommit, exportId: string, n: number,
   const row = c.exportById(exportId);
   const cx = c.cancellation(exportId);
   if (!row || !cx) return [];
-  logAttempt(c, cx.cancellation_id, n, result, outcome, "cancellation.attempt", { cancels: exportId });
+  logAttempt(c, cx.cancellation_id, n, result, outcome, "cancellation.attempt", { cancels: exportId, first_attempt_at: cx.first_attempt_at === null ? null : iso(cx.first_attempt_at) });
   switch (outcome.kind) {
     case "delivered":
       c.cancel("cancel", exportId);

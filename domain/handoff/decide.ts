@@ -36,6 +36,9 @@ export function receive(c: OrderCommit, state: MachineState, input: IngestInput,
     raw_sha256: input.rawSha256,
     events: input.events.map((e) => ({ id: e.id, type: e.type, occurred_at: e.occurred_at })),
     request_id: input.trace.requestId,
+    // The facts whole and the rules they met: a what-if replays an order from its trail alone (domain/whatif/).
+    facts: input.events,
+    rules_version: c.rules?.version ?? null,
   });
   return { receipt, state: applyEvents(c, state, input.events) };
 }
@@ -169,7 +172,8 @@ export function recordAttempt(
   result: { status: number | null; latency_ms: number; error_class: string | null; error: string | null },
   outcome: Outcome,
 ): MachineState {
-  logAttempt(c, r.export_id, n, result, outcome, "export.attempt");
+  // When sending began decides max_age and whether a retraction must ask the consumer: on the trail for a replay.
+  logAttempt(c, r.export_id, n, result, outcome, "export.attempt", { first_attempt_at: r.first_attempt_at === null ? null : iso(r.first_attempt_at) });
   if (r.first_attempt_at === null) c.updateExport(r.export_id, { first_attempt_at: c.now });
   const step = stepOf(r);
   switch (outcome.kind) {

@@ -25,7 +25,32 @@ export interface ExistingExport {
 
 /** The object's export rows as the planner reads them: the document sent and where it stands. */
 export function existingExports(rows: readonly { body: string; status: string }[]): ExistingExport[] {
-  return rows.map((r) => ({ export: HandoffExport.parse(JSON.parse(r.body)), status: r.status as ExportStatus }));
+  return rows.map((r) => ({ export: parsedExport(r.body), status: r.status as ExportStatus }));
+}
+
+/**
+ * A body is immutable once issued and every decision re-reads all of an order's exports: parse each text once.
+ * Bounded, so an isolate serving many orders (or a what-if replaying a month) does not grow without end.
+ */
+const PARSED = new Map<string, HandoffExport>();
+const PARSED_MAX = 2048;
+
+function parsedExport(body: string): HandoffExport {
+  const hit = PARSED.get(body);
+  if (hit) return hit;
+  // Shared between callers: frozen, so a caller that tried to edit one would fail loudly instead of corrupting the next.
+  const parsed = deepFreeze(HandoffExport.parse(JSON.parse(body)));
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(body, parsed);
+  return parsed;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 /**

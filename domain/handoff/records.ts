@@ -14,6 +14,8 @@ export interface AttemptOutcome {
   latency_ms: number;
   error_class: string | null;
   error: string | null;
+  /** The consumer's Retry-After (ms), when it sent one: it moves the next attempt and can exhaust max_age. */
+  retry_after_ms?: number | null;
 }
 
 /** One attempt, in the attempts table (keyed by the webhook-id sent) and on the audit trail. */
@@ -31,6 +33,7 @@ export function logAttempt(c: OrderCommit, id: string, n: number, result: Attemp
     latency_ms: result.latency_ms,
     error_class: result.error_class,
     error: result.error,
+    retry_after_ms: result.retry_after_ms ?? null,
     outcome: outcome.kind,
     next_attempt_at: next === null ? null : iso(next),
   });

@@ -26,6 +26,7 @@ export const TASK_TYPES = [
   "cancellation_failed",
   "cancelled_export_acted_on",
   "notification_failed",
+  "inventory_drift",
 ] as const;
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;

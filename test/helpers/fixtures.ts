@@ -21,6 +21,8 @@ import standardFulfillmentAccepted from "../fixtures/standard/fulfillment.accept
 import standardFulfillmentRejected from "../fixtures/standard/fulfillment.rejected.json?raw";
 import standardShipmentDelivered from "../fixtures/standard/shipment.delivered.json?raw";
 import standardShipmentShipped from "../fixtures/standard/shipment.shipped.json?raw";
+import standardInventoryAdjusted from "../fixtures/standard/inventory.adjusted.json?raw";
+import standardInventorySnapshot from "../fixtures/standard/inventory.snapshot.json?raw";
 import stripeChargeCaptured from "../fixtures/stripe/charge.captured.json?raw";
 import stripeChargeRefunded from "../fixtures/stripe/charge.refunded.json?raw";
 import stripeAmountCapturableUpdated from "../fixtures/stripe/payment_intent.amount_capturable_updated.json?raw";
@@ -64,6 +66,12 @@ export const standardFixtures = {
   "shipment.shipped": standardShipmentShipped,
   "shipment.delivered": standardShipmentDelivered,
   "attribution.updated": standardAttributionUpdated,
+} as const;
+
+/** Stock messages from a Standard Webhooks WMS: no order id, routed to the SKU's inventory object. */
+export const standardStockFixtures = {
+  "inventory.snapshot": standardInventorySnapshot,
+  "inventory.adjusted": standardInventoryAdjusted,
 } as const;
 
 /**

@@ -11,6 +11,9 @@ import { QueuePage } from "../console/pages/queue";
 import { SignInPage } from "../console/pages/sign-in";
 import { TaskPage } from "../console/pages/task";
 import { TodayPage } from "../console/pages/today";
+import { WhatIfPage } from "../console/pages/what-if";
+import { whatIfForm } from "../console/what-if-form";
+import { runWindow } from "../whatif/run";
 import { csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE } from "../console/session";
 import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
@@ -162,6 +165,22 @@ consoleRoutes.get("/console/today", async (c) => {
   const s = sessionOf(c);
   const now = Date.now();
   return page(c, <TodayPage nonce={c.get("nonce")} session={s} now={now} data={await loadToday(c.env, s.tenant, now)} notice={noticeFrom(c)} />);
+});
+
+consoleRoutes.get("/console/what-if", (c) =>
+  page(c, <WhatIfPage nonce={c.get("nonce")} session={sessionOf(c)} form={{ from: "", to: "", rules: "" }} run={null} notice={noticeFrom(c)} />),
+);
+
+consoleRoutes.post("/console/what-if", async (c) => {
+  const s = sessionOf(c);
+  const f = await formFields(c);
+  const form = { from: f.from ?? "", to: f.to ?? "", rules: f.rules ?? "" };
+  const show = (run: Parameters<typeof WhatIfPage>[0]["run"], error: string | null, status: 200 | 400 | 422 = 200) =>
+    page(c, <WhatIfPage nonce={c.get("nonce")} session={s} form={form} run={run} notice={error ? { tone: "err", text: error } : null} />, status);
+  const parsed = whatIfForm(form);
+  if (!parsed.ok) return show(null, parsed.error, 400);
+  const run = await runWindow(c.env.DB, s.tenant, parsed.value, Date.now());
+  return run.ok ? show(run.result, null) : show(null, run.message, 422);
 });
 
 consoleRoutes.all("/console/*", () => {

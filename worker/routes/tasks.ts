@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ResolveAction, Task } from "../../domain/tasks/task";
+import { InventoryReceipt } from "../../domain/inventory/object";
 import { Receipt } from "../../domain/order/object";
 import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
@@ -117,7 +118,7 @@ taskRoutes.openapi(
       body: { content: { "application/json": { schema: z.object({ by: Actor, justification: z.string().trim().min(1).max(4000) }) } }, required: true },
     },
     responses: {
-      202: { description: "Replayed and committed", content: { "application/json": { schema: z.object({ receipt: Receipt, rejection_id: z.string() }) } } },
+      202: { description: "Replayed and committed", content: { "application/json": { schema: z.object({ receipt: z.union([Receipt, InventoryReceipt]), rejection_id: z.string() }) } } },
       ...errorResponses(400, 401, 404, 409, 422),
     },
   }),

@@ -1,9 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { InventoryReceipt } from "../../domain/inventory/object";
 import { Receipt } from "../../domain/order/object";
 import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses, type ErrorCode } from "../errors";
 import { sha256Hex } from "../../domain/crypto";
+import { commitStock } from "../inventory";
 import { commitToOrder } from "../orders";
 import { checkPathNames, SourceName, TenantId } from "../names";
 import { anyOf, SenderHeaders } from "../openapi";
@@ -132,6 +134,15 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   }
   signatureVerified = true;
 
+  const stock = adapter.parseStock?.({ raw: body.bytes, headers, source }) ?? null;
+  if (stock !== null) {
+    if (!stock.ok) return refuse(stock.code, stock.message, stock.details);
+    c.get("webhookSpan").set({ sku: stock.sku, events: stock.events.map((e) => e.type).join(",") });
+    const committed = await commitStock(env, tenant, source, stock, await sha256Hex(body.bytes));
+    if (!committed.ok) return refuse(committed.code, committed.message);
+    return c.json({ receipt: committed.receipt }, committed.receipt.duplicate ? 200 : 202);
+  }
+
   const parsed = adapter.parse({ raw: body.bytes, headers, source });
   if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
 
@@ -144,6 +155,9 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   return c.json({ receipt: result.receipt }, result.receipt.duplicate ? 200 : 202);
 }
 
+/** An order's receipt, or (for `inventory.*` stock messages, which name no order) the SKU's. */
+const WebhookReceipt = z.object({ receipt: z.union([Receipt, InventoryReceipt]) });
+
 export const webhooks = new OpenAPIHono<AppEnv>();
 
 webhooks.openAPIRegistry.registerPath({
@@ -154,15 +168,15 @@ webhooks.openAPIRegistry.registerPath({
   tags: ["webhooks"],
   summary: "Receive a signed webhook from a sender",
   description:
-    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).",
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).",
   request: {
     params: z.object({ tenant: TenantId, source: SourceName }),
     headers: SenderHeaders,
     body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, required: true },
   },
   responses: {
-    200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
-    202: { description: "Durably recorded", content: { "application/json": { schema: z.object({ receipt: Receipt }) } } },
+    200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: WebhookReceipt } } },
+    202: { description: "Durably recorded", content: { "application/json": { schema: WebhookReceipt } } },
     ...errorResponses(400, 401, 404, 413, 422, 429, 503),
   },
 });

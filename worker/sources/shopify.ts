@@ -14,6 +14,7 @@ import {
   verifyFailure,
 } from "./common";
 import { nestedRefunds, topicDisagreement } from "./shopify-topics";
+import { parseShopifyStock } from "./shopify-stock";
 import type { HeaderGetter, ParseResult, SourceAdapter, VerifyResult } from "./types";
 
 /**
@@ -336,4 +337,5 @@ export const shopify: SourceAdapter = {
   ],
   verify,
   parse,
+  parseStock: parseShopifyStock,
 };

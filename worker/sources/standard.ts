@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventType } from "../../domain/events/canonical";
+import { INVENTORY_EVENT_TYPES } from "../../domain/inventory/events";
 import { STANDARD_HEADERS, verifyStandard } from "../../domain/webhooks/standard";
 import {
   firstInstant,
@@ -8,7 +9,8 @@ import {
   text,
   validateEvents,
 } from "./common";
-import type { HeaderGetter, ParseResult, SourceAdapter } from "./types";
+import { inventoryEvents, isStockType } from "./inventory";
+import type { HeaderGetter, InventoryParse, ParseFailure, ParseResult, SourceAdapter } from "./types";
 
 /**
  * Standard Webhooks senders (OMS/WMS/carrier/CRM): the signature is checked by
@@ -28,7 +30,7 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
   const type = text(env.type);
   if (type === undefined) return parseFailure("unsupported_event", "Envelope has no type");
   if (!isEventType(type)) {
-    return parseFailure("unsupported_event", `Event type '${type}' is not a canonical type`, { supported: EVENT_TYPES });
+    return parseFailure("unsupported_event", `Event type '${type}' is not a canonical type`, { supported: [...EVENT_TYPES, ...INVENTORY_EVENT_TYPES] });
   }
 
   const msgId = text(headers("webhook-id"));
@@ -53,7 +55,21 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
   return { ok: true, idempotencyKey, orderId, events: checked.events };
 }
 
+/** `inventory.snapshot` / `inventory.adjusted`: the same envelope with `data.sku` and no order id. */
+function parseStock({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGetter; source: string }): InventoryParse | ParseFailure | null {
+  const body = parseJsonObject(raw);
+  if (!body.ok) return null;
+  const type = text(body.value.type);
+  if (type === undefined || !isStockType(type)) return null;
+  const msgId = text(headers("webhook-id"));
+  if (msgId === undefined) return parseFailure("schema_mismatch", "webhook-id header is missing; cannot deduplicate");
+  const data = body.value.data;
+  const sku = typeof data === "object" && data !== null && "sku" in data ? data.sku : undefined;
+  return inventoryEvents(`${source}:${msgId.trim()}`, source, [{ type, sku, occurred_at: body.value.occurred_at, data }]);
+}
+
 export const standard: SourceAdapter = {
+  parseStock,
   kind: "standard",
   evidenceHeaders: [...STANDARD_HEADERS],
   verify: verifyStandard,

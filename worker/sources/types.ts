@@ -1,4 +1,5 @@
 import type { CanonicalEvent } from "../../domain/events/canonical";
+import type { InventoryEvent } from "../../domain/inventory/events";
 
 /** Case-insensitive header lookup; adapters never see a platform Request. */
 export type HeaderGetter = (name: string) => string | null;
@@ -37,6 +38,16 @@ export type ParseFailure = {
   message: string;
   details?: unknown;
 };
+/** Stock facts about one SKU (no order id): routed to the SKU's inventory object, not an order's. */
+export interface InventoryParse {
+  ok: true;
+  idempotencyKey: string;
+  sku: string;
+  events: InventoryEvent[];
+  /** The sender named its own stock item, not a SKU: `sku` is a placeholder until the tenant's mapping resolves it. */
+  item?: { system: "shopify"; id: string };
+}
+
 export type ParseResult =
   | {
       ok: true;
@@ -58,4 +69,9 @@ export interface SourceAdapter {
   evidenceHeaders: readonly string[];
   verify(input: VerifyInput): Promise<VerifyResult>;
   parse(input: ParseInput): ParseResult;
+  /**
+   * Stock messages, asked before `parse`: null when the body is not one (then
+   * `parse` decides), else the SKU's stock events or why they were refused.
+   */
+  parseStock?(input: ParseInput): InventoryParse | ParseFailure | null;
 }

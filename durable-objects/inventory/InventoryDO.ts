@@ -1,0 +1,231 @@
+import { DurableObject } from "cloudflare:workers";
+import { driftsAbove, factFromEvent, levelOf, type StockLevel } from "../../domain/inventory/level";
+import type { InventoryIngestInput, InventoryLevel, InventoryObject, InventoryReceipt, ReserveInput, ReserveResult } from "../../domain/inventory/object";
+import { commitOrder, consumeOrder, decideReserve, expireHeld, releaseOrder, type Reservation } from "../../domain/inventory/reserve";
+import type { InventoryEventType } from "../../domain/inventory/events";
+import type { Env } from "../../worker/env";
+import { openDriftTask } from "../../worker/tasks";
+import { InventoryStore } from "./store";
+
+/** A reservation whose order has not confirmed its commit within this long goes back to stock. */
+const DEFAULT_HOLD_MS = 5 * 60_000;
+/** How many reservations the level view lists. */
+const LISTED_RESERVATIONS = 200;
+/** Units of drift (either way) that open an `inventory_drift` task. */
+const DEFAULT_DRIFT_THRESHOLD = 5;
+
+/**
+ * One object per tenant + SKU: the single writer of that SKU's stock facts
+ * and reservations. It asks the pure core (domain/inventory/) and writes the
+ * rows it returns in one transaction; its one alarm is the sweep that releases
+ * reservations nobody confirmed.
+ */
+export class InventoryDO extends DurableObject<Env> implements InventoryObject {
+  private readonly store: InventoryStore;
+  /** Derived from the facts table; dropped whenever a fact is added (or a transaction throws). */
+  private level: StockLevel | null = null;
+  /** When unwritten drift tasks are due: now, unless a D1 write just failed. */
+  private driftRetryAt = 0;
+  /** Clock seam for tests. */
+  clock: () => number = () => Date.now();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new InventoryStore(() => ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => {
+      if (!this.store.hasSchema()) return;
+      this.store.migrate();
+      // A sweep alarm lost to a crash or given up after retries is re-armed from the table.
+      await this.rearm();
+    });
+  }
+
+  private holdMs(): number {
+    const n = Number(this.env.INVENTORY_HOLD_MS ?? "");
+    return Number.isFinite(n) && n > 0 ? n : DEFAULT_HOLD_MS;
+  }
+
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.level = null;
+      throw err;
+    }
+  }
+
+  private stock(): StockLevel {
+    this.level ??= levelOf(this.store.facts());
+    return this.level;
+  }
+
+  private version(): number {
+    return Number(this.store.getMeta("version") ?? "0");
+  }
+
+  private bump(): number {
+    const v = this.version() + 1;
+    this.store.setMeta("version", String(v));
+    return v;
+  }
+
+  private buffer(): number {
+    return Number(this.store.getMeta("oversell_buffer") ?? "0");
+  }
+
+  /** First write: the schema, and who this object is. */
+  private open(tenant: string, sku: string): void {
+    if (!this.store.hasSchema()) this.store.migrate();
+    if (this.store.getMeta("sku") === null) {
+      this.store.setMeta("tenant", tenant);
+      this.store.setMeta("sku", sku);
+    }
+  }
+
+  async ingest(input: InventoryIngestInput): Promise<{ ok: true; receipt: InventoryReceipt }> {
+    const now = this.clock();
+    const result = this.tx((): { ok: true; receipt: InventoryReceipt } => {
+      this.open(input.tenant, input.sku);
+      const known = this.store.receipt(input.idempotencyKey);
+      if (known) {
+        return { ok: true, receipt: { id: known.id, sku: input.sku, events: known.events as InventoryEventType[], duplicate: true, received_at: known.received_at } };
+      }
+      let changed = false;
+      for (const e of input.events) changed = this.store.addFact(factFromEvent(e)) || changed;
+      if (changed) {
+        this.level = null;
+        this.bump();
+        const at = new Date(now).toISOString();
+        for (const d of driftsAbove(this.stock(), this.driftThreshold())) this.store.noteDrift(d, at);
+      }
+      const receipt = { id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`, events: input.events.map((e) => e.type), received_at: new Date(now).toISOString() };
+      this.store.putReceipt(input.idempotencyKey, { ...receipt, source: input.source, raw_sha256: input.rawSha256 });
+      return { ok: true, receipt: { ...receipt, sku: input.sku, duplicate: false } };
+    });
+    // A drift to report makes the alarm due now: the D1 task is written there, not on the acknowledgement path.
+    await this.rearm();
+    return result;
+  }
+
+  private driftThreshold(): number {
+    const raw = this.env.INVENTORY_DRIFT_THRESHOLD;
+    const n = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : DEFAULT_DRIFT_THRESHOLD;
+  }
+
+  async reserve(input: ReserveInput): Promise<ReserveResult> {
+    const now = this.clock();
+    const result = this.tx(() => {
+      this.open(input.tenant, input.sku);
+      const d = decideReserve(this.stock().on_hand, this.buffer(), this.store.reservedUnits(), this.store.orderReservations(input.orderId), {
+        orderId: input.orderId,
+        lines: input.lines,
+        now,
+        holdMs: this.holdMs(),
+      });
+      for (const r of d.created) this.store.putReservation(r);
+      const version = d.created.some((r) => r.reserved > 0) ? this.bump() : this.version();
+      return { outcome: d.outcome, lines: d.lines, available: d.available, version, armed: d.created.length > 0 };
+    });
+    if (result.armed) await this.rearm();
+    return { outcome: result.outcome, lines: result.lines, available: result.available, version: result.version };
+  }
+
+  /** Applies changed reservation rows (and any facts they imply) in one transaction. */
+  private change(decide: () => Reservation[], facts: (changed: Reservation[]) => void = () => {}): number {
+    if (!this.store.hasSchema()) return 0;
+    return this.tx(() => {
+      const changed = decide();
+      for (const r of changed) this.store.putReservation(r);
+      facts(changed);
+      if (changed.some((r) => r.reserved > 0)) this.bump();
+      return changed.length;
+    });
+  }
+
+  async commit(orderId: string): Promise<{ committed: number }> {
+    return { committed: this.change(() => commitOrder(this.store.orderReservations(orderId), orderId)) };
+  }
+
+  async release(orderId: string, reason: string): Promise<{ released: number }> {
+    return { released: this.change(() => releaseOrder(this.store.orderReservations(orderId), orderId, this.clock(), reason)) };
+  }
+
+  /** A shipment: the reserved units leave stock as a delta at the shipment's time (one fact per line, so a repeat adds nothing). */
+  async consume(orderId: string, shippedAt: string): Promise<{ consumed: number }> {
+    const at = Date.parse(shippedAt);
+    const consumed = this.change(
+      () => consumeOrder(this.store.orderReservations(orderId), orderId, this.clock()),
+      (changed) => {
+        for (const r of changed) {
+          if (r.reserved === 0) continue;
+          this.store.addFact({ id: `consume:${r.order_id}:${r.line}`, kind: "delta", location: "default", at: Number.isFinite(at) ? at : this.clock(), units: -r.reserved, source: "handoff" });
+          this.level = null;
+        }
+      },
+    );
+    return { consumed };
+  }
+
+  async configure(input: { tenant: string; sku: string; oversellBuffer: number }): Promise<InventoryLevel> {
+    this.tx(() => {
+      this.open(input.tenant, input.sku);
+      if (this.buffer() !== input.oversellBuffer) {
+        this.store.setMeta("oversell_buffer", String(input.oversellBuffer));
+        this.bump();
+      }
+    });
+    return this.getLevel(input.sku);
+  }
+
+  async getLevel(sku: string): Promise<InventoryLevel> {
+    const stock = this.stock();
+    const reserved = this.store.reservedUnits();
+    const buffer = this.buffer();
+    return {
+      sku: this.store.getMeta("sku") ?? sku,
+      on_hand: stock.on_hand,
+      reserved,
+      available: Math.max(0, stock.on_hand + buffer - reserved),
+      oversell_buffer: buffer,
+      version: this.version(),
+      locations: stock.locations,
+      drift: stock.drifts.reduce<StockLevel["drifts"][number] | null>((newest, d) => (newest === null || d.at >= newest.at ? d : newest), null),
+      orders: this.store.listReservations(LISTED_RESERVATIONS),
+    };
+  }
+
+  private async rearm(): Promise<void> {
+    const expiry = this.store.nextHeldExpiry();
+    const drift = this.store.unwrittenDrifts().length > 0 ? Math.max(this.driftRetryAt, Date.now()) : null;
+    const next = expiry === null ? drift : drift === null ? expiry : Math.min(expiry, drift);
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * The sweep (held reservations whose order never confirmed go back to stock)
+   * and the drift tasks (written to D1 once each; a failed write retries in
+   * 5 s). Idempotent; re-arms in `finally`.
+   */
+  override async alarm(): Promise<void> {
+    try {
+      this.change(() => expireHeld(this.store.expiredHeld(this.clock()), this.clock()));
+      const tenant = this.store.getMeta("tenant");
+      const sku = this.store.getMeta("sku");
+      if (tenant !== null && sku !== null) {
+        for (const p of this.store.unwrittenDrifts()) {
+          await openDriftTask(this.env, tenant, sku, p.drift, p.found_at);
+          this.store.driftWritten(p.drift.snapshot_id, new Date(this.clock()).toISOString());
+        }
+      }
+      this.driftRetryAt = 0;
+    } catch (err) {
+      console.error("inventory alarm", err);
+      this.driftRetryAt = Date.now() + 5_000;
+    } finally {
+      await this.rearm();
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import type { FC } from "hono/jsx";
+import type { WhatIfRun } from "../../../domain/whatif/report";
+import { Card, Csrf, Empty, OrderLink } from "../components";
+import { levelName, money } from "../format";
+import { Layout, type Notice } from "../layout";
+import type { Session } from "../session";
+
+export interface WhatIfForm {
+  from: string;
+  to: string;
+  rules: string;
+}
+
+export interface WhatIfProps {
+  nonce: string;
+  session: Session;
+  form: WhatIfForm;
+  run: WhatIfRun | null;
+  notice: Notice | null;
+}
+
+const ORDERS_SHOWN = 100;
+
+const Delta: FC<{ recorded: number; proposed: number }> = ({ recorded, proposed }) => (
+  <td class={`num ${proposed > recorded ? "red" : proposed < recorded ? "green" : ""}`}>{proposed === recorded ? "=" : `${proposed > recorded ? "+" : ""}${proposed - recorded}`}</td>
+);
+
+const Result: FC<{ run: WhatIfRun }> = ({ run }) => {
+  const s = run.summary;
+  return (
+    <>
+      <Card title={run.mode === "in_force" ? "Replay under the rules in force" : `Proposal (would be v${run.proposal_version ?? "?"})`} right={<span class="small muted">{`${run.rows_read} D1 rows read · clocks played to ${run.until}`}</span>}>
+        <div class="stat">
+          <div class="big">{s.orders}</div>
+          <div class="muted">orders replayed</div>
+        </div>
+        <div class="stat">
+          <div class={`big ${s.orders_changed > 0 ? "red" : ""}`}>{s.orders_changed}</div>
+          <div class="muted">would change</div>
+        </div>
+        <div class="stat">
+          <div class="big">{`${s.breaches.recorded} → ${s.breaches.proposed}`}</div>
+          <div class="muted">breaches (all levels)</div>
+        </div>
+        {s.revenue_at_risk.map((r) => (
+          <div class="stat" data-currency={r.currency}>
+            <div class="big">{`${money(r.recorded_minor, r.currency)} → ${money(r.proposed_minor, r.currency)}`}</div>
+            <div class="muted">{`revenue at risk (${r.orders_recorded} → ${r.orders_proposed} orders)`}</div>
+          </div>
+        ))}
+      </Card>
+      <Card title="Totals" count={s.totals.length}>
+        {s.totals.length === 0 ? (
+          <Empty>No breaches or exports in this window.</Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Per</th>
+                <th>Who / what</th>
+                <th class="num">Happened</th>
+                <th class="num">Would</th>
+                <th class="num">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.totals.map((t) => (
+                <tr>
+                  <td class="muted">{t.dimension === "contact" ? "paged" : t.dimension.replace("_", " ")}</td>
+                  <td>{t.key}</td>
+                  <td class="num">{t.recorded}</td>
+                  <td class="num">{t.proposed}</td>
+                  <Delta recorded={t.recorded} proposed={t.proposed} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card title="Orders that would change" count={run.orders.length}>
+        {run.orders.length === 0 ? (
+          <Empty>No order's decisions would change.</Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Order</th>
+                <th>Would breach (who is paged, when)</th>
+                <th>Would not breach</th>
+                <th>Handoffs</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.orders.slice(0, ORDERS_SHOWN).map((o) => (
+                <tr>
+                  <td>
+                    <OrderLink id={o.order_id} />
+                    {o.value ? <div class="small muted">{money(o.value.amount_minor, o.value.currency)}</div> : null}
+                  </td>
+                  <td class="small">
+                    {o.breaches_added.map((b) => (
+                      <div>{`${b.step} · ${levelName(b.level)} ${b.contact} · ${b.due_at.slice(0, 16).replace("T", " ")}`}</div>
+                    ))}
+                  </td>
+                  <td class="small">
+                    {o.breaches_removed.map((b) => (
+                      <div>{`${b.step} · ${levelName(b.level)} ${b.contact}`}</div>
+                    ))}
+                  </td>
+                  <td class="small">
+                    {o.exports_added.map((e) => (
+                      <div>{`+ ${e.action} v${e.version} (${e.owner})`}</div>
+                    ))}
+                    {o.exports_removed.map((e) => (
+                      <div>{`− ${e.action} v${e.version}`}</div>
+                    ))}
+                    {o.exports_changed.map((c) => (
+                      <div>{`${c.export_id.replace(/_wi.*$|_v\d+_.*$/, "")} ${c.field}: ${c.recorded ?? "—"} → ${c.proposed ?? "—"}`}</div>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {run.orders.length > ORDERS_SHOWN ? <p class="small muted">{`First ${ORDERS_SHOWN} shown; npm run what-if writes them all (CSV/NDJSON).`}</p> : null}
+      </Card>
+    </>
+  );
+};
+
+export const WhatIfPage: FC<WhatIfProps> = ({ nonce, session, form, run, notice }) => (
+  <Layout title="What-if" nonce={nonce} session={session} section="what-if" notice={notice}>
+    <h1>What-if: replay past orders through proposed rules</h1>
+    <Card title="Window and proposal">
+      <form method="post" action="/console/what-if" class="stack">
+        <Csrf token={session.csrf} />
+        <label>
+          Orders created from <input name="from" value={form.from} placeholder="2026-10-01" required maxlength={40} />
+        </label>
+        <label>
+          to (exclusive) <input name="to" value={form.to} placeholder="2026-11-01" required maxlength={40} />
+        </label>
+        <label>
+          Proposed ownership rules (JSON, as PUT …/ownership takes them; empty: the rules that were in force)
+          <textarea name="rules" rows={10} maxlength={200000}>
+            {form.rules}
+          </textarea>
+        </label>
+        <button type="submit">Replay</button>
+      </form>
+    </Card>
+    {run ? <Result run={run} /> : null}
+  </Layout>
+);

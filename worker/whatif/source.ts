@@ -1,0 +1,60 @@
+import type { RulesInput } from "../../domain/handoff/plan";
+import { StoredOwnershipRules } from "../../domain/ownership/schema";
+import { recordedOrder, REPLAY_AUDIT_TYPES, type RecordedOrder } from "../../domain/whatif/recorded";
+
+/**
+ * Where a what-if's facts come from: D1's order index (which orders were
+ * created in the window, in keyset pages by order id) and audit trail (their
+ * recorded inputs and decisions, the replay's entry types only), one query per
+ * page for all of its orders. Never a call per order object: live traffic
+ * does not notice a what-if.
+ */
+
+/** Orders per page: 1 tenant + 14 entry types + 60 order ids stay inside D1's 100 bound parameters. */
+export const WHATIF_PAGE = 60;
+
+export interface Page {
+  orders: RecordedOrder[];
+  /** Keyset cursor: the last order id of this page, null when the window is done. */
+  next: string | null;
+  rows_read: number;
+}
+
+interface AuditRow {
+  order_id: string;
+  seq: number;
+  at: string;
+  type: string;
+  data: string;
+}
+
+export async function readPage(db: D1Database, tenant: string, from: string, to: string, after: string | null, limit = WHATIF_PAGE): Promise<Page> {
+  const ids = await db
+    .prepare("SELECT order_id FROM orders WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND order_id > ?4 ORDER BY order_id LIMIT ?5")
+    .bind(tenant, from, to, after ?? "", limit)
+    .all<{ order_id: string }>();
+  let rowsRead = ids.meta.rows_read;
+  const orderIds = ids.results.map((r) => r.order_id);
+  if (orderIds.length === 0) return { orders: [], next: null, rows_read: rowsRead };
+  const types = REPLAY_AUDIT_TYPES.map((_, i) => `?${i + 2}`).join(",");
+  const idParams = orderIds.map((_, i) => `?${i + 2 + REPLAY_AUDIT_TYPES.length}`).join(",");
+  const audit = await db
+    .prepare(`SELECT order_id, seq, at, type, data FROM audit_log WHERE tenant_id = ?1 AND type IN (${types}) AND order_id IN (${idParams}) ORDER BY order_id, seq`)
+    .bind(tenant, ...REPLAY_AUDIT_TYPES, ...orderIds)
+    .all<AuditRow>();
+  rowsRead += audit.meta.rows_read;
+  const byOrder = new Map<string, { seq: number; at: string; type: string; data: unknown }[]>(orderIds.map((id) => [id, []]));
+  for (const r of audit.results) byOrder.get(r.order_id)?.push({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown });
+  return {
+    orders: orderIds.map((id) => recordedOrder(tenant, id, byOrder.get(id) ?? [])),
+    next: orderIds.length < limit ? null : (orderIds.at(-1) ?? null),
+    rows_read: rowsRead,
+  };
+}
+
+/** Every rules version the tenant ever had: the rules in force when each receipt arrived. */
+export async function rulesVersions(db: D1Database, tenant: string): Promise<{ versions: Map<number, RulesInput>; latest: number }> {
+  const { results } = await db.prepare("SELECT version, rules FROM ownership_rules WHERE tenant_id = ? ORDER BY version").bind(tenant).all<{ version: number; rules: string }>();
+  const versions = new Map(results.map((r) => [r.version, { version: r.version, rules: StoredOwnershipRules.parse(JSON.parse(r.rules)) }]));
+  return { versions, latest: results.at(-1)?.version ?? 0 };
+}
