@@ -112,7 +112,7 @@ export async function seedDemo(base: string, adminToken: string, keys: DemoSecre
   const previous = readDemoFile();
   const { secrets, consumer_secrets } = keys;
   let apiKey = previous?.api_key ?? "";
-  const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant" });
+  const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant", default_owner: "ops@demo.example" });
   if (created.status === 201) {
     apiKey = ((await created.json()) as { api_key: string }).api_key;
   } else if (created.status === 409) {

@@ -17,6 +17,8 @@ import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
+import { reportRoutes } from "./routes/reports";
+import { watcherRoutes } from "./routes/watchers";
 import { webhooks } from "./routes/webhooks";
 import { whatIfRoutes } from "./routes/what-if";
 
@@ -71,6 +73,8 @@ export function createApp() {
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);
+  app.route("/", watcherRoutes);
+  app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);
   app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/default-owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set who owns what no ownership rule names (how tenants created before default owners get one) */
+        put: operations["putDefaultOwner"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/api-keys": {
         parameters: {
             query?: never;
@@ -604,6 +621,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/watchers/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the watchers for this tenant now (the cron runs them every 5 minutes)
+         * @description Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.
+         */
+        post: operations["runWatchers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/reports/missing-acks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Handoffs not acknowledged and in-flight orders without progress, older than a window (JSON or CSV) */
+        get: operations["missingAcks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/reports/daily/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily report for one UTC day, as the cron kept it (written once, the first run after the day ends) */
+        get: operations["dailyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -612,6 +683,8 @@ export interface components {
             /** @example acme */
             id: string;
             name: string;
+            /** @description null only for a tenant created before default owners existed, until an admin sets one */
+            default_owner: string | null;
             created_at: string;
         };
         Error: {
@@ -631,12 +704,23 @@ export interface components {
             name: string;
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
+            watch: {
+                silence_after: string;
+            } | null;
             updated_at: string;
         };
         SourceInput: {
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
             secret: string;
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
         };
         InventoryReceipt: {
             id: string;
@@ -1274,6 +1358,97 @@ export interface components {
              */
             until?: string;
         };
+        WatcherRun: {
+            /** @example acme */
+            tenant: string;
+            at: string;
+            /** @description Task ids opened by this run */
+            opened: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            closed: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            sources: {
+                source: string;
+                verdict: components["schemas"]["SilenceVerdict"];
+            }[];
+            /** @description What this run cost D1, from D1's own result metadata */
+            cost: {
+                queries: number;
+                rows_read: number;
+                rows_written: number;
+            };
+        };
+        SilenceVerdict: {
+            silent: boolean;
+            /** @enum {string|null} */
+            reason: "no_verified_delivery" | "below_baseline" | null;
+            window: {
+                from: string;
+                to: string;
+            };
+            expected: number | null;
+            lower_bound: number | null;
+            seen: number;
+            /** @enum {string} */
+            baseline: "hour_of_week_median_4w" | "not_learned";
+            baseline_weeks: number;
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        };
+        MissingAcksReport: {
+            tenant: string;
+            generated_at: string;
+            older_than_ms: number;
+            handoffs: {
+                export_id: string;
+                order_id: string;
+                step: string;
+                status: string;
+                owner: string;
+                consumer_url: string | null;
+                attempts: number;
+                issued_at: string;
+                delivered_at: string | null;
+                age_ms: number;
+            }[];
+            orders: {
+                order_id: string;
+                state: string;
+                last_progress_at: string;
+                open_exports: number;
+                open_tasks: boolean;
+                age_ms: number;
+            }[];
+        };
+        DailyReport: {
+            tenant: string;
+            day: string;
+            generated_at: string;
+            unacknowledged_older_than_15m: {
+                handoffs: number;
+                orders: number;
+                sample: components["schemas"]["MissingAcksReport"];
+            };
+            /** @description Watcher and reconciliation tasks opened that UTC day, by type */
+            reconciliation_tasks_opened: {
+                [key: string]: number;
+            };
+            time_to_first_response_ms: {
+                claimed: number;
+                median: number | null;
+                p90: number | null;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1296,6 +1471,11 @@ export interface operations {
                     /** @example acme */
                     id: string;
                     name: string;
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
                 };
             };
         };
@@ -1334,6 +1514,67 @@ export interface operations {
             };
             /** @description Error (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putDefaultOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2303,7 +2544,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2332,7 +2573,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2420,7 +2661,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2511,7 +2752,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2624,7 +2865,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2920,7 +3161,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift, …; the watchers' stuck_order, source_silent, reconciliation_mismatch */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
@@ -3945,6 +4186,157 @@ export interface operations {
             };
             /** @description Error (422) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runWatchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run: components["schemas"]["WatcherRun"];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    missingAcks: {
+        parameters: {
+            query?: {
+                /** @description ISO-8601 duration; default PT15M */
+                older_than?: string;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first, at most 500 of each */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        report: components["schemas"]["MissingAcksReport"];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dailyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        report: components["schemas"]["DailyReport"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { orderNotices, type Notice } from "../../domain/notify/notice";
 import type { Task } from "../../domain/tasks/task";
 import { iso } from "../../domain/time";
 import type { OrderStore } from "./store";
+import { countRows, upsertCounts, VERIFIED } from "../../worker/watchers/counters";
 
 const DRAIN_BACKOFF_MAX_MS = 5 * 60_000;
 /** Rows per drain: ~20 statements, well inside a Worker invocation's query budget after a long D1 outage. */
@@ -27,6 +28,8 @@ export interface DrainBatch {
   handoffs: HandoffInsert[];
   breaches: SlaBreachInsert[];
   tasks: TaskInsert[];
+  /** Verified receipts among the audit rows, per source and hour: what the silence watcher reads. */
+  counts: ReturnType<typeof countRows>;
 }
 
 const AUDIT_COLUMNS = 8;
@@ -42,6 +45,7 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
   const statements: BatchItem<"sqlite">[] = chunk(batch.audit, rowsPerStatement(AUDIT_COLUMNS)).map((rows) =>
     d.insert(auditLog).values(rows).onConflictDoNothing(),
   );
+  statements.push(...upsertCounts(d, batch.counts));
   if (batch.index) {
     statements.push(
       d
@@ -146,6 +150,10 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   const head = store.auditHead();
   const batch: DrainBatch = {
     audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
+    counts: countRows(
+      tenant,
+      pendingAudit.filter((r) => r.type === "receipt.recorded").map((r) => ({ source: String((JSON.parse(r.data) as { source?: unknown }).source), kind: VERIFIED, at: r.at })),
+    ),
     index: indexPending ? indexRow(o, head?.seq ?? 0, now) : null,
     handoffs: indexPending ? handoffRows(store, tenant, orderId, now) : [],
     tasks: indexPending ? store.tasks().map((t) => taskRow(t, now)) : [],

@@ -15,6 +15,12 @@ const createdAt = () =>
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /**
+   * Who owns what no ownership rule names (worker/tenant-owner.ts). Required
+   * for new tenants; null only for tenants created before it existed, until an
+   * admin sets it (their watcher tasks go to "unassigned" meanwhile).
+   */
+  defaultOwner: text("default_owner"),
   createdAt: createdAt(),
 });
 
@@ -45,6 +51,8 @@ export const sources = sqliteTable(
     kind: text("kind", { enum: ["shopify", "stripe", "standard"] }).notNull(),
     /** AES-GCM ciphertext (base64 iv||ct) of the signing secret, keyed by SECRETS_KEY. */
     secretCiphertext: text("secret_ciphertext").notNull(),
+    /** `{ silence_after }` (ISO-8601) or null: how long this sender may stay quiet before a watcher says so. */
+    watch: text("watch", { mode: "json" }).$type<{ silence_after: string }>(),
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -327,6 +335,39 @@ export const rotations = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.rotationId] })],
+);
+
+/**
+ * Inbound volume per sender and hour: `kind` is "verified" (receipts the order
+ * objects recorded, counted by their drains) or a refusal code (counted when
+ * the refusal is recorded). What the silence watcher learns its baseline from.
+ */
+export const sourceCounts = sqliteTable(
+  "source_counts",
+  {
+    tenantId: text("tenant_id").notNull(),
+    source: text("source").notNull(),
+    /** Start of the UTC hour, `YYYY-MM-DDTHH`. */
+    hour: text("hour").notNull(),
+    kind: text("kind").notNull(),
+    n: integer("n").notNull(),
+    /** The latest arrival counted in this bucket. */
+    lastAt: text("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.source, t.hour, t.kind] })],
+);
+
+/** Dated artifacts a watcher keeps: one row per tenant, kind and UTC day (the daily missing-acks report). */
+export const reports = sqliteTable(
+  "reports",
+  {
+    tenantId: text("tenant_id").notNull(),
+    kind: text("kind").notNull(),
+    day: text("day").notNull(),
+    body: text("body", { mode: "json" }).$type<unknown>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.day] })],
 );
 
 export type Tenant = typeof tenants.$inferSelect;

@@ -9,8 +9,12 @@ import { fromBase64, randomToken, sha256Hex } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
+import { DefaultOwner, setDefaultOwner } from "../tenant-owner";
+import { Duration } from "../../domain/ownership/schema";
 
-const Tenant = z.object({ id: TenantId, name: z.string(), created_at: z.string() }).openapi("Tenant");
+const Tenant = z
+  .object({ id: TenantId, name: z.string(), default_owner: z.string().nullable().describe("null only for a tenant created before default owners existed, until an admin sets one"), created_at: z.string() })
+  .openapi("Tenant");
 const ApiKeyIssued = z.object({
   api_key: z.string().openapi({ description: "Shown once; stored only as a SHA-256 hash." }),
   prefix: z.string(),
@@ -20,6 +24,12 @@ const SourceInput = z
   .object({
     kind: z.enum(["shopify", "stripe", "standard"]),
     secret: z.string().min(8).max(512),
+    watch: z
+      .object({ silence_after: Duration.describe("How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens") })
+      .strict()
+      .nullable()
+      .optional()
+      .describe("Omit to keep the current setting, null to clear it"),
   })
   .superRefine((v, ctx) => {
     if (v.kind === "standard") {
@@ -32,7 +42,7 @@ const SourceInput = z
   })
   .openapi("SourceInput");
 const Source = z
-  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), updated_at: z.string() })
+  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
   .openapi("Source");
 
 const admin = [{ adminToken: [] }];
@@ -47,6 +57,7 @@ export const tenantRoutes = new OpenAPIHono<AppEnv>();
 tenantRoutes.use("/v1/tenants", requireAdmin);
 tenantRoutes.use("/v1/tenants/:tenant/sources/*", requireAdmin);
 tenantRoutes.use("/v1/tenants/:tenant/api-keys", requireAdmin);
+tenantRoutes.use("/v1/tenants/:tenant/default-owner", requireAdmin);
 
 tenantRoutes.openapi(
   createRoute({
@@ -56,7 +67,7 @@ tenantRoutes.openapi(
     tags: ["admin"],
     summary: "Create a tenant and its first API key",
     security: admin,
-    request: { body: { content: { "application/json": { schema: z.object({ id: TenantId, name: z.string().min(1).max(200) }) } }, required: true } },
+    request: { body: { content: { "application/json": { schema: z.object({ id: TenantId, name: z.string().min(1).max(200), default_owner: DefaultOwner }) } }, required: true } },
     responses: {
       201: { description: "Created", content: { "application/json": { schema: z.object({ tenant: Tenant }).extend(ApiKeyIssued.shape) } } },
       ...errorResponses(400, 401, 409),
@@ -68,7 +79,7 @@ tenantRoutes.openapi(
     const key = await newKey(body.id);
     // One batch (one transaction): a tenant never exists without its first key.
     const [inserted] = await d.batch([
-      d.insert(tenants).values({ id: body.id, name: body.name }).onConflictDoNothing().returning(),
+      d.insert(tenants).values({ id: body.id, name: body.name, defaultOwner: body.default_owner }).onConflictDoNothing().returning(),
       d.insert(apiKeys).values(key.row).onConflictDoNothing(),
     ]).catch((err: unknown) => {
       // The key insert fails on the tenant foreign key only when the tenant insert was skipped.
@@ -78,7 +89,30 @@ tenantRoutes.openapi(
     const row = inserted[0];
     if (!row) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
     invalidateTenantCache(body.id);
-    return c.json({ tenant: { id: row.id, name: row.name, created_at: row.createdAt }, ...key.issued }, 201);
+    return c.json({ tenant: { id: row.id, name: row.name, default_owner: row.defaultOwner, created_at: row.createdAt }, ...key.issued }, 201);
+  },
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/v1/tenants/{tenant}/default-owner",
+    operationId: "putDefaultOwner",
+    tags: ["admin"],
+    summary: "Set who owns what no ownership rule names (how tenants created before default owners get one)",
+    security: admin,
+    request: {
+      params: z.object({ tenant: TenantId }),
+      body: { content: { "application/json": { schema: z.object({ default_owner: DefaultOwner }).strict() } }, required: true },
+    },
+    responses: {
+      200: { description: "Stored", content: { "application/json": { schema: z.object({ tenant: Tenant }) } } },
+      ...errorResponses(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const { tenant } = c.req.valid("param");
+    return c.json({ tenant: await setDefaultOwner(c.env, tenant, c.req.valid("json").default_owner) }, 200);
   },
 );
 
@@ -133,11 +167,13 @@ tenantRoutes.openapi(
     }
     const updatedAt = new Date().toISOString();
     const secretCiphertext = await seal(body.secret, c.env.SECRETS_KEY);
-    await d
+    const watch = body.watch === undefined ? {} : { watch: body.watch };
+    const [row] = await d
       .insert(sources)
-      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt })
-      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt } });
+      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt, watch: body.watch ?? null })
+      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt, ...watch } })
+      .returning();
     invalidateTenantCache(tenant);
-    return c.json({ source: { tenant, name: source, kind: body.kind, updated_at: updatedAt } }, 200);
+    return c.json({ source: { tenant, name: source, kind: body.kind, watch: row?.watch ?? null, updated_at: updatedAt } }, 200);
   },
 );
