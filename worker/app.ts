@@ -7,6 +7,7 @@ import { openApiConfig, registerSecuritySchemes, VERSION } from "./openapi";
 import { telemetryMiddleware } from "./telemetry/middleware";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
+import { contactRoutes } from "./routes/contacts";
 import { handoffRoutes } from "./routes/handoffs";
 import { inventoryRoutes } from "./routes/inventory";
 import { notebookRoutes } from "./routes/notebooks";
@@ -68,6 +69,7 @@ export function createApp() {
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
   app.route("/", retentionRoutes);
+  app.route("/", contactRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);

@@ -6,6 +6,7 @@ import { runAllWatchers } from "./watchers/run";
 
 export { InventoryDO } from "../durable-objects/inventory/InventoryDO";
 export { OrderDO } from "../durable-objects/order/OrderDO";
+export { Notifier } from "../durable-objects/notifier/NotifierDO";
 export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";
 
 const app = createApp();

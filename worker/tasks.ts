@@ -14,6 +14,8 @@ import { ApiError } from "./errors";
 import { fromBase64 } from "../domain/crypto";
 import { commitToOrder, orderObject } from "./orders";
 import { currentRules } from "./ownership/store";
+import { notifierFor } from "./notify/notifier";
+import { taskNotices } from "../domain/notify/notice";
 import { adapters } from "./sources";
 import { requestIdFrom, type TraceCarrier } from "./telemetry/context";
 import { sourceConfig } from "./tenancy";
@@ -176,7 +178,24 @@ async function finishD1Task(env: Env, tenant: string, row: TaskRow, r: Resolutio
     .returning();
   const u = updated[0];
   if (!u) throw new ApiError("conflict", "Task was resolved by someone else");
+  await notifyD1Task(env, u);
   return toTask(u);
+}
+
+/**
+ * Tasks that live only in D1 (refused deliveries) are told to people like an
+ * order's: the notifier deduplicates by key. Enqueuing is a write to the
+ * tenant's notifier, never a send; if even that fails the task stands in the
+ * queue, and the failure is logged rather than failing the caller's request.
+ * A notification_failed task is not notified (see worker/notify/fallback.ts).
+ */
+async function notifyD1Task(env: Env, row: TaskRow): Promise<void> {
+  if (row.type === "notification_failed") return;
+  try {
+    await notifierFor(env, row.tenantId).enqueue(row.tenantId, taskNotices(toTask(row), Date.now()));
+  } catch (err) {
+    console.error(`could not hand task ${row.taskId} to the notifier`, err);
+  }
 }
 
 /** Refusals a person can act on: the body was genuine but did not map. */
@@ -188,7 +207,7 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
   const rule = snapshot?.rules.steps.routing;
   const { ladder, owningParty } = ownerLadder(rule, rule ? null : await defaultOwnerOf(env, rej.tenantId).catch(() => null));
   const opened = new Date(rej.receivedAt);
-  await db(env.DB)
+  const inserted = await db(env.DB)
     .insert(tasks)
     .values({
       tenantId: rej.tenantId,
@@ -211,7 +230,9 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
       openedAt: rej.receivedAt,
       updatedAt: rej.receivedAt,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning();
+  for (const row of inserted) await notifyD1Task(env, row);
 }
 
 /**

@@ -404,7 +404,7 @@ export interface paths {
         get: operations["getOwnership"];
         /**
          * Store a new version of the tenant's ownership rules
-         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted.
+         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).
          */
         put: operations["putOwnership"];
         post?: never;
@@ -498,6 +498,101 @@ export interface paths {
          * @description `manifest.json`, or a part `0001.ndjson.gz`: gzip NDJSON, one D1 row per line with D1's column names.
          */
         get: operations["getArchiveFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact */
+        get: operations["getContact"];
+        /**
+         * Create or replace a contact and its channels
+         * @description Slack and webhook URLs, PagerDuty routing keys and webhook secrets are sealed at rest and only ever returned as keyed fingerprints.
+         */
+        put: operations["putContact"];
+        post?: never;
+        /** Delete a contact (refused while a rotation names it) */
+        delete: operations["deleteContact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's contacts */
+        get: operations["listContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rotations/{rotation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rotation */
+        get: operations["getRotation"];
+        /**
+         * Create or replace an on-call rotation
+         * @description Members (contacts) take turns of `shift` from `starts_at`; an override covering a moment replaces the turn. Who is on call is resolved at the moment of each escalation.
+         */
+        put: operations["putRotation"];
+        post?: never;
+        /** Delete a rotation */
+        delete: operations["deleteRotation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's rotations, each with who is on call now */
+        get: operations["listRotations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who was notified, when and through what: every delivery with its attempts, and notices that reached nobody */
+        get: operations["listNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -953,6 +1048,159 @@ export interface components {
                 broken_at: number | null;
                 reason: string | null;
             };
+        };
+        Contact: {
+            contact_id: string;
+            name: string;
+            channels: components["schemas"]["ContactChannelView"][];
+            updated_at: string;
+        };
+        ContactChannelView: {
+            /** @enum {string} */
+            type: "slack";
+            /** @description sha256: fingerprint */
+            webhook_url: string;
+            host: string;
+        } | {
+            /** @enum {string} */
+            type: "pagerduty";
+            /** @description sha256: fingerprint */
+            routing_key: string;
+            events_url: string;
+        } | {
+            /** @enum {string} */
+            type: "email";
+            address: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** @description sha256: fingerprint */
+            url: string;
+            host: string;
+            /** @description sha256: fingerprint */
+            secret: string;
+        };
+        ContactInput: {
+            name: string;
+            /** @default [] */
+            channels?: components["schemas"]["ContactChannel"][];
+        };
+        ContactChannel: {
+            /** @enum {string} */
+            type: "slack";
+            /** @description Slack incoming-webhook URL. Write-only, sealed at rest. */
+            webhook_url: string;
+        } | {
+            /** @enum {string} */
+            type: "pagerduty";
+            /** @description Integration (routing) key. Write-only, sealed at rest. */
+            routing_key: string;
+            /**
+             * @description Events API v2 endpoint; override for tests and self-hosted relays.
+             * @default https://events.pagerduty.com/v2/enqueue
+             */
+            events_url?: string;
+        } | {
+            /** @enum {string} */
+            type: "email";
+            /** Format: email */
+            address: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** @description Write-only, sealed at rest. */
+            url: string;
+            /** @description Write-only, sealed at rest. */
+            secret: string;
+        };
+        Rotation: {
+            name: string;
+            members: string[];
+            /** @example P7D */
+            shift: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-07T09:00:00Z
+             */
+            starts_at: string;
+            /** @default [] */
+            overrides?: {
+                /** @example ops@acme.example */
+                contact_id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                to: string;
+            }[];
+            rotation_id: string;
+            updated_at: string;
+            /** @description Who the rotation resolves to at the time of the response */
+            on_call_now: string | null;
+        };
+        RotationInput: {
+            name?: string;
+            members: string[];
+            /** @example P7D */
+            shift: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-07T09:00:00Z
+             */
+            starts_at: string;
+            /** @default [] */
+            overrides?: {
+                /** @example ops@acme.example */
+                contact_id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                to: string;
+            }[];
+        };
+        NotificationDelivery: {
+            id: string;
+            notice_key: string;
+            subject: string;
+            order_id: string | null;
+            kind: string;
+            /** @enum {string} */
+            phase: "alert" | "resolve";
+            level: number;
+            /** @description The name the rules used: a contact or a rotation */
+            recipient: string | null;
+            /** @description Who was reached: for a rotation, the person on call at the moment of the event */
+            contact_id: string;
+            /** @description The rotation that resolved to contact_id, and how (shift or override) */
+            via: string | null;
+            /** @enum {string} */
+            channel_type: "slack" | "pagerduty" | "email" | "webhook";
+            /** @enum {string} */
+            status: "pending" | "delivered" | "rejected" | "exhausted" | "skipped";
+            created_at: string;
+            delivered_at: string | null;
+            next_attempt_at: string | null;
+            last_error: string | null;
+            attempts: {
+                n: number;
+                at: string;
+                status: number | null;
+                latency_ms: number;
+                error_class: string | null;
+                outcome: string;
+                detail: string | null;
+            }[];
         };
         WhatIfRun: {
             tenant: string;
@@ -2296,7 +2544,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2325,7 +2573,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2413,7 +2661,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2504,7 +2752,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2617,7 +2865,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -3356,6 +3604,504 @@ export interface operations {
                     "application/gzip": string;
                     "application/json": unknown;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contact: components["schemas"]["Contact"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contact: components["schemas"]["Contact"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contacts by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contacts: components["schemas"]["Contact"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rotation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotation: components["schemas"]["Rotation"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotation: components["schemas"]["Rotation"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRotations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotations by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotations: components["schemas"]["Rotation"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description A task (or breach) id: the notifications about it */
+                task_id?: string;
+                order_id?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["NotificationDelivery"][];
+                        unreachable: {
+                            key: string;
+                            subject: string;
+                            order_id: string | null;
+                            kind: string;
+                            recipient: string | null;
+                            detail: string;
+                            at: string;
+                        }[];
+                    };
                 };
             };
             /** @description Error (400) */

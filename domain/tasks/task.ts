@@ -26,6 +26,7 @@ export const TASK_TYPES = [
   "cancellation_refused",
   "cancellation_failed",
   "cancelled_export_acted_on",
+  "notification_failed",
   "inventory_drift",
   "stuck_order",
   "source_silent",

@@ -7,6 +7,7 @@ import { HandoffExport } from "../../domain/handoff/document";
 import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
 import { DRAIN_DELAY_MS } from "../../domain/order/commit";
 import type { OrderView } from "../../domain/order/view";
+import { orderNotices, type Notice } from "../../domain/notify/notice";
 import type { Task } from "../../domain/tasks/task";
 import { iso } from "../../domain/time";
 import type { OrderStore } from "./store";
@@ -147,6 +148,8 @@ export interface DrainInput {
   clock: () => number;
   /** The object's transaction (it drops its caches when one rolls back). */
   tx: (fn: () => void) => void;
+  /** Hands the order's notices to the tenant's notifier (idempotent by key; see domain/notify/notice.ts). */
+  notify: (notices: Notice[]) => Promise<void>;
 }
 
 /**
@@ -190,6 +193,12 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   };
   try {
     await writeDrain(o.d1, batch);
+    // After the commit, with the rows it reported: a failed hand-over retries with the drain, and the
+    // notifier ignores keys it already holds, so a restart or a retry never tells anyone twice.
+    if (indexPending) {
+      const notices = orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now });
+      if (notices.length > 0) await o.notify(notices);
+    }
   } catch (err) {
     const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
     const message = err instanceof Error ? err.message : String(err);

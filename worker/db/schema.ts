@@ -103,10 +103,12 @@ export const orders = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  // No (tenant, state, updated_at) index: no query filters orders by state within a tenant, and
-  // every drain moves updated_at, so it cost two billed rows written per drain for nothing
-  // (bench/results/cost.md). Tenant-prefixed reads use the primary key or orders_tenant_created.
-  (t) => [primaryKey({ columns: [t.tenantId, t.orderId] })],
+  // (tenant, state, updated_at) costs two rows written per drain (every drain moves updated_at),
+  // but the stuck-order watcher seeks the in-flight states through it (worker/watchers/stuck.ts).
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.orderId] }),
+    index("orders_tenant_state").on(t.tenantId, t.state, t.updatedAt),
+  ],
 );
 
 /** Every inbound delivery we refused after the tenant was known, kept for inspection and replay. */
@@ -301,6 +303,43 @@ export const retentionCheckpoints = sqliteTable(
 );
 
 /**
+ * Who notifications reach (issue 14). Channels are JSON: each entry keeps its
+ * type, the channel sealed whole under SECRETS_KEY (webhook URLs and keys are
+ * credentials) and the redacted view responses show.
+ */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    contactId: text("contact_id").notNull(),
+    name: text("name").notNull(),
+    channels: text("channels", { mode: "json" }).$type<{ type: string; sealed: string; view: Record<string, string> }[]>().notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] })],
+);
+
+/** On-call rotations: members take turns of `shift`, from `starts_at`; overrides replace a turn. */
+export const rotations = sqliteTable(
+  "rotations",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    rotationId: text("rotation_id").notNull(),
+    name: text("name").notNull(),
+    members: text("members", { mode: "json" }).$type<string[]>().notNull(),
+    shift: text("shift").notNull(),
+    startsAt: text("starts_at").notNull(),
+    overrides: text("overrides", { mode: "json" }).$type<{ contact_id: string; from: string; to: string }[]>().notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.rotationId] })],
+);
+
+/**
  * Inbound volume per sender and hour: `kind` is "verified" (receipts the order
  * objects recorded, counted by their drains) or a refusal code (counted when
  * the refusal is recorded). What the silence watcher learns its baseline from.
@@ -349,6 +388,8 @@ export type SlaBreachInsert = typeof slaBreaches.$inferInsert;
 export type TaskRow = typeof tasks.$inferSelect;
 export type TaskInsert = typeof tasks.$inferInsert;
 export type OwnershipRulesRow = typeof ownershipRules.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+export type RotationRow = typeof rotations.$inferSelect;
 
 /**
  * Which SKU a sender's own stock item names (Shopify's inventory_item_id):
