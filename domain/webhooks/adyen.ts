@@ -9,16 +9,8 @@ import { fromBase64, fromHex, hmacSha256, hmacSha256Verify, toBase64, utf8 } fro
  * escaping belongs to the key-sorted form Adyen uses for other payloads).
  */
 
-/** The fields of one item that enter its signature, as Adyen names them. */
-export interface AdyenSignedFields {
-  pspReference?: unknown;
-  originalReference?: unknown;
-  merchantAccountCode?: unknown;
-  merchantReference?: unknown;
-  amount?: { value?: unknown; currency?: unknown } | unknown;
-  eventCode?: unknown;
-  success?: unknown;
-}
+/** One NotificationRequestItem as JSON; only the eight signed fields are read. */
+export type AdyenSignedFields = Readonly<Record<string, unknown>>;
 
 function part(v: unknown): string {
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : "";
@@ -30,14 +22,14 @@ function amountPart(amount: unknown, key: "value" | "currency"): string {
 
 export function adyenSigningString(item: AdyenSignedFields): string {
   return [
-    part(item.pspReference),
-    part(item.originalReference),
-    part(item.merchantAccountCode),
-    part(item.merchantReference),
-    amountPart(item.amount, "value"),
-    amountPart(item.amount, "currency"),
-    part(item.eventCode),
-    part(item.success),
+    part(item["pspReference"]),
+    part(item["originalReference"]),
+    part(item["merchantAccountCode"]),
+    part(item["merchantReference"]),
+    amountPart(item["amount"], "value"),
+    amountPart(item["amount"], "currency"),
+    part(item["eventCode"]),
+    part(item["success"]),
   ].join(":");
 }
 

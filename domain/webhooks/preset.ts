@@ -41,8 +41,11 @@ export const HmacPresetConfig = z
     }),
     /** A signed unix-seconds timestamp; deliveries further than the tolerance from our clock are refused as stale. */
     timestamp: z.object({ header: HeaderName, tolerance_seconds: z.number().int().min(1).max(86_400).default(300) }).optional(),
-    /** Where the delivery id is: a header or a path into the body. It is the idempotency key, so a redelivery must repeat it. */
-    delivery_id: z.union([z.object({ header: HeaderName }), z.object({ path: Path })]),
+    /**
+     * Where the delivery id is: a header, or paths into the body joined by ':' (for a sender with no event id of its
+     * own, e.g. the event name, the object id and its update time). It is the idempotency key: a redelivery must repeat it.
+     */
+    delivery_id: z.union([z.object({ header: HeaderName }), z.object({ paths: z.array(Path).min(1).max(4) })]),
     mapping: z.object({
       /** A fixed canonical type, or a path to the sender's own type and a table from its values to canonical types. */
       type: z.union([z.enum(EVENT_TYPES), z.object({ path: Path, values: z.record(z.string().max(128), z.enum(EVENT_TYPES)) })]),
@@ -123,6 +126,13 @@ export function mapPreset(body: unknown, c: HmacPresetConfig): PresetDraft {
   // A refund read from a generic sender is one refund's amount, never known to be the whole capture.
   if (type === "payment.refunded") data.full = false;
   return { type, senderType, orderId: at(body, m.order_id), occurredAt: instant(at(body, m.occurred_at)), data };
+}
+
+/** The delivery id read from the body (all paths present), or undefined. */
+export function bodyDeliveryId(body: unknown, paths: readonly string[]): string | undefined {
+  const parts = paths.map((p) => at(body, p));
+  if (!parts.every((v) => (typeof v === "string" && v.trim() !== "") || (typeof v === "number" && Number.isFinite(v)))) return undefined;
+  return parts.map(String).join(":");
 }
 
 /** The bytes the sender's HMAC covers, per `signed_payload`. */

@@ -49,6 +49,8 @@ import easypostOutForDelivery from "../fixtures/easypost/tracker.updated-out_for
 import easypostDelivered from "../fixtures/easypost/tracker.updated-delivered.json?raw";
 import easypostReturnToSender from "../fixtures/easypost/tracker.updated-return_to_sender.json?raw";
 import easypostFailure from "../fixtures/easypost/tracker.updated-failure.json?raw";
+import lemonSqueezyOrderCreatedRaw from "../fixtures/hmac/lemonsqueezy-order_created.json?raw";
+import lemonSqueezyPresetRaw from "../fixtures/hmac/lemonsqueezy.config.json?raw";
 /** The one order every fixture belongs to (Shopify's own sample order id; Stripe carries it in metadata.order_id). */
 export const FIXTURE_ORDER_ID = "820982911946154508";
 
@@ -155,3 +157,11 @@ export const easypostFixtures = {
   "tracker.updated-return_to_sender": easypostReturnToSender,
   "tracker.updated-failure": easypostFailure,
 } as const;
+
+/**
+ * A sender with no adapter of its own, configured as an `hmac` preset: Lemon
+ * Squeezy (X-Signature: hex HMAC-SHA256 of the body), its order_created event
+ * with the shop's order id in meta.custom_data (what its checkout passes through).
+ */
+export const lemonSqueezyOrderCreated = lemonSqueezyOrderCreatedRaw;
+export const lemonSqueezyPreset: unknown = JSON.parse(lemonSqueezyPresetRaw);

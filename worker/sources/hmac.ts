@@ -1,7 +1,7 @@
 import { utf8 } from "../../domain/crypto";
 import { decodeSignature, hmacVerify } from "../../domain/webhooks/hmac";
-import { at, HmacPresetConfig, mapPreset, presetSignedBytes } from "../../domain/webhooks/preset";
-import { idText, mappingFailure, parseFailure, parseJsonObject, staleFailure, text, timestampProblem, validateEvents, verifyFailure } from "./common";
+import { bodyDeliveryId, HmacPresetConfig, mapPreset, presetSignedBytes } from "../../domain/webhooks/preset";
+import { firstInstant, idText, mappingFailure, parseFailure, parseJsonObject, staleFailure, text, timestampProblem, validateEvents, verifyFailure } from "./common";
 import type { HeaderGetter, ParseResult, SourceAdapter, VerifyInput, VerifyResult } from "./types";
 
 /**
@@ -46,9 +46,9 @@ function parse({ raw, headers, source, settings }: { raw: Uint8Array; headers: H
   if (c === null) return parseFailure("schema_mismatch", "Source has no valid hmac configuration");
   const body = parseJsonObject(raw);
   if (!body.ok) return body;
-  const deliveryId = "header" in c.delivery_id ? text(headers(c.delivery_id.header)) : idText(at(body.value, c.delivery_id.path));
+  const deliveryId = "header" in c.delivery_id ? text(headers(c.delivery_id.header)) : bodyDeliveryId(body.value, c.delivery_id.paths);
   if (deliveryId === undefined) {
-    const where = "header" in c.delivery_id ? `header ${c.delivery_id.header}` : c.delivery_id.path;
+    const where = "header" in c.delivery_id ? `header ${c.delivery_id.header}` : c.delivery_id.paths.join(", ");
     return parseFailure("schema_mismatch", `No delivery id at ${where}; cannot deduplicate`);
   }
   const idempotencyKey = `${source}:${deliveryId.trim()}`;
@@ -63,7 +63,7 @@ function parse({ raw, headers, source, settings }: { raw: Uint8Array; headers: H
   }
   const orderId = idText(draft.orderId);
   if (orderId === undefined) return parseFailure("order_id_missing", `No order id at ${c.mapping.order_id}`);
-  const checked = validateEvents([{ id: `${idempotencyKey}#0`, type: draft.type, order_id: orderId, occurred_at: draft.occurredAt, source, data: draft.data }]);
+  const checked = validateEvents([{ id: `${idempotencyKey}#0`, type: draft.type, order_id: orderId, occurred_at: firstInstant(draft.occurredAt) ?? draft.occurredAt, source, data: draft.data }]);
   if (!checked.ok) return checked;
   return { ok: true, idempotencyKey, orderId, events: checked.events };
 }
