@@ -199,19 +199,28 @@ webhooks.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/tenants/{tenant}/webhooks/{source}",
   operationId: "receiveWebhook",
-  security: anyOf("shopifyHmac", "stripeSignature", "standardWebhooks"),
+  security: anyOf("shopifyHmac", "stripeSignature", "standardWebhooks", "wooCommerceSignature", "easypostSignature", "hmacPreset"),
   tags: ["webhooks"],
   summary: "Receive a signed webhook from a sender",
   description:
-    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).",
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.",
   request: {
     params: z.object({ tenant: TenantId, source: SourceName }),
     headers: SenderHeaders,
     body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, required: true },
   },
   responses: {
-    200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: WebhookReceipt } } },
-    202: { description: "Durably recorded", content: { "application/json": { schema: WebhookReceipt } } },
+    200: {
+      description: "Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere",
+      content: {
+        "application/json": { schema: z.union([WebhookReceipt, z.object({ ping: z.literal(true), webhook_id: z.string() })]) },
+        "text/plain": { schema: z.literal("[accepted]") },
+      },
+    },
+    202: {
+      description: "Durably recorded (Adyen sources: the text `[accepted]`, receipt ids in `x-handoff-receipts`)",
+      content: { "application/json": { schema: WebhookReceipt }, "text/plain": { schema: z.literal("[accepted]") } },
+    },
     ...errorResponses(400, 401, 404, 413, 422, 429, 503),
   },
 });
