@@ -87,12 +87,17 @@ const AFTER_VERIFY = new Set<string>([
   "topic_conflict",
 ]);
 
+/** JSON whitespace after the body, up to `size` bytes. */
+function padTo(raw: Uint8Array, size: number): Uint8Array {
+  const padded = new Uint8Array(size).fill(0x20);
+  padded.set(raw);
+  return padded;
+}
+
 function bodyBytes(c: FuzzCase): Uint8Array {
   const raw = "text" in c.body ? new TextEncoder().encode(c.body.text) : (fromBase64(c.body.base64) ?? new Uint8Array());
   if (c.pad_to === null || raw.length >= c.pad_to) return raw;
-  const padded = new Uint8Array(c.pad_to).fill(0x20);
-  padded.set(raw);
-  return padded;
+  return padTo(raw, c.pad_to);
 }
 
 /** Signs at send time, as the sender would, so a saved case replays with a fresh timestamp. */
@@ -123,7 +128,9 @@ export async function toRequest(c: FuzzCase, tenant: string): Promise<Request> {
   } else if (c.sender === "adyen") {
     const t = c.target === "unknown_tenant" ? "fuzz-nobody-here" : tenant;
     const source = c.target === "unknown_source" ? "nope" : SOURCE[c.sender];
-    const raw = sign ? await signAdyenBody(body, secret, garbage, c.sign.kind === "other_body") : body;
+    const signedBody = sign ? await signAdyenBody(body, secret, garbage, c.sign.kind === "other_body") : body;
+    // Signing re-serialises the body; an oversized case stays oversized.
+    const raw = c.pad_to !== null && signedBody.length < c.pad_to ? padTo(signedBody, c.pad_to) : signedBody;
     return new Request(`${BASE}/v1/tenants/${t}/webhooks/${source}`, { method: "POST", headers, body: raw });
   } else {
     headers["webhook-timestamp"] = String(ts);
