@@ -39,7 +39,8 @@ const WRONG_SECRET: Record<Sender, string> = {
 async function signAdyenBody(body: Uint8Array, hexKey: string, garbage: string | null, otherBody: boolean): Promise<Uint8Array> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    // Strict, as the engine reads bodies: a body that is not UTF-8 cannot be signed (and the engine never parses it).
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch {
     return body;
   }
