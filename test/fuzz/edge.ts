@@ -40,7 +40,7 @@ async function signAdyenBody(body: Uint8Array, hexKey: string, garbage: string |
   let parsed: unknown;
   try {
     // Strict, as the engine reads bodies: a body that is not UTF-8 cannot be signed (and the engine never parses it).
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
   } catch {
     return body;
   }
