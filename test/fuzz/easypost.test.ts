@@ -3,7 +3,8 @@ import { settleAlarms } from "../helpers/http";
 import { caseArb } from "./cases";
 import { fuzzSender } from "./edge";
 
-afterEach(settleAlarms);
+// Settling every order a run created takes a while on a loaded machine.
+afterEach(settleAlarms, 120_000);
 
 // A fixed seed and a bounded run: every CI run tries the same cases, so a red build reproduces.
 const SEED = 0x5e0d06;
