@@ -5,12 +5,13 @@ import { db } from "../db/client";
 import { apiKeys, sources, tenants } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { fromBase64, randomToken, sha256Hex } from "../../domain/crypto";
+import { randomToken, sha256Hex } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
 import { DefaultOwner, setDefaultOwner } from "../tenant-owner";
-import { Duration } from "../../domain/ownership/schema";
+import { SourceInput, storedConfig } from "../sources/config";
+import { SOURCE_KINDS } from "../sources/types";
 
 const Tenant = z
   .object({ id: TenantId, name: z.string(), default_owner: z.string().nullable().describe("null only for a tenant created before default owners existed, until an admin sets one"), created_at: z.string() })
@@ -20,29 +21,8 @@ const ApiKeyIssued = z.object({
   prefix: z.string(),
 });
 
-const SourceInput = z
-  .object({
-    kind: z.enum(["shopify", "stripe", "standard"]),
-    secret: z.string().min(8).max(512),
-    watch: z
-      .object({ silence_after: Duration.describe("How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens") })
-      .strict()
-      .nullable()
-      .optional()
-      .describe("Omit to keep the current setting, null to clear it"),
-  })
-  .superRefine((v, ctx) => {
-    if (v.kind === "standard") {
-      const b64 = v.secret.startsWith("whsec_") ? v.secret.slice(6) : v.secret;
-      const key = fromBase64(b64);
-      if (!key || key.length < 16) {
-        ctx.addIssue({ code: "custom", path: ["secret"], message: "Standard Webhooks secret must be 'whsec_' + base64 of at least 16 bytes" });
-      }
-    }
-  })
-  .openapi("SourceInput");
 const Source = z
-  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
+  .object({ tenant: TenantId, name: SourceName, kind: z.enum(SOURCE_KINDS), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
   .openapi("Source");
 
 const admin = [{ adminToken: [] }];
@@ -165,13 +145,14 @@ tenantRoutes.openapi(
     if (!(await d.select().from(tenants).where(eq(tenants.id, tenant)).get())) {
       throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
     }
+    const config = storedConfig(body, source);
     const updatedAt = new Date().toISOString();
     const secretCiphertext = await seal(body.secret, c.env.SECRETS_KEY);
     const watch = body.watch === undefined ? {} : { watch: body.watch };
     const [row] = await d
       .insert(sources)
-      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt, watch: body.watch ?? null })
-      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt, ...watch } })
+      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, config, updatedAt, watch: body.watch ?? null })
+      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, config, updatedAt, ...watch } })
       .returning();
     invalidateTenantCache(tenant);
     return c.json({ source: { tenant, name: source, kind: body.kind, watch: row?.watch ?? null, updated_at: updatedAt } }, 200);
