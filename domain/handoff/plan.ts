@@ -85,7 +85,7 @@ function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction, a
       return allocation !== null && allocation.backordered.length > 0 && m.shipped_at === undefined && actionRule(rules, action).rule.consumer !== undefined;
     case "fulfil_order": {
       // Nothing in stock: no routing export (the order is backordered instead).
-      if (allocation !== null && !allocation.routed.some((l) => l.quantity > 0)) return false;
+      if (allocation?.outcome === "none") return false;
       // Without the order itself there is nothing to route (payment can arrive first).
       if (m.created_at === undefined) return false;
       const paid = m.captured_at !== undefined || (rules.policy.fulfil_on === "authorized" && m.authorized_at !== undefined);
