@@ -969,6 +969,7 @@ export interface components {
                 shipping: components["schemas"]["OwnershipStepRuleView"];
                 delivery: components["schemas"]["OwnershipStepRuleView"];
                 customer: components["schemas"]["OwnershipStepRuleView"];
+                backorder?: components["schemas"]["OwnershipStepRuleView"];
             };
             /**
              * @default {
@@ -1053,6 +1054,7 @@ export interface components {
                 shipping: components["schemas"]["OwnershipStepRule"];
                 delivery: components["schemas"]["OwnershipStepRule"];
                 customer: components["schemas"]["OwnershipStepRule"];
+                backorder?: components["schemas"]["OwnershipStepRule"];
             };
             /**
              * @default {
@@ -1457,6 +1459,7 @@ export interface components {
                     shipping: components["schemas"]["OwnershipStepRuleView"];
                     delivery: components["schemas"]["OwnershipStepRuleView"];
                     customer: components["schemas"]["OwnershipStepRuleView"];
+                    backorder?: components["schemas"]["OwnershipStepRuleView"];
                 };
                 /**
                  * @default {
@@ -2127,7 +2130,7 @@ export interface operations {
                                     /** @description Version of the tenant's ownership rules the decision used */
                                     decision_version: number;
                                     /** @enum {string} */
-                                    intended_action: "fulfil_order" | "request_shipment";
+                                    intended_action: "fulfil_order" | "request_shipment" | "backorder_order";
                                     order: {
                                         total: {
                                             amount_minor: number;

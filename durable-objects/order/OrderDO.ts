@@ -2,10 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
 import { signedHeaders } from "../../domain/handoff/delivery";
 import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
-import { STOCK_TIMER, trackedSkus } from "../../domain/inventory/allocate";
+import { STOCK_TIMER } from "../../domain/inventory/allocate";
 import { recordReservation } from "../../domain/inventory/record";
 import { initialState } from "../../domain/order/machine";
-import { reserveIfRoutable, settleStock } from "./stock";
+import { reserveIfRoutable, runStockTimer } from "./stock";
 import { decideOutcome } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
 import { ackCancellation, checkCancelAck, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
@@ -122,18 +122,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   private async commitIngest(input: IngestInput, obs: Observed): Promise<IngestResult> {
     const now = this.clock();
-    const known0 = this.store.hasSchema();
     // Before the commit: the stock this event makes routable is reserved, so the commit can record the split.
-    const allocation = await reserveIfRoutable(
-      this.env,
-      input.tenant,
-      input.orderId,
-      known0 ? this.state(input.orderId) : initialState(input.orderId),
-      input.events,
-      input.rules ?? this.rules(),
-      known0 ? this.store.allocation() : null,
-      now,
-    );
+    const at = this.store.hasSchema() ? { state: this.state(input.orderId), held: this.store.allocation() } : { state: initialState(input.orderId), held: null };
+    const allocation = await reserveIfRoutable(this.env, input, at, input.rules ?? this.rules(), now);
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
     // One transaction: a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
     const next = this.tx(() => {
@@ -180,24 +171,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return result;
   }
 
-  /** The `stock` timer: confirm, release or consume this order's holds with its SKUs' objects, then record how they stand. */
+  /** The `stock` timer: confirm, release or consume this order's holds with its SKUs' objects. */
   private async stock(now: number): Promise<void> {
-    const tenant = this.store.getMeta("tenant");
-    const orderId = this.store.getMeta("order_id");
-    const held = this.store.allocation();
-    if (tenant === null || orderId === null || held === null) {
-      this.store.cancel(STOCK_TIMER, "follow_up");
-      return;
-    }
-    const settled = await settleStock(this.env, tenant, orderId, this.state(orderId).view, held);
-    this.decide(now, (c) => {
-      c.cancel(STOCK_TIMER, "follow_up");
-      if (settled.committed !== held.committed || settled.closed !== held.closed) {
-        c.recordAllocation(settled);
-        c.audit("inventory.settled", { skus: trackedSkus(settled), committed: settled.committed, closed: settled.closed });
-      }
-      return null;
-    });
+    await runStockTimer(this.env, this.store, (orderId) => this.state(orderId).view, (fn) => this.decide(now, fn));
   }
 
   /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */

@@ -1,4 +1,6 @@
-import { allocate, stockFollowUp, stockRequests, trackedSkus, type Allocation } from "../../domain/inventory/allocate";
+import { allocate, STOCK_TIMER, stockFollowUp, stockRequests, trackedSkus, type Allocation } from "../../domain/inventory/allocate";
+import type { OrderCommit } from "../../domain/order/commit";
+import type { OrderStore } from "./store";
 import { wantsRouting, type RulesInput } from "../../domain/handoff/plan";
 import { transition, type MachineState } from "../../domain/order/machine";
 import type { MachineEvent } from "../../domain/events/handoff-events";
@@ -18,17 +20,15 @@ import { inventoryObject } from "../../worker/inventory";
 /** Would these events make the order routable with no stock decided yet? Then ask each SKU once. */
 export async function reserveIfRoutable(
   env: Env,
-  tenant: string,
-  orderId: string,
-  state: MachineState,
-  events: readonly MachineEvent[],
+  input: { tenant: string; orderId: string; events: readonly MachineEvent[] },
+  at: { state: MachineState; held: Allocation | null },
   rules: RulesInput | null,
-  held: Allocation | null,
   now: number,
 ): Promise<Allocation | null> {
-  if (rules === null || held !== null) return null;
-  let s = state;
-  for (const e of events) s = transition(s, e, now).state;
+  if (rules === null || at.held !== null) return null;
+  const { tenant, orderId } = input;
+  let s = at.state;
+  for (const e of input.events) s = transition(s, e, now).state;
   if (!wantsRouting(s.view, rules.rules)) return null;
   const lines = s.view.fields.line_items ?? [];
   const answers = await Promise.all(
@@ -61,4 +61,29 @@ export async function settleStock(env: Env, tenant: string, orderId: string, vie
     next = { ...next, closed: "consumed" };
   }
   return next;
+}
+
+/** The timer's run: settle the holds, then record how they stand (and drop the timer) in one decision. */
+export async function runStockTimer(
+  env: Env,
+  store: OrderStore,
+  viewOf: (orderId: string) => OrderView,
+  decide: (fn: (c: OrderCommit) => null) => void,
+): Promise<void> {
+  const tenant = store.getMeta("tenant");
+  const orderId = store.getMeta("order_id");
+  const held = store.allocation();
+  if (tenant === null || orderId === null || held === null) {
+    store.cancel(STOCK_TIMER, "follow_up");
+    return;
+  }
+  const settled = await settleStock(env, tenant, orderId, viewOf(orderId), held);
+  decide((c) => {
+    c.cancel(STOCK_TIMER, "follow_up");
+    if (settled.committed !== held.committed || settled.closed !== held.closed) {
+      c.recordAllocation(settled);
+      c.audit("inventory.settled", { skus: trackedSkus(settled), committed: settled.committed, closed: settled.closed });
+    }
+    return null;
+  });
 }
