@@ -2,8 +2,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { InventoryDO } from "../../../durable-objects/inventory/InventoryDO";
 import { exportId } from "../../../domain/handoff/document";
-import { freshScenario } from "../../helpers/consumer";
-import { getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post } from "../../helpers/handoff";
+import { Webhook } from "standardwebhooks";
+import { freshScenario, requests } from "../../helpers/consumer";
+import { getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, ROUTING_SECRET } from "../../helpers/handoff";
 import { settleAlarms } from "../../helpers/http";
 import { inventoryStub, level, sendStock, settleInventory } from "../../helpers/inventory";
 
@@ -14,8 +15,13 @@ afterEach(async () => {
 
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 
+/** Each tenant's WMS consumer scenario, to read what it received. */
+const wmsOf = new Map<string, string>();
+
 async function tenantWithStock(tenant: string, onHand: number | null): Promise<string> {
-  const key = await handoffTenant(tenant, freshScenario(`${tenant}-wms`), freshScenario(`${tenant}-carrier`), (r) => {
+  const wms = freshScenario(`${tenant}-wms`);
+  wmsOf.set(tenant, wms);
+  const key = await handoffTenant(tenant, wms, freshScenario(`${tenant}-carrier`), (r) => {
     // The backorder step: its own owner and SLA, handed to the same WMS queue.
     r.steps.backorder = { ...r.steps.routing, owner: "user:backorder-desk", sla: "PT4H" };
   });
@@ -61,6 +67,11 @@ describe("the order object reserves stock when it becomes routable", () => {
     expect(back?.order.line_items).toEqual([{ ...ORDER_DATA.line_items[0], quantity: 1 }]);
     expect(Date.parse(back?.sla.due_at ?? "") - Date.parse(back?.issued_at ?? "")).toBe(4 * 3600_000);
     expect(await level("rsv-some", "MUG-01", key)).toMatchObject({ on_hand: 1, reserved: 1, available: 0 });
+    // Delivered to the backorder step's consumer, signed with its (sealed, then unsealed) secret.
+    const backId = exportId("backorder_order", 1, "o-s");
+    await expect.poll(async () => (await requests(wmsOf.get("rsv-some") ?? "")).map((r) => r.headers["webhook-id"]), { timeout: 5000 }).toContain(backId);
+    const req = (await requests(wmsOf.get("rsv-some") ?? "")).find((r) => r.headers["webhook-id"] === backId);
+    expect(() => new Webhook(ROUTING_SECRET).verify(req?.body ?? "", req?.headers ?? {})).not.toThrow();
   });
 
   it("none: no routing export, the order is backordered with a backorder export for everything", async () => {
@@ -82,6 +93,8 @@ describe("the order object reserves stock when it becomes routable", () => {
     expect((await post("rsv-close", "wms", "fulfillment.accepted", "o-c2", T0 + 2000, {})).status).toBe(202);
     expect((await post("rsv-close", "carrier", "shipment.shipped", "o-c2", T0 + 3000, { carrier: "ups", tracking_number: "1Z" })).status).toBe(202);
     await runDurableObjectAlarm(orderStub("rsv-close", "o-c2"));
+    // The platform's own alarm may be running the same timer: wait for its calls to land.
+    await expect.poll(async () => (await level("rsv-close", "MUG-01", key)).on_hand, { timeout: 5000 }).toBe(3);
     const lvl = await level("rsv-close", "MUG-01", key);
     expect(lvl).toMatchObject({ on_hand: 3, reserved: 0, available: 3 });
     expect(lvl.orders.map((r) => [r.order_id, r.status, r.reason])).toEqual(
