@@ -6,10 +6,11 @@ import { level, sendStock, settleInventory } from "../helpers/inventory";
 import { mapPool } from "../helpers/invariants";
 import { rng, shuffle } from "./campaign";
 
+// 50 orders' alarms (and their deliveries) take a while on a shared machine.
 afterEach(async () => {
   await settleInventory();
   await settleAlarms();
-});
+}, 120_000);
 
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 const ORDERS = 50;
@@ -47,5 +48,5 @@ describe("chaos: 50 paid orders race for 10 units of one SKU", () => {
     expect(lvl).toMatchObject({ on_hand: ON_HAND, reserved: ON_HAND, available: 0 });
     expect(lvl.orders.filter((r) => r.reserved > 0).map((r) => r.order_id).sort()).toEqual(routed.map((o) => o.order_id).sort());
     expect(lvl.orders.every((r) => r.reserved >= 0 && r.reserved <= r.requested)).toBe(true);
-  });
+  }, 120_000);
 });
