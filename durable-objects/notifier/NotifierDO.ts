@@ -29,6 +29,8 @@ const DEFAULT_EMAIL_FROM = "handoff@example.com";
  */
 export class Notifier extends DurableObject<Env> implements NotifierObject {
   private storeCache: NotifierStore | null = null;
+  /** Deliveries whose send is awaiting the network in this instance. */
+  private readonly sending = new Set<string>();
   /** Seams for tests, like the other objects': a steerable clock and retry policy. */
   clock: () => number = () => Date.now();
   policy: RetryPolicyMs = NOTIFY_RETRY;
@@ -188,7 +190,18 @@ export class Notifier extends DurableObject<Env> implements NotifierObject {
   private async sendDue(): Promise<void> {
     const tenant = this.tenant();
     if (tenant === null) return;
-    for (const d of this.store.due(this.clock(), SEND_BATCH)) await this.sendOne(tenant, d);
+    // While a send waits on the network another alarm pass can run in this object (a retried
+    // alarm, a test's manual run): it must not send the same delivery again. Only this instance can
+    // be sending, so an in-memory set is exact; a restart ends the sends it would have guarded.
+    for (const d of this.store.due(this.clock(), SEND_BATCH)) {
+      if (this.sending.has(d.id)) continue;
+      this.sending.add(d.id);
+      try {
+        await this.sendOne(tenant, d);
+      } finally {
+        this.sending.delete(d.id);
+      }
+    }
   }
 
   private async sendOne(tenant: string, d: DeliveryRow): Promise<void> {

@@ -80,5 +80,7 @@ export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorag
     return;
   }
   const current = await storage.getAlarm();
-  if (current !== next) await storage.setAlarm(next);
+  // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
+  const at = Math.max(next, 1);
+  if (current !== at) await storage.setAlarm(at);
 }

@@ -151,7 +151,7 @@ describe("/notebooks in Chromium", () => {
     const tenant = `browser-notebooks-${Date.now().toString(36)}`;
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const admin = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
-    const created = await fetch(`${engineUrl}/v1/tenants`, { method: "POST", headers: admin, body: JSON.stringify({ id: tenant, name: "Notebook page test" }) });
+    const created = await fetch(`${engineUrl}/v1/tenants`, { method: "POST", headers: admin, body: JSON.stringify({ id: tenant, name: "Notebook page test", default_owner: "ops@acme.example" }) });
     expect(created.status).toBe(201);
     const { api_key: key } = (await created.json()) as { api_key: string };
     const source = await fetch(`${engineUrl}/v1/tenants/${tenant}/sources/shop`, { method: "PUT", headers: admin, body: JSON.stringify({ kind: "standard", secret }) });
