@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Scope } from "../../domain/access/scopes";
 import type { AppVariables, Env } from "../env";
 
 /**
@@ -12,6 +13,8 @@ export interface Session {
   sid: string;
   /** The token every POST form of this session must carry. */
   csrf: string;
+  /** The scope of the key the operator signed in with: claiming and resolving need operator. */
+  scope: Scope;
 }
 
 export type ConsoleEnv = { Bindings: Env; Variables: AppVariables & { session: Session | null; nonce: string } };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scopeAtLeast } from "../../domain/access/scopes";
 import { ResolveAction, type Task } from "../../domain/tasks/task";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
@@ -43,9 +44,17 @@ function statusOf(err: ApiError): 400 | 403 | 404 | 409 | 422 | 500 | 503 {
   return s === 400 || s === 403 || s === 404 || s === 409 || s === 422 || s === 503 ? s : 500;
 }
 
+/** Claiming and resolving need an operator key; a read key's session may look, not act. */
+function canAct(c: ConsoleContext, id: string): Promise<Response> | null {
+  const s = sessionOf(c);
+  return scopeAtLeast(s.scope, "operator") ? null : refused(c, id, 403, `You signed in with a ${s.scope} key: claiming and resolving need an operator key.`);
+}
+
 export async function claimFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
+  const denied = canAct(c, id);
+  if (denied) return denied;
   const form = await formFields(c);
   let task: Task;
   try {
@@ -61,6 +70,8 @@ export async function claimFromForm(c: ConsoleContext): Promise<Response> {
 export async function resolveFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
+  const denied = canAct(c, id);
+  if (denied) return denied;
   const form = await formFields(c);
   const values: ResolveValues = { action: form.action, resolution: form.resolution, justification: form.justification };
   const parsed = ResolveForm.safeParse({ action: form.action ?? "", resolution: form.resolution ?? "", justification: form.justification ?? "" });

@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
 import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
@@ -100,7 +99,6 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
     "",
     "`X-Export-Rows` is the number of rows in the window when the export began. A failure after the first rows were sent ends the response early; a client must treat an unterminated body, or one with fewer rows than `X-Export-Rows`, as a failed export (more is possible when rows arrive during the export of a window that is still open).",
   ].join("\n"),
-  security: [{ tenantKey: [] }],
   request: {
     params: z.object({
       tenant: TenantId,
@@ -128,7 +126,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
 });
 
 // A plain route: `{name}.{format}` shares one path segment, which Hono's params cannot split.
-analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", requireTenantKey, async (c) => {
+analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", async (c) => {
   const tenant = c.req.param("tenant");
   const file = c.req.param("file");
   const target = parseFile(file);

@@ -13,13 +13,14 @@ import { TodayPage } from "../console/pages/today";
 import { WhatIfPage } from "../console/pages/what-if";
 import { whatIfForm } from "../console/what-if-form";
 import { runWindow } from "../whatif/run";
-import { csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE } from "../console/session";
+import { clearSessionCookie, csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE } from "../console/session";
 import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
 import { ApiError } from "../errors";
 import { orderObject } from "../orders";
 import { getTask, listTasks } from "../tasks";
-import { tenantForApiKey } from "../tenancy";
+import { keyRecordByHash } from "../tenancy";
+import { sha256Hex } from "../../domain/crypto";
 
 /**
  * The operator console: server-rendered pages under /console. Pages call the
@@ -37,7 +38,7 @@ consoleRoutes.use("/console/*", async (c, next) => {
   const session = PUBLIC.has(c.req.path) ? null : await currentSession(c);
   c.set("session", session);
   if (!PUBLIC.has(c.req.path) && !session) {
-    if (c.req.header("cookie")?.includes(`${SESSION_COOKIE}=`)) endSession(c);
+    if (c.req.header("cookie")?.includes(`${SESSION_COOKIE}=`)) clearSessionCookie(c);
     const url = new URL(c.req.url);
     const next = c.req.method === "GET" ? `?next=${encodeURIComponent(url.pathname + url.search)}` : "";
     return c.redirect(`/console${next}`, 303);
@@ -89,15 +90,17 @@ consoleRoutes.post("/console/sign-in", async (c) => {
   }
   const parsed = SignIn.safeParse(form);
   if (!parsed.success) return signInForm(c, 400, "Enter the tenant id, an API key and your name.", values);
-  const owner = await tenantForApiKey(c.env, parsed.data.api_key);
-  // One message for both: a key must not reveal which tenants exist.
-  if (owner === null || owner !== parsed.data.tenant) return signInForm(c, 401, "That tenant id and API key do not match an active key.", values);
+  // Uncached: a key revoked a moment ago must not open a session.
+  const key = await keyRecordByHash(c.env, await sha256Hex(parsed.data.api_key), false);
+  const live = key !== null && (key.expires_at === null || Date.parse(key.expires_at) > Date.now());
+  // One message for all: a key must not reveal which tenants exist.
+  if (!live || key.tenant !== parsed.data.tenant) return signInForm(c, 401, "That tenant id and API key do not match an active key.", values);
   await startSession(c, parsed.data.tenant, parsed.data.operator, parsed.data.api_key);
   return c.redirect(safeReturn(c, form.next, LANDING), 303);
 });
 
-consoleRoutes.post("/console/sign-out", (c) => {
-  endSession(c);
+consoleRoutes.post("/console/sign-out", async (c) => {
+  await endSession(c, sessionOf(c).sid);
   return c.redirect("/console?notice=signed_out", 303);
 });
 

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { TenantId } from "../names";
-import { requireAdmin, requireTenantKeyOrAdmin } from "../auth";
+import { actorOf } from "../auth";
+import { recordAdmin } from "../admin-audit";
 import { db } from "../db/client";
 import { tenants } from "../db/schema";
 import type { AppEnv, Env } from "../env";
@@ -20,9 +21,6 @@ const RulesVersion = z
   })
   .openapi("OwnershipRulesVersion");
 
-const admin = [{ adminToken: [] }];
-// Either scheme satisfies a read: OpenAPI lists alternatives as separate requirement objects.
-const reader: Record<string, string[]>[] = [{ tenantKey: [] }, { adminToken: [] }];
 
 async function view(env: Env, s: RulesSnapshot): Promise<z.infer<typeof RulesVersion>> {
   return { version: s.version, rules: await redactForDisplay(s.rules, env.SECRETS_KEY), created_at: s.created_at };
@@ -53,8 +51,6 @@ ownershipRoutes.openapi(
     description:
       "Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. " +
       "Consumer secrets are sealed at rest and only ever returned redacted.",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: TenantParam, body: { content: { "application/json": { schema: OwnershipRules } }, required: true } },
     responses: {
       200: { description: "Stored as the next version", content: { "application/json": { schema: RulesVersion } } },
@@ -65,6 +61,7 @@ ownershipRoutes.openapi(
     const { tenant } = c.req.valid("param");
     await assertTenant(c.env, tenant);
     const snap = await putRules(c.env, tenant, c.req.valid("json"));
+    await recordAdmin(c.env, tenant, actorOf(c), "rules.put", { version: snap.version });
     return c.json(await view(c.env, snap), 200);
   },
 );
@@ -76,8 +73,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnership",
     tags: ["ownership"],
     summary: "The tenant's current ownership rules",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: {
       200: { description: "Current version", content: { "application/json": { schema: RulesVersion } } },
@@ -97,8 +92,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnershipHistory",
     tags: ["ownership"],
     summary: "Every stored version of the ownership rules, newest first",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: {
       params: TenantParam,
       query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -123,8 +116,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnershipCsv",
     tags: ["ownership"],
     summary: "The current rules as the runbook CSV operators print (one row per step)",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: {
       200: { description: "RFC 4180 CSV with a header row", content: { "text/csv": { schema: z.string() } } },

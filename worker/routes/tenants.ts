@@ -1,20 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { requireAdmin } from "../auth";
+import { actorOf } from "../auth";
+import { recordAdmin } from "../admin-audit";
+import { ApiKeyIssued } from "../access/keys";
 import { db } from "../db/client";
-import { apiKeys, sources, tenants } from "../db/schema";
+import { sources, tenants } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { fromBase64, randomToken, sha256Hex } from "../../domain/crypto";
+import { fromBase64 } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
-
-const Tenant = z.object({ id: TenantId, name: z.string(), created_at: z.string() }).openapi("Tenant");
-const ApiKeyIssued = z.object({
-  api_key: z.string().openapi({ description: "Shown once; stored only as a SHA-256 hash." }),
-  prefix: z.string(),
-});
+import { createTenant, NewTenant, Tenant } from "../tenant-store";
 
 const SourceInput = z
   .object({
@@ -35,18 +32,8 @@ const Source = z
   .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), updated_at: z.string() })
   .openapi("Source");
 
-const admin = [{ adminToken: [] }];
-
-async function newKey(tenant: string) {
-  const apiKey = `hk_${tenant}_${randomToken(24)}`;
-  const prefix = apiKey.slice(0, tenant.length + 8);
-  return { issued: { api_key: apiKey, prefix }, row: { id: `key_${crypto.randomUUID()}`, tenantId: tenant, keyHash: await sha256Hex(apiKey), prefix } };
-}
-
+// Security requirements are written from worker/access/table.ts when the document is built.
 export const tenantRoutes = new OpenAPIHono<AppEnv>();
-tenantRoutes.use("/v1/tenants", requireAdmin);
-tenantRoutes.use("/v1/tenants/:tenant/sources/*", requireAdmin);
-tenantRoutes.use("/v1/tenants/:tenant/api-keys", requireAdmin);
 
 tenantRoutes.openapi(
   createRoute({
@@ -54,56 +41,14 @@ tenantRoutes.openapi(
     path: "/v1/tenants",
     operationId: "createTenant",
     tags: ["admin"],
-    summary: "Create a tenant and its first API key",
-    security: admin,
-    request: { body: { content: { "application/json": { schema: z.object({ id: TenantId, name: z.string().min(1).max(200) }) } }, required: true } },
+    summary: "Create a stand-alone tenant and its first key (scope merchant_admin)",
+    request: { body: { content: { "application/json": { schema: NewTenant } }, required: true } },
     responses: {
       201: { description: "Created", content: { "application/json": { schema: z.object({ tenant: Tenant }).extend(ApiKeyIssued.shape) } } },
-      ...errorResponses(400, 401, 409),
+      ...errorResponses(400, 401, 403, 409),
     },
   }),
-  async (c) => {
-    const body = c.req.valid("json");
-    const d = db(c.env.DB);
-    const key = await newKey(body.id);
-    // One batch (one transaction): a tenant never exists without its first key.
-    const [inserted] = await d.batch([
-      d.insert(tenants).values({ id: body.id, name: body.name }).onConflictDoNothing().returning(),
-      d.insert(apiKeys).values(key.row).onConflictDoNothing(),
-    ]).catch((err: unknown) => {
-      // The key insert fails on the tenant foreign key only when the tenant insert was skipped.
-      if (String(err).includes("FOREIGN KEY")) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
-      throw err;
-    });
-    const row = inserted[0];
-    if (!row) throw new ApiError("conflict", `Tenant '${body.id}' already exists`);
-    invalidateTenantCache(body.id);
-    return c.json({ tenant: { id: row.id, name: row.name, created_at: row.createdAt }, ...key.issued }, 201);
-  },
-);
-
-tenantRoutes.openapi(
-  createRoute({
-    method: "post",
-    path: "/v1/tenants/{tenant}/api-keys",
-    operationId: "issueApiKey",
-    tags: ["admin"],
-    summary: "Issue an additional API key for a tenant (for rotation: issue, then switch clients)",
-    security: admin,
-    request: { params: z.object({ tenant: TenantId }) },
-    responses: {
-      201: { description: "Issued", content: { "application/json": { schema: ApiKeyIssued } } },
-      ...errorResponses(401, 404),
-    },
-  }),
-  async (c) => {
-    const { tenant } = c.req.valid("param");
-    const row = await db(c.env.DB).select().from(tenants).where(eq(tenants.id, tenant)).get();
-    if (!row) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
-    const key = await newKey(tenant);
-    await db(c.env.DB).insert(apiKeys).values(key.row);
-    return c.json(key.issued, 201);
-  },
+  async (c) => c.json(await createTenant(c.env, c.req.valid("json"), null, actorOf(c)), 201),
 );
 
 tenantRoutes.openapi(
@@ -113,15 +58,14 @@ tenantRoutes.openapi(
     operationId: "putSource",
     tags: ["admin"],
     summary: "Create or replace a sender and its signing secret",
-    description: "The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned.",
-    security: admin,
+    description: "The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned. Recorded on the admin audit.",
     request: {
       params: z.object({ tenant: TenantId, source: SourceName }),
       body: { content: { "application/json": { schema: SourceInput } }, required: true },
     },
     responses: {
       200: { description: "Stored", content: { "application/json": { schema: z.object({ source: Source }) } } },
-      ...errorResponses(400, 401, 404),
+      ...errorResponses(400, 401, 403, 404),
     },
   }),
   async (c) => {
@@ -138,6 +82,7 @@ tenantRoutes.openapi(
       .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt })
       .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt } });
     invalidateTenantCache(tenant);
+    await recordAdmin(c.env, tenant, actorOf(c), "source.put", { source, kind: body.kind });
     return c.json({ source: { tenant, name: source, kind: body.kind, updated_at: updatedAt } }, 200);
   },
 );
