@@ -116,6 +116,13 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, origin?: string) {
       if (!access) throw new Error(`${method.toUpperCase()} ${template} has no access decision: add it to worker/access/table.ts`);
       const security = requirement(access, template);
       if (security) op.security = security;
+      if (access.auth === "key" || access.auth === "root") {
+        // Every credentialed call can meet a missing key (401) and a key outside its scope (403 forbidden_scope).
+        const error = (status: string) => ({ description: `Error (${status})`, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+        op.responses ??= {};
+        op.responses["401"] ??= error("401");
+        op.responses["403"] ??= error("403");
+      }
     }
   }
   return doc;

@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/v1/agencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an agency and its first key (scope agency_admin) */
+        post: operations["createAgency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/merchants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's merchant tenants */
+        get: operations["listMerchants"];
+        put?: never;
+        /**
+         * Create a merchant tenant under the agency, with its first key (scope merchant_admin)
+         * @description Creates the tenant exactly as `POST /v1/tenants` does, owned by the agency: the agency's keys then act on it as its merchant_admin.
+         */
+        post: operations["createMerchant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -13,25 +51,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a tenant and its first API key */
+        /** Create a stand-alone tenant and its first key (scope merchant_admin) */
         post: operations["createTenant"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/api-keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue an additional API key for a tenant (for rotation: issue, then switch clients) */
-        post: operations["issueApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -48,9 +69,64 @@ export interface paths {
         get?: never;
         /**
          * Create or replace a sender and its signing secret
-         * @description The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned.
+         * @description The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned. Recorded on the admin audit.
          */
         put: operations["putSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's keys, newest first: prefix, name, scope, expiry, revocation (never the secret) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Issue a named, scoped key (rotation: issue the new key, switch clients, DELETE the old one) */
+        post: operations["issueApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/api-keys/{prefix}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key by its prefix
+         * @description The key gets 401 at once on the engine instance that revoked it and within 30 s everywhere (the config cache); console sessions it backs end on their next request.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/admin-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's admin audit: rules, sources and keys changed, by whom, on a verified hash chain */
+        get: operations["getAdminAudit"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -69,7 +145,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -108,63 +184,6 @@ export interface paths {
          */
         get: operations["getOrderAudit"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory/{sku}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One SKU's stock as its inventory object holds it: on hand, reserved, available, the reservations
-         * @description A SKU no sender has reported and no order has reserved reads as zero stock.
-         */
-        get: operations["getInventory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory/{sku}/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Set a SKU's oversell buffer */
-        put: operations["putInventorySettings"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenants/{tenant}/inventory-items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Map senders' stock items to SKUs (Shopify inventory_item_id → SKU)
-         * @description Shopify's `inventory_levels/update` names an inventory item, not a SKU. Each mapping here routes that item's stock messages to the SKU's inventory object; a message for an unmapped item is refused (422 `schema_mismatch`) and recorded, so it can be replayed once mapped.
-         */
-        put: operations["putInventoryItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -489,45 +508,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenants/{tenant}/what-if": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay a window of past orders through proposed ownership rules, side by side with what happened
-         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
-         */
-        post: operations["runWhatIf"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Tenant: {
-            /** @example acme */
+        Agency: {
+            /** @example northwind-agency */
             id: string;
             name: string;
             created_at: string;
         };
+        /**
+         * @description read: GETs and exports only; operator: also claim, resolve, replay and override tasks; merchant_admin: also rules, sources and keys of its merchant; agency_admin: an agency's key, merchant_admin on every merchant of its agency.
+         * @enum {string}
+         */
+        Scope: "read" | "operator" | "merchant_admin" | "agency_admin";
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
                 request_id: string;
             };
+        };
+        Tenant: {
+            /** @example acme */
+            id: string;
+            name: string;
+            /** @description The agency that owns this merchant, if any */
+            agency: string | null;
+            /** @description Who owns what the rules leave unowned */
+            default_owner: string | null;
+            created_at: string;
         };
         Source: {
             /** @example acme */
@@ -543,12 +557,48 @@ export interface components {
             kind: "shopify" | "stripe" | "standard";
             secret: string;
         };
-        InventoryReceipt: {
-            id: string;
-            sku: string;
-            events: ("inventory.snapshot" | "inventory.adjusted")[];
-            duplicate: boolean;
-            received_at: string;
+        ApiKeyIssued: {
+            /** @description Shown once; stored only as a SHA-256 hash. */
+            api_key: string;
+            prefix: string;
+            scope: components["schemas"]["Scope"];
+            name: string;
+            expires_at: string | null;
+        };
+        /** @enum {string} */
+        MerchantScope: "read" | "operator" | "merchant_admin";
+        ApiKeySummary: {
+            prefix: string;
+            name: string;
+            scope: components["schemas"]["Scope"];
+            created_at: string;
+            created_by: string | null;
+            expires_at: string | null;
+            revoked_at: string | null;
+            /** @description Neither revoked nor expired */
+            active: boolean;
+        };
+        AdminAudit: {
+            entries: components["schemas"]["AdminAuditEntry"][];
+            chain_valid: boolean;
+            chain: {
+                broken_at: number | null;
+                reason: string | null;
+            };
+        };
+        AdminAuditEntry: {
+            seq: number;
+            at: string;
+            /** @example key.issued */
+            type: string;
+            /** @description The acting key's name, `admin` for the bootstrap token, or the console operator */
+            actor: string;
+            /** @description The acting key's prefix, or `admin` */
+            via: string;
+            data: {
+                [key: string]: unknown;
+            };
+            hash: string;
         };
         AuditTrail: {
             entries: {
@@ -567,57 +617,6 @@ export interface components {
             };
             pending: number;
             archived: number;
-        };
-        InventoryLevel: {
-            sku: string;
-            on_hand: number;
-            reserved: number;
-            /** @description on_hand + oversell_buffer − reserved, never below 0 */
-            available: number;
-            oversell_buffer: number;
-            version: number;
-            locations: {
-                location: string;
-                on_hand: number;
-                snapshot_at: string | null;
-            }[];
-            /** @description The newest snapshot's difference from the level the engine had computed */
-            drift: {
-                location: string;
-                snapshot_id: string;
-                at: string;
-                expected: number;
-                reported: number;
-                drift: number;
-            } | null;
-            /** @description Reservations: active ones first, then the newest closed */
-            orders: {
-                order_id: string;
-                line: string;
-                requested: number;
-                reserved: number;
-                /** @enum {string} */
-                status: "held" | "committed" | "released" | "consumed";
-                held_at: string;
-                expires_at: string;
-                closed_at: string | null;
-                reason: string | null;
-            }[];
-        };
-        InventorySettings: {
-            /** @description Units that may be promised beyond on hand (default 0) */
-            oversell_buffer: number;
-        };
-        InventoryItemMapping: {
-            items: {
-                /**
-                 * @description Whose item id this is (Shopify's inventory_item_id)
-                 * @enum {string}
-                 */
-                system: "shopify";
-                item_id: string;
-                sku: string;
-            }[];
         };
         Rejection: {
             id: string;
@@ -870,162 +869,6 @@ export interface components {
                 reason: string | null;
             };
         };
-        WhatIfRun: {
-            tenant: string;
-            from: string;
-            to: string;
-            /** @description Timers were played up to this instant (the moment the trail was read) */
-            until: string;
-            /**
-             * @description in_force: no proposal, each order under the rules it actually met (a self-check: nothing may change)
-             * @enum {string}
-             */
-            mode: "proposed" | "in_force";
-            /** @description The version the proposal would get: the tenant's latest + 1 */
-            proposal_version: number | null;
-            /** @description D1 rows read (order index + audit trail) */
-            rows_read: number;
-            summary: components["schemas"]["WhatIfSummary"];
-            /** @description Only the orders whose decisions would change, in order id order */
-            orders: components["schemas"]["WhatIfOrderDiff"][];
-        };
-        WhatIfSummary: {
-            orders: number;
-            orders_changed: number;
-            /** @description Orders whose trail had entries the replay could not use */
-            orders_approximate: number;
-            breaches: {
-                recorded: number;
-                proposed: number;
-            };
-            exports: {
-                recorded: number;
-                proposed: number;
-            };
-            /** @description Breach counts per step, per paged contact and per owning party; exports per owner */
-            totals: {
-                /** @enum {string} */
-                dimension: "step" | "contact" | "owning_party" | "export_owner";
-                key: string;
-                recorded: number;
-                proposed: number;
-            }[];
-            /** @description Value of the orders with at least one breach, per currency */
-            revenue_at_risk: {
-                currency: string;
-                recorded_minor: number;
-                proposed_minor: number;
-                orders_recorded: number;
-                orders_proposed: number;
-            }[];
-        };
-        WhatIfOrderDiff: {
-            order_id: string;
-            value: {
-                amount_minor: number;
-                currency: string;
-            } | null;
-            state: {
-                recorded: string | null;
-                proposed: string | null;
-            };
-            /** @description Would breach under the proposal and did not: when, and whose pager at each level */
-            breaches_added: {
-                step: string;
-                level: number;
-                contact: string;
-                owning_party: string;
-                due_at: string;
-                breached_at: string;
-            }[];
-            /** @description Did breach and would not */
-            breaches_removed: {
-                step: string;
-                level: number;
-                contact: string;
-                owning_party: string;
-                due_at: string;
-                breached_at: string;
-            }[];
-            /** @description Would be issued and were not (routing earlier, a new consumer …) */
-            exports_added: {
-                export_id: string;
-                action: string;
-                version: number;
-                step: string;
-                owner: string;
-                owning_party: string;
-                decision_version: number;
-                issued_at: string;
-                due_at: string | null;
-            }[];
-            /** @description Were issued and would not be */
-            exports_removed: {
-                export_id: string;
-                action: string;
-                version: number;
-                step: string;
-                owner: string;
-                owning_party: string;
-                decision_version: number;
-                issued_at: string;
-                due_at: string | null;
-            }[];
-            exports_changed: {
-                export_id: string;
-                field: string;
-                recorded: string | null;
-                proposed: string | null;
-            }[];
-            gaps: string[];
-        };
-        WhatIfRequest: {
-            /** @description The proposal, as PUT …/ownership takes it (consumer secrets are never used: a what-if sends nothing). Absent: replay under the rules that were in force, which must reproduce what happened. */
-            rules?: {
-                steps: {
-                    payment: components["schemas"]["OwnershipStepRuleView"];
-                    routing: components["schemas"]["OwnershipStepRuleView"];
-                    fulfillment: components["schemas"]["OwnershipStepRuleView"];
-                    shipping: components["schemas"]["OwnershipStepRuleView"];
-                    delivery: components["schemas"]["OwnershipStepRuleView"];
-                    customer: components["schemas"]["OwnershipStepRuleView"];
-                };
-                /**
-                 * @default {
-                 *       "fulfil_on": "captured",
-                 *       "retry": {
-                 *         "initial": "PT1S",
-                 *         "max_interval": "PT5M",
-                 *         "max_attempts": 8,
-                 *         "max_age": "PT24H"
-                 *       }
-                 *     }
-                 */
-                policy?: {
-                    /**
-                     * @default captured
-                     * @enum {string}
-                     */
-                    fulfil_on?: "captured" | "authorized";
-                    retry?: components["schemas"]["RetryPolicy"];
-                };
-            };
-            /**
-             * Format: date-time
-             * @description Orders created at or after this instant
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @description … and before this one
-             */
-            to: string;
-            /**
-             * Format: date-time
-             * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
-             */
-            until?: string;
-        };
     };
     responses: never;
     parameters: never;
@@ -1035,7 +878,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    createTenant: {
+    createAgency: {
         parameters: {
             query?: never;
             header?: never;
@@ -1045,7 +888,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @example acme */
+                    /** @example northwind-agency */
                     id: string;
                     name: string;
                 };
@@ -1059,10 +902,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        tenant: components["schemas"]["Tenant"];
+                        agency: components["schemas"]["Agency"];
                         /** @description Shown once; stored only as a SHA-256 hash. */
                         api_key: string;
                         prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
                     };
                 };
             };
@@ -1084,6 +930,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (409) */
             409: {
                 headers: {
@@ -1095,27 +950,25 @@ export interface operations {
             };
         };
     };
-    issueApiKey: {
+    listMerchants: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                tenant: string;
+                agency: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Issued */
-            201: {
+            /** @description Merchants */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @description Shown once; stored only as a SHA-256 hash. */
-                        api_key: string;
-                        prefix: string;
+                        merchants: components["schemas"]["Tenant"][];
                     };
                 };
             };
@@ -1128,8 +981,182 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example acme */
+                    id: string;
+                    name: string;
+                    /**
+                     * @description Who owns a step the ownership rules leave unowned
+                     * @example ops@acme.example
+                     */
+                    default_owner?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                        /** @description Shown once; stored only as a SHA-256 hash. */
+                        api_key: string;
+                        prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example acme */
+                    id: string;
+                    name: string;
+                    /**
+                     * @description Who owns a step the ownership rules leave unowned
+                     * @example ops@acme.example
+                     */
+                    default_owner?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                        /** @description Shown once; stored only as a SHA-256 hash. */
+                        api_key: string;
+                        prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1177,6 +1204,271 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_keys: components["schemas"]["ApiKeySummary"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    issueApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The person or system the key belongs to; recorded as the actor of everything done with it
+                     * @example ops-bot
+                     */
+                    name: string;
+                    scope: components["schemas"]["MerchantScope"];
+                    /**
+                     * Format: date-time
+                     * @description After this instant the key gets 401
+                     * @example 2027-01-01T00:00:00Z
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Issued; the key is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyIssued"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                prefix: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_key: components["schemas"]["ApiKeySummary"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries, oldest first, with the chain recomputed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAudit"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1245,7 +1537,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                     };
                 };
             };
@@ -1262,7 +1554,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                     };
                 };
             };
@@ -1623,6 +1915,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -1664,158 +1965,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getInventory: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-                sku: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The level */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InventoryLevel"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putInventorySettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-                sku: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InventorySettings"];
-            };
-        };
-        responses: {
-            /** @description The level under the new buffer */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InventoryLevel"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    putInventoryItems: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InventoryItemMapping"];
-            };
-        };
-        responses: {
-            /** @description Mappings stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        stored: number;
-                    };
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1886,6 +2037,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -1922,6 +2082,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2055,7 +2224,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2084,7 +2253,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2135,6 +2304,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2172,7 +2350,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2216,6 +2394,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2241,10 +2428,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                 };
             };
         };
@@ -2263,7 +2451,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2309,6 +2497,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2354,10 +2551,11 @@ export interface operations {
                     /** @enum {string} */
                     action: "replay" | "override" | "close";
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                 };
             };
         };
@@ -2376,7 +2574,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2422,6 +2620,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2472,10 +2679,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                     justification: string;
                 };
             };
@@ -2494,7 +2702,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        } | components["schemas"]["InventoryReceipt"];
+                        };
                         rejection_id: string;
                     };
                 };
@@ -2510,6 +2718,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2672,7 +2889,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
@@ -2710,6 +2927,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2790,6 +3016,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2836,6 +3071,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2896,6 +3140,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2929,6 +3182,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3137,68 +3399,6 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    runWhatIf: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WhatIfRequest"];
-            };
-        };
-        responses: {
-            /** @description The comparison */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WhatIfRun"];
-                };
-            };
-            /** @description Error (400) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (401) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (403) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error (422) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

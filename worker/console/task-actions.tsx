@@ -45,16 +45,15 @@ function statusOf(err: ApiError): 400 | 403 | 404 | 409 | 422 | 500 | 503 {
 }
 
 /** Claiming and resolving need an operator key; a read key's session may look, not act. */
-function canAct(c: ConsoleContext, id: string): Promise<Response> | null {
+function assertCanAct(c: ConsoleContext): void {
   const s = sessionOf(c);
-  return scopeAtLeast(s.scope, "operator") ? null : refused(c, id, 403, `You signed in with a ${s.scope} key: claiming and resolving need an operator key.`);
+  if (!scopeAtLeast(s.scope, "operator")) throw new ApiError("forbidden_scope", `You signed in with a ${s.scope} key: claiming and resolving need an operator key.`);
 }
 
 export async function claimFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
-  const denied = canAct(c, id);
-  if (denied) return denied;
+  assertCanAct(c);
   const form = await formFields(c);
   let task: Task;
   try {
@@ -70,8 +69,7 @@ export async function claimFromForm(c: ConsoleContext): Promise<Response> {
 export async function resolveFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
-  const denied = canAct(c, id);
-  if (denied) return denied;
+  assertCanAct(c);
   const form = await formFields(c);
   const values: ResolveValues = { action: form.action, resolution: form.resolution, justification: form.justification };
   const parsed = ResolveForm.safeParse({ action: form.action ?? "", resolution: form.resolution ?? "", justification: form.justification ?? "" });
