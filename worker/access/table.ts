@@ -54,6 +54,12 @@ export const ACCESS: Record<string, Access> = {
   // Rules
   "PUT /v1/tenants/:tenant/ownership": key("merchant_admin"),
 
+  // Retention (issue 12)
+  "PUT /v1/tenants/:tenant/retention": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/retention": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/archive/:day": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/archive/:day/:table/:file": key("read", { root: true }),
+
   // The console checks its own session (and the session's scope for each action); the notebook pages hold no data
   "GET /console": PUBLIC_ACCESS,
   "GET /console/": PUBLIC_ACCESS,

@@ -137,7 +137,13 @@ describe("a name on every action (issue 15)", () => {
       ["key.revoked", "first key"],
     ]);
     expect(audit.entries.at(-1)?.data).toMatchObject({ prefix: alice.prefix, name: "alice@agency.example" });
-    // The database refuses rewrites, and a row changed behind its back breaks the chain.
+    // The analytics exports carry the same entries, for the notebooks.
+    const exported = await call("GET", "/v1/tenants/named-co/exports/admin.ndjson", { token: admin });
+    expect(exported.headers.get("x-export-rows")).toBe(String(audit.entries.length));
+    const rows = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; type: string; actor: string; via: string });
+    expect(rows.map((r) => [r.seq, r.type, r.actor])).toEqual(audit.entries.map((e) => [e.seq, e.type, e.actor]));
+    expect(rows.at(-1)?.via).toMatch(/^hk_named-co_/);
+    // The database refuses rewrites.
     await expect(env.DB.prepare("UPDATE admin_audit SET actor = 'x' WHERE tenant_id = 'named-co'").run()).rejects.toThrow(/append-only/);
   });
 });
