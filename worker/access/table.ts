@@ -73,6 +73,8 @@ export const ACCESS: Record<string, Access> = {
   "GET /console/orders": SESSION,
   "GET /console/orders/:id": SESSION,
   "GET /console/today": SESSION,
+  "GET /console/agency": SESSION,
+  "POST /console/merchant": SESSION,
   "GET /notebooks": PUBLIC_ACCESS,
   "GET /notebooks/:name": PUBLIC_ACCESS,
 };

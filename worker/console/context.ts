@@ -10,6 +10,8 @@ import type { AppVariables, Env } from "../env";
 export interface Session {
   tenant: string;
   operator: string;
+  /** Set when signed in with an agency's key: `tenant` is then the merchant in view, switchable among the agency's. */
+  agency: string | null;
   sid: string;
   /** The token every POST form of this session must carry. */
   csrf: string;

@@ -119,14 +119,25 @@ function secure(c: ConsoleContext): boolean {
  */
 async function liveScope(env: Env, claim: SessionClaim, now: number): Promise<Scope | null> {
   const key = await keyRecordByHash(env, claim.key_hash, false);
-  if (!key || key.tenant !== claim.tenant) return null;
+  if (!key || (key.tenant ?? key.agency) !== claim.tenant) return null;
   if (key.expires_at !== null && Date.parse(key.expires_at) <= now) return null;
-  return key.scope;
+  // An agency key acts on its merchants as their merchant_admin, in the console as in the API.
+  return key.agency !== null ? "merchant_admin" : key.scope;
 }
 
-async function sessionOpen(env: Env, sid: string): Promise<boolean> {
-  const row = await db(env.DB).select({ sid: consoleSessions.sid }).from(consoleSessions).where(and(eq(consoleSessions.sid, sid), isNull(consoleSessions.endedAt))).get();
-  return row !== undefined;
+/** The open session row: which merchant is in view, and the agency for an agency's session. */
+async function sessionRow(env: Env, sid: string): Promise<{ tenantId: string | null; agencyId: string | null } | undefined> {
+  return db(env.DB)
+    .select({ tenantId: consoleSessions.tenantId, agencyId: consoleSessions.agencyId })
+    .from(consoleSessions)
+    .where(and(eq(consoleSessions.sid, sid), isNull(consoleSessions.endedAt)))
+    .get();
+}
+
+/** An agency's session moves its view to another of the agency's merchants (the caller checked it is one). */
+export async function viewMerchant(env: Env, s: Session, merchant: string): Promise<void> {
+  if (s.agency === null) return;
+  await db(env.DB).update(consoleSessions).set({ tenantId: merchant }).where(and(eq(consoleSessions.sid, s.sid), eq(consoleSessions.agencyId, s.agency)));
 }
 
 export async function currentSession(c: ConsoleContext): Promise<Session | null> {
@@ -135,16 +146,20 @@ export async function currentSession(c: ConsoleContext): Promise<Session | null>
   const now = Date.now();
   const claim = await openClaim(c.env, value, now);
   if (!claim) return null;
-  const [scope, open] = await Promise.all([liveScope(c.env, claim, now), sessionOpen(c.env, claim.sid)]);
-  if (scope === null || !open) return null;
-  return { tenant: claim.tenant, operator: claim.operator, sid: claim.sid, csrf: await csrfFor(c.env, claim.sid), scope };
+  const [scope, row] = await Promise.all([liveScope(c.env, claim, now), sessionRow(c.env, claim.sid)]);
+  if (scope === null || !row) return null;
+  return { tenant: row.tenantId ?? claim.tenant, agency: row.agencyId, operator: claim.operator, sid: claim.sid, csrf: await csrfFor(c.env, claim.sid), scope };
 }
 
-export async function startSession(c: ConsoleContext, tenant: string, operator: string, apiKey: string): Promise<void> {
-  const claim: SessionClaim = { v: 1, sid: randomToken(18), tenant, operator, key_hash: await sha256Hex(apiKey), exp: Date.now() + SESSION_TTL_MS };
+/**
+ * Signs in to a tenant, or to an agency (`agency` set, `tenant` the merchant first in view).
+ * The claim names what was signed into; the row holds the merchant in view.
+ */
+export async function startSession(c: ConsoleContext, into: { tenant: string; agency: string | null }, operator: string, apiKey: string): Promise<void> {
+  const claim: SessionClaim = { v: 1, sid: randomToken(18), tenant: into.agency ?? into.tenant, operator, key_hash: await sha256Hex(apiKey), exp: Date.now() + SESSION_TTL_MS };
   await db(c.env.DB)
     .insert(consoleSessions)
-    .values({ sid: claim.sid, tenantId: tenant, keyHash: claim.key_hash, operator, expiresAt: new Date(claim.exp).toISOString() });
+    .values({ sid: claim.sid, tenantId: into.tenant, agencyId: into.agency, keyHash: claim.key_hash, operator, expiresAt: new Date(claim.exp).toISOString() });
   setCookie(c, SESSION_COOKIE, await sealClaim(c.env, claim), {
     path: COOKIE_PATH,
     httpOnly: true,
