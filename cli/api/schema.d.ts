@@ -358,10 +358,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream one tenant's events, orders or tasks over a time window, as NDJSON or CSV
+         * Stream one tenant's events, orders, tasks or admin audit over a time window, as NDJSON or CSV
          * @description Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.
          *
-         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id).
+         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq).
          *
          *     **orders** carry, per order, `breaches` = SLA steps that breached (level-0 breach rows), `open_breaches` = those steps still in breach, `tasks` = manual tasks ever opened, `open_tasks` = tasks open or claimed.
          *
@@ -2778,7 +2778,7 @@ export interface operations {
             header?: never;
             path: {
                 tenant: string;
-                name: "events" | "orders" | "tasks";
+                name: "events" | "orders" | "tasks" | "admin";
                 format: "ndjson" | "csv";
             };
             cookie?: never;
@@ -2912,6 +2912,21 @@ export interface operations {
                         first_response_ms: number | null;
                         /** @description opened → resolved */
                         resolve_ms: number | null;
+                    } | {
+                        tenant_id: string;
+                        /** @description Position in the tenant's admin audit chain (1-based) */
+                        seq: number;
+                        at: string;
+                        /** @description tenant.created, key.issued, key.revoked, source.put, rules.put, … */
+                        type: string;
+                        /** @description The acting key's name, `admin` for the bootstrap token */
+                        actor: string;
+                        /** @description The acting key's prefix, or `admin` */
+                        via: string | null;
+                        /** @description SHA-256 chain link (GET …/admin-audit verifies the chain) */
+                        hash: string;
+                        /** @description The full entry data as JSON text */
+                        data: string;
                     };
                     "text/csv; charset=utf-8": string;
                 };
@@ -2959,7 +2974,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "events" | "orders" | "tasks";
+                name: "events" | "orders" | "tasks" | "admin";
             };
             cookie?: never;
         };

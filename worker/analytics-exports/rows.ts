@@ -118,7 +118,7 @@ export const AdminRow = z
     hash: z.string().describe("SHA-256 chain link (GET …/admin-audit verifies the chain)"),
     data: z.string().describe("The full entry data as JSON text"),
   })
-  .meta({ title: "Handoff admin audit export row" });
+  .meta({ title: "Handoff admin export row" });
 export type AdminRow = z.infer<typeof AdminRow>;
 
 export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow } as const;

@@ -46,9 +46,11 @@ export const AgencyPage: FC<AgencyProps> = ({ nonce, session, merchants, notice 
                   <td class="num">{m.unclaimed}</td>
                   <td class={m.overdue > 0 ? "num red strong" : "num"}>{m.overdue}</td>
                   <td class={m.late_orders > 0 ? "num red strong" : "num"}>{m.late_orders}</td>
-                  <td class="actions">
-                    <ViewForm session={session} merchant={m.id} to="/console/queue" label="Queue" />
-                    <ViewForm session={session} merchant={m.id} to="/console/today" label="Today" />
+                  <td>
+                    <div class="actions">
+                      <ViewForm session={session} merchant={m.id} to="/console/queue" label="Queue" />
+                      <ViewForm session={session} merchant={m.id} to="/console/today" label="Today" />
+                    </div>
                   </td>
                 </tr>
               ))}
