@@ -55,7 +55,8 @@ export const ACCESS: Record<string, Access> = {
   "PUT /v1/tenants/:tenant/ownership": key("merchant_admin"),
 
   // Retention (issue 12)
-  "PUT /v1/tenants/:tenant/retention": key("merchant_admin"),
+  // Root only, as issue 12 chose: the policy decides when audit evidence is deleted.
+  "PUT /v1/tenants/:tenant/retention": ROOT,
   "GET /v1/tenants/:tenant/retention": key("read", { root: true }),
   "GET /v1/tenants/:tenant/archive/:day": key("read", { root: true }),
   "GET /v1/tenants/:tenant/archive/:day/:table/:file": key("read", { root: true }),
