@@ -145,7 +145,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -184,6 +184,63 @@ export interface paths {
          */
         get: operations["getOrderAudit"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One SKU's stock as its inventory object holds it: on hand, reserved, available, the reservations
+         * @description A SKU no sender has reported and no order has reserved reads as zero stock.
+         */
+        get: operations["getInventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory/{sku}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a SKU's oversell buffer */
+        put: operations["putInventorySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/inventory-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Map senders' stock items to SKUs (Shopify inventory_item_id → SKU)
+         * @description Shopify's `inventory_levels/update` names an inventory item, not a SKU. Each mapping here routes that item's stock messages to the SKU's inventory object; a message for an unmapped item is refused (422 `schema_mismatch`) and recorded, so it can be replayed once mapped.
+         */
+        put: operations["putInventoryItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -508,6 +565,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a window of past orders through proposed ownership rules, side by side with what happened
+         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
+         */
+        post: operations["runWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -526,7 +603,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -600,6 +677,13 @@ export interface components {
             };
             hash: string;
         };
+        InventoryReceipt: {
+            id: string;
+            sku: string;
+            events: ("inventory.snapshot" | "inventory.adjusted")[];
+            duplicate: boolean;
+            received_at: string;
+        };
         AuditTrail: {
             entries: {
                 seq: number;
@@ -617,6 +701,57 @@ export interface components {
             };
             pending: number;
             archived: number;
+        };
+        InventoryLevel: {
+            sku: string;
+            on_hand: number;
+            reserved: number;
+            /** @description on_hand + oversell_buffer − reserved, never below 0 */
+            available: number;
+            oversell_buffer: number;
+            version: number;
+            locations: {
+                location: string;
+                on_hand: number;
+                snapshot_at: string | null;
+            }[];
+            /** @description The newest snapshot's difference from the level the engine had computed */
+            drift: {
+                location: string;
+                snapshot_id: string;
+                at: string;
+                expected: number;
+                reported: number;
+                drift: number;
+            } | null;
+            /** @description Reservations: active ones first, then the newest closed */
+            orders: {
+                order_id: string;
+                line: string;
+                requested: number;
+                reserved: number;
+                /** @enum {string} */
+                status: "held" | "committed" | "released" | "consumed";
+                held_at: string;
+                expires_at: string;
+                closed_at: string | null;
+                reason: string | null;
+            }[];
+        };
+        InventorySettings: {
+            /** @description Units that may be promised beyond on hand (default 0) */
+            oversell_buffer: number;
+        };
+        InventoryItemMapping: {
+            items: {
+                /**
+                 * @description Whose item id this is (Shopify's inventory_item_id)
+                 * @enum {string}
+                 */
+                system: "shopify";
+                item_id: string;
+                sku: string;
+            }[];
         };
         Rejection: {
             id: string;
@@ -868,6 +1003,162 @@ export interface components {
                 broken_at: number | null;
                 reason: string | null;
             };
+        };
+        WhatIfRun: {
+            tenant: string;
+            from: string;
+            to: string;
+            /** @description Timers were played up to this instant (the moment the trail was read) */
+            until: string;
+            /**
+             * @description in_force: no proposal, each order under the rules it actually met (a self-check: nothing may change)
+             * @enum {string}
+             */
+            mode: "proposed" | "in_force";
+            /** @description The version the proposal would get: the tenant's latest + 1 */
+            proposal_version: number | null;
+            /** @description D1 rows read (order index + audit trail) */
+            rows_read: number;
+            summary: components["schemas"]["WhatIfSummary"];
+            /** @description Only the orders whose decisions would change, in order id order */
+            orders: components["schemas"]["WhatIfOrderDiff"][];
+        };
+        WhatIfSummary: {
+            orders: number;
+            orders_changed: number;
+            /** @description Orders whose trail had entries the replay could not use */
+            orders_approximate: number;
+            breaches: {
+                recorded: number;
+                proposed: number;
+            };
+            exports: {
+                recorded: number;
+                proposed: number;
+            };
+            /** @description Breach counts per step, per paged contact and per owning party; exports per owner */
+            totals: {
+                /** @enum {string} */
+                dimension: "step" | "contact" | "owning_party" | "export_owner";
+                key: string;
+                recorded: number;
+                proposed: number;
+            }[];
+            /** @description Value of the orders with at least one breach, per currency */
+            revenue_at_risk: {
+                currency: string;
+                recorded_minor: number;
+                proposed_minor: number;
+                orders_recorded: number;
+                orders_proposed: number;
+            }[];
+        };
+        WhatIfOrderDiff: {
+            order_id: string;
+            value: {
+                amount_minor: number;
+                currency: string;
+            } | null;
+            state: {
+                recorded: string | null;
+                proposed: string | null;
+            };
+            /** @description Would breach under the proposal and did not: when, and whose pager at each level */
+            breaches_added: {
+                step: string;
+                level: number;
+                contact: string;
+                owning_party: string;
+                due_at: string;
+                breached_at: string;
+            }[];
+            /** @description Did breach and would not */
+            breaches_removed: {
+                step: string;
+                level: number;
+                contact: string;
+                owning_party: string;
+                due_at: string;
+                breached_at: string;
+            }[];
+            /** @description Would be issued and were not (routing earlier, a new consumer …) */
+            exports_added: {
+                export_id: string;
+                action: string;
+                version: number;
+                step: string;
+                owner: string;
+                owning_party: string;
+                decision_version: number;
+                issued_at: string;
+                due_at: string | null;
+            }[];
+            /** @description Were issued and would not be */
+            exports_removed: {
+                export_id: string;
+                action: string;
+                version: number;
+                step: string;
+                owner: string;
+                owning_party: string;
+                decision_version: number;
+                issued_at: string;
+                due_at: string | null;
+            }[];
+            exports_changed: {
+                export_id: string;
+                field: string;
+                recorded: string | null;
+                proposed: string | null;
+            }[];
+            gaps: string[];
+        };
+        WhatIfRequest: {
+            /** @description The proposal, as PUT …/ownership takes it (consumer secrets are never used: a what-if sends nothing). Absent: replay under the rules that were in force, which must reproduce what happened. */
+            rules?: {
+                steps: {
+                    payment: components["schemas"]["OwnershipStepRuleView"];
+                    routing: components["schemas"]["OwnershipStepRuleView"];
+                    fulfillment: components["schemas"]["OwnershipStepRuleView"];
+                    shipping: components["schemas"]["OwnershipStepRuleView"];
+                    delivery: components["schemas"]["OwnershipStepRuleView"];
+                    customer: components["schemas"]["OwnershipStepRuleView"];
+                };
+                /**
+                 * @default {
+                 *       "fulfil_on": "captured",
+                 *       "retry": {
+                 *         "initial": "PT1S",
+                 *         "max_interval": "PT5M",
+                 *         "max_attempts": 8,
+                 *         "max_age": "PT24H"
+                 *       }
+                 *     }
+                 */
+                policy?: {
+                    /**
+                     * @default captured
+                     * @enum {string}
+                     */
+                    fulfil_on?: "captured" | "authorized";
+                    retry?: components["schemas"]["RetryPolicy"];
+                };
+            };
+            /**
+             * Format: date-time
+             * @description Orders created at or after this instant
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description … and before this one
+             */
+            to: string;
+            /**
+             * Format: date-time
+             * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
+             */
+            until?: string;
         };
     };
     responses: never;
@@ -1537,7 +1828,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -1554,7 +1845,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                     };
                 };
             };
@@ -1985,6 +2276,192 @@ export interface operations {
             };
         };
     };
+    getInventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The level */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putInventorySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventorySettings"];
+            };
+        };
+        responses: {
+            /** @description The level under the new buffer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryLevel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putInventoryItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryItemMapping"];
+            };
+        };
+        responses: {
+            /** @description Mappings stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stored: number;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRejections: {
         parameters: {
             query?: {
@@ -2224,7 +2701,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2253,7 +2730,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2350,7 +2827,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2451,7 +2928,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2574,7 +3051,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2702,7 +3179,7 @@ export interface operations {
                             events: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated")[];
                             duplicate: boolean;
                             received_at: string;
-                        };
+                        } | components["schemas"]["InventoryReceipt"];
                         rejection_id: string;
                     };
                 };
@@ -2889,7 +3366,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
@@ -3450,6 +3927,68 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The comparison */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfRun"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (422) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -54,6 +54,14 @@ export const ACCESS: Record<string, Access> = {
   // Rules
   "PUT /v1/tenants/:tenant/ownership": key("merchant_admin"),
 
+  // Inventory (issue 17): reads, and the per-SKU settings and item mapping as merchant configuration
+  "GET /v1/tenants/:tenant/inventory/:sku": key("read"),
+  "PUT /v1/tenants/:tenant/inventory/:sku/settings": key("merchant_admin"),
+  "PUT /v1/tenants/:tenant/inventory-items": key("merchant_admin"),
+
+  // What-if (issue 16): a replay that changes nothing, so a read; the admin token as before
+  "POST /v1/tenants/:tenant/what-if": key("read", { root: true }),
+
   // Retention (issue 12)
   // Root only, as issue 12 chose: the policy decides when audit evidence is deleted.
   "PUT /v1/tenants/:tenant/retention": ROOT,
@@ -75,6 +83,8 @@ export const ACCESS: Record<string, Access> = {
   "GET /console/orders/:id": SESSION,
   "GET /console/today": SESSION,
   "GET /console/agency": SESSION,
+  "GET /console/what-if": SESSION,
+  "POST /console/what-if": SESSION,
   "POST /console/merchant": SESSION,
   "GET /notebooks": PUBLIC_ACCESS,
   "GET /notebooks/:name": PUBLIC_ACCESS,
