@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { receiveNotification } from "./demo-receivers";
 import { randomInt } from "node:crypto";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
@@ -113,7 +114,8 @@ export function demoOwnershipRules(consumersUrl: string, consumerSecrets: { wms:
         owning_party: "merchant",
         owner: "cx@demo.example",
         backup: "cx-lead@demo.example",
-        on_call: "ops@demo.example",
+        // A rotation (cli/demo-receivers.ts): whoever of the ops people is on call that day.
+        on_call: "demo-oncall",
         sla: "P1D",
         exception_path: { type: "email", contact_id: "cx@demo.example" },
       },
@@ -336,9 +338,15 @@ export async function startDemoConsumers(opts: DemoConsumerOptions): Promise<Dem
   }
 
   const server = createServer((req, res) => {
-    const route = (req.url ?? "").split("?")[0];
+    const route = (req.url ?? "").split("?")[0] ?? "";
     const role: Role | null = route === "/wms" ? "wms" : route === "/carrier" ? "carrier" : null;
-    if (role === null) return reply(res, 404, { error: "not found: deliveries go to POST /wms or POST /carrier" });
+    if (role === null) {
+      // The demo Slack and PagerDuty share the port: notifications about the demo's tasks print here.
+      track("[demo-notify]", "request", async () => {
+        if (!(await receiveNotification(route, req, res, log))) reply(res, 404, { error: "not found: deliveries go to POST /wms or POST /carrier" });
+      });
+      return;
+    }
     if (req.method !== "POST") return reply(res, 405, { error: "POST only" }, { allow: "POST" });
     track(`[demo-${role}]`, "request", async () => {
       try {

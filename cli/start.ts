@@ -3,6 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import path from "node:path";
+import type { OwnershipRulesInput } from "../domain/ownership/schema";
+import { demoContacts, DEMO_ROTATION } from "./demo-receivers";
 import { demoOwnershipRules, startDemoConsumers, type DemoConsumerOptions, type DemoConsumers } from "./demo-consumers";
 import { spawnGuarded, stopGroup, waitReady, wranglerCommand } from "./dev-server";
 import { acquireEngineLock } from "./engine-lock";
@@ -110,7 +112,7 @@ export async function seedDemo(base: string, adminToken: string, keys: DemoSecre
   const previous = readDemoFile();
   const { secrets, consumer_secrets } = keys;
   let apiKey = previous?.api_key ?? "";
-  const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant" });
+  const created = await api(base, "POST", "/v1/tenants", adminToken, { id: "demo", name: "Demo merchant", default_owner: "ops@demo.example" });
   if (created.status === 201) {
     apiKey = ((await created.json()) as { api_key: string }).api_key;
   } else if (created.status === 409) {
@@ -133,9 +135,26 @@ export async function seedDemo(base: string, adminToken: string, keys: DemoSecre
   return creds;
 }
 
+/**
+ * Every name the demo rules use becomes a contact on the demo Slack or PagerDuty (the
+ * consumers' port prints what they receive), and `demo-oncall` a rotation of the ops people.
+ */
+async function putDemoContacts(creds: DemoCredentials, rules: OwnershipRulesInput, receiversUrl: string): Promise<number> {
+  const contacts = demoContacts(rules, receiversUrl);
+  for (const c of contacts) {
+    const res = await api(creds.base_url, "PUT", `/v1/tenants/${creds.tenant}/contacts/${encodeURIComponent(c.id)}`, creds.admin_token, { name: c.name, channels: c.channels });
+    if (res.status !== 200) throw new Error(`could not add demo contact ${c.id}: ${res.status} ${await res.text()}`);
+  }
+  const { id, ...rotation } = DEMO_ROTATION;
+  const res = await api(creds.base_url, "PUT", `/v1/tenants/${creds.tenant}/rotations/${id}`, creds.admin_token, { ...rotation, members: [...rotation.members] });
+  if (res.status !== 200) throw new Error(`could not add the demo rotation: ${res.status} ${await res.text()}`);
+  return contacts.length;
+}
+
 /** Points the tenant's routing and shipping steps at the demo consumers (a new rules version each time). */
 export async function putDemoOwnership(creds: DemoCredentials, consumersUrl: string): Promise<number> {
   const rules = demoOwnershipRules(consumersUrl, creds.consumer_secrets);
+  await putDemoContacts(creds, rules, consumersUrl);
   const res = await api(creds.base_url, "PUT", `/v1/tenants/${creds.tenant}/ownership`, creds.admin_token, rules);
   if (res.status !== 200) throw new Error(`could not set the demo ownership rules: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { version: number }).version;
@@ -177,12 +196,18 @@ function banner(creds: DemoCredentials, consumers: DemoConsumers, rulesVersion: 
   consumers     demo WMS      ${consumers.url}/wms       (routing: fulfil_order, acked)
                 demo carrier  ${consumers.url}/carrier   (shipping: request_shipment)
                 ownership rules v${rulesVersion} route paid orders to them${outage}
+  people        every owner, backup and on-call in the rules is a contact on the demo Slack
+                (${consumers.url}/slack/…) or PagerDuty (${consumers.url}/pagerduty); tasks, breaches
+                and escalations print as [demo-slack] and [demo-pagerduty] lines, emails as
+                wrangler's "send_email binding called" lines (with the file to read)
 
   Send a Shopify order and a Stripe capture, then watch the WMS get it:
     npm run demo:send -- shop orders-create && npm run demo:send -- stripe payment_intent.succeeded
   The engine delivers the paid order to the demo WMS, which acks it and reports it accepted;
   the engine then hands it to the demo carrier, which reports it shipped and, 3s later,
   delivered. Their lines below are prefixed [demo-wms] and [demo-carrier].
+  To see a page arrive: npm run demo:send -- wms fulfillment.accepted  (a second warehouse
+  accepts the same order: a task opens and its owner hears of it on the demo Slack and by email).
   Then look at it:   curl -H "authorization: Bearer ${creds.api_key}" ${base}/v1/tenants/demo/orders/820982911946154508
   (credentials saved in ${path.relative(ROOT, DEMO_FILE) || DEMO_FILE}; Ctrl-C stops the engine and the demo consumers)
 `;
@@ -226,7 +251,11 @@ export async function start(): Promise<void> {
 
     const base = `http://127.0.0.1:${port}`;
     // Under the guard, in a group of its own: whatever ends this process, wrangler and its workerd end with it.
-    const engine = spawnGuarded(["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...persist], { output: "inherit", env });
+    // CONSOLE_BASE_URL: notifications link to this engine's console.
+    const engine = spawnGuarded(
+      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--var", `CONSOLE_BASE_URL:${base}`, ...persist],
+      { output: "inherit", env },
+    );
     child = engine;
     lock.update({ engine_pgid: engine.pid });
     const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));

@@ -70,3 +70,18 @@ export function toMinor(decimal: string | number, currency: string): number {
   }
   return minor;
 }
+
+/** "1,234.50 EUR" from integer minor units, by string arithmetic (no float drift). */
+export function formatMoney(amountMinor: number, currency: string): string {
+  let exponent = 2;
+  try {
+    exponent = currencyExponent(currency);
+  } catch {
+    // An odd code from a sender still displays, with the common two decimals.
+  }
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(Math.trunc(amountMinor))).padStart(exponent + 1, "0");
+  const whole = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction} ${currency}`;
+}

@@ -10,6 +10,7 @@ import { agencyRoutes } from "./routes/agencies";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
+import { contactRoutes } from "./routes/contacts";
 import { handoffRoutes } from "./routes/handoffs";
 import { inventoryRoutes } from "./routes/inventory";
 import { notebookRoutes } from "./routes/notebooks";
@@ -19,6 +20,8 @@ import { ownershipRoutes } from "./routes/ownership";
 import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
+import { reportRoutes } from "./routes/reports";
+import { watcherRoutes } from "./routes/watchers";
 import { webhooks } from "./routes/webhooks";
 import { whatIfRoutes } from "./routes/what-if";
 
@@ -73,9 +76,12 @@ export function createApp() {
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
   app.route("/", retentionRoutes);
+  app.route("/", contactRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);
+  app.route("/", watcherRoutes);
+  app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);
   app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)));

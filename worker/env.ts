@@ -1,6 +1,7 @@
 import type { InventoryObject } from "../domain/inventory/object";
 import type { Actor } from "../domain/access/scopes";
 import type { OrderObject } from "../domain/order/object";
+import type { NotifierObject } from "../domain/notify/object";
 import type { RefusalBudgetObject } from "../domain/refusals/budget";
 import type { Span, Telemetry, TelemetryEnv } from "./telemetry/tracer";
 
@@ -18,6 +19,14 @@ export interface Env extends TelemetryEnv {
   REFUSALS: DurableObjectNamespace<RefusalBudgetObject & Rpc.DurableObjectBranded>;
   /** Retention archive: gzip NDJSON per tenant per UTC day (docs/retention.md). */
   ARCHIVE: R2Bucket;
+  /** One notifier per tenant: the outbox every notification to a person leaves through (docs/decisions.md). */
+  NOTIFIER: DurableObjectNamespace<NotifierObject & Rpc.DurableObjectBranded>;
+  /** Cloudflare's send_email binding for email channels; locally wrangler writes each mail to a file and logs its path. */
+  EMAIL?: SendEmail;
+  /** The From address of notification emails (default handoff@example.com; must be a verified sender in production). */
+  NOTIFY_EMAIL_FROM?: string;
+  /** The console's origin for links in notifications, e.g. https://handoff.example.com (without it, messages carry the path). */
+  CONSOLE_BASE_URL?: string;
   /** One inventory object per tenant + SKU: the single writer of its stock and reservations. */
   INVENTORY: DurableObjectNamespace<InventoryObject & Rpc.DurableObjectBranded>;
   /** How long a reservation stays held without its order's confirmation, ms (default 300 000). */

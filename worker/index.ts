@@ -2,9 +2,11 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { runRetention } from "./retention/job";
 import { sweepStalled } from "./sweep";
+import { runAllWatchers } from "./watchers/run";
 
 export { InventoryDO } from "../durable-objects/inventory/InventoryDO";
 export { OrderDO } from "../durable-objects/order/OrderDO";
+export { Notifier } from "../durable-objects/notifier/NotifierDO";
 export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";
 
 const app = createApp();
@@ -22,6 +24,11 @@ export default {
       runRetention(env, controller.scheduledTime).then((r) => {
         for (const a of r.archived) console.log(`retention: ${a.tenant} ${a.table} ${a.day}: ${a.rows} rows archived and deleted (checkpoint ${a.checkpoint_seq})`);
         for (const e of r.errors) console.error(`retention: ${e.tenant} ${e.table} ${e.day}: ${e.message}`);
+      }),
+    );
+    ctx.waitUntil(
+      runAllWatchers(env).then((r) => {
+        if (r.opened + r.closed + r.failed > 0) console.log(`watchers: ${r.tenants} tenants, ${r.opened} tasks opened, ${r.closed} closed, ${r.failed} failed`);
       }),
     );
   },

@@ -5,6 +5,7 @@ import { ApiError, ERROR_CODES, type ErrorCode } from "./errors";
 import { toBase64 } from "../domain/crypto";
 import { budgetBucket, type BudgetDecision } from "../domain/refusals/budget";
 import { openRejectionTask } from "./tasks";
+import { countRows, upsertCounts } from "./watchers/counters";
 
 export interface RejectionInput {
   tenant: string;
@@ -74,7 +75,10 @@ export async function reject(env: Env, r: RejectionInput): Promise<ApiError> {
     receivedAt: new Date(r.now).toISOString(),
   };
   try {
-    const [stored] = await db(env.DB).insert(rejections).values(row).returning();
+    const d = db(env.DB);
+    // A configured sender's refusals are counted per hour and code beside the record: the silence watcher's evidence.
+    const counted = typeof r.budget === "object" ? upsertCounts(d, countRows(r.tenant, [{ source: r.source, kind: r.code, at: row.receivedAt }])) : [];
+    const [[stored]] = await d.batch([d.insert(rejections).values(row).returning(), ...counted]);
     // A genuine body that did not map needs a person: it joins the manual queue.
     if (stored) await openRejectionTask(env, stored);
   } catch (err) {

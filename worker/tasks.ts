@@ -1,8 +1,10 @@
 import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { Task, TASK_STATUSES, TaskType, taskId, type Resolution, type TaskStatus } from "../domain/tasks/task";
 import type { SnapshotDrift } from "../domain/inventory/level";
 import type { InventoryReceipt } from "../domain/inventory/object";
+import { Task, TASK_STATUSES, TaskType, taskId, WATCHER_TASK_TYPES, type Resolution, type TaskStatus } from "../domain/tasks/task";
+import { ownerLadder } from "../domain/tasks/owner";
+import { defaultOwnerOf } from "./tenant-owner";
 import type { Receipt } from "../domain/order/object";
 import { commitStock } from "./inventory";
 import { db } from "./db/client";
@@ -12,6 +14,8 @@ import { ApiError } from "./errors";
 import { fromBase64 } from "../domain/crypto";
 import { commitToOrder, orderObject } from "./orders";
 import { currentRules } from "./ownership/store";
+import { notifierFor } from "./notify/notifier";
+import { taskNotices } from "../domain/notify/notice";
 import { adapters } from "./sources";
 import { requestIdFrom, type TraceCarrier } from "./telemetry/context";
 import { sourceConfig } from "./tenancy";
@@ -100,6 +104,11 @@ export async function listTasks(env: Env, tenant: string, q: TaskQuery, now = Da
   return { tasks: page, next_cursor: last ? `${last.sla_due}|${last.task_id}` : null };
 }
 
+/** Tasks whose single writer is an order's object; the rest (rejections, watchers) are written in D1 only. */
+function ownedByOrder(r: TaskRow): r is TaskRow & { orderId: string } {
+  return r.orderId !== null && !WATCHER_TASK_TYPES.some((t) => t === r.type);
+}
+
 async function d1Task(env: Env, tenant: string, id: string): Promise<TaskRow | undefined> {
   return db(env.DB).select().from(tasks).where(and(eq(tasks.tenantId, tenant), eq(tasks.taskId, id))).get();
 }
@@ -108,7 +117,7 @@ async function d1Task(env: Env, tenant: string, id: string): Promise<TaskRow | u
 export async function getTask(env: Env, tenant: string, id: string): Promise<Task | null> {
   const row = await d1Task(env, tenant, id);
   if (!row) return null;
-  if (row.orderId === null) return toTask(row);
+  if (!ownedByOrder(row)) return toTask(row);
   return (await orderObject(env, tenant, row.orderId).getTasks()).find((t) => t.task_id === id) ?? toTask(row);
 }
 
@@ -119,7 +128,7 @@ function fail(r: { code: "not_found" | "conflict" | "validation_failed"; message
 export async function claimTask(env: Env, tenant: string, id: string, by: string, now = Date.now()): Promise<Task> {
   const row = await d1Task(env, tenant, id);
   if (!row) throw new ApiError("not_found", `No task '${id}'`);
-  if (row.orderId !== null) {
+  if (ownedByOrder(row)) {
     const r = await orderObject(env, tenant, row.orderId).claimTask(id, by);
     return r.ok ? r.task : fail(r);
   }
@@ -139,11 +148,12 @@ export async function claimTask(env: Env, tenant: string, id: string, by: string
 export async function resolveTask(env: Env, tenant: string, id: string, r: Resolution, now = Date.now()): Promise<Task> {
   const row = await d1Task(env, tenant, id);
   if (!row) throw new ApiError("not_found", `No task '${id}'`);
-  if (row.orderId !== null) {
+  if (ownedByOrder(row)) {
     const out = await orderObject(env, tenant, row.orderId).resolveTask(id, r);
     return out.ok ? out.task : fail(out);
   }
   if (row.status === "resolved" || row.status === "cancelled") throw new ApiError("conflict", `Task is already ${row.status}`);
+  if (WATCHER_TASK_TYPES.some((t) => t === row.type) && r.action !== "close") throw new ApiError("validation_failed", "A watcher's task has nothing to replay or override: fix the cause, then close it");
   if (r.action === "override") throw new ApiError("validation_failed", "A rejected delivery has no decision to override: replay it once the cause is fixed, or close it");
   if (r.action === "replay" && row.rejectionId) await replayRejection(env, tenant, row.rejectionId, r.by, r.justification, false);
   return finishD1Task(env, tenant, row, r, now);
@@ -168,7 +178,24 @@ async function finishD1Task(env: Env, tenant: string, row: TaskRow, r: Resolutio
     .returning();
   const u = updated[0];
   if (!u) throw new ApiError("conflict", "Task was resolved by someone else");
+  await notifyD1Task(env, u);
   return toTask(u);
+}
+
+/**
+ * Tasks that live only in D1 (refused deliveries) are told to people like an
+ * order's: the notifier deduplicates by key. Enqueuing is a write to the
+ * tenant's notifier, never a send; if even that fails the task stands in the
+ * queue, and the failure is logged rather than failing the caller's request.
+ * A notification_failed task is not notified (see worker/notify/fallback.ts).
+ */
+async function notifyD1Task(env: Env, row: TaskRow): Promise<void> {
+  if (row.type === "notification_failed") return;
+  try {
+    await notifierFor(env, row.tenantId).enqueue(row.tenantId, taskNotices(toTask(row), Date.now()));
+  } catch (err) {
+    console.error(`could not hand task ${row.taskId} to the notifier`, err);
+  }
 }
 
 /** Refusals a person can act on: the body was genuine but did not map. */
@@ -178,9 +205,9 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
   if (!rej.signatureVerified || !TASK_CODES.has(rej.code)) return;
   const snapshot = await currentRules(env, rej.tenantId).catch(() => null);
   const rule = snapshot?.rules.steps.routing;
-  const ladder = rule ? [rule.owner, rule.backup, rule.on_call] : ["unassigned", "unassigned", "unassigned"];
+  const { ladder, owningParty } = ownerLadder(rule, rule ? null : await defaultOwnerOf(env, rej.tenantId).catch(() => null));
   const opened = new Date(rej.receivedAt);
-  await db(env.DB)
+  const inserted = await db(env.DB)
     .insert(tasks)
     .values({
       tenantId: rej.tenantId,
@@ -191,8 +218,8 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
       status: "open",
       step: "routing",
       ref: rej.id,
-      owner: ladder[0] ?? "unassigned",
-      owningParty: rule?.owning_party ?? "unassigned",
+      owner: ladder[0],
+      owningParty,
       escalation: ladder,
       level: 0,
       slaDue: new Date(opened.getTime() + 4 * 3600_000).toISOString(),
@@ -203,7 +230,9 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
       openedAt: rej.receivedAt,
       updatedAt: rej.receivedAt,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning();
+  for (const row of inserted) await notifyD1Task(env, row);
 }
 
 /**

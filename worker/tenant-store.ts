@@ -7,6 +7,7 @@ import { apiKeys, tenants, type Tenant as TenantRow } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { TenantId } from "./names";
+import { DefaultOwner } from "./tenant-owner";
 import { invalidateTenantCache } from "./tenancy";
 
 /**
@@ -19,7 +20,7 @@ export const Tenant = z
     id: TenantId,
     name: z.string(),
     agency: z.string().nullable().openapi({ description: "The agency that owns this merchant, if any" }),
-    default_owner: z.string().nullable().openapi({ description: "Who owns what the rules leave unowned" }),
+    default_owner: z.string().nullable().openapi({ description: "Who owns what no ownership rule names; null only for a tenant created before default owners existed, until an admin sets one" }),
     created_at: z.string(),
   })
   .openapi("Tenant");
@@ -28,7 +29,7 @@ export type Tenant = z.infer<typeof Tenant>;
 export const NewTenant = z.object({
   id: TenantId,
   name: z.string().min(1).max(200),
-  default_owner: z.string().trim().min(1).max(200).optional().openapi({ description: "Who owns a step the ownership rules leave unowned", example: "ops@acme.example" }),
+  default_owner: DefaultOwner,
 });
 export type NewTenant = z.infer<typeof NewTenant>;
 
@@ -42,7 +43,7 @@ export async function createTenant(env: Env, input: NewTenant, agency: string | 
   const key = await newKey({ tenant: input.id }, "first key", "merchant_admin", null, actor);
   const [inserted] = await d
     .batch([
-      d.insert(tenants).values({ id: input.id, name: input.name, agencyId: agency, defaultOwner: input.default_owner ?? null }).onConflictDoNothing().returning(),
+      d.insert(tenants).values({ id: input.id, name: input.name, agencyId: agency, defaultOwner: input.default_owner }).onConflictDoNothing().returning(),
       d.insert(apiKeys).values(key.row).onConflictDoNothing(),
     ])
     .catch((err: unknown) => {

@@ -107,7 +107,7 @@ async function admin(url: string, token: string, method: string, path: string, b
 
 export async function setupTenant(url: string, adminToken: string): Promise<BenchTenant> {
   const tenant = "bench";
-  const created = await admin(url, adminToken, "POST", "/v1/tenants", { id: tenant, name: "Load benchmark" });
+  const created = await admin(url, adminToken, "POST", "/v1/tenants", { id: tenant, name: "Load benchmark", default_owner: "ops@bench.example" });
   const apiKey = (created as { api_key?: unknown }).api_key;
   if (typeof apiKey !== "string") throw new Error("tenant creation returned no api_key");
   const standardSource = { name: "oms", secret: whsec() };

@@ -59,6 +59,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/default-owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set who owns what no ownership rule names (how tenants created before default owners get one) */
+        put: operations["putDefaultOwner"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/sources/{source}": {
         parameters: {
             query?: never;
@@ -463,7 +480,7 @@ export interface paths {
         get: operations["getOwnership"];
         /**
          * Store a new version of the tenant's ownership rules
-         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted.
+         * @description Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).
          */
         put: operations["putOwnership"];
         post?: never;
@@ -565,6 +582,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact */
+        get: operations["getContact"];
+        /**
+         * Create or replace a contact and its channels
+         * @description Slack and webhook URLs, PagerDuty routing keys and webhook secrets are sealed at rest and only ever returned as keyed fingerprints.
+         */
+        put: operations["putContact"];
+        post?: never;
+        /** Delete a contact (refused while a rotation names it) */
+        delete: operations["deleteContact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's contacts */
+        get: operations["listContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rotations/{rotation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rotation */
+        get: operations["getRotation"];
+        /**
+         * Create or replace an on-call rotation
+         * @description Members (contacts) take turns of `shift` from `starts_at`; an override covering a moment replaces the turn. Who is on call is resolved at the moment of each escalation.
+         */
+        put: operations["putRotation"];
+        post?: never;
+        /** Delete a rotation */
+        delete: operations["deleteRotation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's rotations, each with who is on call now */
+        get: operations["listRotations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who was notified, when and through what: every delivery with its attempts, and notices that reached nobody */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/what-if": {
         parameters: {
             query?: never;
@@ -579,6 +691,60 @@ export interface paths {
          * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
          */
         post: operations["runWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/watchers/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the watchers for this tenant now (the cron runs them every 5 minutes)
+         * @description Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.
+         */
+        post: operations["runWatchers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/reports/missing-acks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Handoffs not acknowledged and in-flight orders without progress, older than a window (JSON or CSV) */
+        get: operations["missingAcks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/reports/daily/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily report for one UTC day, as the cron kept it (written once, the first run after the day ends) */
+        get: operations["dailyReport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -616,7 +782,7 @@ export interface components {
             name: string;
             /** @description The agency that owns this merchant, if any */
             agency: string | null;
-            /** @description Who owns what the rules leave unowned */
+            /** @description Who owns what no ownership rule names; null only for a tenant created before default owners existed, until an admin sets one */
             default_owner: string | null;
             created_at: string;
         };
@@ -627,12 +793,23 @@ export interface components {
             name: string;
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
+            watch: {
+                silence_after: string;
+            } | null;
             updated_at: string;
         };
         SourceInput: {
             /** @enum {string} */
             kind: "shopify" | "stripe" | "standard";
             secret: string;
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
         };
         ApiKeyIssued: {
             /** @description Shown once; stored only as a SHA-256 hash. */
@@ -1004,6 +1181,159 @@ export interface components {
                 reason: string | null;
             };
         };
+        Contact: {
+            contact_id: string;
+            name: string;
+            channels: components["schemas"]["ContactChannelView"][];
+            updated_at: string;
+        };
+        ContactChannelView: {
+            /** @enum {string} */
+            type: "slack";
+            /** @description sha256: fingerprint */
+            webhook_url: string;
+            host: string;
+        } | {
+            /** @enum {string} */
+            type: "pagerduty";
+            /** @description sha256: fingerprint */
+            routing_key: string;
+            events_url: string;
+        } | {
+            /** @enum {string} */
+            type: "email";
+            address: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** @description sha256: fingerprint */
+            url: string;
+            host: string;
+            /** @description sha256: fingerprint */
+            secret: string;
+        };
+        ContactInput: {
+            name: string;
+            /** @default [] */
+            channels?: components["schemas"]["ContactChannel"][];
+        };
+        ContactChannel: {
+            /** @enum {string} */
+            type: "slack";
+            /** @description Slack incoming-webhook URL. Write-only, sealed at rest. */
+            webhook_url: string;
+        } | {
+            /** @enum {string} */
+            type: "pagerduty";
+            /** @description Integration (routing) key. Write-only, sealed at rest. */
+            routing_key: string;
+            /**
+             * @description Events API v2 endpoint; override for tests and self-hosted relays.
+             * @default https://events.pagerduty.com/v2/enqueue
+             */
+            events_url?: string;
+        } | {
+            /** @enum {string} */
+            type: "email";
+            /** Format: email */
+            address: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** @description Write-only, sealed at rest. */
+            url: string;
+            /** @description Write-only, sealed at rest. */
+            secret: string;
+        };
+        Rotation: {
+            name: string;
+            members: string[];
+            /** @example P7D */
+            shift: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-07T09:00:00Z
+             */
+            starts_at: string;
+            /** @default [] */
+            overrides?: {
+                /** @example ops@acme.example */
+                contact_id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                to: string;
+            }[];
+            rotation_id: string;
+            updated_at: string;
+            /** @description Who the rotation resolves to at the time of the response */
+            on_call_now: string | null;
+        };
+        RotationInput: {
+            name?: string;
+            members: string[];
+            /** @example P7D */
+            shift: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-07T09:00:00Z
+             */
+            starts_at: string;
+            /** @default [] */
+            overrides?: {
+                /** @example ops@acme.example */
+                contact_id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                to: string;
+            }[];
+        };
+        NotificationDelivery: {
+            id: string;
+            notice_key: string;
+            subject: string;
+            order_id: string | null;
+            kind: string;
+            /** @enum {string} */
+            phase: "alert" | "resolve";
+            level: number;
+            /** @description The name the rules used: a contact or a rotation */
+            recipient: string | null;
+            /** @description Who was reached: for a rotation, the person on call at the moment of the event */
+            contact_id: string;
+            /** @description The rotation that resolved to contact_id, and how (shift or override) */
+            via: string | null;
+            /** @enum {string} */
+            channel_type: "slack" | "pagerduty" | "email" | "webhook";
+            /** @enum {string} */
+            status: "pending" | "delivered" | "rejected" | "exhausted" | "skipped";
+            created_at: string;
+            delivered_at: string | null;
+            next_attempt_at: string | null;
+            last_error: string | null;
+            attempts: {
+                n: number;
+                at: string;
+                status: number | null;
+                latency_ms: number;
+                error_class: string | null;
+                outcome: string;
+                detail: string | null;
+            }[];
+        };
         WhatIfRun: {
             tenant: string;
             from: string;
@@ -1160,6 +1490,97 @@ export interface components {
              */
             until?: string;
         };
+        WatcherRun: {
+            /** @example acme */
+            tenant: string;
+            at: string;
+            /** @description Task ids opened by this run */
+            opened: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            closed: {
+                stuck_order: string[];
+                source_silent: string[];
+                reconciliation_mismatch: string[];
+            };
+            sources: {
+                source: string;
+                verdict: components["schemas"]["SilenceVerdict"];
+            }[];
+            /** @description What this run cost D1, from D1's own result metadata */
+            cost: {
+                queries: number;
+                rows_read: number;
+                rows_written: number;
+            };
+        };
+        SilenceVerdict: {
+            silent: boolean;
+            /** @enum {string|null} */
+            reason: "no_verified_delivery" | "below_baseline" | null;
+            window: {
+                from: string;
+                to: string;
+            };
+            expected: number | null;
+            lower_bound: number | null;
+            seen: number;
+            /** @enum {string} */
+            baseline: "hour_of_week_median_4w" | "not_learned";
+            baseline_weeks: number;
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        };
+        MissingAcksReport: {
+            tenant: string;
+            generated_at: string;
+            older_than_ms: number;
+            handoffs: {
+                export_id: string;
+                order_id: string;
+                step: string;
+                status: string;
+                owner: string;
+                consumer_url: string | null;
+                attempts: number;
+                issued_at: string;
+                delivered_at: string | null;
+                age_ms: number;
+            }[];
+            orders: {
+                order_id: string;
+                state: string;
+                last_progress_at: string;
+                open_exports: number;
+                open_tasks: boolean;
+                age_ms: number;
+            }[];
+        };
+        DailyReport: {
+            tenant: string;
+            day: string;
+            generated_at: string;
+            unacknowledged_older_than_15m: {
+                handoffs: number;
+                orders: number;
+                sample: components["schemas"]["MissingAcksReport"];
+            };
+            /** @description Watcher and reconciliation tasks opened that UTC day, by type */
+            reconciliation_tasks_opened: {
+                [key: string]: number;
+            };
+            time_to_first_response_ms: {
+                claimed: number;
+                median: number | null;
+                p90: number | null;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1308,10 +1729,10 @@ export interface operations {
                     id: string;
                     name: string;
                     /**
-                     * @description Who owns a step the ownership rules leave unowned
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
                      * @example ops@acme.example
                      */
-                    default_owner?: string;
+                    default_owner: string;
                 };
             };
         };
@@ -1394,10 +1815,10 @@ export interface operations {
                     id: string;
                     name: string;
                     /**
-                     * @description Who owns a step the ownership rules leave unowned
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
                      * @example ops@acme.example
                      */
-                    default_owner?: string;
+                    default_owner: string;
                 };
             };
         };
@@ -1448,6 +1869,76 @@ export interface operations {
             };
             /** @description Error (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putDefaultOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2701,7 +3192,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -2730,7 +3221,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2827,7 +3318,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -2928,7 +3419,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -3051,7 +3542,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "inventory_drift";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -3366,7 +3857,7 @@ export interface operations {
                         task_id: string;
                         order_id: string | null;
                         rejection_id: string | null;
-                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift */
+                        /** @description consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift, …; the watchers' stuck_order, source_silent, reconciliation_mismatch */
                         type: string;
                         /** @description open, claimed, resolved, cancelled */
                         status: string;
@@ -3936,6 +4427,585 @@ export interface operations {
             };
         };
     };
+    getContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contact: components["schemas"]["Contact"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contact: components["schemas"]["Contact"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Contacts by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        contacts: components["schemas"]["Contact"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rotation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotation: components["schemas"]["Rotation"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotation: components["schemas"]["Rotation"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRotations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotations by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotations: components["schemas"]["Rotation"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description A task (or breach) id: the notifications about it */
+                task_id?: string;
+                order_id?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["NotificationDelivery"][];
+                        unreachable: {
+                            key: string;
+                            subject: string;
+                            order_id: string | null;
+                            kind: string;
+                            recipient: string | null;
+                            detail: string;
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     runWhatIf: {
         parameters: {
             query?: never;
@@ -3989,6 +5059,184 @@ export interface operations {
             };
             /** @description Error (422) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runWatchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run: components["schemas"]["WatcherRun"];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    missingAcks: {
+        parameters: {
+            query?: {
+                /** @description ISO-8601 duration; default PT15M */
+                older_than?: string;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first, at most 500 of each */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        report: components["schemas"]["MissingAcksReport"];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dailyReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        report: components["schemas"]["DailyReport"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

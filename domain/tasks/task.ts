@@ -4,6 +4,7 @@ import { Money } from "../events/canonical";
 import type { OwnershipRules, Step } from "../ownership/schema";
 import { stepSlaMs } from "../ownership/schema";
 import type { Hold, OrderView } from "../order/view";
+import { ownerLadder } from "./owner";
 
 /**
  * The manual queue's unit of work: one business-rule failure, one owner, an
@@ -25,10 +26,22 @@ export const TASK_TYPES = [
   "cancellation_refused",
   "cancellation_failed",
   "cancelled_export_acted_on",
+  "notification_failed",
   "inventory_drift",
+  "stuck_order",
+  "source_silent",
+  "volume_below_expected",
+  "reconciliation_mismatch",
 ] as const;
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
+
+/**
+ * Opened by the watchers (worker/watchers/) from D1's cross-order views, not by
+ * an order's object: they live in D1 only, like a rejected delivery's task, and
+ * the queue claims and resolves them there.
+ */
+export const WATCHER_TASK_TYPES: readonly TaskType[] = ["stuck_order", "source_silent", "volume_below_expected", "reconciliation_mismatch"];
 
 export const TASK_STATUSES = ["open", "claimed", "resolved", "cancelled"] as const;
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -111,14 +124,11 @@ export function seedForBreach(step: Step, view: OrderView): TaskSeed {
     : { type: "sla_breach", step, ref: `sla:${step}`, title: `SLA breached: ${step}` };
 }
 
-const UNASSIGNED = "unassigned";
-
 export function newTask(
   seed: TaskSeed,
   ctx: { tenant: string; orderId: string; view: OrderView; rules: OwnershipRules | null; now: number; evidence: Record<string, unknown> },
 ): Task {
-  const rule = ctx.rules?.steps[seed.step];
-  const ladder = rule ? [rule.owner, rule.backup, rule.on_call] : [UNASSIGNED, UNASSIGNED, UNASSIGNED];
+  const { ladder, owningParty } = ownerLadder(ctx.rules?.steps[seed.step], null);
   const slaMs = ctx.rules ? stepSlaMs(ctx.rules, seed.step) : 3_600_000;
   return {
     task_id: taskId(ctx.tenant, ctx.orderId, seed.type, seed.ref),
@@ -129,8 +139,8 @@ export function newTask(
     status: "open",
     title: seed.title,
     step: seed.step,
-    owner: ladder[0] ?? UNASSIGNED,
-    owning_party: rule?.owning_party ?? UNASSIGNED,
+    owner: ladder[0],
+    owning_party: owningParty,
     escalation: ladder,
     level: 0,
     sla_due: new Date(ctx.now + slaMs).toISOString(),

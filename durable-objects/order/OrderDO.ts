@@ -19,6 +19,7 @@ import { unseal } from "../../worker/lib/sealed";
 import { readAck } from "./ack";
 import { applyEffects, rearmAlarm, type Observed } from "./apply";
 import { drainOutbox } from "./drain";
+import { notifierFor } from "../../worker/notify/notifier";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
 import type { TimerDbRow } from "./storage";
@@ -388,6 +389,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       rules: this.rules(),
       clock: this.clock,
       tx: (fn) => this.tx(fn),
+      notify: async (notices) => void (await notifierFor(this.env, tenant).enqueue(tenant, notices)),
     });
   }
 

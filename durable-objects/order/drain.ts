@@ -6,9 +6,11 @@ import { HandoffExport } from "../../domain/handoff/document";
 import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
 import { DRAIN_DELAY_MS } from "../../domain/order/commit";
 import type { OrderView } from "../../domain/order/view";
+import { orderNotices, type Notice } from "../../domain/notify/notice";
 import type { Task } from "../../domain/tasks/task";
 import { iso } from "../../domain/time";
 import type { OrderStore } from "./store";
+import { countRows, upsertCounts, VERIFIED } from "../../worker/watchers/counters";
 
 const DRAIN_BACKOFF_MAX_MS = 5 * 60_000;
 /** Rows per drain: ~20 statements, well inside a Worker invocation's query budget after a long D1 outage. */
@@ -26,6 +28,8 @@ export interface DrainBatch {
   handoffs: HandoffInsert[];
   breaches: SlaBreachInsert[];
   tasks: TaskInsert[];
+  /** Verified receipts among the audit rows, per source and hour: what the silence watcher reads. */
+  counts: ReturnType<typeof countRows>;
 }
 
 const AUDIT_COLUMNS = 8;
@@ -41,6 +45,7 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
   const statements: BatchItem<"sqlite">[] = chunk(batch.audit, rowsPerStatement(AUDIT_COLUMNS)).map((rows) =>
     d.insert(auditLog).values(rows).onConflictDoNothing(),
   );
+  statements.push(...upsertCounts(d, batch.counts));
   if (batch.index) {
     statements.push(
       d
@@ -123,6 +128,8 @@ export interface DrainInput {
   clock: () => number;
   /** The object's transaction (it drops its caches when one rolls back). */
   tx: (fn: () => void) => void;
+  /** Hands the order's notices to the tenant's notifier (idempotent by key; see domain/notify/notice.ts). */
+  notify: (notices: Notice[]) => Promise<void>;
 }
 
 /**
@@ -143,6 +150,10 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   const head = store.auditHead();
   const batch: DrainBatch = {
     audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
+    counts: countRows(
+      tenant,
+      pendingAudit.filter((r) => r.type === "receipt.recorded").map((r) => ({ source: String((JSON.parse(r.data) as { source?: unknown }).source), kind: VERIFIED, at: r.at })),
+    ),
     index: indexPending ? indexRow(o, head?.seq ?? 0, now) : null,
     handoffs: indexPending ? handoffRows(store, tenant, orderId, now) : [],
     tasks: indexPending ? store.tasks().map((t) => taskRow(t, now)) : [],
@@ -162,6 +173,12 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   };
   try {
     await writeDrain(o.d1, batch);
+    // After the commit, with the rows it reported: a failed hand-over retries with the drain, and the
+    // notifier ignores keys it already holds, so a restart or a retry never tells anyone twice.
+    if (indexPending) {
+      const notices = orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now });
+      if (notices.length > 0) await o.notify(notices);
+    }
   } catch (err) {
     const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
     const message = err instanceof Error ? err.message : String(err);

@@ -42,7 +42,7 @@ describe("agency console in Chromium", () => {
     const [a, b] = [`north-shop-${run}`, `south-shop-${run}`];
     const agencyKey = await created(api(admin, "POST", "/v1/agencies", { id: agency, name: "Northwind Agency" }));
     const keyA = await created(api(agencyKey, "POST", `/v1/agencies/${agency}/merchants`, { id: a, name: "North Shop", default_owner: "ops@north.example" }));
-    await created(api(agencyKey, "POST", `/v1/agencies/${agency}/merchants`, { id: b, name: "South Shop" }));
+    await created(api(agencyKey, "POST", `/v1/agencies/${agency}/merchants`, { id: b, name: "South Shop", default_owner: "ops@example.com" }));
     // North Shop gets one task: a delivery its mapping refuses (a schema rejection, owned by the routing owner).
     expect((await api(agencyKey, "PUT", `/v1/tenants/${a}/sources/wms`, { kind: "standard", secret: SECRET })).status).toBe(200);
     expect((await api(agencyKey, "PUT", `/v1/tenants/${a}/ownership`, exampleRules())).status).toBe(200);

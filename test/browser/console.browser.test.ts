@@ -73,7 +73,7 @@ async function send(source: "wms" | "carrier", type: string, data: Record<string
 }
 
 async function seed(): Promise<void> {
-  const created = await api("POST", "/v1/tenants", { id: tenant, name: "Acme (browser test)" });
+  const created = await api("POST", "/v1/tenants", { id: tenant, name: "Acme (browser test)", default_owner: "ops@acme.example" });
   expect(created.status).toBe(201);
   apiKey = ((await created.json()) as { api_key: string }).api_key;
   for (const source of ["wms", "carrier"]) expect((await api("PUT", `/v1/tenants/${tenant}/sources/${source}`, { kind: "standard", secret: SENDER_SECRET })).status).toBe(200);

@@ -44,7 +44,7 @@ export async function expectError(res: Response, status: number, code: string): 
 }
 
 export async function createTenant(id: string, name = id): Promise<string> {
-  const res = await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id, name } });
+  const res = await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id, name, default_owner: `ops@${id}.example` } });
   expect(res.status).toBe(201);
   return (await json<{ api_key: string }>(res)).api_key;
 }

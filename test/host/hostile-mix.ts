@@ -248,7 +248,7 @@ export async function hostileTenant(url: string, adminToken: string, tenant: str
     if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
     return res.json();
   };
-  const created = (await admin("POST", "/v1/tenants", { id: tenant, name: "Hostile mix" })) as { api_key?: unknown };
+  const created = (await admin("POST", "/v1/tenants", { id: tenant, name: "Hostile mix", default_owner: "ops@hostile.example" })) as { api_key?: unknown };
   if (typeof created.api_key !== "string") throw new Error("tenant creation returned no api_key");
   const secret = `shpss_${randomBytes(16).toString("hex")}`;
   await admin("PUT", `/v1/tenants/${tenant}/sources/shop`, { kind: "shopify", secret });

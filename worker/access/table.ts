@@ -29,6 +29,8 @@ export const ACCESS: Record<string, Access> = {
   "DELETE /v1/tenants/:tenant/api-keys/:prefix": key("merchant_admin"),
   "GET /v1/tenants/:tenant/admin-audit": key("read"),
   "PUT /v1/tenants/:tenant/sources/:source": key("merchant_admin"),
+  // Default owner (issue 13): merchant configuration, like sources
+  "PUT /v1/tenants/:tenant/default-owner": key("merchant_admin"),
 
   // Senders and consumers sign their own calls
   "POST /v1/tenants/:tenant/webhooks/:source": SIGNATURE,
@@ -62,6 +64,22 @@ export const ACCESS: Record<string, Access> = {
   // What-if (issue 16): a replay that changes nothing, so a read; the admin token as before
   "POST /v1/tenants/:tenant/what-if": key("read", { root: true }),
 
+  // Watchers and their reports (issue 13): running them opens and closes queue tasks, so an operator's action
+  "POST /v1/tenants/:tenant/watchers/run": key("operator"),
+  "GET /v1/tenants/:tenant/reports/missing-acks": key("read"),
+  "GET /v1/tenants/:tenant/reports/daily/:day": key("read"),
+
+  // Contacts, rotations and notifications (issue 14): who is told is merchant configuration; the rest reads (the admin token as before)
+  "PUT /v1/tenants/:tenant/contacts/:contact_id": key("merchant_admin"),
+  "DELETE /v1/tenants/:tenant/contacts/:contact_id": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/contacts": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/contacts/:contact_id": key("read", { root: true }),
+  "PUT /v1/tenants/:tenant/rotations/:rotation_id": key("merchant_admin"),
+  "DELETE /v1/tenants/:tenant/rotations/:rotation_id": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/rotations": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/rotations/:rotation_id": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/notifications": key("read", { root: true }),
+
   // Retention (issue 12)
   // Root only, as issue 12 chose: the policy decides when audit evidence is deleted.
   "PUT /v1/tenants/:tenant/retention": ROOT,
@@ -83,6 +101,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /console/orders/:id": SESSION,
   "GET /console/today": SESSION,
   "GET /console/agency": SESSION,
+  "GET /console/people": SESSION,
   "GET /console/what-if": SESSION,
   "POST /console/what-if": SESSION,
   "POST /console/merchant": SESSION,

@@ -87,7 +87,7 @@ export const TaskRow = z
     task_id: z.string(),
     order_id: z.string().nullable(),
     rejection_id: z.string().nullable(),
-    type: z.string().describe("consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift"),
+    type: z.string().describe("consumer_rejected, delivery_failed, ack_missing, sla_breach, payment_not_captured, locked_field_conflict, fulfillment_rejected, schema_rejection, inventory_drift, …; the watchers' stuck_order, source_silent, reconciliation_mismatch"),
     status: z.string().describe("open, claimed, resolved, cancelled"),
     owner: z.string(),
     owning_party: z.string(),

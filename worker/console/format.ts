@@ -1,4 +1,4 @@
-import { currencyExponent } from "../../domain/money";
+import { formatMoney as money } from "../../domain/money";
 
 /** Display helpers: pure, so every page says times, money and levels the same way. */
 
@@ -8,20 +8,8 @@ export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? `level ${level}`;
 }
 
-/** "1,234.50 EUR" from integer minor units, by string arithmetic (no float drift). */
-export function money(amountMinor: number, currency: string): string {
-  let exponent = 2;
-  try {
-    exponent = currencyExponent(currency);
-  } catch {
-    // An odd code from a sender still displays, with the common two decimals.
-  }
-  const negative = amountMinor < 0;
-  const digits = String(Math.abs(Math.trunc(amountMinor))).padStart(exponent + 1, "0");
-  const whole = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : "";
-  return `${negative ? "-" : ""}${whole}${fraction} ${currency}`;
-}
+/** "1,234.50 EUR": one formatter for the console and the notifications (domain/money.ts). */
+export { money };
 
 export function moneyOf(v: { amount_minor: number; currency: string } | null | undefined): string {
   return v ? money(v.amount_minor, v.currency) : "—";

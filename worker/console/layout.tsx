@@ -4,7 +4,7 @@ import { Csrf } from "./components";
 import type { Session } from "./session";
 import { CSS } from "./styles";
 
-export type Section = "agency" | "today" | "queue" | "order" | "task" | "what-if" | "none";
+export type Section = "agency" | "today" | "queue" | "order" | "task" | "people" | "what-if" | "none";
 
 export interface Notice {
   tone: "ok" | "err";
@@ -47,6 +47,9 @@ export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none
             </a>
             <a href="/console/queue" class={section === "queue" ? "on" : undefined}>
               Queue
+            </a>
+            <a href="/console/people" class={section === "people" ? "on" : undefined}>
+              People
             </a>
             <a href="/console/what-if" class={section === "what-if" ? "on" : undefined}>
               What-if

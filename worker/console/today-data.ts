@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { db } from "../db/client";
-import { handoffs, orders, slaBreaches, tasks, type HandoffRow } from "../db/schema";
+import { orders, slaBreaches, tasks, type HandoffRow } from "../db/schema";
 import type { Env } from "../env";
+import { unackedHandoffs } from "../watchers/reports";
 
 /**
  * The today board's reads: D1's cross-order views only (one query each), so
@@ -78,16 +79,9 @@ async function breachGroups(env: Env, tenant: string): Promise<BreachGroup[]> {
   return [...groups.values()].sort((a, b) => b.orders.length - a.orders.length || (a.oldest_due < b.oldest_due ? -1 : 1));
 }
 
-/** A handoff sent (or still being sent) and not acknowledged within 15 minutes of being issued. */
+/** A handoff sent (or still being sent) and not acknowledged within 15 minutes of being issued: the missing-acks report's query. */
 function unacked(env: Env, tenant: string, now: number): Promise<HandoffRow[]> {
-  const cutoff = new Date(now - UNACKED_AFTER_MS).toISOString();
-  return db(env.DB)
-    .select()
-    .from(handoffs)
-    .where(and(eq(handoffs.tenantId, tenant), inArray(handoffs.status, ["delivered", "pending"]), lt(handoffs.issuedAt, cutoff)))
-    .orderBy(asc(handoffs.issuedAt))
-    .limit(100)
-    .all();
+  return unackedHandoffs(env, tenant, UNACKED_AFTER_MS, now, 100);
 }
 
 async function taskCounts(env: Env, tenant: string, now: number): Promise<TaskTypeCount[]> {

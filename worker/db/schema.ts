@@ -24,7 +24,11 @@ export const tenants = sqliteTable("tenants", {
   name: text("name").notNull(),
   /** The agency that owns this merchant; null for a stand-alone tenant. */
   agencyId: text("agency_id").references(() => agencies.id),
-  /** Who owns a step the rules leave unowned (set at creation; the rules may name it). */
+  /**
+   * Who owns what no ownership rule names (worker/tenant-owner.ts). Required
+   * for new tenants; null only for tenants created before it existed, until an
+   * admin sets it (their watcher tasks go to "unassigned" meanwhile).
+   */
   defaultOwner: text("default_owner"),
   createdAt: createdAt(),
 });
@@ -101,6 +105,8 @@ export const sources = sqliteTable(
     kind: text("kind", { enum: ["shopify", "stripe", "standard"] }).notNull(),
     /** AES-GCM ciphertext (base64 iv||ct) of the signing secret, keyed by SECRETS_KEY. */
     secretCiphertext: text("secret_ciphertext").notNull(),
+    /** `{ silence_after }` (ISO-8601) or null: how long this sender may stay quiet before a watcher says so. */
+    watch: text("watch", { mode: "json" }).$type<{ silence_after: string }>(),
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -348,6 +354,76 @@ export const retentionCheckpoints = sqliteTable(
   ],
 );
 
+/**
+ * Who notifications reach (issue 14). Channels are JSON: each entry keeps its
+ * type, the channel sealed whole under SECRETS_KEY (webhook URLs and keys are
+ * credentials) and the redacted view responses show.
+ */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    contactId: text("contact_id").notNull(),
+    name: text("name").notNull(),
+    channels: text("channels", { mode: "json" }).$type<{ type: string; sealed: string; view: Record<string, string> }[]>().notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] })],
+);
+
+/** On-call rotations: members take turns of `shift`, from `starts_at`; overrides replace a turn. */
+export const rotations = sqliteTable(
+  "rotations",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    rotationId: text("rotation_id").notNull(),
+    name: text("name").notNull(),
+    members: text("members", { mode: "json" }).$type<string[]>().notNull(),
+    shift: text("shift").notNull(),
+    startsAt: text("starts_at").notNull(),
+    overrides: text("overrides", { mode: "json" }).$type<{ contact_id: string; from: string; to: string }[]>().notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.rotationId] })],
+);
+
+/**
+ * Inbound volume per sender and hour: `kind` is "verified" (receipts the order
+ * objects recorded, counted by their drains) or a refusal code (counted when
+ * the refusal is recorded). What the silence watcher learns its baseline from.
+ */
+export const sourceCounts = sqliteTable(
+  "source_counts",
+  {
+    tenantId: text("tenant_id").notNull(),
+    source: text("source").notNull(),
+    /** Start of the UTC hour, `YYYY-MM-DDTHH`. */
+    hour: text("hour").notNull(),
+    kind: text("kind").notNull(),
+    n: integer("n").notNull(),
+    /** The latest arrival counted in this bucket. */
+    lastAt: text("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.source, t.hour, t.kind] })],
+);
+
+/** Dated artifacts a watcher keeps: one row per tenant, kind and UTC day (the daily missing-acks report). */
+export const reports = sqliteTable(
+  "reports",
+  {
+    tenantId: text("tenant_id").notNull(),
+    kind: text("kind").notNull(),
+    day: text("day").notNull(),
+    body: text("body", { mode: "json" }).$type<unknown>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.day] })],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Agency = typeof agencies.$inferSelect;
@@ -367,6 +443,8 @@ export type SlaBreachInsert = typeof slaBreaches.$inferInsert;
 export type TaskRow = typeof tasks.$inferSelect;
 export type TaskInsert = typeof tasks.$inferInsert;
 export type OwnershipRulesRow = typeof ownershipRules.$inferSelect;
+export type ContactRow = typeof contacts.$inferSelect;
+export type RotationRow = typeof rotations.$inferSelect;
 
 /**
  * Which SKU a sender's own stock item names (Shopify's inventory_item_id):

@@ -6,6 +6,7 @@ import { activeCounts, knownOwners, loadQueue, QueueFilters } from "../console/q
 import { formFields, noticeFrom, page, safeReturn, securityHeaders, sessionOf, type ConsoleContext, type ConsoleEnv } from "../console/http";
 import { ErrorPage } from "../console/pages/error";
 import { OrderPage } from "../console/pages/order";
+import { PeoplePage } from "../console/pages/people";
 import { QueuePage } from "../console/pages/queue";
 import { SignInPage } from "../console/pages/sign-in";
 import { TaskPage } from "../console/pages/task";
@@ -17,6 +18,8 @@ import { clearSessionCookie, csrfValid, currentSession, endSession, presessionTo
 import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
 import { ApiError } from "../errors";
+import { listContacts, listRotations } from "../notify/directory";
+import { notifiedAbout } from "../notify/notifier";
 import { orderObject } from "../orders";
 import { getTask, listTasks } from "../tasks";
 import { keyRecordByHash, tenantAgency } from "../tenancy";
@@ -160,7 +163,13 @@ consoleRoutes.get("/console/tasks/:id", async (c) => {
   const s = sessionOf(c);
   const task = await getTask(c.env, s.tenant, c.req.param("id"));
   if (!task) throw new ApiError("not_found", "There is no such task in this tenant.");
-  return page(c, <TaskPage nonce={c.get("nonce")} session={s} now={Date.now()} task={task} notice={noticeFrom(c)} />);
+  return page(c, <TaskPage nonce={c.get("nonce")} session={s} now={Date.now()} task={task} notice={noticeFrom(c)} notified={await notifiedAbout(c.env, s.tenant, task.task_id)} />);
+});
+
+consoleRoutes.get("/console/people", async (c) => {
+  const s = sessionOf(c);
+  const [contacts, rotations] = await Promise.all([listContacts(c.env, s.tenant), listRotations(c.env, s.tenant)]);
+  return page(c, <PeoplePage nonce={c.get("nonce")} session={s} contacts={contacts} rotations={rotations} notice={noticeFrom(c)} />);
 });
 
 consoleRoutes.post("/console/tasks/:id/claim", claimFromForm);

@@ -9,6 +9,8 @@ import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { rulesCsv } from "../../domain/ownership/csv";
 import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
+import { ruleNameIssues } from "../../domain/notify/directory";
+import { directoryNames } from "../notify/directory";
 import { currentRules, putRules, redactForDisplay, type RulesSnapshot, rulesHistory } from "../ownership/store";
 
 const TenantParam = z.object({ tenant: TenantId });
@@ -39,6 +41,20 @@ async function current(env: Env, tenant: string): Promise<RulesSnapshot> {
   return snap;
 }
 
+/**
+ * Every person the rules name must be a contact or a rotation, once the tenant
+ * has any: a tenant that has configured none keeps free-text names (the rules
+ * written before contacts existed, and their clients, keep working), and its
+ * notices are listed as unreachable until it adds them (docs/decisions.md).
+ */
+async function assertNamesReachable(env: Env, tenant: string, rules: OwnershipRules): Promise<void> {
+  const names = await directoryNames(env, tenant);
+  if (names.contacts.size === 0 && names.rotations.size === 0) return;
+  const issues = ruleNameIssues(rules, names);
+  const first = issues[0];
+  if (first) throw new ApiError("validation_failed", `${first.path}: ${first.message}`, issues);
+}
+
 export const ownershipRoutes = new OpenAPIHono<AppEnv>();
 
 ownershipRoutes.openapi(
@@ -50,7 +66,8 @@ ownershipRoutes.openapi(
     summary: "Store a new version of the tenant's ownership rules",
     description:
       "Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. " +
-      "Consumer secrets are sealed at rest and only ever returned redacted.",
+      "Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, " +
+      "owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).",
     request: { params: TenantParam, body: { content: { "application/json": { schema: OwnershipRules } }, required: true } },
     responses: {
       200: { description: "Stored as the next version", content: { "application/json": { schema: RulesVersion } } },
@@ -60,7 +77,9 @@ ownershipRoutes.openapi(
   async (c) => {
     const { tenant } = c.req.valid("param");
     await assertTenant(c.env, tenant);
-    const snap = await putRules(c.env, tenant, c.req.valid("json"));
+    const rules = c.req.valid("json");
+    await assertNamesReachable(c.env, tenant, rules);
+    const snap = await putRules(c.env, tenant, rules);
     await recordAdmin(c.env, tenant, actorOf(c), "rules.put", { version: snap.version });
     return c.json(await view(c.env, snap), 200);
   },

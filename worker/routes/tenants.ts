@@ -11,12 +11,20 @@ import { fromBase64 } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
-import { createTenant, NewTenant, Tenant } from "../tenant-store";
+import { createTenant, NewTenant, Tenant, tenantView } from "../tenant-store";
+import { DefaultOwner, setDefaultOwner } from "../tenant-owner";
+import { Duration } from "../../domain/ownership/schema";
 
 const SourceInput = z
   .object({
     kind: z.enum(["shopify", "stripe", "standard"]),
     secret: z.string().min(8).max(512),
+    watch: z
+      .object({ silence_after: Duration.describe("How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens") })
+      .strict()
+      .nullable()
+      .optional()
+      .describe("Omit to keep the current setting, null to clear it"),
   })
   .superRefine((v, ctx) => {
     if (v.kind === "standard") {
@@ -29,7 +37,7 @@ const SourceInput = z
   })
   .openapi("SourceInput");
 const Source = z
-  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), updated_at: z.string() })
+  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
   .openapi("Source");
 
 // Security requirements are written from worker/access/table.ts when the document is built.
@@ -49,6 +57,31 @@ tenantRoutes.openapi(
     },
   }),
   async (c) => c.json(await createTenant(c.env, c.req.valid("json"), null, actorOf(c)), 201),
+);
+
+tenantRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/v1/tenants/{tenant}/default-owner",
+    operationId: "putDefaultOwner",
+    tags: ["admin"],
+    summary: "Set who owns what no ownership rule names (how tenants created before default owners get one)",
+    request: {
+      params: z.object({ tenant: TenantId }),
+      body: { content: { "application/json": { schema: z.object({ default_owner: DefaultOwner }).strict() } }, required: true },
+    },
+    responses: {
+      200: { description: "Stored", content: { "application/json": { schema: z.object({ tenant: Tenant }) } } },
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  async (c) => {
+    const { tenant } = c.req.valid("param");
+    const owner = c.req.valid("json").default_owner;
+    const row = await setDefaultOwner(c.env, tenant, owner);
+    await recordAdmin(c.env, tenant, actorOf(c), "default_owner.put", { default_owner: owner });
+    return c.json({ tenant: tenantView(row) }, 200);
+  },
 );
 
 tenantRoutes.openapi(
@@ -77,12 +110,14 @@ tenantRoutes.openapi(
     }
     const updatedAt = new Date().toISOString();
     const secretCiphertext = await seal(body.secret, c.env.SECRETS_KEY);
-    await d
+    const watch = body.watch === undefined ? {} : { watch: body.watch };
+    const [row] = await d
       .insert(sources)
-      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt })
-      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt } });
+      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt, watch: body.watch ?? null })
+      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt, ...watch } })
+      .returning();
     invalidateTenantCache(tenant);
-    await recordAdmin(c.env, tenant, actorOf(c), "source.put", { source, kind: body.kind });
-    return c.json({ source: { tenant, name: source, kind: body.kind, updated_at: updatedAt } }, 200);
+    await recordAdmin(c.env, tenant, actorOf(c), "source.put", { source, kind: body.kind, watch: row?.watch ?? null });
+    return c.json({ source: { tenant, name: source, kind: body.kind, watch: row?.watch ?? null, updated_at: updatedAt } }, 200);
   },
 );

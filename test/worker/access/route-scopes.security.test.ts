@@ -38,9 +38,9 @@ beforeAll(async () => {
   for (const scope of ["read", "operator"] as const) {
     tokens.set(`own:${scope}`, await created(await call("POST", "/v1/tenants/rs-a/api-keys", { token: merchant, body: { name: `rs ${scope}`, scope } })));
   }
-  tokens.set("foreign_merchant", await created(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "rs-b", name: "RS B" } })));
+  tokens.set("foreign_merchant", await created(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "rs-b", name: "RS B", default_owner: "ops@example.com" } })));
   const other = await created(await call("POST", "/v1/agencies", { token: ADMIN_TOKEN, body: { id: "rs-other", name: "Other agency" } }));
-  await created(await call("POST", "/v1/agencies/rs-other/merchants", { token: other, body: { id: "rs-c", name: "RS C" } }));
+  await created(await call("POST", "/v1/agencies/rs-other/merchants", { token: other, body: { id: "rs-c", name: "RS C", default_owner: "ops@example.com" } }));
   tokens.set("foreign_agency", other);
 });
 

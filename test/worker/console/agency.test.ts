@@ -5,7 +5,7 @@ import { ConsoleClient, html } from "./helpers";
 async function agency(id: string, merchants: string[]): Promise<{ key: string; merchantKeys: string[] }> {
   const key = (await json<{ api_key: string }>(await call("POST", "/v1/agencies", { token: ADMIN_TOKEN, body: { id, name: id } }))).api_key;
   const merchantKeys: string[] = [];
-  for (const m of merchants) merchantKeys.push((await json<{ api_key: string }>(await call("POST", `/v1/agencies/${id}/merchants`, { token: key, body: { id: m, name: `Shop ${m}` } }))).api_key);
+  for (const m of merchants) merchantKeys.push((await json<{ api_key: string }>(await call("POST", `/v1/agencies/${id}/merchants`, { token: key, body: { id: m, name: `Shop ${m}`, default_owner: "ops@example.com" } }))).api_key);
   return { key, merchantKeys };
 }
 

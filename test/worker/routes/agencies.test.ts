@@ -35,21 +35,21 @@ describe("agencies own merchants (issue 15)", () => {
     const merchant = await json<{ tenant: Record<string, unknown>; api_key: string; scope: string }>(m);
     expect(merchant).toMatchObject({ tenant: { id: "ag-shop-1", name: "Shop One", agency: "ag-north", default_owner: "ops@shop-one.example" }, scope: "merchant_admin" });
     expect(merchant.api_key).toMatch(/^hk_ag-shop-1_/);
-    expect((await call("POST", "/v1/agencies/ag-north/merchants", { token: agency.api_key, body: { id: "ag-shop-2", name: "Shop Two" } })).status).toBe(201);
-    await expectError(await call("POST", "/v1/agencies/ag-north/merchants", { token: agency.api_key, body: { id: "ag-shop-1", name: "dup" } }), 409, "conflict");
+    expect((await call("POST", "/v1/agencies/ag-north/merchants", { token: agency.api_key, body: { id: "ag-shop-2", name: "Shop Two", default_owner: "ops@example.com" } })).status).toBe(201);
+    await expectError(await call("POST", "/v1/agencies/ag-north/merchants", { token: agency.api_key, body: { id: "ag-shop-1", name: "dup", default_owner: "ops@example.com" } }), 409, "conflict");
 
     const list = await json<{ merchants: { id: string; agency: string }[] }>(await call("GET", "/v1/agencies/ag-north/merchants", { token: agency.api_key }));
     expect(list.merchants.map((t) => t.id)).toEqual(["ag-shop-1", "ag-shop-2"]);
     // The merchant's own key is not the agency's: 403 on the agency's routes.
     await expectError(await call("GET", "/v1/agencies/ag-north/merchants", { token: merchant.api_key }), 403, "forbidden_scope");
-    await expectError(await call("POST", "/v1/agencies/ag-nobody/merchants", { token: ADMIN_TOKEN, body: { id: "ag-orphan", name: "x" } }), 404, "not_found");
+    await expectError(await call("POST", "/v1/agencies/ag-nobody/merchants", { token: ADMIN_TOKEN, body: { id: "ag-orphan", name: "x", default_owner: "ops@example.com" } }), 404, "not_found");
   });
 
   it("an agency key is merchant_admin on each of its merchants, and sees nothing of another agency's", async () => {
     const a = await json<{ api_key: string }>(await call("POST", "/v1/agencies", { token: ADMIN_TOKEN, body: { id: "ag-east", name: "East" } }));
     const b = await json<{ api_key: string }>(await call("POST", "/v1/agencies", { token: ADMIN_TOKEN, body: { id: "ag-west", name: "West" } }));
-    await call("POST", "/v1/agencies/ag-east/merchants", { token: a.api_key, body: { id: "ag-east-1", name: "E1" } });
-    await call("POST", "/v1/agencies/ag-west/merchants", { token: b.api_key, body: { id: "ag-west-1", name: "W1" } });
+    await call("POST", "/v1/agencies/ag-east/merchants", { token: a.api_key, body: { id: "ag-east-1", name: "E1", default_owner: "ops@example.com" } });
+    await call("POST", "/v1/agencies/ag-west/merchants", { token: b.api_key, body: { id: "ag-west-1", name: "W1", default_owner: "ops@example.com" } });
 
     expect((await call("PUT", "/v1/tenants/ag-east-1/sources/shop", { token: a.api_key, body: { kind: "shopify", secret: SECRETS.shopify } })).status).toBe(200);
     expect((await call("PUT", "/v1/tenants/ag-east-1/ownership", { token: a.api_key, body: exampleRules() })).status).toBe(200);
@@ -67,7 +67,7 @@ describe("agencies own merchants (issue 15)", () => {
 
 describe("scoped keys: issue, list, revoke, expire (issue 15)", () => {
   it("lists keys without their secrets; a revoked key gets 401 at once here, an expired one 401 on time", async () => {
-    const admin = (await json<{ api_key: string }>(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "keys-co", name: "Keys Co" } }))).api_key;
+    const admin = (await json<{ api_key: string }>(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "keys-co", name: "Keys Co", default_owner: "ops@example.com" } }))).api_key;
     const reader = await issue("keys-co", admin, { name: "looker", scope: "read" });
     const ops = await issue("keys-co", admin, { name: "alice", scope: "operator", expires_at: "2099-01-01T00:00:00+02:00" });
     expect(ops).toMatchObject({ name: "alice", scope: "operator", expires_at: "2098-12-31T22:00:00.000Z" });

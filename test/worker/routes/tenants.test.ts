@@ -4,10 +4,10 @@ import { ADMIN_TOKEN, call, createTenant, expectError, json, SECRETS } from "../
 
 describe("admin: tenants, keys and sources", () => {
   it("creates a tenant and shows its key once, storing only a hash", async () => {
-    const res = await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "acme", name: "Acme" } });
+    const res = await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "acme", name: "Acme", default_owner: "ops@acme.example" } });
     expect(res.status).toBe(201);
     const body = await json<{ tenant: { id: string; name: string; created_at: string }; api_key: string }>(res);
-    expect(body.tenant).toMatchObject({ id: "acme", name: "Acme" });
+    expect(body.tenant).toMatchObject({ id: "acme", name: "Acme", default_owner: "ops@acme.example" });
     expect(body.api_key).toMatch(/^hk_acme_/);
     const stored = await env.DB.prepare("SELECT key_hash, prefix FROM api_keys WHERE tenant_id = 'acme'").all<{ key_hash: string; prefix: string }>();
     expect(stored.results).toHaveLength(1);
@@ -17,7 +17,7 @@ describe("admin: tenants, keys and sources", () => {
 
   it("refuses a duplicate tenant with 409", async () => {
     await createTenant("dup-co");
-    await expectError(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "dup-co", name: "x" } }), 409, "conflict");
+    await expectError(await call("POST", "/v1/tenants", { token: ADMIN_TOKEN, body: { id: "dup-co", name: "x", default_owner: "ops@x.example" } }), 409, "conflict");
   });
 
   it("names the failing field when validation fails", async () => {
@@ -79,14 +79,14 @@ describe("admin: tenants, keys and sources", () => {
 
 describe("admin auth (security)", () => {
   it("401s without a token and with a wrong one", async () => {
-    await expectError(await call("POST", "/v1/tenants", { body: { id: "x1", name: "x" } }), 401, "unauthorized");
-    await expectError(await call("POST", "/v1/tenants", { token: "nope", body: { id: "x1", name: "x" } }), 401, "unauthorized");
+    await expectError(await call("POST", "/v1/tenants", { body: { id: "x1", name: "x", default_owner: "ops@example.com" } }), 401, "unauthorized");
+    await expectError(await call("POST", "/v1/tenants", { token: "nope", body: { id: "x1", name: "x", default_owner: "ops@example.com" } }), 401, "unauthorized");
     await expectError(await call("PUT", "/v1/tenants/x1/sources/s", { token: "nope", body: { kind: "shopify", secret: "abcdefgh" } }), 401, "unauthorized");
   });
 
   it("does not accept a tenant API key as admin: a live key outside its scope is 403", async () => {
     const key = await createTenant("notadmin");
-    await expectError(await call("POST", "/v1/tenants", { token: key, body: { id: "x2", name: "x" } }), 403, "forbidden_scope");
+    await expectError(await call("POST", "/v1/tenants", { token: key, body: { id: "x2", name: "x", default_owner: "ops@example.com" } }), 403, "forbidden_scope");
   });
 
   it("serves an OpenAPI document that names the contract's paths", async () => {

@@ -2,6 +2,7 @@ import type { FC } from "hono/jsx";
 import type { Task } from "../../../domain/tasks/task";
 import { Card, Due, Kv, Ladder, OrderLink, StatusBadge, TypeBadge, When } from "../components";
 import { EvidenceView } from "../evidence";
+import { NotifiedCard, type Notified } from "../notified";
 import { duration, humanize, moneyOf, stamp } from "../format";
 import { Layout, type Notice } from "../layout";
 import type { Session } from "../session";
@@ -14,6 +15,8 @@ export interface TaskPageProps {
   task: Task;
   notice: Notice | null;
   values?: ResolveValues | undefined;
+  /** Who was told about it; null when the notifier could not be asked. */
+  notified?: Notified | null | undefined;
 }
 
 const Actions: FC<{ task: Task; session: Session; values?: ResolveValues | undefined }> = ({ task, session, values }) => {
@@ -51,7 +54,7 @@ const Actions: FC<{ task: Task; session: Session; values?: ResolveValues | undef
   );
 };
 
-export const TaskPage: FC<TaskPageProps> = ({ nonce, session, now, task, notice, values }) => {
+export const TaskPage: FC<TaskPageProps> = ({ nonce, session, now, task, notice, values, notified }) => {
   const active = task.status === "open" || task.status === "claimed";
   return (
     <Layout title={task.title} nonce={nonce} session={session} section="task" notice={notice}>
@@ -114,6 +117,7 @@ export const TaskPage: FC<TaskPageProps> = ({ nonce, session, now, task, notice,
               <Ladder escalation={task.escalation} level={task.level} />
             </div>
           </Card>
+          {notified === undefined ? null : <NotifiedCard notified={notified} now={now} />}
         </div>
       </div>
     </Layout>

@@ -53,5 +53,4 @@ PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `api_keys_hash` ON `api_keys` (`key_hash`);--> statement-breakpoint
 CREATE INDEX `api_keys_tenant` ON `api_keys` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `api_keys_agency` ON `api_keys` (`agency_id`);--> statement-breakpoint
-ALTER TABLE `tenants` ADD `agency_id` text REFERENCES agencies(id);--> statement-breakpoint
-ALTER TABLE `tenants` ADD `default_owner` text;
+ALTER TABLE `tenants` ADD `agency_id` text REFERENCES agencies(id);

@@ -1,0 +1,115 @@
+import { parseDuration } from "../../domain/ownership/duration";
+import { DEFAULT_WINDOW_MS, BASELINE_WEEKS, hourKey, MAX_BASELINE_WINDOW_MS, WEEK_MS } from "../../domain/watchers/baseline";
+import { judgeSilence, outageRef, recovered, type SilenceVerdict } from "../../domain/watchers/silence";
+import { iso } from "../../domain/time";
+import { select, type WatchContext } from "./context";
+import { TOTAL_HOUR, VERIFIED } from "./counters";
+import { closeWatcherTask, openWatcherTask } from "./tasks";
+
+interface SourceRow {
+  name: string;
+  watch: string | null;
+  created_at: string;
+}
+
+interface CountRow {
+  hour: string;
+  kind: string;
+  n: number;
+  last_at: string;
+}
+
+/** The window's hours and the same hours in each of the last four weeks, as ranges the counters' key can seek. */
+function hourRanges(from: number, to: number): [string, string][] {
+  const out: [string, string][] = [];
+  for (let k = 0; k <= BASELINE_WEEKS; k++) out.push([hourKey(from - k * WEEK_MS), hourKey(to - k * WEEK_MS)]);
+  return out;
+}
+
+async function history(w: WatchContext, source: string, windowMs: number) {
+  const ranges = hourRanges(w.now - windowMs, w.now);
+  // The ranges join the counters' key, so each is one index seek (an OR of ranges makes SQLite read the source's every row).
+  const values = [[TOTAL_HOUR, TOTAL_HOUR], ...ranges].map((_, i) => `(?${3 + 2 * i}, ?${4 + 2 * i})`).join(", ");
+  const rows = await select<CountRow>(
+    w,
+    `WITH r(lo, hi) AS (VALUES ${values})
+     SELECT c.hour, c.kind, c.n, c.last_at FROM r JOIN source_counts c ON c.tenant_id = ?1 AND c.source = ?2 AND c.hour BETWEEN r.lo AND r.hi`,
+    w.tenant,
+    source,
+    TOTAL_HOUR,
+    TOTAL_HOUR,
+    ...ranges.flat(),
+  );
+  const [first] = await select<{ first: string | null }>(w, `SELECT MIN(hour) AS first FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND hour >= '0'`, w.tenant, source);
+  const verified = new Map<string, number>();
+  const rejections: Record<string, number> = {};
+  const windowStart = hourKey(w.now - windowMs);
+  let lastVerifiedAt: number | null = null;
+  for (const r of rows) {
+    if (r.hour === TOTAL_HOUR) {
+      if (r.kind === VERIFIED) lastVerifiedAt = Date.parse(r.last_at);
+    } else if (r.kind === VERIFIED) verified.set(r.hour, r.n);
+    else if (r.hour >= windowStart) rejections[r.kind] = (rejections[r.kind] ?? 0) + r.n;
+  }
+  const firstSeenAt = first?.first ? Date.parse(`${first.first}:00:00Z`) : null;
+  return { verified, rejections, firstSeenAt, lastVerifiedAt };
+}
+
+function title(source: string, v: SilenceVerdict): string {
+  const what = v.reason === "below_baseline" ? `sent ${v.seen} verified deliveries where ${v.expected ?? "?"} were expected` : "sent no verified delivery";
+  const why = v.likely_cause === "rotated_secret" ? " — its deliveries fail signature checks: likely a rotated secret" : "";
+  return `Sender '${source}' ${what} since ${v.window.from}${why}`;
+}
+
+/**
+ * Senders that go quiet: for each of the tenant's sources, its counters are
+ * judged against its learned baseline and `watch.silence_after`; an outage
+ * opens one `source_silent` task, and the task resolves itself, recording the
+ * recovery, once the sender is back.
+ */
+export async function watchSources(w: WatchContext): Promise<{ opened: string[]; closed: string[]; judged: { source: string; verdict: SilenceVerdict }[] }> {
+  const sources = await select<SourceRow>(w, `SELECT name, watch, created_at FROM sources WHERE tenant_id = ?1`, w.tenant);
+  const open = await select<{ task_id: string; ref: string }>(
+    w,
+    `SELECT task_id, ref FROM tasks WHERE tenant_id = ?1 AND status IN ('open', 'claimed') AND type = 'source_silent'`,
+    w.tenant,
+  );
+  const opened: string[] = [];
+  const closed: string[] = [];
+  const judged: { source: string; verdict: SilenceVerdict }[] = [];
+  for (const s of sources) {
+    const silenceAfter = s.watch ? parseDuration((JSON.parse(s.watch) as { silence_after: string }).silence_after) : null;
+    const windowMs = Math.min(silenceAfter ?? DEFAULT_WINDOW_MS, MAX_BASELINE_WINDOW_MS);
+    const h = await history(w, s.name, windowMs);
+    const verdict = judgeSilence(h, { silenceAfterMs: silenceAfter, configuredAt: Date.parse(s.created_at) }, w.now);
+    judged.push({ source: s.name, verdict });
+    const mine = open.filter((t) => t.ref.split(":")[1] === s.name);
+    let stillOpen = false;
+    for (const t of mine) {
+      if (!recovered(t.ref, verdict, h.lastVerifiedAt)) {
+        stillOpen = true;
+        continue;
+      }
+      const recovery = { at: h.lastVerifiedAt === null ? iso(w.now) : iso(h.lastVerifiedAt), seen_at: iso(w.now), verdict };
+      const done = await closeWatcherTask(w, t.task_id, "resolved", `recovered: verified delivery at ${recovery.at}`, { recovery });
+      if (done) closed.push(t.task_id);
+    }
+    if (!verdict.silent || stillOpen) continue;
+    const id = await openWatcherTask(w, {
+      type: "source_silent",
+      step: "routing",
+      subject: `source:${s.name}`,
+      orderId: null,
+      ref: outageRef(s.name, verdict, h.lastVerifiedAt, w.now),
+      title: title(s.name, verdict),
+      slaMs: silenceAfter ?? DEFAULT_WINDOW_MS,
+      evidence: {
+        source: { name: s.name, watch: s.watch ? (JSON.parse(s.watch) as unknown) : null, configured_at: s.created_at },
+        last_verified_receipt_at: h.lastVerifiedAt === null ? null : iso(h.lastVerifiedAt),
+        ...verdict,
+      },
+    });
+    if (id) opened.push(id);
+  }
+  return { opened, closed, judged };
+}
