@@ -14,10 +14,13 @@ export interface Engine extends LocalEngine {
   adminToken: string;
 }
 
-/** `inspectorPort`: expose workerd's V8 inspector there (bench/load/profile.ts samples the CPU through it). */
-export async function startEngine(opts: { inspectorPort?: number } = {}): Promise<Engine> {
+/**
+ * `inspectorPort`: expose workerd's V8 inspector there (bench/load/profile.ts samples the CPU through it).
+ * `config`: another bench Worker's wrangler.toml (bench/cost/wrangler.toml: the engine behind meters).
+ */
+export async function startEngine(opts: { inspectorPort?: number; config?: string } = {}): Promise<Engine> {
   const engine = await startLocalEngine({
-    config: CONFIG,
+    config: opts.config ?? CONFIG,
     vars: { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, SECRETS_KEY },
     devArgs: [
       // Per-request log lines cost the dev server CPU that the benchmark would then measure.

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import WebSocket from "ws";
 import { doWrite, ingest, signPool, type LoadOptions } from "./cases";
 import { freePort } from "../../cli/dev-server";
 import { startEngine } from "./engine";
 import { setupTenant } from "./lifecycle";
+import { Inspector, type Profile } from "./inspector";
 
 /**
  * `npm run bench:profile`: samples workerd's CPU (V8 inspector, through
@@ -14,69 +14,6 @@ import { setupTenant } from "./lifecycle";
  * ingest path was profiled before it was made faster (bench/load/README.md).
  * Writes the raw .cpuprofile too (open it in Chrome DevTools › Performance).
  */
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-class Inspector {
-  private nextId = 1;
-  private readonly pending = new Map<number, (v: unknown) => void>();
-  private constructor(private readonly ws: WebSocket) {
-    // A closed socket answers nothing: fail what is still waiting rather than hang.
-    ws.on("close", () => {
-      for (const done of this.pending.values()) done(new Error("the inspector closed the connection"));
-      this.pending.clear();
-    });
-    ws.on("message", (data: Buffer) => {
-      const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: { message: string } };
-      if (msg.id === undefined) return;
-      const done = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      done?.(msg.error ? new Error(msg.error.message) : msg.result);
-    });
-  }
-
-  static async connect(port: number): Promise<Inspector> {
-    // wrangler dev's inspector proxy lists the user Worker's isolate only (Durable Objects share it).
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
-    const target = targets[0];
-    if (!target) throw new Error("the inspector lists no target");
-    const ws = new WebSocket(target.webSocketDebuggerUrl);
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    return new Inspector(ws);
-  }
-
-  async send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.nextId++;
-    const answer = new Promise<unknown>((resolve) => this.pending.set(id, resolve));
-    this.ws.send(JSON.stringify({ id, method, params }));
-    const v = await answer;
-    if (v instanceof Error) throw v;
-    return v as T;
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
 
 function summarize(p: Profile, top: number): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));

@@ -61,7 +61,7 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         store.resolveBreaches(e.step, c.now);
         break;
       case "enqueue_index":
-        store.enqueue("index", "order", c.now);
+        store.markIndexPending();
         break;
     }
   }

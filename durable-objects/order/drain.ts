@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
 import { auditLog, handoffs, orders, slaBreaches, tasks, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
 import { HandoffExport } from "../../domain/handoff/document";
@@ -33,6 +34,22 @@ export interface DrainBatch {
 }
 
 const AUDIT_COLUMNS = 8;
+
+/**
+ * The WHERE of an upsert that rewrites a row only when one of these columns
+ * differs. Each index drain reports every handoff, task and breach of the
+ * order as it is now, most of them unchanged; D1 bills every row an UPDATE
+ * touches, index entries included, even when it writes the same values.
+ */
+function differs(cols: readonly SQLiteColumn[]): SQL {
+  return sql`(${sql.join(
+    cols.map((c) => sql`${c} IS NOT excluded.${sql.identifier(c.name)}`),
+    sql` OR `,
+  )})`;
+}
+
+const HANDOFF_CHANGES = [handoffs.status, handoffs.attempts, handoffs.lastStatus, handoffs.lastErrorClass, handoffs.deliveredAt, handoffs.ackedAt];
+const TASK_COLUMNS = getTableColumns(tasks);
 
 /**
  * Writes one drain to D1 as a single batch (one transaction). Idempotent: audit
@@ -76,7 +93,7 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
     );
   }
   // Exports and breaches only change through the object that writes them here,
-  // so the latest report simply overwrites (chunked to stay under 100 bound parameters).
+  // so the latest report overwrites what changed (chunked to stay under 100 bound parameters).
   for (const rows of chunk(batch.handoffs, rowsPerStatement(17))) {
     statements.push(
       d
@@ -93,6 +110,7 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
             ackedAt: sql`excluded.acked_at`,
             updatedAt: sql`excluded.updated_at`,
           },
+          setWhere: differs(HANDOFF_CHANGES),
         }),
     );
   }
@@ -104,13 +122,15 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
         .onConflictDoUpdate({
           target: [slaBreaches.tenantId, slaBreaches.orderId, slaBreaches.step, slaBreaches.level],
           set: { resolvedAt: sql`excluded.resolved_at` },
+          setWhere: differs([slaBreaches.resolvedAt]),
         }),
     );
   }
   // Tasks carry their evidence (up to tens of KB each): one row per statement keeps each under D1's statement limits.
   for (const row of batch.tasks) {
     const { tenantId: _t, taskId: _id, ...update } = row;
-    statements.push(d.insert(tasks).values(row).onConflictDoUpdate({ target: [tasks.tenantId, tasks.taskId], set: update }));
+    const compared = Object.keys(update).flatMap((k) => (k === "updatedAt" ? [] : [TASK_COLUMNS[k as keyof typeof TASK_COLUMNS]]));
+    statements.push(d.insert(tasks).values(row).onConflictDoUpdate({ target: [tasks.tenantId, tasks.taskId], set: update, setWhere: differs(compared) }));
   }
   const [first, ...rest] = statements;
   if (!first) return;

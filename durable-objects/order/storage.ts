@@ -3,35 +3,39 @@ import type { AttemptRecord, BreachRecord, CancellationRecord, ExportRecord, Tim
 /**
  * The object's own SQLite schema. Applied idempotently on every start, so an
  * object created by an older deploy picks up new tables without a migration step.
+ * Tables keyed by text or several columns are WITHOUT ROWID: a rowid table keeps
+ * such a key in a second b-tree, so every insert was two billed rows written
+ * (bench/results/cost.md). Objects created before keep their rowid tables; the
+ * statements are the same for both.
  * The statements run as one exec, joined by ";": none may end in a `--` comment,
  * which would swallow the separator after it.
  */
 export const ORDER_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID`,
   // One row per fact: the state is the fact set, and rows keep each write small
   // instead of rewriting one ever-growing value against the 2 MB row limit.
   `CREATE TABLE IF NOT EXISTS facts (
      id TEXT PRIMARY KEY,
      occurred_ms INTEGER NOT NULL,
      json TEXT NOT NULL
-   )`,
+   ) WITHOUT ROWID`,
   // Idempotency keys live as long as the order: Stripe redelivers for 3 days, and
   // a late duplicate must still get its original receipt.
   `CREATE TABLE IF NOT EXISTS receipts (
      idempotency_key TEXT PRIMARY KEY,
-     id TEXT NOT NULL UNIQUE,
+     id TEXT NOT NULL,
      source TEXT NOT NULL,
      events TEXT NOT NULL,
      raw_sha256 TEXT NOT NULL,
      received_at TEXT NOT NULL
-   )`,
+   ) WITHOUT ROWID`,
   // The topic each body (by raw SHA-256) was first accepted under: the same
   // signed bytes re-labelled with another unsigned topic are refused.
   `CREATE TABLE IF NOT EXISTS body_topics (
      raw_sha256 TEXT PRIMARY KEY,
      topic TEXT NOT NULL,
      receipt_id TEXT NOT NULL
-   )`,
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS audit (
      seq INTEGER PRIMARY KEY,
      at TEXT NOT NULL,
@@ -39,13 +43,6 @@ export const ORDER_SCHEMA = [
      data TEXT NOT NULL,
      prev_hash TEXT NOT NULL,
      hash TEXT NOT NULL
-   )`,
-  // What still has to reach D1. `kind` = audit (key = seq) or index (key = 'order').
-  `CREATE TABLE IF NOT EXISTS outbox (
-     kind TEXT NOT NULL,
-     key TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (kind, key)
    )`,
   // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
   // kind = drain | deliver | ack | sla; `attempts` counts handler failures.
@@ -55,7 +52,7 @@ export const ORDER_SCHEMA = [
      due_at INTEGER NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (kind, key)
-   )`,
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS exports (
      export_id TEXT PRIMARY KEY,
      action TEXT NOT NULL,
@@ -70,7 +67,7 @@ export const ORDER_SCHEMA = [
      acked_at INTEGER,
      ack TEXT,
      ack_redeliveries INTEGER NOT NULL DEFAULT 0
-   )`,
+   ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS attempts (
      export_id TEXT NOT NULL,
      n INTEGER NOT NULL,
@@ -81,7 +78,7 @@ export const ORDER_SCHEMA = [
      outcome TEXT NOT NULL,
      next_attempt_at INTEGER,
      PRIMARY KEY (export_id, n)
-   )`,
+   ) WITHOUT ROWID`,
   // SLA breaches and their escalation: one row per (step, level), so an alarm
   // that fires twice or late records each escalation exactly once.
   `CREATE TABLE IF NOT EXISTS breaches (
@@ -93,7 +90,7 @@ export const ORDER_SCHEMA = [
      owning_party TEXT NOT NULL,
      resolved_at INTEGER,
      PRIMARY KEY (step, level)
-   )`,
+   ) WITHOUT ROWID`,
   // One row per export we asked the consumer to drop (cancellation.ts); its
   // delivery attempts live in attempts under the cancellation id.
   `CREATE TABLE IF NOT EXISTS cancellations (
@@ -109,18 +106,19 @@ export const ORDER_SCHEMA = [
      acked_at INTEGER,
      ack TEXT,
      redeliveries INTEGER NOT NULL DEFAULT 0
-   )`,
+   ) WITHOUT ROWID`,
   // Manual tasks about this order; the full task (with evidence) is the JSON.
   `CREATE TABLE IF NOT EXISTS tasks (
      task_id TEXT PRIMARY KEY,
      status TEXT NOT NULL,
      sla_due INTEGER NOT NULL,
      json TEXT NOT NULL
-   )`,
+   ) WITHOUT ROWID`,
 ];
 
 /** `trace:<export id>`: the traceparent of the commit that issued the export, the parent of its delivery spans. */
-export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts" | `trace:${string}`;
+/** `drained_seq` / `index_pending`: what D1 still lacks (the outbox, see OrderStore). */
+export type MetaKey = "tenant" | "order_id" | "rules" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;

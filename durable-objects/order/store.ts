@@ -60,6 +60,17 @@ export class OrderStore implements OrderReader {
   migrate(): void {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
     this.schema = true;
+    this.upgradeOutbox();
+  }
+
+  /** An object from before the watermark: carry its `outbox` rows over to the watermark and flag, once. */
+  private upgradeOutbox(): void {
+    if (this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").toArray().length === 0) return;
+    const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(CAST(key AS INTEGER)) AS seq FROM outbox WHERE kind = 'audit'").one().seq;
+    const index = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'index'").toArray().length > 0;
+    this.setMeta("drained_seq", String(first === null ? (this.auditHead()?.seq ?? 0) : first - 1));
+    if (index) this.markIndexPending();
+    this.sql.exec("DROP TABLE outbox");
   }
 
   /** After a rolled-back transaction: the copy may hold writes SQLite undid. Every transaction must go through OrderDO.tx, which calls this. */
@@ -178,8 +189,8 @@ export class OrderStore implements OrderReader {
       prev_hash: head?.hash ?? GENESIS_HASH,
     };
     const hash = chainHash(link);
+    // Pending for D1 by being past the drained watermark: no outbox row to write and delete again.
     this.sql.exec("INSERT INTO audit (seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", link.seq, link.at, link.type, link.data, link.prev_hash, hash);
-    this.enqueue("audit", String(link.seq), now);
     return link.seq;
   }
 
@@ -198,49 +209,55 @@ export class OrderStore implements OrderReader {
   }
 
   pendingAudit(limit: number): AuditDbRow[] {
-    return this.sql
-      .exec<AuditDbRow>(
-        "SELECT a.* FROM audit a JOIN outbox o ON o.kind = 'audit' AND CAST(o.key AS INTEGER) = a.seq ORDER BY a.seq LIMIT ?",
-        limit,
-      )
-      .toArray();
+    return this.sql.exec<AuditDbRow>("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", this.drainedSeq(), limit).toArray();
   }
 
   pendingAuditSeqs(): number[] {
     return this.sql
-      .exec<{ seq: number }>("SELECT CAST(key AS INTEGER) AS seq FROM outbox WHERE kind = 'audit' ORDER BY seq")
+      .exec<{ seq: number }>("SELECT seq FROM audit WHERE seq > ? ORDER BY seq", this.drainedSeq())
       .toArray()
       .map((r) => r.seq);
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────
-  enqueue(kind: "audit" | "index", key: string, now: number): void {
-    this.sql.exec("INSERT OR IGNORE INTO outbox (kind, key, created_at) VALUES (?, ?, ?)", kind, key, now);
+  // What D1 lacks: audit entries past the `drained_seq` watermark, and the index row if
+  // `index_pending`. (An outbox row per entry cost two billed writes and said nothing seq does not.)
+
+  private drainedSeq(): number {
+    return Number(this.getMeta("drained_seq") ?? 0);
   }
 
+  markIndexPending(): void {
+    this.setMeta("index_pending", "1");
+  }
   indexPending(): boolean {
-    return this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'index'").toArray().length > 0;
+    return this.getMeta("index_pending") !== null;
   }
 
   outboxSize(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0);
   }
 
+  /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark. */
   dequeueAudit(seqs: readonly number[]): void {
-    for (const s of seqs) this.sql.exec("DELETE FROM outbox WHERE kind = 'audit' AND key = ?", String(s));
+    const top = Math.max(this.drainedSeq(), ...seqs);
+    this.setMeta("drained_seq", String(top));
   }
 
   dequeueIndex(): void {
-    this.sql.exec("DELETE FROM outbox WHERE kind = 'index'");
+    this.deleteMeta("index_pending");
   }
-
   // ── timers ───────────────────────────────────────────────────────────────
-  /** `replace` moves an existing timer; otherwise the earlier due time wins. */
+  /**
+   * `replace` moves an existing timer; otherwise the earlier due time wins. A
+   * timer already due then is left untouched: an UPDATE to the same value is
+   * still a billed row written, and every commit schedules the drain.
+   */
   schedule(kind: string, key: string, dueAt: number, replace = false): void {
     this.sql.exec(
       replace
-        ? "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at"
-        : "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)",
+        ? "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at WHERE excluded.due_at IS NOT timers.due_at"
+        : "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at WHERE excluded.due_at < timers.due_at",
       kind,
       key,
       dueAt,

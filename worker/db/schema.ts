@@ -157,6 +157,8 @@ export const orders = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
+  // (tenant, state, updated_at) costs two rows written per drain (every drain moves updated_at),
+  // but the stuck-order watcher seeks the in-flight states through it (worker/watchers/stuck.ts).
   (t) => [
     primaryKey({ columns: [t.tenantId, t.orderId] }),
     index("orders_tenant_state").on(t.tenantId, t.state, t.updatedAt),

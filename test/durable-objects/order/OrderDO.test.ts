@@ -82,13 +82,38 @@ describe("the outbox survives a failing drain", () => {
     const o = stub("drainfail", ORDER_ID);
     const before = await d1AuditCount("drainfail");
     await runInDurableObject(o, async (_instance, state) => {
-      // Pretend the last drain's acknowledgement was lost: re-enqueue everything.
-      state.storage.sql.exec("INSERT OR IGNORE INTO outbox (kind, key, created_at) SELECT 'audit', CAST(seq AS TEXT), 0 FROM audit");
+      // Pretend the last drain's acknowledgement was lost: rewind the drained watermark to the start.
+      state.storage.sql.exec("DELETE FROM meta WHERE k = 'drained_seq'");
     });
+    // A new instance reads the rewound watermark (the object keeps its meta rows in memory).
+    await evictDurableObject(o);
     const result = await o.flush();
     expect(result.error).toBeNull();
     expect(result.drained).toBeGreaterThan(0);
     expect(await d1AuditCount("drainfail")).toBe(before);
+  });
+
+  it("an object from before the drained watermark carries its outbox table over to it, once", async () => {
+    const o = stub("drainfail", ORDER_ID);
+    const head = await runInDurableObject(o, (_instance, state) => {
+      // The outbox as it was kept before: a row per audit seq not yet in D1, and one for the index.
+      const sql = state.storage.sql;
+      sql.exec("CREATE TABLE outbox (kind TEXT NOT NULL, key TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, key))");
+      const top = sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM audit").one().seq;
+      sql.exec("INSERT INTO outbox (kind, key, created_at) VALUES ('audit', ?, 0), ('audit', ?, 0), ('index', 'order', 0)", String(top - 1), String(top));
+      sql.exec("DELETE FROM meta WHERE k IN ('drained_seq', 'index_pending')");
+      return top;
+    });
+    await evictDurableObject(o);
+    const carried = await runInDurableObject(o, (_instance, state) => ({
+      outbox: state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").toArray().length,
+      meta: Object.fromEntries(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('drained_seq', 'index_pending')").toArray().map((r) => [r.k, r.v])),
+    }));
+    expect(carried).toEqual({ outbox: 0, meta: { drained_seq: String(head - 2), index_pending: "1" } });
+    const result = await o.flush();
+    expect(result).toEqual({ drained: 2, error: null });
+    const drained = await runInDurableObject(o, (_instance, state) => state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'drained_seq'").one().v);
+    expect(drained).toBe(String(head));
   });
 });
 
