@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { handoffClient } from "./api/client";
-import { shopifyHeaders, standardHeaders, stripeHeaders } from "./sign";
+import { DEMO_SENDERS, isDemoSource, signDemo } from "./demo-senders";
 import { DEMO_FILE, ROOT, type DemoCredentials } from "./start";
 import { stampNow } from "./stamp";
 
@@ -12,23 +12,10 @@ import { stampNow } from "./stamp";
  * payload's timestamps are moved to the moment it is sent (cli/stamp.ts), so a
  * healthy demo order is not past its SLAs on arrival.
  */
-const KIND_DIR = { shop: "shopify", stripe: "stripe", wms: "standard", carrier: "standard" } as const;
-type DemoSource = keyof typeof KIND_DIR;
-
-/** Shopify fixture file name → the X-Shopify-Topic it is sent with. */
-function shopifyTopic(fixture: string): string {
-  const [resource = "", action = ""] = fixture.split("-");
-  return `${resource}/${action}`;
-}
-
-function isDemoSource(s: string): s is DemoSource {
-  return s in KIND_DIR;
-}
-
 export async function send(args: string[]): Promise<void> {
   const [source = "", fixture = ""] = args;
-  if (!isDemoSource(source)) throw new Error(`source must be one of ${Object.keys(KIND_DIR).join(", ")}`);
-  const dir = path.join(ROOT, "test", "fixtures", KIND_DIR[source]);
+  if (!isDemoSource(source)) throw new Error(`source must be one of ${Object.keys(DEMO_SENDERS).join(", ")}`);
+  const dir = path.join(ROOT, "test", "fixtures", DEMO_SENDERS[source].dir);
   const file = path.join(dir, `${fixture}.json`);
   if (!existsSync(file)) {
     const names = readdirSync(dir).map((f) => f.replace(/\.json$/, ""));
@@ -37,15 +24,11 @@ export async function send(args: string[]): Promise<void> {
   if (!existsSync(DEMO_FILE)) throw new Error("no demo credentials yet: run `npm start` first");
   const creds = JSON.parse(readFileSync(DEMO_FILE, "utf8")) as DemoCredentials;
   // Exact bytes: Shopify ids exceed 2^53, so the body is never re-serialised, only its timestamps rewritten.
-  const { body, shiftSeconds } = stampNow(readFileSync(file, "utf8"), Date.now());
+  const { body: stamped, shiftSeconds } = stampNow(readFileSync(file, "utf8"), Date.now());
   const secret = creds.secrets[source];
-  const headers =
-    source === "shop"
-      ? await shopifyHeaders({ topic: shopifyTopic(fixture), body, secret })
-      : source === "stripe"
-        ? await stripeHeaders({ body, secret })
-        : await standardHeaders({ body, secret });
-  const { data, error, response } = await postWebhook(creds.base_url, creds.tenant, source, headers, body);
+  if (secret === undefined) throw new Error(`the demo tenant has no '${source}' sender yet: restart \`npm start\` to register it`);
+  const signed = await signDemo(source, fixture, stamped, secret);
+  const { data, error, response } = await postWebhook(creds.base_url, creds.tenant, source, signed.headers, signed.body);
   if (shiftSeconds !== 0) console.log(`(the fixture's timestamps moved ${Math.round(shiftSeconds / 86_400)} days forward, to now)`);
   console.log(`POST ${response.url} → ${response.status}`);
   console.log(JSON.stringify(data ?? error, null, 2));

@@ -4,6 +4,10 @@
  * Worker itself. WebCrypto only, so the same code runs in Node and in workerd.
  */
 import { concatBytes, hmacSha256, toBase64, toHex, utf8 } from "../domain/crypto";
+import { signAdyen } from "../domain/webhooks/adyen";
+import { signEasyPost } from "../domain/webhooks/easypost";
+import { encodeSignature, hmac } from "../domain/webhooks/hmac";
+import { presetSignedBytes, type HmacPresetConfig } from "../domain/webhooks/preset";
 import { signStandard } from "../domain/webhooks/standard";
 
 type Body = string | Uint8Array;
@@ -89,6 +93,63 @@ export async function standardHeaders(o: StandardHeaderOptions): Promise<Record<
     "webhook-timestamp": String(ts),
     "webhook-signature": await signStandard(id, ts, o.body, o.secret),
   };
+}
+
+export interface WooCommerceHeaderOptions {
+  topic: string;
+  body: Body;
+  secret: string;
+  /** X-WC-Webhook-ID; 7 when omitted. */
+  webhookId?: string;
+  /** X-WC-Webhook-Delivery-ID; a fresh hash-like value when omitted. */
+  deliveryId?: string;
+  source?: string;
+}
+
+/** As WooCommerce's WC_Webhook::deliver sends them; the signature is Shopify's rule (base64 HMAC-SHA256 of the body). */
+export async function wooCommerceHeaders(o: WooCommerceHeaderOptions): Promise<Record<string, string>> {
+  const [resource = "", event = ""] = o.topic.split(".");
+  return {
+    "content-type": "application/json",
+    "user-agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)",
+    "x-wc-webhook-source": o.source ?? "https://shop.example/",
+    "x-wc-webhook-topic": o.topic,
+    "x-wc-webhook-resource": resource,
+    "x-wc-webhook-event": event,
+    "x-wc-webhook-signature": await signShopify(o.body, o.secret),
+    "x-wc-webhook-id": o.webhookId ?? "7",
+    "x-wc-webhook-delivery-id": o.deliveryId ?? toHex(crypto.getRandomValues(new Uint8Array(16))),
+  };
+}
+
+/**
+ * An Adyen notification body with every item's additionalData.hmacSignature
+ * set as Adyen sets it. Adyen signs fields, not bytes, so the body is
+ * re-serialised (its amounts and references fit JSON numbers and strings).
+ */
+export async function signAdyenNotification(body: string, hexKey: string): Promise<string> {
+  const parsed = JSON.parse(body) as { notificationItems?: { NotificationRequestItem?: Record<string, unknown> }[] };
+  for (const entry of parsed.notificationItems ?? []) {
+    const item = entry.NotificationRequestItem;
+    if (item === undefined) continue;
+    const extra = typeof item.additionalData === "object" && item.additionalData !== null ? (item.additionalData as Record<string, unknown>) : {};
+    item.additionalData = { ...extra, hmacSignature: await signAdyen(item, hexKey) };
+  }
+  return JSON.stringify(parsed);
+}
+
+export async function easypostHeaders(o: { body: Body; secret: string }): Promise<Record<string, string>> {
+  return { "content-type": "application/json", "user-agent": "EasyPost WebHook Agent 1.0", "x-hmac-signature": await signEasyPost(bytes(o.body), o.secret) };
+}
+
+/** Headers a sender configured as an `hmac` preset sends (the inverse of worker/sources/hmac.ts). */
+export async function presetHeaders(config: HmacPresetConfig, o: { body: Body; secret: string; timestampSec?: number; deliveryId?: string }): Promise<Record<string, string>> {
+  const ts = String(o.timestampSec ?? nowSeconds());
+  const mac = await hmac(config.signature.algorithm, utf8(o.secret), presetSignedBytes(config.signature.signed_payload, bytes(o.body), ts));
+  const headers: Record<string, string> = { "content-type": "application/json", [config.signature.header]: `${config.signature.prefix}${encodeSignature(mac, config.signature.encoding)}` };
+  if (config.timestamp !== undefined) headers[config.timestamp.header] = ts;
+  if ("header" in config.delivery_id) headers[config.delivery_id.header] = o.deliveryId ?? `dlv_${crypto.randomUUID()}`;
+  return headers;
 }
 
 /** The adapters' HeaderGetter over a plain object, case-insensitively (as a Request's Headers would be). */

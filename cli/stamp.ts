@@ -14,6 +14,8 @@
 const ISO = /("([A-Za-z_]+)"\s*:\s*)"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))"/g;
 /** Stripe's Unix seconds: `created`, `*_at`, `capture_before`, `expires_at`… (ten digits: 2001 to 2286). */
 const UNIX = /("(created|capture_before|[a-z_]+_at)"\s*:\s*)(\d{10})(?![\d.])/g;
+/** WooCommerce's `*_gmt` fields: UTC with no zone written (`"date_paid_gmt": "2026-11-20T19:28:08"`). */
+const GMT = /("([a-z_]+_gmt)"\s*:\s*)"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})"/g;
 /** Deadlines sit in the future of the event: they move with it but must not set the anchor. */
 const DEADLINE = /before|expires|due|deadline|estimated|expected/i;
 
@@ -27,6 +29,7 @@ export function stampNow(body: string, now: number): Stamped {
   const instants: number[] = [];
   for (const m of body.matchAll(ISO)) if (!DEADLINE.test(m[2] ?? "")) instants.push(Date.parse(m[3] ?? ""));
   for (const m of body.matchAll(UNIX)) if (!DEADLINE.test(m[2] ?? "")) instants.push(Number(m[3]) * 1000);
+  for (const m of body.matchAll(GMT)) instants.push(Date.parse(`${m[3] ?? ""}Z`));
   const valid = instants.filter((t) => Number.isFinite(t));
   if (valid.length === 0) return { body, shiftSeconds: 0 };
   // Whole seconds: Stripe's fields are integers and most ISO ones carry none.
@@ -40,6 +43,7 @@ export function stampNow(body: string, now: number): Stamped {
       // Keep fractional seconds only where the original had them.
       return `${key}"${/\.\d+/.test(iso) ? moved : moved.replace(/\.\d{3}Z$/, "Z")}"`;
     })
-    .replace(UNIX, (_whole, key: string, _name: string, secs: string) => `${key}${Number(secs) + shiftSeconds}`);
+    .replace(UNIX, (_whole, key: string, _name: string, secs: string) => `${key}${Number(secs) + shiftSeconds}`)
+    .replace(GMT, (_whole, key: string, _name: string, at: string) => `${key}"${new Date(Date.parse(`${at}Z`) + shiftMs).toISOString().slice(0, 19)}"`);
   return { body: out, shiftSeconds };
 }

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import type { OwnershipRulesInput } from "../domain/ownership/schema";
 import { demoContacts, DEMO_ROTATION } from "./demo-receivers";
+import { demoSources } from "./demo-senders";
 import { demoOwnershipRules, startDemoConsumers, type DemoConsumerOptions, type DemoConsumers } from "./demo-consumers";
 import { spawnGuarded, stopGroup, waitReady, wranglerCommand } from "./dev-server";
 import { acquireEngineLock } from "./engine-lock";
@@ -28,7 +29,7 @@ export interface DemoCredentials {
   admin_token: string;
   tenant: string;
   api_key: string;
-  secrets: { shop: string; stripe: string; wms: string; carrier: string };
+  secrets: { shop: string; stripe: string; wms: string; carrier: string; woo?: string; adyen?: string; easypost?: string; lemon?: string };
   /** What the engine signs deliveries to the demo WMS and carrier with: the ownership rules' consumer secrets. */
   consumer_secrets: { wms: string; carrier: string };
 }
@@ -51,14 +52,26 @@ function standardSecret(): string {
   return `whsec_${randomBytes(24).toString("base64")}`;
 }
 
+/** Secrets for the WooCommerce, Adyen (a hex HMAC key), EasyPost and Lemon Squeezy (hmac preset) demo senders. */
+function newSenderSecrets(): Required<Pick<DemoCredentials["secrets"], "woo" | "adyen" | "easypost" | "lemon">> {
+  return {
+    woo: `wc_${randomBytes(16).toString("hex")}`,
+    adyen: randomBytes(32).toString("hex").toUpperCase(),
+    easypost: `ep_${randomBytes(16).toString("hex")}`,
+    lemon: `ls_${randomBytes(16).toString("hex")}`,
+  };
+}
+
 /** Reuses what demo.json already holds, so a restart keeps every secret senders and consumers were told. */
 export function demoSecrets(previous: StoredDemoCredentials | null): DemoSecrets {
   return {
-    secrets: previous?.secrets ?? {
+    // A demo.json from before the newer senders gains their secrets, keeping the rest.
+    secrets: previous?.secrets ? { ...newSenderSecrets(), ...previous.secrets } : {
       shop: `shpss_${randomBytes(16).toString("hex")}`,
       stripe: `whsec_${randomBytes(24).toString("base64url")}`,
       wms: standardSecret(),
       carrier: standardSecret(),
+      ...newSenderSecrets(),
     },
     consumer_secrets: previous?.consumer_secrets ?? { wms: standardSecret(), carrier: standardSecret() },
   };
@@ -125,9 +138,8 @@ export async function seedDemo(base: string, adminToken: string, keys: DemoSecre
   } else {
     throw new Error(`could not create the demo tenant: ${created.status} ${await created.text()}`);
   }
-  const kinds = { shop: "shopify", stripe: "stripe", wms: "standard", carrier: "standard" } as const;
-  for (const [name, kind] of Object.entries(kinds) as [keyof typeof kinds, (typeof kinds)[keyof typeof kinds]][]) {
-    const res = await api(base, "PUT", `/v1/tenants/demo/sources/${name}`, adminToken, { kind, secret: secrets[name] });
+  for (const [name, source] of Object.entries(demoSources(secrets))) {
+    const res = await api(base, "PUT", `/v1/tenants/demo/sources/${name}`, adminToken, source);
     if (res.status !== 200) throw new Error(`could not register source ${name}: ${res.status} ${await res.text()}`);
   }
   const creds: DemoCredentials = { base_url: base, admin_token: adminToken, tenant: "demo", api_key: apiKey, secrets, consumer_secrets };
@@ -193,6 +205,7 @@ function banner(creds: DemoCredentials, consumers: DemoConsumers, rulesVersion: 
                 stripe (stripe)  secret ${creds.secrets.stripe}
                 wms (standard)   secret ${creds.secrets.wms}
                 carrier (standard) secret ${creds.secrets.carrier}
+                woo (woocommerce), adyen (adyen), easypost (easypost), lemon (hmac preset): secrets in .wrangler/demo.json
   consumers     demo WMS      ${consumers.url}/wms       (routing: fulfil_order, acked)
                 demo carrier  ${consumers.url}/carrier   (shipping: request_shipment)
                 ownership rules v${rulesVersion} route paid orders to them${outage}

@@ -40,6 +40,25 @@ export const SECURITY_SCHEMES = {
     description:
       "Standard Webhooks: `v1,<base64 HMAC-SHA256 of \"webhook-id.webhook-timestamp.body\">`, keyed with the base64 part of the `whsec_…` secret; 300 s tolerance.",
   },
+  wooCommerceSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "X-WC-Webhook-Signature",
+    description: "WooCommerce: base64 HMAC-SHA256 of the raw body, keyed with the webhook's secret. Its unsigned `webhook_id=<n>` ping is answered 200 and recorded nowhere.",
+  },
+  easypostSignature: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Hmac-Signature",
+    description: "EasyPost: `hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>`, keyed with the webhook secret after Unicode NFKD normalisation.",
+  },
+  hmacPreset: {
+    type: "apiKey",
+    in: "header",
+    name: "X-Signature",
+    description:
+      "A source of kind `hmac`: the header, algorithm, encoding, prefix and signed payload its configuration names (X-Signature is only an example). Adyen sources need no header: each notification item carries its own `additionalData.hmacSignature`.",
+  },
 } as const;
 export type SecurityScheme = keyof typeof SECURITY_SCHEMES;
 
@@ -142,4 +161,8 @@ export const SenderHeaders = z.object({
   "webhook-id": z.string().optional().openapi({ description: "Standard Webhooks sources: the message id (idempotency key); signed." }),
   "webhook-timestamp": z.string().optional().openapi({ description: "Standard Webhooks sources: unix seconds; signed; 300 s tolerance." }),
   "webhook-signature": z.string().optional().openapi({ description: "Standard Webhooks sources: see standardWebhooks." }),
+  "x-wc-webhook-signature": z.string().optional().openapi({ description: "WooCommerce sources: see wooCommerceSignature." }),
+  "x-wc-webhook-topic": z.string().optional().openapi({ description: "WooCommerce sources: required; order.created and order.updated are handled." }),
+  "x-wc-webhook-delivery-id": z.string().optional().openapi({ description: "WooCommerce sources: with the order's modification time and status, the idempotency key." }),
+  "x-hmac-signature": z.string().optional().openapi({ description: "EasyPost sources: see easypostSignature." }),
 });

@@ -2,7 +2,7 @@ import type { IngestResult, OrderObject } from "../domain/order/object";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
-import type { ParseResult } from "./sources/types";
+import type { Delivery } from "./sources/types";
 import type { TraceCarrier } from "./telemetry/context";
 
 /** The single writer for one order: named by tenant and order id. */
@@ -46,7 +46,7 @@ export async function commitToOrder(
   env: Env,
   tenant: string,
   source: string,
-  parsed: Extract<ParseResult, { ok: true }>,
+  parsed: Delivery,
   rawSha256: string,
   trace: TraceCarrier,
 ): Promise<IngestResult> {

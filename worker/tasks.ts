@@ -17,6 +17,7 @@ import { currentRules } from "./ownership/store";
 import { notifierFor } from "./notify/notifier";
 import { taskNotices } from "../domain/notify/notice";
 import { adapters } from "./sources";
+import { deliveriesOf } from "./sources/types";
 import { requestIdFrom, type TraceCarrier } from "./telemetry/context";
 import { sourceConfig } from "./tenancy";
 
@@ -297,14 +298,29 @@ export async function replayRejection(
   if (!config) throw new ApiError("source_not_found", `Source '${rej.source}' no longer exists`);
   const raw = fromBase64(rej.bodyBase64) ?? new Uint8Array();
   const headers = new Map(Object.entries(rej.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const input = { raw, headers: (n: string) => headers.get(n.toLowerCase()) ?? null, source: rej.source };
+  const input = { raw, headers: (n: string) => headers.get(n.toLowerCase()) ?? null, source: rej.source, settings: config.settings };
   const adapter = adapters[config.kind];
   // A stock message (no order) is committed by its SKU's object, e.g. once its Shopify item has a mapping.
   const stock = adapter.parseStock?.(input) ?? null;
   const parsed = stock ?? adapter.parse(input);
   if (!parsed.ok) throw new ApiError(parsed.code, `Still refused: ${parsed.message}`, parsed.details);
-  const result = "orderId" in parsed ? await commitToOrder(env, tenant, rej.source, parsed, rej.bodySha256, trace) : await commitStock(env, tenant, rej.source, parsed, rej.bodySha256);
-  if (!result.ok) throw new ApiError(result.code, `Still refused: ${result.message}`);
+  let result: { receipt: Receipt | InventoryReceipt };
+  if ("sku" in parsed) {
+    const committed = await commitStock(env, tenant, rej.source, parsed, rej.bodySha256);
+    if (!committed.ok) throw new ApiError(committed.code, `Still refused: ${committed.message}`);
+    result = committed;
+  } else {
+    // A batch (Adyen) replays every item; the rejection records the first item's receipt.
+    const receipts: Receipt[] = [];
+    for (const delivery of deliveriesOf(parsed)) {
+      const one = await commitToOrder(env, tenant, rej.source, delivery, rej.bodySha256, trace);
+      if (!one.ok) throw new ApiError(one.code, `Still refused: ${one.message}`);
+      receipts.push(one.receipt);
+    }
+    const [first] = receipts;
+    if (first === undefined) throw new ApiError("conflict", "The delivery holds nothing to replay");
+    result = { receipt: first };
+  }
   const at = new Date().toISOString();
   await d.update(rejections).set({ replayedAt: at, replayReceiptId: result.receipt.id }).where(and(eq(rejections.tenantId, tenant), eq(rejections.id, id)));
   if (closeTask) {

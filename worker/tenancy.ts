@@ -40,6 +40,8 @@ export function tenantExists(env: Env, tenant: string): Promise<boolean> {
 export interface SourceConfig {
   kind: SourceAdapter["kind"];
   secret: string;
+  /** The kind's own settings (sources.config), handed to its adapter. */
+  settings: unknown;
 }
 
 export function sourceConfig(env: Env, tenant: string, source: string): Promise<SourceConfig | null> {
@@ -50,7 +52,7 @@ export function sourceConfig(env: Env, tenant: string, source: string): Promise<
       .where(and(eq(sources.tenantId, tenant), eq(sources.name, source)))
       .get();
     if (!row) return null;
-    return { kind: row.kind, secret: await unseal(row.secretCiphertext, env.SECRETS_KEY) };
+    return { kind: row.kind, secret: await unseal(row.secretCiphertext, env.SECRETS_KEY), settings: row.config ?? null };
   });
 }
 

@@ -162,7 +162,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -792,7 +792,7 @@ export interface components {
             /** @example shop */
             name: string;
             /** @enum {string} */
-            kind: "shopify" | "stripe" | "standard";
+            kind: "shopify" | "stripe" | "standard" | "woocommerce" | "adyen" | "easypost" | "hmac";
             watch: {
                 silence_after: string;
             } | null;
@@ -800,8 +800,7 @@ export interface components {
         };
         SourceInput: {
             /** @enum {string} */
-            kind: "shopify" | "stripe" | "standard";
-            secret: string;
+            kind: "shopify";
             /** @description Omit to keep the current setting, null to clear it */
             watch?: {
                 /**
@@ -810,6 +809,143 @@ export interface components {
                  */
                 silence_after: string;
             } | null;
+            secret: string;
+        } | {
+            /** @enum {string} */
+            kind: "stripe";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            secret: string;
+        } | {
+            /** @enum {string} */
+            kind: "standard";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            secret: string;
+        } | {
+            /** @enum {string} */
+            kind: "woocommerce";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            secret: string;
+        } | {
+            /** @enum {string} */
+            kind: "adyen";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            /** @description The webhook's HMAC key, hex as the Customer Area shows it. */
+            secret: string;
+        } | {
+            /** @enum {string} */
+            kind: "easypost";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            secret: string;
+            config?: components["schemas"]["EasyPostConfig"];
+        } | {
+            /** @enum {string} */
+            kind: "hmac";
+            /** @description Omit to keep the current setting, null to clear it */
+            watch?: {
+                /**
+                 * @description How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens
+                 * @example PT4H
+                 */
+                silence_after: string;
+            } | null;
+            secret: string;
+            config: components["schemas"]["HmacPresetConfig"];
+        };
+        EasyPostConfig: {
+            /** @description Where the order id is in the Event, e.g. `$.result.reference` (the default). */
+            order_id?: string;
+        };
+        /** @description Signature: `signature.header`, `algorithm` (sha1|sha256|sha512), `encoding` (hex|base64), `prefix`, `signed_payload` ({timestamp}, {body}); optional `timestamp` header with `tolerance_seconds`; `delivery_id` from a header or a path; `mapping` of type, order_id, occurred_at and amount by path. `sample` is mapped as a dry run. */
+        HmacPresetConfig: {
+            signature: {
+                header: string;
+                /**
+                 * @default sha256
+                 * @enum {string}
+                 */
+                algorithm?: "sha1" | "sha256" | "sha512";
+                /**
+                 * @default hex
+                 * @enum {string}
+                 */
+                encoding?: "hex" | "base64";
+                /** @default  */
+                prefix?: string;
+                /** @default {body} */
+                signed_payload?: string;
+            };
+            timestamp?: {
+                header: string;
+                /** @default 300 */
+                tolerance_seconds?: number;
+            };
+            delivery_id: {
+                header: string;
+            } | {
+                paths: string[];
+            };
+            mapping: {
+                type: ("order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated") | {
+                    path: string;
+                    values: {
+                        [key: string]: "order.created" | "order.updated" | "order.cancelled" | "payment.authorized" | "payment.captured" | "payment.failed" | "payment.refunded" | "fulfillment.requested" | "fulfillment.accepted" | "fulfillment.rejected" | "shipment.shipped" | "shipment.delivered" | "attribution.updated";
+                    };
+                };
+                order_id: string;
+                occurred_at: string;
+                amount?: {
+                    value: string;
+                    /** @enum {string} */
+                    unit: "minor" | "decimal";
+                    currency: {
+                        path: string;
+                    } | {
+                        fixed: string;
+                    };
+                };
+            };
+        } & {
+            sample: {
+                [key: string]: unknown;
+            };
+            sample_headers?: {
+                [key: string]: string;
+            };
         };
         ApiKeyIssued: {
             /** @description Shown once; stored only as a SHA-256 hash. */
@@ -2291,6 +2427,14 @@ export interface operations {
                 "webhook-timestamp"?: string;
                 /** @description Standard Webhooks sources: see standardWebhooks. */
                 "webhook-signature"?: string;
+                /** @description WooCommerce sources: see wooCommerceSignature. */
+                "x-wc-webhook-signature"?: string;
+                /** @description WooCommerce sources: required; order.created and order.updated are handled. */
+                "x-wc-webhook-topic"?: string;
+                /** @description WooCommerce sources: with the order's modification time and status, the idempotency key. */
+                "x-wc-webhook-delivery-id"?: string;
+                /** @description EasyPost sources: see easypostSignature. */
+                "x-hmac-signature"?: string;
             };
             path: {
                 tenant: string;
@@ -2306,7 +2450,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Duplicate delivery: the original receipt */
+            /** @description Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2320,10 +2464,15 @@ export interface operations {
                             duplicate: boolean;
                             received_at: string;
                         } | components["schemas"]["InventoryReceipt"];
+                    } | {
+                        /** @enum {boolean} */
+                        ping: true;
+                        webhook_id: string;
                     };
+                    "text/plain": "[accepted]";
                 };
             };
-            /** @description Durably recorded */
+            /** @description Durably recorded (Adyen sources: the text `[accepted]`, receipt ids in `x-handoff-receipts`) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2338,6 +2487,7 @@ export interface operations {
                             received_at: string;
                         } | components["schemas"]["InventoryReceipt"];
                     };
+                    "text/plain": "[accepted]";
                 };
             };
             /** @description Error (400) */

@@ -39,6 +39,16 @@ describe("demo:send stamps the time it sends at (issue 11)", () => {
     expect(fixture("standard/fulfillment.accepted.json")).toBe(original);
   });
 
+  it("moves WooCommerce's zone-less *_gmt times as UTC, in WooCommerce's own spelling", () => {
+    const now = Date.parse("2027-01-05T12:00:00Z");
+    const { body } = stampNow(fixture("woocommerce/order.updated-processing.json"), now);
+    const order = JSON.parse(body) as Record<string, unknown>;
+    // The latest instant (date_modified_gmt and date_paid_gmt, 19:28:08) becomes now; date_created_gmt keeps its 6 s.
+    expect(order.date_modified_gmt).toBe("2027-01-05T12:00:00");
+    expect(order.date_paid_gmt).toBe("2027-01-05T12:00:00");
+    expect(order.date_created_gmt).toBe("2027-01-05T11:59:54");
+  });
+
   it("leaves a body without timestamps alone", () => {
     expect(stampNow('{"id": 12345678901234567890}', NOW)).toEqual({ body: '{"id": 12345678901234567890}', shiftSeconds: 0 });
   });

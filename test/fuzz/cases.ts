@@ -11,6 +11,11 @@ import {
   type Sender,
   type Unsigned,
 } from "../helpers/arbitraries";
+import { adyenArb, easypostArb, lemonArb, wooArb } from "../helpers/arbitraries-senders";
+
+const ALL_VALID: Record<Sender, fc.Arbitrary<Unsigned>> = { ...VALID, woocommerce: wooArb, adyen: adyenArb, easypost: easypostArb, hmac: lemonArb };
+/** Senders whose signature covers a timestamp: only these can be stale. */
+const TIMESTAMPED = new Set<Sender>(["stripe", "standard"]);
 
 /**
  * One fuzz delivery as plain JSON (so a failing one can be saved verbatim in
@@ -204,6 +209,10 @@ const HEADER_TARGETS: Record<Sender, string[]> = {
   shopify: ["x-shopify-topic", "x-shopify-webhook-id", "x-shopify-event-id", "x-shopify-triggered-at", "content-type"],
   stripe: ["content-type"],
   standard: ["webhook-id", "content-type"],
+  woocommerce: ["x-wc-webhook-topic", "x-wc-webhook-delivery-id", "content-type"],
+  adyen: ["content-type"],
+  easypost: ["content-type"],
+  hmac: ["content-type"],
 };
 
 const headerValueArb = fc.oneof(
@@ -230,6 +239,11 @@ const GARBAGE: Record<Sender, fc.Arbitrary<string>> = {
     b64Arb(32).map((b) => `v1,${b}`),
     fc.constantFrom("v1,", "v2,abc", "v1,@@@", "v1a,AAAA", Array.from({ length: 9 }, () => "v1,AAAA").join(" ")),
   ),
+  woocommerce: fc.oneof(hostileHeaderArb, b64Arb(32), b64Arb(31), b64Arb(64)),
+  // Adyen's signature travels in each item's additionalData.hmacSignature; the harness puts the garbage there.
+  adyen: fc.oneof(hostileHeaderArb, b64Arb(32), b64Arb(20)),
+  easypost: fc.oneof(hostileHeaderArb, hex64Arb.map((h) => `hmac-sha256-hex=${h}`), hex64Arb, fc.constantFrom("hmac-sha256-hex=", "hmac-sha256-hex=zz", "HMAC-SHA256-HEX=00")),
+  hmac: fc.oneof(hostileHeaderArb, hex64Arb, fc.constantFrom("00", "zz".repeat(32))),
 };
 
 const staleSkewArb = fc.oneof(fc.integer({ min: 330, max: 1_000_000_000 }), fc.integer({ min: -1_000_000_000, max: -330 }));
@@ -242,8 +256,8 @@ function signArb(sender: Sender): fc.Arbitrary<Sign> {
     { weight: 1, arbitrary: fc.constant<Sign>({ kind: "wrong_secret" }) },
     { weight: 1, arbitrary: fc.constant<Sign>({ kind: "other_body" }) },
   ];
-  // Shopify signs no timestamp: nothing of its can be stale, a replay is caught as a duplicate instead.
-  if (sender !== "shopify") options.push({ weight: 2, arbitrary: staleSkewArb.map((skew_sec): Sign => ({ kind: "stale", skew_sec })) });
+  // Shopify, WooCommerce, Adyen, EasyPost and the Lemon preset sign no timestamp: nothing of theirs can be stale, a replay is caught as a duplicate instead.
+  if (TIMESTAMPED.has(sender)) options.push({ weight: 2, arbitrary: staleSkewArb.map((skew_sec): Sign => ({ kind: "stale", skew_sec })) });
   return fc.oneof(...options);
 }
 
@@ -255,6 +269,7 @@ function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mu
   if (c.target === "unknown_source") return { kind: "refused", codes: ["source_not_found"] };
   if (c.pad_to !== null) return { kind: "refused", codes: ["payload_too_large"] };
   if (c.sender === "standard" && (c.headers["webhook-id"] ?? "").trim() === "") return { kind: "refused", codes: ["signature_missing"] };
+  if (c.sender === "adyen") return adyenExpectation(c.sign, shape, mutated);
   switch (c.sign.kind) {
     case "none":
       return { kind: "refused", codes: ["signature_missing"] };
@@ -271,6 +286,18 @@ function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mu
       if (shape === "json") return { kind: "refused", codes: ["schema_mismatch"] };
       return mutated ? { kind: "either", codes: MAPPING_CODES } : { kind: "accepted" };
   }
+}
+
+/**
+ * Adyen's signatures are inside the body, so what the harness can sign depends
+ * on the body: one that is not a JSON object carries no signature at all, and
+ * a mutated one may have lost the items the signatures belong to.
+ */
+function adyenExpectation(sign: Sign, shape: Shape, mutated: boolean): Expectation {
+  if (shape !== "object" || sign.kind === "none") return { kind: "refused", codes: ["signature_missing"] };
+  if (sign.kind === "garbage") return { kind: "refused", codes: ["signature_missing", "signature_invalid"] };
+  if (sign.kind === "wrong_secret" || sign.kind === "other_body") return mutated ? { kind: "refused", codes: ["signature_missing", "signature_invalid"] } : { kind: "refused", codes: ["signature_invalid"] };
+  return mutated ? { kind: "either", codes: ["signature_missing", "signature_invalid", ...MAPPING_CODES] } : { kind: "accepted" };
 }
 
 function assemble(base: Unsigned, m: BodyMutation | null, h: { name: string; value: string | null } | null, sign: Sign, target: FuzzCase["target"], repeat: boolean): FuzzCase {
@@ -298,14 +325,14 @@ const targetArb = fc.oneof(
 /** A delivery exactly as the sender would make it (content type and clock skew vary, nothing else). */
 export function validCaseArb(sender: Sender): fc.Arbitrary<FuzzCase> {
   return fc
-    .tuple(VALID[sender], fc.integer({ min: -60, max: 60 }), fc.boolean())
+    .tuple(ALL_VALID[sender], fc.integer({ min: -60, max: 60 }), fc.boolean())
     .map(([base, skew_sec, repeat]) => assemble(base, null, null, { kind: "valid", skew_sec }, "known", repeat));
 }
 
 export function hostileCaseArb(sender: Sender): fc.Arbitrary<FuzzCase> {
   return fc
     .tuple(
-      VALID[sender],
+      ALL_VALID[sender],
       fc.option(bodyMutationArb, { freq: 4, nil: null }),
       fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: headerMutationArb(sender) }),
       signArb(sender),

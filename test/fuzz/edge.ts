@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { ERROR_CODES, type ErrorCode } from "../../worker/errors";
 import { fromBase64 } from "../../domain/crypto";
-import { nowSeconds, signShopify, signStandard, signStripe } from "../../cli/sign";
+import { nowSeconds, presetHeaders, signShopify, signStandard, signStripe } from "../../cli/sign";
+import { signAdyen } from "../../domain/webhooks/adyen";
+import { signEasyPost } from "../../domain/webhooks/easypost";
+import { LEMON_PRESET, putNewSenders } from "../helpers/senders";
 import type { Sender } from "../helpers/arbitraries";
 import { BASE, SECRETS, seedTenant } from "../helpers/http";
 import { checkInvariants, type InvariantReport } from "../helpers/invariants";
@@ -17,8 +20,42 @@ import type { FuzzCase } from "./cases";
  * a 2xx is a receipt, and a valid delivery always gets one.
  */
 
-export const SOURCE: Record<Sender, string> = { shopify: "shop", stripe: "stripe", standard: "wms" };
-const WRONG_SECRET: Record<Sender, string> = { shopify: "shpss_not_the_secret", stripe: "whsec_not_the_secret", standard: "whsec_d3JvbmcgZnV6eiBrZXkgYnl0ZXM=" };
+export const SOURCE: Record<Sender, string> = { shopify: "shop", stripe: "stripe", standard: "wms", woocommerce: "woo", adyen: "adyen", easypost: "easypost", hmac: "lemon" };
+const WRONG_SECRET: Record<Sender, string> = {
+  shopify: "shpss_not_the_secret",
+  stripe: "whsec_not_the_secret",
+  standard: "whsec_d3JvbmcgZnV6eiBrZXkgYnl0ZXM=",
+  woocommerce: "wc_not_the_secret",
+  adyen: "00".repeat(32),
+  easypost: "ep_not_the_secret",
+  hmac: "not_the_lemon_secret",
+};
+
+/**
+ * Adyen signs inside the body: every NotificationRequestItem gets its own
+ * additionalData.hmacSignature (`garbage` puts that value there instead). A
+ * body that is not a JSON object with items cannot be signed and goes as it is.
+ */
+async function signAdyenBody(body: Uint8Array, hexKey: string, garbage: string | null, otherBody: boolean): Promise<Uint8Array> {
+  let parsed: unknown;
+  try {
+    // Strict, as the engine reads bodies: a body that is not UTF-8 cannot be signed (and the engine never parses it).
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
+  } catch {
+    return body;
+  }
+  const list = typeof parsed === "object" && parsed !== null && "notificationItems" in parsed ? parsed.notificationItems : null;
+  if (!Array.isArray(list)) return body;
+  for (const entry of list) {
+    const item: unknown = typeof entry === "object" && entry !== null && "NotificationRequestItem" in entry ? entry.NotificationRequestItem : null;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) continue;
+    const fields = item as Record<string, unknown>;
+    const extra = typeof fields.additionalData === "object" && fields.additionalData !== null ? fields.additionalData : {};
+    const signed = otherBody ? { ...fields, pspReference: "LIFTEDFROMOTHER1" } : fields;
+    fields.additionalData = { ...extra, hmacSignature: garbage ?? (await signAdyen(signed, hexKey)) };
+  }
+  return new TextEncoder().encode(JSON.stringify(parsed));
+}
 
 /** The refusals the webhook edge documents (README, "Refusals"); 503s are documented too, but must not happen here. */
 const EDGE_CODES = new Set<string>([
@@ -51,12 +88,17 @@ const AFTER_VERIFY = new Set<string>([
   "topic_conflict",
 ]);
 
+/** JSON whitespace after the body, up to `size` bytes. */
+function padTo(raw: Uint8Array, size: number): Uint8Array {
+  const padded = new Uint8Array(size).fill(0x20);
+  padded.set(raw);
+  return padded;
+}
+
 function bodyBytes(c: FuzzCase): Uint8Array {
   const raw = "text" in c.body ? new TextEncoder().encode(c.body.text) : (fromBase64(c.body.base64) ?? new Uint8Array());
   if (c.pad_to === null || raw.length >= c.pad_to) return raw;
-  const padded = new Uint8Array(c.pad_to).fill(0x20);
-  padded.set(raw);
-  return padded;
+  return padTo(raw, c.pad_to);
 }
 
 /** Signs at send time, as the sender would, so a saved case replays with a fresh timestamp. */
@@ -75,6 +117,22 @@ export async function toRequest(c: FuzzCase, tenant: string): Promise<Request> {
   } else if (c.sender === "stripe") {
     if (garbage !== null) headers["stripe-signature"] = garbage;
     else if (sign) headers["stripe-signature"] = await signStripe(signed, secret, ts);
+  } else if (c.sender === "woocommerce") {
+    if (garbage !== null) headers["x-wc-webhook-signature"] = garbage;
+    else if (sign) headers["x-wc-webhook-signature"] = await signShopify(signed, secret);
+  } else if (c.sender === "easypost") {
+    if (garbage !== null) headers["x-hmac-signature"] = garbage;
+    else if (sign) headers["x-hmac-signature"] = await signEasyPost(signed, secret);
+  } else if (c.sender === "hmac") {
+    if (garbage !== null) headers["x-signature"] = garbage;
+    else if (sign) headers["x-signature"] = (await presetHeaders(LEMON_PRESET, { body: signed, secret }))["x-signature"] ?? "";
+  } else if (c.sender === "adyen") {
+    const t = c.target === "unknown_tenant" ? "fuzz-nobody-here" : tenant;
+    const source = c.target === "unknown_source" ? "nope" : SOURCE[c.sender];
+    const signedBody = sign ? await signAdyenBody(body, secret, garbage, c.sign.kind === "other_body") : body;
+    // Signing re-serialises the body; an oversized case stays oversized.
+    const raw = c.pad_to !== null && signedBody.length < c.pad_to ? padTo(signedBody, c.pad_to) : signedBody;
+    return new Request(`${BASE}/v1/tenants/${t}/webhooks/${source}`, { method: "POST", headers, body: raw });
   } else {
     headers["webhook-timestamp"] = String(ts);
     if (garbage !== null) headers["webhook-signature"] = garbage;
@@ -87,6 +145,8 @@ export async function toRequest(c: FuzzCase, tenant: string): Promise<Request> {
 
 export interface Answer extends Pick<Sent, "status" | "code" | "receiptId" | "receiptOrder" | "duplicate" | "rejectionId"> {
   envelope: boolean;
+  /** Every receipt the answer names: one, or an Adyen batch's (x-handoff-receipts). */
+  receiptIds: string[];
 }
 
 export async function send(c: FuzzCase, tenant: string): Promise<Answer> {
@@ -100,7 +160,11 @@ export async function send(c: FuzzCase, tenant: string): Promise<Answer> {
   } catch {
     envelope = false;
   }
-  return { ...readAnswer(res.status, text), envelope };
+  const answer = readAnswer(res.status, text);
+  // Adyen hears `[accepted]`; the receipts ride in a header, and a redelivery answers 200 with the same ones.
+  const listed = res.headers.get("x-handoff-receipts")?.split(",").filter((id) => id !== "") ?? [];
+  if (listed.length > 0 && text === "[accepted]") return { ...answer, receiptId: listed[0] ?? null, duplicate: res.status === 200, envelope, receiptIds: listed };
+  return { ...answer, envelope, receiptIds: answer.receiptId === null ? [] : [answer.receiptId] };
 }
 
 /** Everything wrong with the answers to one case (empty when it passed). */
@@ -164,7 +228,12 @@ export async function runCase(r: Pick<FuzzRun, "tenant" | "key" | "ledger">, c: 
     else if (rec.code !== a.code || rec.status !== a.status) problems.push(`recorded as ${rec.status} ${rec.code}, answered ${a.status} ${a.code}`);
     else if (rec.signature_verified !== AFTER_VERIFY.has(rec.code)) problems.push(`${rec.code} recorded with signature_verified ${rec.signature_verified}`);
   }
-  for (const a of answers) r.ledger.record({ label: c.mutations.join("; ") || "valid", key: null, expect: "any", orderId: null, ...a });
+  for (const a of answers) {
+    const label = c.mutations.join("; ") || "valid";
+    // One ledger entry per receipt, so every receipt of a batch is accounted for.
+    const ids = a.receiptIds.length > 0 ? a.receiptIds : [a.receiptId];
+    for (const receiptId of ids) r.ledger.record({ label, key: null, expect: "any", orderId: null, ...a, receiptId });
+  }
   return { problems, total };
 }
 
@@ -190,6 +259,7 @@ export async function fuzzEdge(r: FuzzRun, arb: fc.Arbitrary<FuzzCase>): Promise
 /** A fresh tenant, `numRuns` cases for one sender, then the ledger reconciled against what the engine kept. */
 export async function fuzzSender(sender: Sender, arb: fc.Arbitrary<FuzzCase>, seed: number, numRuns: number, tenant = `fuzz-${sender}`): Promise<InvariantReport> {
   const key = await seedTenant(tenant);
+  await putNewSenders(tenant);
   const ledger = new Ledger();
   await fuzzEdge({ sender, tenant, key, ledger, seed, numRuns }, arb);
   // No ownership rules here (this is about the edge), so no SLA owns a stalled order and no exports go out.

@@ -4,6 +4,7 @@ import { seedTenant, settleAlarms } from "../helpers/http";
 import { Ledger } from "../chaos/transport";
 import type { FuzzCase } from "./cases";
 import { rejectionsPage, runCase } from "./edge";
+import { putNewSenders } from "../helpers/senders";
 
 afterEach(settleAlarms);
 
@@ -35,6 +36,7 @@ describe("fuzz regressions", () => {
     (r.status === "open" ? it.fails : it)(name, async () => {
       const tenant = `fuzz-reg-${i}`;
       const key = await seedTenant(tenant);
+      await putNewSenders(tenant);
       const total = (await rejectionsPage(tenant, key, 1)).total;
       const out = await runCase({ tenant, key, ledger: new Ledger() }, r.case, total);
       expect(out.problems).toEqual([]);

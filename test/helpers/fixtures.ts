@@ -30,6 +30,27 @@ import stripePaymentFailed from "../fixtures/stripe/payment_intent.payment_faile
 import stripePaymentSucceeded from "../fixtures/stripe/payment_intent.succeeded.json?raw";
 import stripePartialCapture from "../fixtures/stripe/payment_intent.succeeded-partial-capture.json?raw";
 
+import wooOrderCreated from "../fixtures/woocommerce/order.created.json?raw";
+import wooUpdatedProcessing from "../fixtures/woocommerce/order.updated-processing.json?raw";
+import wooUpdatedOnHold from "../fixtures/woocommerce/order.updated-on-hold.json?raw";
+import wooUpdatedCompleted from "../fixtures/woocommerce/order.updated-completed.json?raw";
+import wooUpdatedCancelled from "../fixtures/woocommerce/order.updated-cancelled.json?raw";
+import wooUpdatedFailed from "../fixtures/woocommerce/order.updated-failed.json?raw";
+import wooUpdatedRefunded from "../fixtures/woocommerce/order.updated-refunded.json?raw";
+import adyenAuthorisation from "../fixtures/adyen/authorisation.json?raw";
+import adyenAuthorisationRefused from "../fixtures/adyen/authorisation-refused.json?raw";
+import adyenCapture from "../fixtures/adyen/capture.json?raw";
+import adyenCaptureFailed from "../fixtures/adyen/capture_failed.json?raw";
+import adyenCancellation from "../fixtures/adyen/cancellation.json?raw";
+import adyenRefund from "../fixtures/adyen/refund.json?raw";
+import adyenBatch from "../fixtures/adyen/batch-two-orders.json?raw";
+import easypostInTransit from "../fixtures/easypost/tracker.updated-in_transit.json?raw";
+import easypostOutForDelivery from "../fixtures/easypost/tracker.updated-out_for_delivery.json?raw";
+import easypostDelivered from "../fixtures/easypost/tracker.updated-delivered.json?raw";
+import easypostReturnToSender from "../fixtures/easypost/tracker.updated-return_to_sender.json?raw";
+import easypostFailure from "../fixtures/easypost/tracker.updated-failure.json?raw";
+import lemonSqueezyOrderCreatedRaw from "../fixtures/hmac/lemonsqueezy-order_created.json?raw";
+import lemonSqueezyPresetRaw from "../fixtures/hmac/lemonsqueezy.config.json?raw";
 /** The one order every fixture belongs to (Shopify's own sample order id; Stripe carries it in metadata.order_id). */
 export const FIXTURE_ORDER_ID = "820982911946154508";
 
@@ -93,3 +114,54 @@ export const thirdPartyShopify = {
 export const thirdPartyStripe = {
   "payment_intent.succeeded (partial capture)": stripePartialCapture,
 } as const;
+
+/** WooCommerce's REST v3 order (its docs' order 727), keyed by `topic` or `topic-status`. */
+export const WOO_ORDER_ID = "727";
+export const wooFixtures = {
+  "order.created": wooOrderCreated,
+  "order.updated-processing": wooUpdatedProcessing,
+  "order.updated-on-hold": wooUpdatedOnHold,
+  "order.updated-completed": wooUpdatedCompleted,
+  "order.updated-cancelled": wooUpdatedCancelled,
+  "order.updated-failed": wooUpdatedFailed,
+  "order.updated-refunded": wooUpdatedRefunded,
+} as const;
+
+/** The X-WC-Webhook-Topic a wooFixtures key is sent with. */
+export function wooTopic(key: keyof typeof wooFixtures): string {
+  return key.replace(/-.*$/, "");
+}
+
+/**
+ * Adyen standard notifications for the shared fixture order (merchantReference),
+ * unsigned: `additionalData.hmacSignature` is set at send time (cli/sign.ts,
+ * or @adyen/api-library's HmacValidator in the tests). The batch holds two orders.
+ */
+export const ADYEN_SECOND_ORDER_ID = "820982911946154509";
+export const adyenFixtures = {
+  authorisation: adyenAuthorisation,
+  "authorisation-refused": adyenAuthorisationRefused,
+  capture: adyenCapture,
+  capture_failed: adyenCaptureFailed,
+  cancellation: adyenCancellation,
+  refund: adyenRefund,
+  "batch-two-orders": adyenBatch,
+} as const;
+
+/** EasyPost Events whose result is one USPS test Tracker (EZ2000000002) as it progresses. */
+export const EASYPOST_TRACKING_CODE = "EZ2000000002";
+export const easypostFixtures = {
+  "tracker.updated-in_transit": easypostInTransit,
+  "tracker.updated-out_for_delivery": easypostOutForDelivery,
+  "tracker.updated-delivered": easypostDelivered,
+  "tracker.updated-return_to_sender": easypostReturnToSender,
+  "tracker.updated-failure": easypostFailure,
+} as const;
+
+/**
+ * A sender with no adapter of its own, configured as an `hmac` preset: Lemon
+ * Squeezy (X-Signature: hex HMAC-SHA256 of the body), its order_created event
+ * with the shop's order id in meta.custom_data (what its checkout passes through).
+ */
+export const lemonSqueezyOrderCreated = lemonSqueezyOrderCreatedRaw;
+export const lemonSqueezyPreset: unknown = JSON.parse(lemonSqueezyPresetRaw);

@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import type { SourceKind } from "../../worker/sources/types";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://handoff.test";
@@ -67,8 +68,8 @@ export function keyFor(tenant: string, name: string, scope: "read" | "operator" 
   return key;
 }
 
-export async function putSource(tenant: string, source: string, kind: "shopify" | "stripe" | "standard", secret: string): Promise<void> {
-  const res = await call("PUT", `/v1/tenants/${tenant}/sources/${source}`, { token: ADMIN_TOKEN, body: { kind, secret } });
+export async function putSource(tenant: string, source: string, kind: SourceKind, secret: string, config?: unknown): Promise<void> {
+  const res = await call("PUT", `/v1/tenants/${tenant}/sources/${source}`, { token: ADMIN_TOKEN, body: { kind, secret, ...(config === undefined ? {} : { config }) } });
   expect(res.status).toBe(200);
 }
 
@@ -77,6 +78,11 @@ export const SECRETS = {
   stripe: "whsec_test_stripe_0123456789abcdef",
   // Standard Webhooks secrets are whsec_ + base64 of the key bytes.
   standard: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  woocommerce: "wc_secret_9f8e7d6c5b4a3210",
+  // Adyen HMAC keys are hex (32 bytes from the Customer Area).
+  adyen: "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+  easypost: "ep_webhook_secret_0123456789",
+  hmac: "ls_webhook_signing_secret",
 } as const;
 
 /** A tenant with one sender of each kind: shop (Shopify), stripe, wms and carrier (Standard Webhooks). */

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SOURCE_KINDS } from "../sources/types";
 
 /**
  * D1 holds the cross-order views and the audit trail. The per-order truth lives
@@ -102,11 +103,13 @@ export const sources = sqliteTable(
       .notNull()
       .references(() => tenants.id),
     name: text("name").notNull(),
-    kind: text("kind", { enum: ["shopify", "stripe", "standard"] }).notNull(),
+    kind: text("kind", { enum: SOURCE_KINDS }).notNull(),
     /** AES-GCM ciphertext (base64 iv||ct) of the signing secret, keyed by SECRETS_KEY. */
     secretCiphertext: text("secret_ciphertext").notNull(),
     /** `{ silence_after }` (ISO-8601) or null: how long this sender may stay quiet before a watcher says so. */
     watch: text("watch", { mode: "json" }).$type<{ silence_after: string }>(),
+    /** The kind's own settings (the `hmac` preset, EasyPost's order-id path), validated when stored; null for most. */
+    config: text("config", { mode: "json" }).$type<unknown>(),
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull(),
   },

@@ -7,37 +7,16 @@ import { db } from "../db/client";
 import { sources, tenants } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
-import { fromBase64 } from "../../domain/crypto";
 import { seal } from "../lib/sealed";
 import { SourceName, TenantId } from "../names";
 import { invalidateTenantCache } from "../tenancy";
 import { createTenant, NewTenant, Tenant, tenantView } from "../tenant-store";
 import { DefaultOwner, setDefaultOwner } from "../tenant-owner";
-import { Duration } from "../../domain/ownership/schema";
+import { SourceInput, storedConfig } from "../sources/config";
+import { SOURCE_KINDS } from "../sources/types";
 
-const SourceInput = z
-  .object({
-    kind: z.enum(["shopify", "stripe", "standard"]),
-    secret: z.string().min(8).max(512),
-    watch: z
-      .object({ silence_after: Duration.describe("How long this sender may send no verified delivery, while it is expected to send, before a source_silent task opens") })
-      .strict()
-      .nullable()
-      .optional()
-      .describe("Omit to keep the current setting, null to clear it"),
-  })
-  .superRefine((v, ctx) => {
-    if (v.kind === "standard") {
-      const b64 = v.secret.startsWith("whsec_") ? v.secret.slice(6) : v.secret;
-      const key = fromBase64(b64);
-      if (!key || key.length < 16) {
-        ctx.addIssue({ code: "custom", path: ["secret"], message: "Standard Webhooks secret must be 'whsec_' + base64 of at least 16 bytes" });
-      }
-    }
-  })
-  .openapi("SourceInput");
 const Source = z
-  .object({ tenant: TenantId, name: SourceName, kind: z.enum(["shopify", "stripe", "standard"]), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
+  .object({ tenant: TenantId, name: SourceName, kind: z.enum(SOURCE_KINDS), watch: z.object({ silence_after: z.string() }).nullable(), updated_at: z.string() })
   .openapi("Source");
 
 // Security requirements are written from worker/access/table.ts when the document is built.
@@ -108,13 +87,14 @@ tenantRoutes.openapi(
     if (!(await d.select().from(tenants).where(eq(tenants.id, tenant)).get())) {
       throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
     }
+    const config = storedConfig(body, source);
     const updatedAt = new Date().toISOString();
     const secretCiphertext = await seal(body.secret, c.env.SECRETS_KEY);
     const watch = body.watch === undefined ? {} : { watch: body.watch };
     const [row] = await d
       .insert(sources)
-      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, updatedAt, watch: body.watch ?? null })
-      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, updatedAt, ...watch } })
+      .values({ tenantId: tenant, name: source, kind: body.kind, secretCiphertext, config, updatedAt, watch: body.watch ?? null })
+      .onConflictDoUpdate({ target: [sources.tenantId, sources.name], set: { kind: body.kind, secretCiphertext, config, updatedAt, ...watch } })
       .returning();
     invalidateTenantCache(tenant);
     await recordAdmin(c.env, tenant, actorOf(c), "source.put", { source, kind: body.kind, watch: row?.watch ?? null });

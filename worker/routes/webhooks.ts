@@ -12,6 +12,7 @@ import { anyOf, SenderHeaders } from "../openapi";
 import { METRICS, SPANS } from "../telemetry/tracer";
 import { reject } from "../rejections";
 import { adapters } from "../sources";
+import { deliveriesOf, type SourceAdapter } from "../sources/types";
 import { sourceConfig, tenantExists, type SourceConfig } from "../tenancy";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,7 +23,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export const UNVERIFIED_BODY_BYTES = 8 * 1024;
 /** Signature values are replaced by a fingerprint: a stored one could be replayed (Shopify's carry no timestamp). */
-const SIGNATURE_HEADERS = new Set(["x-shopify-hmac-sha256", "stripe-signature", "webhook-signature"]);
+const SIGNATURE_HEADERS = ["x-shopify-hmac-sha256", "stripe-signature", "webhook-signature", "x-wc-webhook-signature", "x-hmac-signature"];
 
 const GENERIC_EVIDENCE = ["content-type", "content-length", "user-agent"];
 
@@ -76,17 +77,28 @@ async function readCapped(req: Request, limit: number): Promise<CappedBody> {
   };
 }
 
-async function pickHeaders(req: Request, names: readonly string[]): Promise<Record<string, string>> {
+async function pickHeaders(req: Request, names: readonly string[], signatures: ReadonlySet<string>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const n of names) {
     const v = req.headers.get(n);
     if (v === null) continue;
-    out[n] = SIGNATURE_HEADERS.has(n) ? `sha256:${(await sha256Hex(v)).slice(0, 16)}` : v.slice(0, 1024);
+    out[n] = signatures.has(n) ? `sha256:${(await sha256Hex(v)).slice(0, 16)}` : v.slice(0, 1024);
   }
   return out;
 }
 
-async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Response> {
+/** A source's evidence headers and which of them are signatures (the `hmac` preset names its own). */
+function evidenceOf(adapter: SourceAdapter | null, settings: unknown): { names: string[]; signatures: Set<string> } {
+  const configured = adapter?.configuredHeaders?.(settings) ?? { evidence: [], signatures: [] };
+  return {
+    names: [...new Set([...GENERIC_EVIDENCE, ...(adapter?.evidenceHeaders ?? []), ...configured.evidence])],
+    signatures: new Set([...SIGNATURE_HEADERS, ...configured.signatures]),
+  };
+}
+
+type Outcome = { res: Response; outcome: "acked" | "duplicate" | "ping" };
+
+async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Outcome> {
   const now = Date.now();
   checkPathNames({ tenant: { value: tenant, schema: TenantId }, source: { value: source, schema: SourceName } });
   let exists: boolean;
@@ -102,6 +114,7 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
 
   const body = await readCapped(c.req.raw, MAX_BODY_BYTES);
   const adapter = config ? adapters[config.kind] : null;
+  const evidence = evidenceOf(adapter, config?.settings ?? null);
   let signatureVerified = false;
   const refuse = async (code: ErrorCode, reason: string, details?: unknown): Promise<never> => {
     const keep = signatureVerified ? body.bytes : body.bytes.subarray(0, UNVERIFIED_BODY_BYTES);
@@ -111,7 +124,7 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
       code,
       reason,
       details,
-      headers: await pickHeaders(c.req.raw, [...GENERIC_EVIDENCE, ...(adapter?.evidenceHeaders ?? [])]),
+      headers: await pickHeaders(c.req.raw, evidence.names, evidence.signatures),
       body: keep,
       bodySha256: await sha256Hex(body.bytes),
       bodyBytes: body.total,
@@ -127,32 +140,54 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   if (body.truncated) return refuse("payload_too_large", `Body exceeds ${MAX_BODY_BYTES} bytes`);
 
   const headers = (name: string) => c.req.raw.headers.get(name);
-  const verified = await adapter.verify({ raw: body.bytes, headers, secret: config.secret, now });
+  // WooCommerce pings a new webhook unsigned and keeps it only on a 200; nothing is recorded.
+  const ping = adapter.ping?.(body.bytes, headers) ?? null;
+  if (ping !== null) return { res: c.json({ ping: true, webhook_id: ping }, 200), outcome: "ping" };
+
+  const settings = config.settings;
+  const verified = await adapter.verify({ raw: body.bytes, headers, secret: config.secret, now, settings });
   if (!verified.ok) {
     signatureVerified = verified.authentic === true;
     return refuse(verified.code, verified.message);
   }
   signatureVerified = true;
 
-  const stock = adapter.parseStock?.({ raw: body.bytes, headers, source }) ?? null;
+  const stock = adapter.parseStock?.({ raw: body.bytes, headers, source, settings }) ?? null;
   if (stock !== null) {
     if (!stock.ok) return refuse(stock.code, stock.message, stock.details);
     c.get("webhookSpan").set({ sku: stock.sku, events: stock.events.map((e) => e.type).join(",") });
     const committed = await commitStock(env, tenant, source, stock, await sha256Hex(body.bytes));
     if (!committed.ok) return refuse(committed.code, committed.message);
-    return c.json({ receipt: committed.receipt }, committed.receipt.duplicate ? 200 : 202);
+    const duplicate = committed.receipt.duplicate;
+    return { res: c.json({ receipt: committed.receipt }, duplicate ? 200 : 202), outcome: duplicate ? "duplicate" : "acked" };
   }
 
-  const parsed = adapter.parse({ raw: body.bytes, headers, source });
+  const parsed = adapter.parse({ raw: body.bytes, headers, source, settings });
   if (!parsed.ok) return refuse(parsed.code, parsed.message, parsed.details);
+  const deliveries = deliveriesOf(parsed);
 
-  c.get("webhookSpan").set({ order_id: parsed.orderId, events: parsed.events.map((e) => e.type).join(",") });
-  const result = await commitToOrder(env, tenant, source, parsed, await sha256Hex(body.bytes), {
-    requestId: c.get("requestId"),
-    traceparent: c.get("webhookSpan").traceparent(),
+  c.get("webhookSpan").set({
+    order_id: [...new Set(deliveries.map((d) => d.orderId))].join(","),
+    events: deliveries.flatMap((d) => d.events.map((e) => e.type)).join(","),
   });
-  if (!result.ok) return refuse(result.code, result.message);
-  return c.json({ receipt: result.receipt }, result.receipt.duplicate ? 200 : 202);
+  const rawSha256 = await sha256Hex(body.bytes);
+  const trace = { requestId: c.get("requestId"), traceparent: c.get("webhookSpan").traceparent() };
+  // One at a time, in the sender's order: the answer waits until every item is durable, and an item
+  // that fails leaves those before it recorded (the sender's retry finds them as duplicates).
+  const receipts: Receipt[] = [];
+  for (const delivery of deliveries) {
+    const result = await commitToOrder(env, tenant, source, delivery, rawSha256, trace);
+    if (!result.ok) return refuse(result.code, result.message, deliveries.length > 1 ? { item: receipts.length } : undefined);
+    receipts.push(result.receipt);
+  }
+  const duplicate = receipts.every((r) => r.duplicate);
+  const status = duplicate ? 200 : 202;
+  const outcome = duplicate ? "duplicate" : "acked";
+  if (adapter.acceptedBody !== undefined) {
+    return { res: c.text(adapter.acceptedBody, status, { "x-handoff-receipts": receipts.map((r) => r.id).join(",") }), outcome };
+  }
+  const [receipt, ...more] = receipts;
+  return { res: c.json(more.length === 0 ? { receipt } : { receipt, receipts }, status), outcome };
 }
 
 /** An order's receipt, or (for `inventory.*` stock messages, which name no order) the SKU's. */
@@ -164,19 +199,28 @@ webhooks.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/tenants/{tenant}/webhooks/{source}",
   operationId: "receiveWebhook",
-  security: anyOf("shopifyHmac", "stripeSignature", "standardWebhooks"),
+  security: anyOf("shopifyHmac", "stripeSignature", "standardWebhooks", "wooCommerceSignature", "easypostSignature", "hmacPreset"),
   tags: ["webhooks"],
   summary: "Receive a signed webhook from a sender",
   description:
-    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`).",
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.",
   request: {
     params: z.object({ tenant: TenantId, source: SourceName }),
     headers: SenderHeaders,
     body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, required: true },
   },
   responses: {
-    200: { description: "Duplicate delivery: the original receipt", content: { "application/json": { schema: WebhookReceipt } } },
-    202: { description: "Durably recorded", content: { "application/json": { schema: WebhookReceipt } } },
+    200: {
+      description: "Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere",
+      content: {
+        "application/json": { schema: z.union([WebhookReceipt, z.object({ ping: z.literal(true), webhook_id: z.string() })]) },
+        "text/plain": { schema: z.literal("[accepted]") },
+      },
+    },
+    202: {
+      description: "Durably recorded (Adyen sources: the text `[accepted]`, receipt ids in `x-handoff-receipts`)",
+      content: { "application/json": { schema: WebhookReceipt }, "text/plain": { schema: z.literal("[accepted]") } },
+    },
     ...errorResponses(400, 401, 404, 413, 422, 429, 503),
   },
 });
@@ -190,10 +234,9 @@ webhooks.post("/v1/tenants/:tenant/webhooks/:source", async (c) => {
   const span = telemetry.span(SPANS.webhook, { tenant, source, request_id: c.get("requestId") }, c.get("requestSpan").context());
   c.set("webhookSpan", span);
   try {
-    const res = await ingest(c, c.env, tenant, source);
-    const duplicate = res.status === 200;
-    telemetry.count(duplicate ? METRICS.duplicates : METRICS.acks, { tenant, source });
-    span.set({ outcome: duplicate ? "duplicate" : "acked" });
+    const { res, outcome } = await ingest(c, c.env, tenant, source);
+    if (outcome !== "ping") telemetry.count(outcome === "duplicate" ? METRICS.duplicates : METRICS.acks, { tenant, source });
+    span.set({ outcome });
     return res;
   } catch (err) {
     const code = err instanceof ApiError ? err.code : "internal";

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { fromBase64, hmacSha256Verify, utf8 } from "../../domain/crypto";
 import { CanonicalEvent } from "../../domain/events/canonical";
-import type { ParseFailure, VerifyFailure } from "./types";
+import type { ParseFailure, VerifyFailure, VerifyInput, VerifyResult } from "./types";
 
 /** Senders and we may disagree on clocks; both directions get the same window (shared with the Standard Webhooks codec). */
 export { TOLERANCE_SECONDS, timestampProblem } from "../../domain/webhooks/timestamp";
@@ -12,6 +13,24 @@ export function verifyFailure(code: VerifyFailure["code"], message: string): Ver
 /** An authentic delivery whose signed timestamp is out of tolerance (a replay or a delayed retry). */
 export function staleFailure(problem: string): VerifyFailure {
   return { ok: false, code: "timestamp_stale", message: problem, authentic: true };
+}
+
+/**
+ * The base64 HMAC-SHA256 of the raw body, keyed with the secret's UTF-8 bytes,
+ * in one header: Shopify's X-Shopify-Hmac-Sha256 and WooCommerce's
+ * X-WC-Webhook-Signature are the same rule. Nothing in it is timestamped, so
+ * replays are caught by the idempotency key instead.
+ */
+export function bodyHmacVerifier(header: string) {
+  return async ({ raw, headers, secret }: VerifyInput): Promise<VerifyResult> => {
+    const value = headers(header.toLowerCase());
+    if (value === null || value.trim() === "") return verifyFailure("signature_missing", `${header} header is missing`);
+    const signature = fromBase64(value.trim());
+    if (signature === null || signature.length !== 32) return verifyFailure("signature_invalid", `${header} is not a base64 HMAC-SHA256`);
+    if (secret === "") return verifyFailure("signature_invalid", "Source has an empty signing secret");
+    const ok = await hmacSha256Verify(utf8(secret), raw, signature);
+    return ok ? { ok: true } : verifyFailure("signature_invalid", `${header} does not match the body`);
+  };
 }
 
 export function parseFailure(code: ParseFailure["code"], message: string, details?: unknown): ParseFailure {

@@ -68,10 +68,10 @@ function parseStock({ raw, headers, source }: { raw: Uint8Array; headers: Header
   return inventoryEvents(`${source}:${msgId.trim()}`, source, [{ type, sku, occurred_at: body.value.occurred_at, data }]);
 }
 
-export const standard: SourceAdapter = {
+export const standard = {
   parseStock,
   kind: "standard",
   evidenceHeaders: [...STANDARD_HEADERS],
   verify: verifyStandard,
   parse,
-};
+} satisfies SourceAdapter;

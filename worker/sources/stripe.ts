@@ -186,9 +186,9 @@ function parse({ raw, source }: { raw: Uint8Array; headers: HeaderGetter; source
   return { ok: true, idempotencyKey, orderId, events: checked.events };
 }
 
-export const stripe: SourceAdapter = {
+export const stripe = {
   kind: "stripe",
   evidenceHeaders: ["stripe-signature"],
   verify,
   parse,
-};
+} satisfies SourceAdapter;

@@ -52,9 +52,19 @@ describe("the API contract cannot drift from the routes", () => {
         "webhook-id",
         "webhook-timestamp",
         "webhook-signature",
+        "x-wc-webhook-signature",
+        "x-wc-webhook-topic",
+        "x-hmac-signature",
       ]),
     );
-    expect(webhook?.security).toEqual([{ shopifyHmac: [] }, { stripeSignature: [] }, { standardWebhooks: [] }]);
+    expect(webhook?.security).toEqual([
+      { shopifyHmac: [] },
+      { stripeSignature: [] },
+      { standardWebhooks: [] },
+      { wooCommerceSignature: [] },
+      { easypostSignature: [] },
+      { hmacPreset: [] },
+    ]);
   });
 
   it("passes @redocly/cli lint (recommended rules) with no error and no warning", () => {

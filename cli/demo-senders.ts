@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { easypostHeaders, presetHeaders, shopifyHeaders, signAdyenNotification, standardHeaders, stripeHeaders, wooCommerceHeaders } from "./sign";
+import { HmacPresetConfig } from "../domain/webhooks/preset";
+
+/**
+ * The demo tenant's senders: what `npm start` registers and how `demo:send`
+ * signs each one's sample payloads (test/fixtures/<dir>). Every kind the
+ * engine understands has one.
+ */
+export const DEMO_SENDERS = {
+  shop: { kind: "shopify", dir: "shopify" },
+  stripe: { kind: "stripe", dir: "stripe" },
+  wms: { kind: "standard", dir: "standard" },
+  carrier: { kind: "standard", dir: "standard" },
+  woo: { kind: "woocommerce", dir: "woocommerce" },
+  adyen: { kind: "adyen", dir: "adyen" },
+  easypost: { kind: "easypost", dir: "easypost" },
+  lemon: { kind: "hmac", dir: "hmac" },
+} as const;
+export type DemoSource = keyof typeof DEMO_SENDERS;
+
+export function isDemoSource(s: string): s is DemoSource {
+  return s in DEMO_SENDERS;
+}
+
+const FIXTURES = path.join(import.meta.dirname, "..", "test", "fixtures");
+
+/** The Lemon Squeezy preset (an `hmac` source) and the sample its configuration is dry-run against. */
+function lemonPreset(): { config: unknown; sample: unknown } {
+  const read = (f: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES, "hmac", f), "utf8"));
+  return { config: read("lemonsqueezy.config.json"), sample: read("lemonsqueezy-order_created.json") };
+}
+
+/** The PUT …/sources/:name body for each demo sender; EasyPost orders are keyed by the tracking code (a Tracker names no order). */
+export function demoSources(secrets: Record<string, string | undefined>): Record<string, { kind: string; secret: string; config?: unknown }> {
+  const out: Record<string, { kind: string; secret: string; config?: unknown }> = {};
+  for (const [name, { kind }] of Object.entries(DEMO_SENDERS)) {
+    const secret = secrets[name];
+    if (secret === undefined) continue;
+    if (kind === "easypost") out[name] = { kind, secret, config: { order_id: "$.result.tracking_code" } };
+    else if (kind === "hmac") {
+      const { config, sample } = lemonPreset();
+      out[name] = { kind, secret, config: { ...(config as object), sample } };
+    } else out[name] = { kind, secret };
+  }
+  return out;
+}
+
+/** Shopify fixture file name → the X-Shopify-Topic it is sent with. */
+function shopifyTopic(fixture: string): string {
+  const [resource = "", action = ""] = fixture.split("-");
+  return `${resource}/${action}`;
+}
+
+/** The body (Adyen's carries its signatures) and headers a demo sender posts for one fixture. */
+export async function signDemo(source: DemoSource, fixture: string, body: string, secret: string): Promise<{ body: string; headers: Record<string, string> }> {
+  switch (DEMO_SENDERS[source].kind) {
+    case "shopify":
+      return { body, headers: await shopifyHeaders({ topic: shopifyTopic(fixture), body, secret }) };
+    case "stripe":
+      return { body, headers: await stripeHeaders({ body, secret }) };
+    case "standard":
+      return { body, headers: await standardHeaders({ body, secret }) };
+    case "woocommerce":
+      // Fixture names are the topic, then the status they show: order.updated-processing.
+      return { body, headers: await wooCommerceHeaders({ topic: fixture.replace(/-.*$/, ""), body, secret }) };
+    case "adyen": {
+      const signed = await signAdyenNotification(body, secret);
+      return { body: signed, headers: { "content-type": "application/json" } };
+    }
+    case "easypost":
+      return { body, headers: await easypostHeaders({ body, secret }) };
+    case "hmac":
+      return { body, headers: await presetHeaders(HmacPresetConfig.parse(lemonPreset().config), { body, secret }) };
+  }
+}
