@@ -1101,6 +1101,7 @@ export interface components {
                 shipping: components["schemas"]["OwnershipStepRuleView"];
                 delivery: components["schemas"]["OwnershipStepRuleView"];
                 customer: components["schemas"]["OwnershipStepRuleView"];
+                backorder?: components["schemas"]["OwnershipStepRuleView"];
             };
             /**
              * @default {
@@ -1185,6 +1186,7 @@ export interface components {
                 shipping: components["schemas"]["OwnershipStepRule"];
                 delivery: components["schemas"]["OwnershipStepRule"];
                 customer: components["schemas"]["OwnershipStepRule"];
+                backorder?: components["schemas"]["OwnershipStepRule"];
             };
             /**
              * @default {
@@ -1589,6 +1591,7 @@ export interface components {
                     shipping: components["schemas"]["OwnershipStepRuleView"];
                     delivery: components["schemas"]["OwnershipStepRuleView"];
                     customer: components["schemas"]["OwnershipStepRuleView"];
+                    backorder?: components["schemas"]["OwnershipStepRuleView"];
                 };
                 /**
                  * @default {
@@ -2712,7 +2715,7 @@ export interface operations {
                                     /** @description Version of the tenant's ownership rules the decision used */
                                     decision_version: number;
                                     /** @enum {string} */
-                                    intended_action: "fulfil_order" | "request_shipment";
+                                    intended_action: "fulfil_order" | "request_shipment" | "backorder_order";
                                     order: {
                                         total: {
                                             amount_minor: number;

@@ -122,6 +122,8 @@ export function consumerMayHold(attempts: readonly { status: number | null }[]):
 const ACTED_BY: Record<IntendedAction, MachineEvent["type"]> = {
   fulfil_order: "fulfillment.accepted",
   request_shipment: "shipment.shipped",
+  // A backorder is acted on when a warehouse accepts the rest (naming that export).
+  backorder_order: "fulfillment.accepted",
 };
 
 export interface ExportRef {

@@ -10,7 +10,8 @@ import { syncTasks } from "../tasks/decide";
 import { iso } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, type AckVia, type HandoffExport } from "./document";
-import { existingExports, planExports, type RulesInput } from "./plan";
+import { actionRule, existingExports, planExports, type RulesInput } from "./plan";
+import { STOCK_TIMER, stockFollowUp } from "../inventory/allocate";
 import { syncSla } from "./sla";
 import { actedOnCancelledExports, retract, waitsForCancellation } from "./cancel";
 import { escalation, logAttempt } from "./records";
@@ -63,7 +64,7 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
   if (c.rules) {
     // Issuing a routing decision adds a fact, which can enable the next decision; a few rounds settle it.
     for (let round = 0; round < 3; round++) {
-      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.exports()), c.now, justification);
+      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.exports()), c.now, justification, c.allocation());
       if (plan.issue.length === 0) break;
       for (const id of plan.supersede) {
         const row = c.exportById(id);
@@ -75,6 +76,8 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
     }
   }
   acknowledgeByEvents(c, s.view);
+  // Cancelled, refunded or shipped: the inventory objects are told from the alarm (an RPC), once.
+  if (stockFollowUp(s.view, c.allocation()) !== null) c.schedule(STOCK_TIMER, "follow_up", c.now);
   if (TERMINAL_STATES.includes(s.view.state)) {
     for (const r of c.exports()) if (r.status === "pending" || r.status === "awaiting_cancellation") retract(c, r, `order is ${s.view.state}`, null);
   }
@@ -85,8 +88,7 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
 }
 
 function issue(c: OrderCommit, ex: HandoffExport): void {
-  const rule = c.rules?.rules.steps[ex.step as Step];
-  const consumer = rule?.consumer;
+  const consumer = c.rules ? actionRule(c.rules.rules, IntendedAction.parse(ex.intended_action)).rule.consumer : undefined;
   const waits = waitsForCancellation(c, ex);
   c.emit({
     type: "issue_export",

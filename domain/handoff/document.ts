@@ -6,12 +6,12 @@ import { Address, LineItem, Money } from "../events/canonical";
  * Append-only: a changed decision is a new version with a new export_id, and
  * the same decision is never issued twice.
  */
-export const INTENDED_ACTIONS = ["fulfil_order", "request_shipment"] as const;
+export const INTENDED_ACTIONS = ["fulfil_order", "request_shipment", "backorder_order"] as const;
 export const IntendedAction = z.enum(INTENDED_ACTIONS);
 export type IntendedAction = z.infer<typeof IntendedAction>;
 
 /** Which workflow step hands off which action. */
-export const ACTION_STEP = { fulfil_order: "routing", request_shipment: "shipping" } as const satisfies Record<IntendedAction, string>;
+export const ACTION_STEP = { fulfil_order: "routing", request_shipment: "shipping", backorder_order: "routing" } as const satisfies Record<IntendedAction, string>;
 
 export const HandoffExport = z
   .object({
@@ -112,7 +112,7 @@ export function exportId(action: IntendedAction, version: number, orderId: strin
 }
 
 export function parseExportId(id: string): { action: IntendedAction; version: number; orderId: string } | null {
-  const m = /^exp_(fulfil_order|request_shipment)_v([1-9][0-9]{0,5})_(.+)$/.exec(id);
+  const m = /^exp_(fulfil_order|request_shipment|backorder_order)_v([1-9][0-9]{0,5})_(.+)$/.exec(id);
   if (!m?.[1] || !m[2] || !m[3]) return null;
   const action = IntendedAction.safeParse(m[1]);
   return action.success ? { action: action.data, version: Number(m[2]), orderId: m[3] } : null;

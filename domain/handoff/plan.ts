@@ -1,11 +1,12 @@
 import type { OwnershipRules, Step } from "../ownership/schema";
-import { retryPolicyMs, stepSlaMs } from "../ownership/schema";
+import { durationMs, retryPolicyMs, stepSlaMs } from "../ownership/schema";
 import { ACTION_STEP, exportId, HandoffExport, type ExportStatus, type IntendedAction } from "./document";
 import { canonicalJson, epochMs } from "../order/facts";
 import type { MachineEvent } from "../events/handoff-events";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
 import { iso } from "../time";
 import { isWithdrawn } from "./cancellation";
+import type { Allocation } from "../inventory/allocate";
 
 /**
  * Pure planning beside the machine: given the derived view and the tenant's
@@ -63,11 +64,28 @@ function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): strin
   return canonicalJson({ action: e.intended_action, order: e.order });
 }
 
-function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction): boolean {
+/** The rule an action is handed off under: a backorder has its own step when the tenant set one, else routing's. */
+export function actionRule(rules: OwnershipRules, action: IntendedAction): { step: string; rule: OwnershipRules["steps"][Step] } {
+  if (action === "backorder_order" && rules.steps.backorder) return { step: "backorder", rule: rules.steps.backorder };
+  const step = ACTION_STEP[action];
+  return { step, rule: rules.steps[step] };
+}
+
+/** Whether routing is due (paid per `fulfil_on`, not settled, a consumer to route to): the moment stock is reserved. */
+export function wantsRouting(view: OrderView, rules: OwnershipRules): boolean {
+  return wants(view, rules, "fulfil_order", null);
+}
+
+function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction, allocation: Allocation | null): boolean {
   if (TERMINAL_STATES.includes(view.state) || view.holds.length > 0) return false;
   const m = view.milestones;
   switch (action) {
+    case "backorder_order":
+      // Only once routing was decided against stock: the units it could not cover, while nothing has shipped.
+      return allocation !== null && allocation.backordered.length > 0 && m.shipped_at === undefined && actionRule(rules, action).rule.consumer !== undefined;
     case "fulfil_order": {
+      // Nothing in stock: no routing export (the order is backordered instead).
+      if (allocation?.outcome === "none") return false;
       // Without the order itself there is nothing to route (payment can arrive first).
       if (m.created_at === undefined) return false;
       const paid = m.captured_at !== undefined || (rules.policy.fulfil_on === "authorized" && m.authorized_at !== undefined);
@@ -100,6 +118,8 @@ export function planExports(
   now: number,
   /** A person's override: carried on every decision issued by this plan. */
   justification: string | null = null,
+  /** The stock decision taken when the order became routable (domain/inventory/allocate.ts); null: untracked, route everything. */
+  allocation: Allocation | null = null,
 ): Plan {
   const { rules, version } = rulesIn;
   const plan: Plan = { issue: [], supersede: [], facts: [] };
@@ -108,13 +128,12 @@ export function planExports(
     .map((f) => ({ event_id: f.id, type: f.type, source: f.source, occurred_at: f.occurred_at }));
   const retry = retryPolicyMs(rules);
 
-  for (const action of ["fulfil_order", "request_shipment"] as const) {
-    if (!wants(view, rules, action)) continue;
-    const step: Step = ACTION_STEP[action];
-    const rule = rules.steps[step];
+  for (const action of ["fulfil_order", "request_shipment", "backorder_order"] as const) {
+    if (!wants(view, rules, action, allocation)) continue;
+    const { step, rule } = actionRule(rules, action);
     const order: HandoffExport["order"] = {
       total: view.fields.total ?? null,
-      line_items: view.fields.line_items ?? [],
+      line_items: linesFor(action, view, allocation),
       shipping_address: view.fields.shipping_address ?? null,
       // Where it ships from is the warehouse's answer to routing, and the carrier's input.
       location: action === "request_shipment" ? view.fulfillment.location : null,
@@ -128,8 +147,12 @@ export function planExports(
     if (live?.status === "not_cancelled") continue;
 
     const dueAt =
-      action === "fulfil_order" ? now + stepSlaMs(rules, "fulfillment") : now + stepSlaMs(rules, "shipping");
-    const shipBy = action === "fulfil_order" ? dueAt + stepSlaMs(rules, "shipping") : dueAt;
+      action === "fulfil_order"
+        ? now + stepSlaMs(rules, "fulfillment")
+        : action === "backorder_order"
+          ? now + durationMs(rule.sla, "steps.backorder.sla")
+          : now + stepSlaMs(rules, "shipping");
+    const shipBy = action === "request_shipment" ? dueAt : dueAt + stepSlaMs(rules, "shipping");
     const v = (latest?.export.version ?? 0) + 1;
     const id = exportId(action, v, view.order_id);
     plan.issue.push({
@@ -164,7 +187,27 @@ export function planExports(
       });
     }
   }
+  // Nothing could be promised: the order is backordered (its backorder export owns the rest).
+  if (allocation?.outcome === "none" && view.fulfillment.status === "none" && !TERMINAL_STATES.includes(view.state)) {
+    plan.facts.push({
+      id: `handoff:backordered:${view.order_id}`,
+      type: "fulfillment.rejected",
+      order_id: view.order_id,
+      occurred_at: iso(now),
+      source: "handoff",
+      data: { code: "out_of_stock", reason: "no stock to reserve" },
+    });
+  }
   return plan;
+}
+
+/** The routing export carries the reserved units; the backorder export the rest; shipping the whole order. */
+function linesFor(action: IntendedAction, view: OrderView, allocation: Allocation | null): HandoffExport["order"]["line_items"] {
+  const all = view.fields.line_items ?? [];
+  if (allocation === null || allocation.outcome === "untracked") return all;
+  if (action === "fulfil_order") return allocation.routed;
+  if (action === "backorder_order") return allocation.backordered;
+  return all;
 }
 
 export interface Deadline {

@@ -53,6 +53,8 @@ export interface ReserveInput {
 }
 
 export interface ReserveResult {
+  /** False when nobody ever reported stock for the SKU: nothing was reserved and the lines route as before. */
+  tracked: boolean;
   outcome: ReserveOutcome;
   lines: LineOutcome[];
   available: number;

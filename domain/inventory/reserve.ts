@@ -5,7 +5,8 @@ import { z } from "zod";
  * writer). Pure: they take the object's rows and return the rows to write.
  *
  * Idempotent by (order, line): a line asked again gets its first answer, so a
- * retried RPC or a restarted order object cannot reserve twice. Never more
+ * retried RPC or a restarted order object cannot reserve twice; only a line the
+ * sweep released (its order never confirmed) is decided again. Never more
  * reserved than on hand plus the tenant's oversell buffer.
  *
  * A reservation is `held` until its order confirms it committed the decision
@@ -98,7 +99,8 @@ export function decideReserve(onHand: number, buffer: number, reservedNow: numbe
   const expires = new Date(req.now + req.holdMs).toISOString();
   for (const l of req.lines) {
     const known = mine.get(l.line);
-    if (known) {
+    // A hold the sweep took back because its order never confirmed is asked afresh (the order restarted and asks again).
+    if (known && !(known.status === "released" && known.reason === "uncommitted")) {
       lines.push({ line: l.line, requested: known.requested, reserved: known.reserved, backordered: known.requested - known.reserved });
       continue;
     }

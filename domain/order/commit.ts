@@ -3,6 +3,7 @@ import type { Task } from "../tasks/task";
 import type { AttemptRecord, AuditRecord, BreachRecord, CancellationPatch, CancellationRecord, Effect, ExportPatch, ExportRecord, TimerRecord } from "./effects";
 import type { StoredReceipt } from "./receipt";
 import { iso } from "../time";
+import type { Allocation } from "../inventory/allocate";
 
 /** A short coalescing window so a burst of events on one order drains in one D1 batch. */
 export const DRAIN_DELAY_MS = 50;
@@ -24,6 +25,8 @@ export interface OrderReader {
   receipts(): readonly StoredReceipt[];
   /** The last `n` audit entries, oldest first. */
   recentAudit(n: number): readonly AuditRecord[];
+  /** The stock decision taken when the order became routable; absent or null: none (untracked). */
+  allocation?(): Allocation | null;
 }
 
 const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1 : a.action > b.action ? 1 : a.version - b.version);
@@ -55,6 +58,7 @@ export class OrderCommit {
   private taskRows: Task[] | null = null;
   private receiptRows: StoredReceipt[] | null = null;
   private auditRows: AuditRecord[] | null = null;
+  private allocationRow: Allocation | null | undefined = undefined;
 
   constructor(
     private readonly reader: OrderReader,
@@ -96,7 +100,20 @@ export class OrderCommit {
     this.emit({ type: "update_cancellation", export_id: exportId, patch });
   }
 
+  /** The order's stock decision (or how its holds ended) changed: kept beside the facts. */
+  recordAllocation(allocation: Allocation): void {
+    this.emit({ type: "record_allocation", allocation });
+  }
+
   // ── reads (with this decision's effects applied) ─────────────────────────
+  allocation(): Allocation | null {
+    if (this.allocationRow === undefined) {
+      this.allocationRow = this.reader.allocation?.() ?? null;
+      for (const e of this.effects) if (e.type === "record_allocation") this.allocationRow = e.allocation;
+    }
+    return this.allocationRow;
+  }
+
   exports(): readonly ExportRecord[] {
     this.exportRows ??= this.load([...this.reader.exports()], (rows, e) => applyExport(rows, e));
     return [...this.exportRows];
@@ -165,6 +182,7 @@ export class OrderCommit {
     if (this.taskRows) applyTask(this.taskRows, e);
     if (this.receiptRows) applyReceipt(this.receiptRows, e);
     if (this.auditRows) applyAudit(this.auditRows, e, this.now);
+    if (this.allocationRow !== undefined && e.type === "record_allocation") this.allocationRow = e.allocation;
   }
 }
 

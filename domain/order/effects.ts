@@ -1,6 +1,7 @@
 import type { MachineEvent } from "../events/handoff-events";
 import type { Task } from "../tasks/task";
 import type { StoredReceipt } from "./receipt";
+import type { Allocation } from "../inventory/allocate";
 
 /**
  * What a decision about an order wants written, as data. The decisions
@@ -107,4 +108,6 @@ export type Effect =
   | { type: "insert_breach"; breach: Omit<BreachRecord, "resolved_at"> }
   | { type: "resolve_breaches"; step: string }
   /** The order's row in D1 must be refreshed by the next drain. */
-  | { type: "enqueue_index" };
+  | { type: "enqueue_index" }
+  /** The order's stock decision (domain/inventory/allocate.ts), replaced whole. */
+  | { type: "record_allocation"; allocation: Allocation };

@@ -147,6 +147,8 @@ function buildRules<S extends z.ZodType<string>>(secret: S, suffix: "" | "View")
     shipping: StepRule,
     delivery: StepRule,
     customer: StepRule,
+    /** Who owns the units stock could not cover (a split's rest, or a whole backordered order); without it, routing's rule. */
+    backorder: StepRule.optional(),
   });
   const policy = z.strictObject({
     fulfil_on: z.enum(["captured", "authorized"]).default("captured"),
@@ -169,7 +171,7 @@ export const StoredOwnershipRules = buildRules(z.string().min(1), "View").meta({
 export type StepRule = OwnershipRules["steps"][Step];
 export type Consumer = NonNullable<StepRule["consumer"]>;
 
-function durationMs(iso: string, field: string): number {
+export function durationMs(iso: string, field: string): number {
   const ms = parseDuration(iso);
   // Rules are validated before they are stored, so this only trips on a bypassed schema.
   if (ms === null) throw new Error(`${field}: invalid duration '${iso}'`);

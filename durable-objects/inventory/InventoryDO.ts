@@ -115,6 +115,11 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
     const now = this.clock();
+    // No stock ever reported: the SKU is not tracked, and the order routes it as if inventory did not exist (nothing written).
+    if (!this.store.hasSchema() || this.stock().locations.length === 0) {
+      const lines = input.lines.map((l) => ({ line: l.line, requested: l.quantity, reserved: l.quantity, backordered: 0 }));
+      return { tracked: false, outcome: "all", lines, available: 0, version: this.store.hasSchema() ? this.version() : 0 };
+    }
     const result = this.tx(() => {
       this.open(input.tenant, input.sku);
       const d = decideReserve(this.stock().on_hand, this.buffer(), this.store.reservedUnits(), this.store.orderReservations(input.orderId), {
@@ -128,7 +133,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       return { outcome: d.outcome, lines: d.lines, available: d.available, version, armed: d.created.length > 0 };
     });
     if (result.armed) await this.rearm();
-    return { outcome: result.outcome, lines: result.lines, available: result.available, version: result.version };
+    return { tracked: true, outcome: result.outcome, lines: result.lines, available: result.available, version: result.version };
   }
 
   /** Applies changed reservation rows (and any facts they imply) in one transaction. */

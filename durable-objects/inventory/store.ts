@@ -182,7 +182,8 @@ export class InventoryStore {
     this.sql().exec(
       `INSERT INTO reservations (order_id, line, requested, reserved, status, held_at, expires_at, closed_at, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (order_id, line) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, reason = excluded.reason`,
+       ON CONFLICT (order_id, line) DO UPDATE SET requested = excluded.requested, reserved = excluded.reserved, status = excluded.status,
+         held_at = excluded.held_at, expires_at = excluded.expires_at, closed_at = excluded.closed_at, reason = excluded.reason`,
       r.order_id, r.line, r.requested, r.reserved, r.status, r.held_at, r.expires_at, r.closed_at, r.reason,
     );
   }

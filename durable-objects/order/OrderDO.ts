@@ -2,6 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
 import { signedHeaders } from "../../domain/handoff/delivery";
 import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
+import { STOCK_TIMER } from "../../domain/inventory/allocate";
+import { recordReservation } from "../../domain/inventory/record";
+import { initialState } from "../../domain/order/machine";
+import { reserveIfRoutable, runStockTimer } from "./stock";
 import { decideOutcome } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
 import { ackCancellation, checkCancelAck, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
@@ -118,6 +122,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   private async commitIngest(input: IngestInput, obs: Observed): Promise<IngestResult> {
     const now = this.clock();
+    // Before the commit: the stock this event makes routable is reserved, so the commit can record the split.
+    const at = this.store.hasSchema() ? { state: this.state(input.orderId), held: this.store.allocation() } : { state: initialState(input.orderId), held: null };
+    const allocation = await reserveIfRoutable(this.env, input, at, input.rules ?? this.rules(), now);
     let result: IngestResult = { ok: false, code: "order_too_large", message: "" };
     // One transaction: a write SQLite refused (e.g. a row over the size limit) committed nothing and left no cache behind.
     const next = this.tx(() => {
@@ -150,6 +157,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       // Newer rules reach the order with its next event; a decision records the version it used.
       if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
       const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules());
+      if (allocation && c.allocation() === null) recordReservation(c, allocation);
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };
       if (input.topic !== undefined) this.store.recordBodyTopic(input.rawSha256, input.topic, received.receipt.id);
@@ -157,8 +165,15 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       return received.state;
     });
     if (next) this.cached = next;
+    // After the commit: confirm the holds now (the timer it left repeats this after a crash).
+    if (allocation && this.store.timer(STOCK_TIMER, "follow_up")) await this.stock(this.clock()).catch((err: unknown) => console.error("order stock calls", err));
     await this.rearm();
     return result;
+  }
+
+  /** The `stock` timer: confirm, release or consume this order's holds with its SKUs' objects. */
+  private async stock(now: number): Promise<void> {
+    await runStockTimer(this.env, this.store, (orderId) => this.state(orderId).view, (fn) => this.decide(now, fn));
   }
 
   /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */
@@ -299,6 +314,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
         return;
       case "cancel_ack":
         this.decide(now, (c) => applyEvents(c, this.state(c.orderId), checkCancelAck(c, t.key)));
+        return;
+      case STOCK_TIMER:
+        await this.stock(now);
         return;
       case "task":
         this.decide(now, (c) => {

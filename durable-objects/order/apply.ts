@@ -63,6 +63,9 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
       case "enqueue_index":
         store.markIndexPending();
         break;
+      case "record_allocation":
+        store.setMeta("allocation", JSON.stringify(e.allocation));
+        break;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { Allocation } from "../../domain/inventory/allocate";
 import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
 import type { MachineEvent } from "../../domain/events/handoff-events";
 import { epochMs, toFactSet } from "../../domain/order/facts";
@@ -199,6 +200,11 @@ export class OrderStore implements OrderReader {
       .exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq")
       .toArray()
       .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
+  }
+
+  allocation(): Allocation | null {
+    const raw = this.getMeta("allocation");
+    return raw === null ? null : Allocation.parse(JSON.parse(raw));
   }
 
   recentAudit(n: number): AuditRecord[] {

@@ -27,8 +27,9 @@ function invalidate(tenant: string): void {
 /** Applies `fn` to every consumer secret, returning a copy; the input is never mutated. */
 async function mapSecrets(rules: OwnershipRules, fn: (secret: string) => Promise<string>): Promise<OwnershipRules> {
   const out = structuredClone(rules);
-  for (const step of STEPS) {
-    const consumer = out.steps[step].consumer;
+  // The optional backorder step (issue 17) hands off too: its secret is sealed and redacted like the others'.
+  for (const rule of [...STEPS.map((step) => out.steps[step]), out.steps.backorder]) {
+    const consumer = rule?.consumer;
     if (consumer) consumer.secret = await fn(consumer.secret);
   }
   return out;
