@@ -131,7 +131,7 @@ export async function seedDemo(base: string, adminToken: string, keys: DemoSecre
   } else if (created.status === 409) {
     const probe = apiKey ? await api(base, "GET", "/v1/tenants/demo/rejections?limit=1", apiKey) : null;
     if (probe?.status !== 200) {
-      const issued = await api(base, "POST", "/v1/tenants/demo/api-keys", adminToken);
+      const issued = await api(base, "POST", "/v1/tenants/demo/api-keys", adminToken, { name: "demo", scope: "merchant_admin" });
       if (issued.status !== 201) throw new Error(`could not issue a demo key: ${issued.status} ${await issued.text()}`);
       apiKey = ((await issued.json()) as { api_key: string }).api_key;
     }

@@ -3,8 +3,11 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError, envelope } from "./errors";
-import { openApiConfig, registerSecuritySchemes, VERSION } from "./openapi";
+import { openApiDocument, registerSecuritySchemes, VERSION } from "./openapi";
 import { telemetryMiddleware } from "./telemetry/middleware";
+import { accessGate } from "./auth";
+import { agencyRoutes } from "./routes/agencies";
+import { apiKeyRoutes } from "./routes/api-keys";
 import { analyticsExportRoutes } from "./routes/analytics-exports";
 import { consoleRoutes } from "./routes/console";
 import { contactRoutes } from "./routes/contacts";
@@ -37,6 +40,8 @@ export function createApp() {
   });
 
   app.use("*", telemetryMiddleware);
+  // Every route's access decision (worker/access/table.ts), before any route runs.
+  app.use("*", accessGate);
 
   app.onError((err, c) => {
     const requestId = c.get("requestId");
@@ -59,7 +64,9 @@ export function createApp() {
   app.get("/", (c) => c.json({ name: "handoff", version: VERSION, openapi: "/openapi.json" }));
   app.get("/healthz", (c) => c.json({ ok: true }));
 
+  app.route("/", agencyRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", apiKeyRoutes);
   app.route("/", webhooks);
   app.route("/", orderRoutes);
   app.route("/", inventoryRoutes);
@@ -77,6 +84,6 @@ export function createApp() {
   app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);
-  app.doc31("/openapi.json", (c) => openApiConfig(new URL(c.req.url).origin));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)));
   return app;
 }

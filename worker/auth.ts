@@ -1,49 +1,70 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "./env";
-import { ApiError } from "./errors";
+import { matchedRoutes } from "hono/route";
+import { checkAccess, type Actor, type Credential, type Target } from "../domain/access/scopes";
 import { safeEqual } from "../domain/crypto";
-import { tenantForApiKey } from "./tenancy";
+import { accessFor, routeParams } from "./access/table";
+import type { AppEnv, Env } from "./env";
+import { ApiError } from "./errors";
+import { TenantId } from "./names";
+import { apiKeyRecord, tenantAgency } from "./tenancy";
 
 function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return m?.[1] ?? null;
 }
 
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearer(c.req.header("authorization"));
-  if (!token) throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN>");
-  if (!c.env.ADMIN_TOKEN || !(await safeEqual(token, c.env.ADMIN_TOKEN))) {
-    throw new ApiError("unauthorized", "Invalid admin token");
+/** The request's bearer credential: the bootstrap token, a live key, an unknown one, or none. */
+export async function credentialOf(env: Env, header: string | undefined): Promise<Credential | null> {
+  const token = bearer(header);
+  if (token === null) return null;
+  if (env.ADMIN_TOKEN && (await safeEqual(token, env.ADMIN_TOKEN))) return { kind: "root" };
+  const key = await apiKeyRecord(env, token);
+  return key ? { kind: "key", key } : { kind: "unknown" };
+}
+
+async function targetOf(env: Env, params: Record<string, string>): Promise<Target> {
+  const tenant = params.tenant ?? null;
+  // A name no tenant could have is not looked up: it simply belongs to no agency.
+  const owner = tenant !== null && TenantId.safeParse(tenant).success ? await tenantAgency(env, tenant) : null;
+  return { tenant, tenantAgency: owner?.agency ?? null, agency: params.agency ?? null };
+}
+
+/** The route that will answer: the last matched entry registered for a method (middleware is `ALL`). */
+function handlerRoute(c: Context<AppEnv>): { method: string; path: string } | undefined {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i];
+    if (r && r.method !== "ALL") return r;
   }
-  await next();
-});
+  return undefined;
+}
 
 /**
- * Tenant reads: a valid key for ANOTHER tenant gets 404, not 403, so a key
- * cannot be used to probe which tenants or orders exist.
+ * The one access gate, run before any route: it finds the answering route's
+ * decision in worker/access/table.ts and applies it (domain/access/scopes.ts).
+ * A route without a decision fails closed. Routes read who is acting with `actorOf(c)`.
  */
-export const requireTenantKey = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearer(c.req.header("authorization"));
-  if (!token) throw new ApiError("unauthorized", "Missing Authorization: Bearer <tenant api key>");
-  const owner = await tenantForApiKey(c.env, token);
-  if (owner === null) throw new ApiError("unauthorized", "Invalid API key");
-  const tenant = c.req.param("tenant");
-  if (owner !== tenant) throw new ApiError("not_found", "Not found");
-  c.set("tenantId", owner);
-  await next();
+export const accessGate = createMiddleware<AppEnv>(async (c, next) => {
+  const route = handlerRoute(c);
+  if (!route) return next();
+  const access = accessFor(route.method, route.path);
+  if (!access) {
+    console.error(`access: no decision for ${route.method} ${route.path} (add it to worker/access/table.ts)`);
+    throw new ApiError("internal", "This route has no access decision");
+  }
+  if (access.auth !== "key" && access.auth !== "root") return next();
+  const cred = await credentialOf(c.env, c.req.header("authorization"));
+  const target = await targetOf(c.env, routeParams(route.path, c.req.path));
+  const result = checkAccess(access, cred, target, Date.now());
+  if (!result.ok) throw new ApiError(result.code, result.message);
+  if (result.actor) c.set("actor", result.actor);
+  return next();
 });
 
-/**
- * Reads an operator and the tenant both need (e.g. the ownership runbook): the
- * admin token is accepted for any tenant, otherwise it behaves exactly like
- * requireTenantKey (another tenant's key gets 404).
- */
-export const requireTenantKeyOrAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearer(c.req.header("authorization"));
-  if (token && c.env.ADMIN_TOKEN && (await safeEqual(token, c.env.ADMIN_TOKEN))) {
-    c.set("tenantId", c.req.param("tenant") ?? "");
-    await next();
-    return;
-  }
-  await requireTenantKey(c, next);
-});
+/** Who is acting on this request (set by the gate on every key or admin route). */
+export function actorOf(c: Context<AppEnv>): Actor {
+  const actor = c.get("actor");
+  if (!actor) throw new Error("route reached without an actor: its access decision is not key or root");
+  return actor;
+}

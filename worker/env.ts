@@ -1,4 +1,5 @@
 import type { InventoryObject } from "../domain/inventory/object";
+import type { Actor } from "../domain/access/scopes";
 import type { OrderObject } from "../domain/order/object";
 import type { NotifierObject } from "../domain/notify/object";
 import type { RefusalBudgetObject } from "../domain/refusals/budget";
@@ -47,7 +48,8 @@ export interface Env extends TelemetryEnv {
 }
 
 export interface AppVariables {
-  tenantId: string;
+  /** Who is acting: the key's name (or `admin`), set by the access gate (worker/auth.ts). */
+  actor?: Actor;
   /** Set for every request by the first middleware (worker/telemetry/middleware.ts). */
   requestId: string;
   telemetry: Telemetry;

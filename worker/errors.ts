@@ -8,6 +8,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const ERROR_CODES = {
   unauthorized: 401,
   forbidden: 403,
+  /** A valid key used outside its scope (domain/access/scopes.ts). */
+  forbidden_scope: 403,
   not_found: 404,
   tenant_not_found: 404,
   source_not_found: 404,

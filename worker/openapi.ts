@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
+import type { Access } from "../domain/access/scopes";
+import { accessForTemplate } from "./access/table";
 
 export const VERSION = "0.1.0";
 
@@ -11,7 +13,14 @@ export const VERSION = "0.1.0";
  */
 export const SECURITY_SCHEMES = {
   adminToken: { type: "http", scheme: "bearer", description: "The bootstrap ADMIN_TOKEN (root credential for automation and recovery)." },
-  tenantKey: { type: "http", scheme: "bearer", description: "A tenant API key (`hk_<tenant>_…`), issued by POST /v1/tenants/{tenant}/api-keys." },
+  tenantKey: {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A tenant API key (`hk_<tenant>_…`), issued by POST /v1/tenants/{tenant}/api-keys, or an agency key (`hka_<agency>_…`), which acts on each merchant of its agency as merchant_admin. " +
+      "The requirement names the least scope the operation needs; scopes are ordered read < operator < merchant_admin < agency_admin. Below it: 403 `forbidden_scope`; another tenant's key: 404.",
+  },
+  agencyKey: { type: "http", scheme: "bearer", description: "An agency's key (`hka_<agency>_…`, scope agency_admin), issued by POST /v1/agencies." },
   shopifyHmac: {
     type: "apiKey",
     in: "header",
@@ -94,9 +103,48 @@ export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
 }
 
-/** The 3.1 document of an app, without serving it (the CLI's spec writer and the drift test use this). */
+/** The security requirement an access decision means; undefined for a sender's signature (the route names the scheme). */
+function requirement(access: Access, template: string): Record<string, string[]>[] | undefined {
+  switch (access.auth) {
+    case "public":
+    case "session":
+      return [];
+    case "signature":
+      return undefined;
+    case "root":
+      return [{ adminToken: [] }];
+    case "key": {
+      const scheme = template.startsWith("/v1/agencies/") ? "agencyKey" : "tenantKey";
+      return [{ [scheme]: [access.scope] }, ...(access.root ? [{ adminToken: [] }] : [])];
+    }
+  }
+}
+
+/**
+ * The 3.1 document of an app, without serving it (the CLI's spec writer and the drift test use this).
+ * Every operation's `security` is written from its access decision (worker/access/table.ts), so the
+ * document cannot disagree with what the gate enforces; an operation without a decision is an error.
+ */
 export function openApiDocument(app: OpenAPIHono<AppEnv>, origin?: string) {
-  return app.getOpenAPI31Document(openApiConfig(origin));
+  const doc = app.getOpenAPI31Document(openApiConfig(origin));
+  for (const [template, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of ["get", "put", "post", "delete", "patch"] as const) {
+      const op = item[method];
+      if (!op) continue;
+      const access = accessForTemplate(method, template);
+      if (!access) throw new Error(`${method.toUpperCase()} ${template} has no access decision: add it to worker/access/table.ts`);
+      const security = requirement(access, template);
+      if (security) op.security = security;
+      if (access.auth === "key" || access.auth === "root") {
+        // Every credentialed call can meet a missing key (401) and a key outside its scope (403 forbidden_scope).
+        const error = (status: string) => ({ description: `Error (${status})`, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+        op.responses ??= {};
+        op.responses["401"] ??= error("401");
+        op.responses["403"] ??= error("403");
+      }
+    }
+  }
+  return doc;
 }
 
 /** Headers the senders sign with; documented on the webhook route (which of them applies depends on the source's kind). */

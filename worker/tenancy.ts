@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import { sha256Hex } from "../domain/crypto";
 import { unseal } from "./lib/sealed";
 import type { SourceAdapter } from "./sources/types";
+import type { KeyRecord } from "../domain/access/scopes";
 
 /**
  * Tenant config is read on every webhook, so it is cached per isolate for a
@@ -55,18 +56,39 @@ export function sourceConfig(env: Env, tenant: string, source: string): Promise<
   });
 }
 
-/** Resolves a tenant API key to its tenant, or null. Keys are compared by SHA-256 only. */
-export function tenantForApiKey(env: Env, key: string): Promise<string | null> {
-  return sha256Hex(key).then((hash) =>
-    cached(`key\u0000${hash}`, async () => {
-      const row = await db(env.DB)
-        .select({ tenantId: apiKeys.tenantId })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-        .get();
-      return row?.tenantId ?? null;
-    }),
-  );
+/**
+ * Resolves an API key (tenant or agency) to what it may do, or null. Keys are
+ * compared by SHA-256 only. Cached like the rest of the config: a revoked key
+ * stops working at once in the isolate that revoked it and within
+ * CACHE_TTL_MS everywhere; expiry is checked on every request against the
+ * cached `expires_at`, so it is exact.
+ */
+export function apiKeyRecord(env: Env, key: string): Promise<KeyRecord | null> {
+  return sha256Hex(key).then((hash) => keyRecordByHash(env, hash, true));
+}
+
+/** The same lookup by hash; `cache: false` for the console, which must see a revocation on the very next request. */
+export function keyRecordByHash(env: Env, hash: string, cache: boolean): Promise<KeyRecord | null> {
+  const load = async () => {
+    const row = await db(env.DB)
+      .select({ k: apiKeys, tenantAgency: tenants.agencyId })
+      .from(apiKeys)
+      .leftJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+      .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
+      .get();
+    if (!row) return null;
+    const k = row.k;
+    return { prefix: k.prefix, name: k.name, scope: k.scope, tenant: k.tenantId, agency: k.agencyId, tenant_agency: row.tenantAgency ?? null, expires_at: k.expiresAt };
+  };
+  return cache ? cached(`key\u0000${hash}`, load) : load();
+}
+
+/** The agency that owns a tenant: `{ agency: null }` for a stand-alone tenant, null when there is no such tenant. */
+export function tenantAgency(env: Env, tenant: string): Promise<{ agency: string | null } | null> {
+  return cached(`${tenant}\u0000agency`, async () => {
+    const row = await db(env.DB).select({ agency: tenants.agencyId }).from(tenants).where(eq(tenants.id, tenant)).get();
+    return row ? { agency: row.agency } : null;
+  });
 }
 
 /** The SKU a tenant mapped a sender's stock item to (Shopify inventory_item_id), or null. */

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { db } from "./db/client";
-import { tenants } from "./db/schema";
+import { tenants, type Tenant as TenantRow } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 
@@ -24,8 +24,8 @@ export async function defaultOwnerOf(env: Env, tenant: string): Promise<string |
   return row?.owner ?? null;
 }
 
-export async function setDefaultOwner(env: Env, tenant: string, owner: string): Promise<{ id: string; name: string; default_owner: string | null; created_at: string }> {
+export async function setDefaultOwner(env: Env, tenant: string, owner: string): Promise<TenantRow> {
   const [row] = await db(env.DB).update(tenants).set({ defaultOwner: owner }).where(eq(tenants.id, tenant)).returning();
   if (!row) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
-  return { id: row.id, name: row.name, default_owner: row.defaultOwner, created_at: row.createdAt };
+  return row;
 }

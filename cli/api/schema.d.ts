@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/v1/agencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an agency and its first key (scope agency_admin) */
+        post: operations["createAgency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/merchants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's merchant tenants */
+        get: operations["listMerchants"];
+        put?: never;
+        /**
+         * Create a merchant tenant under the agency, with its first key (scope merchant_admin)
+         * @description Creates the tenant exactly as `POST /v1/tenants` does, owned by the agency: the agency's keys then act on it as its merchant_admin.
+         */
+        post: operations["createMerchant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -13,7 +51,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a tenant and its first API key */
+        /** Create a stand-alone tenant and its first key (scope merchant_admin) */
         post: operations["createTenant"];
         delete?: never;
         options?: never;
@@ -38,23 +76,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenants/{tenant}/api-keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue an additional API key for a tenant (for rotation: issue, then switch clients) */
-        post: operations["issueApiKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/tenants/{tenant}/sources/{source}": {
         parameters: {
             query?: never;
@@ -65,9 +86,64 @@ export interface paths {
         get?: never;
         /**
          * Create or replace a sender and its signing secret
-         * @description The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned.
+         * @description The secret is sealed with AES-GCM (SECRETS_KEY) before it reaches D1 and is never returned. Recorded on the admin audit.
          */
         put: operations["putSource"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's keys, newest first: prefix, name, scope, expiry, revocation (never the secret) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Issue a named, scoped key (rotation: issue the new key, switch clients, DELETE the old one) */
+        post: operations["issueApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/api-keys/{prefix}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key by its prefix
+         * @description The key gets 401 at once on the engine instance that revoked it and within 30 s everywhere (the config cache); console sessions it backs end on their next request.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/admin-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's admin audit: rules, sources and keys changed, by whom, on a verified hash chain */
+        get: operations["getAdminAudit"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -356,10 +432,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream one tenant's events, orders or tasks over a time window, as NDJSON or CSV
+         * Stream one tenant's events, orders, tasks or admin audit over a time window, as NDJSON or CSV
          * @description Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.
          *
-         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id).
+         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq).
          *
          *     **orders** carry, per order, `breaches` = SLA steps that breached (level-0 breach rows), `open_breaches` = those steps still in breach, `tasks` = manual tasks ever opened, `open_tasks` = tasks open or claimed.
          *
@@ -679,23 +755,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Tenant: {
-            /** @example acme */
+        Agency: {
+            /** @example northwind-agency */
             id: string;
             name: string;
-            /** @description null only for a tenant created before default owners existed, until an admin sets one */
-            default_owner: string | null;
             created_at: string;
         };
+        /**
+         * @description read: GETs and exports only; operator: also claim, resolve, replay and override tasks; merchant_admin: also rules, sources and keys of its merchant; agency_admin: an agency's key, merchant_admin on every merchant of its agency.
+         * @enum {string}
+         */
+        Scope: "read" | "operator" | "merchant_admin" | "agency_admin";
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
                 request_id: string;
             };
+        };
+        Tenant: {
+            /** @example acme */
+            id: string;
+            name: string;
+            /** @description The agency that owns this merchant, if any */
+            agency: string | null;
+            /** @description Who owns what no ownership rule names; null only for a tenant created before default owners existed, until an admin sets one */
+            default_owner: string | null;
+            created_at: string;
         };
         Source: {
             /** @example acme */
@@ -857,6 +946,49 @@ export interface components {
             sample_headers?: {
                 [key: string]: string;
             };
+        };
+        ApiKeyIssued: {
+            /** @description Shown once; stored only as a SHA-256 hash. */
+            api_key: string;
+            prefix: string;
+            scope: components["schemas"]["Scope"];
+            name: string;
+            expires_at: string | null;
+        };
+        /** @enum {string} */
+        MerchantScope: "read" | "operator" | "merchant_admin";
+        ApiKeySummary: {
+            prefix: string;
+            name: string;
+            scope: components["schemas"]["Scope"];
+            created_at: string;
+            created_by: string | null;
+            expires_at: string | null;
+            revoked_at: string | null;
+            /** @description Neither revoked nor expired */
+            active: boolean;
+        };
+        AdminAudit: {
+            entries: components["schemas"]["AdminAuditEntry"][];
+            chain_valid: boolean;
+            chain: {
+                broken_at: number | null;
+                reason: string | null;
+            };
+        };
+        AdminAuditEntry: {
+            seq: number;
+            at: string;
+            /** @example key.issued */
+            type: string;
+            /** @description The acting key's name, `admin` for the bootstrap token, or the console operator */
+            actor: string;
+            /** @description The acting key's prefix, or `admin` */
+            via: string;
+            data: {
+                [key: string]: unknown;
+            };
+            hash: string;
         };
         InventoryReceipt: {
             id: string;
@@ -1597,6 +1729,217 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createAgency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example northwind-agency */
+                    id: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agency: components["schemas"]["Agency"];
+                        /** @description Shown once; stored only as a SHA-256 hash. */
+                        api_key: string;
+                        prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMerchants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Merchants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        merchants: components["schemas"]["Tenant"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example acme */
+                    id: string;
+                    name: string;
+                    /**
+                     * @description Contact that owns whatever no ownership rule names (e-mail, handle or rota id)
+                     * @example ops@acme.example
+                     */
+                    default_owner: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: components["schemas"]["Tenant"];
+                        /** @description Shown once; stored only as a SHA-256 hash. */
+                        api_key: string;
+                        prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createTenant: {
         parameters: {
             query?: never;
@@ -1630,6 +1973,9 @@ export interface operations {
                         /** @description Shown once; stored only as a SHA-256 hash. */
                         api_key: string;
                         prefix: string;
+                        scope: components["schemas"]["Scope"];
+                        name: string;
+                        expires_at: string | null;
                     };
                 };
             };
@@ -1644,6 +1990,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1712,43 +2067,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error (404) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    issueApiKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Issued */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @description Shown once; stored only as a SHA-256 hash. */
-                        api_key: string;
-                        prefix: string;
-                    };
-                };
-            };
-            /** @description Error (401) */
-            401: {
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1805,6 +2125,271 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_keys: components["schemas"]["ApiKeySummary"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    issueApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The person or system the key belongs to; recorded as the actor of everything done with it
+                     * @example ops-bot
+                     */
+                    name: string;
+                    scope: components["schemas"]["MerchantScope"];
+                    /**
+                     * Format: date-time
+                     * @description After this instant the key gets 401
+                     * @example 2027-01-01T00:00:00Z
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Issued; the key is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyIssued"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                prefix: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_key: components["schemas"]["ApiKeySummary"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries, oldest first, with the chain recomputed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAudit"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2265,6 +2850,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2299,6 +2893,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2349,6 +2952,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2410,6 +3022,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2458,6 +3079,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +3158,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2564,6 +3203,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2777,6 +3425,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2858,6 +3515,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2883,10 +3549,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                 };
             };
         };
@@ -2958,6 +3625,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -2996,10 +3672,11 @@ export interface operations {
                     /** @enum {string} */
                     action: "replay" | "override" | "close";
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                 };
             };
         };
@@ -3071,6 +3748,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3114,10 +3800,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Who is acting (recorded on the task and the audit trail)
+                     * @deprecated
+                     * @description Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name
                      * @example alice@agency.example
                      */
-                    by: string;
+                    by?: string;
                     justification: string;
                 };
             };
@@ -3152,6 +3839,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3203,7 +3899,7 @@ export interface operations {
             header?: never;
             path: {
                 tenant: string;
-                name: "events" | "orders" | "tasks";
+                name: "events" | "orders" | "tasks" | "admin";
                 format: "ndjson" | "csv";
             };
             cookie?: never;
@@ -3337,6 +4033,21 @@ export interface operations {
                         first_response_ms: number | null;
                         /** @description opened → resolved */
                         resolve_ms: number | null;
+                    } | {
+                        tenant_id: string;
+                        /** @description Position in the tenant's admin audit chain (1-based) */
+                        seq: number;
+                        at: string;
+                        /** @description tenant.created, key.issued, key.revoked, source.put, rules.put, … */
+                        type: string;
+                        /** @description The acting key's name, `admin` for the bootstrap token */
+                        actor: string;
+                        /** @description The acting key's prefix, or `admin` */
+                        via: string | null;
+                        /** @description SHA-256 chain link (GET …/admin-audit verifies the chain) */
+                        hash: string;
+                        /** @description The full entry data as JSON text */
+                        data: string;
                     };
                     "text/csv; charset=utf-8": string;
                 };
@@ -3352,6 +4063,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3375,7 +4095,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "events" | "orders" | "tasks";
+                name: "events" | "orders" | "tasks" | "admin";
             };
             cookie?: never;
         };
@@ -3425,6 +4145,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3485,6 +4214,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3538,6 +4276,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3578,6 +4325,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3611,6 +4367,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3671,6 +4436,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3714,6 +4488,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3777,6 +4560,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3822,6 +4614,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3878,6 +4679,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3947,6 +4757,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -3991,6 +4810,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4050,6 +4878,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -4099,6 +4936,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4168,6 +5014,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -4203,6 +5058,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4268,6 +5132,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4379,6 +5252,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -4436,6 +5318,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (404) */
             404: {
                 headers: {
@@ -4481,6 +5372,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,7 +40,7 @@ function rules(sla: string, owner: string) {
 
 beforeAll(async () => {
   await engineUp(engine);
-  const created = await api("POST", "/v1/tenants", { id: tenant, name: "Acme (what-if)", default_owner: "ops@acme.example" });
+  const created = await api("POST", "/v1/tenants", { id: tenant, name: "Acme (what-if)", default_owner: "ops@example.com" });
   expect(created.status).toBe(201);
   apiKey = ((await created.json()) as { api_key: string }).api_key;
   expect((await api("PUT", `/v1/tenants/${tenant}/sources/wms`, { kind: "standard", secret: SENDER_SECRET })).status).toBe(200);

@@ -50,6 +50,24 @@ export async function createTenant(id: string, name = id): Promise<string> {
   return (await json<{ api_key: string }>(res)).api_key;
 }
 
+/**
+ * A named key of the tenant (issued with the admin token, cached per test file): what a
+ * person acts with, since the name recorded on a claim or resolution is the key's.
+ */
+const named = new Map<string, Promise<string>>();
+export function keyFor(tenant: string, name: string, scope: "read" | "operator" | "merchant_admin" = "operator"): Promise<string> {
+  const id = `${tenant}\u0000${name}\u0000${scope}`;
+  let key = named.get(id);
+  if (!key) {
+    key = call("POST", `/v1/tenants/${tenant}/api-keys`, { token: ADMIN_TOKEN, body: { name, scope } }).then(async (res) => {
+      expect(res.status).toBe(201);
+      return (await json<{ api_key: string }>(res)).api_key;
+    });
+    named.set(id, key);
+  }
+  return key;
+}
+
 export async function putSource(tenant: string, source: string, kind: SourceKind, secret: string, config?: unknown): Promise<void> {
   const res = await call("PUT", `/v1/tenants/${tenant}/sources/${source}`, { token: ADMIN_TOKEN, body: { kind, secret, ...(config === undefined ? {} : { config }) } });
   expect(res.status).toBe(200);

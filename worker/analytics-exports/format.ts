@@ -1,5 +1,5 @@
 import { ACTION_STEP, parseExportId } from "../../domain/handoff/document";
-import { EXPORT_ROWS, type EventRow, type ExportName, type OrderRow, type TaskRow } from "./rows";
+import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type OrderRow, type TaskRow } from "./rows";
 
 /**
  * Pure half of the analytics exports: D1 rows → export rows → bytes. Kept free
@@ -53,7 +53,7 @@ export function csvHeader(name: ExportName, only: readonly string[] | null = nul
   return `${(only ?? columns(name)).map(csvField).join(",")}\r\n`;
 }
 
-type AnyRow = EventRow | OrderRow | TaskRow;
+type AnyRow = EventRow | OrderRow | TaskRow | AdminRow;
 
 /** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
 export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
@@ -261,4 +261,24 @@ export function taskRow(tenant: string, r: TaskDbRow): TaskRow {
     first_response_ms: elapsedMs(r.opened_at, r.claimed_at),
     resolve_ms: elapsedMs(r.opened_at, r.resolved_at),
   };
+}
+
+export interface AdminDbRow {
+  seq: number;
+  at: string;
+  type: string;
+  actor: string;
+  data: string;
+  hash: string;
+}
+
+export function adminRow(tenant: string, r: AdminDbRow): AdminRow {
+  let via: string | null = null;
+  try {
+    const parsed = JSON.parse(r.data) as { via?: unknown };
+    via = typeof parsed.via === "string" ? parsed.via : null;
+  } catch {
+    // The chain check reports a broken row; the export still carries its text.
+  }
+  return { tenant_id: tenant, seq: r.seq, at: r.at, type: r.type, actor: r.actor, via, hash: r.hash, data: r.data };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Rows of the analytics exports (`/v1/tenants/:tenant/exports/{events,orders,tasks}.{ndjson,csv}`).
+ * Rows of the analytics exports (`/v1/tenants/:tenant/exports/{events,orders,tasks,admin}.{ndjson,csv}`).
  * Stable, documented columns: notebooks read them with DuckDB's `read_csv`, and
  * DuckDB-wasm here has no JSON extension, so everything a query needs is a
  * flat column — nothing is left for SQL to dig out of a JSON string.
@@ -107,5 +107,19 @@ export const TaskRow = z
   .meta({ title: "Handoff tasks export row" });
 export type TaskRow = z.infer<typeof TaskRow>;
 
-export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow } as const;
+export const AdminRow = z
+  .object({
+    tenant_id: z.string(),
+    seq: z.number().int().describe("Position in the tenant's admin audit chain (1-based)"),
+    at: z.string(),
+    type: z.string().describe("tenant.created, key.issued, key.revoked, source.put, rules.put, …"),
+    actor: z.string().describe("The acting key's name, `admin` for the bootstrap token"),
+    via: z.string().nullable().describe("The acting key's prefix, or `admin`"),
+    hash: z.string().describe("SHA-256 chain link (GET …/admin-audit verifies the chain)"),
+    data: z.string().describe("The full entry data as JSON text"),
+  })
+  .meta({ title: "Handoff admin export row" });
+export type AdminRow = z.infer<typeof AdminRow>;
+
+export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow } as const;
 export type ExportName = keyof typeof EXPORT_ROWS;

@@ -1,6 +1,8 @@
 import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
-import type { EventRow, ExportName, OrderRow, TaskRow } from "./rows";
+import type { AdminRow, EventRow, ExportName, OrderRow, TaskRow } from "./rows";
 import {
+  adminRow,
+  type AdminDbRow,
   csvHeader,
   encodeRows,
   eventRow,
@@ -50,7 +52,7 @@ interface Source<Db, Cursor, Row> {
   map(r: Db): Row;
 }
 
-type AnyRow = EventRow | OrderRow | TaskRow;
+type AnyRow = EventRow | OrderRow | TaskRow | AdminRow;
 
 interface Pages {
   /** Rows in the window, read in the same transaction as the first page. */
@@ -185,8 +187,33 @@ function tasks(w: ExportWindow): Source<TaskDbRow, TaskCursor, TaskRow> {
   };
 }
 
+interface AdminCursor {
+  at: string;
+  seq: number;
+}
+
+function adminSql(after: boolean): string {
+  const keyset = after ? "AND (at > ? OR (at = ? AND seq > ?))" : "";
+  return `SELECT seq, at, type, actor, data, hash FROM admin_audit
+      WHERE tenant_id = ? AND at >= ? AND at < ? ${keyset}
+      ORDER BY at, seq LIMIT ?`;
+}
+
+/** The admin audit (issue 15): who changed rules, sources and keys, beside the order trail. */
+function admin(w: ExportWindow): Source<AdminDbRow, AdminCursor, AdminRow> {
+  return {
+    count: "SELECT count(*) AS n FROM admin_audit WHERE tenant_id = ? AND at >= ? AND at < ?",
+    page: (c) => ({
+      sql: adminSql(c !== null),
+      binds: c ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.seq, w.pageSize] : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
+    }),
+    key: (r) => ({ at: r.at, seq: r.seq }),
+    map: (r) => adminRow(w.tenant, r),
+  };
+}
+
 /** The page queries (first page, and every later one), for tests that read their query plans. */
-export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql };
+export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql, admin: adminSql };
 
 function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<Pages> {
   switch (name) {
@@ -196,6 +223,8 @@ function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<P
       return open(d1, w, orders(w));
     case "tasks":
       return open(d1, w, tasks(w));
+    case "admin":
+      return open(d1, w, admin(w));
   }
 }
 

@@ -4,7 +4,7 @@ import { Csrf } from "./components";
 import type { Session } from "./session";
 import { CSS } from "./styles";
 
-export type Section = "today" | "queue" | "order" | "task" | "people" | "what-if" | "none";
+export type Section = "agency" | "today" | "queue" | "order" | "task" | "people" | "what-if" | "none";
 
 export interface Notice {
   tone: "ok" | "err";
@@ -37,6 +37,11 @@ export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none
             Handoff<span>console</span>
           </div>
           <nav>
+            {session.agency !== null ? (
+              <a href="/console/agency" class={section === "agency" ? "on" : undefined}>
+                All merchants
+              </a>
+            ) : null}
             <a href="/console/today" class={section === "today" ? "on" : undefined}>
               Today
             </a>
@@ -57,7 +62,7 @@ export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none
           </form>
           <div class="who">
             <span>
-              <b>{session.operator}</b> · {session.tenant}
+              <b>{session.operator}</b> · {session.agency !== null ? `${session.agency} › ${session.tenant}` : session.tenant}
             </span>
             <form class="inline" method="post" action="/console/sign-out">
               <Csrf token={session.csrf} />

@@ -1,17 +1,20 @@
 import { and, eq, isNull } from "drizzle-orm";
+import type { Scope } from "../../domain/access/scopes";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { db } from "../db/client";
-import { apiKeys } from "../db/schema";
+import { consoleSessions } from "../db/schema";
+import { keyRecordByHash } from "../tenancy";
 import type { Env } from "../env";
 import { fromBase64, hmacSha256, hmacSha256Verify, randomToken, sha256Hex, toBase64, utf8 } from "../../domain/crypto";
 import type { ConsoleContext, Session } from "./context";
 
 /**
- * The console's session: a stateless cookie holding a signed claim of who is
- * signed in. It carries the SHA-256 of the API key (never the key), and every
- * request checks that hash is still an unrevoked key of the same tenant, so
- * revoking a key ends every session opened with it at once.
+ * The console's session: a signed cookie naming a server-side session row
+ * (console_sessions) and the SHA-256 of the API key (never the key). Every
+ * request checks the row is not ended and the key is still live (unrevoked,
+ * unexpired, the same tenant's), so signing out, revoking the key and its
+ * expiry all end the session on its next request, whatever the browser keeps.
  */
 
 export const SESSION_COOKIE = "handoff_console";
@@ -110,28 +113,53 @@ function secure(c: ConsoleContext): boolean {
 }
 
 /**
- * Uncached on purpose (unlike tenantForApiKey's 30 s isolate cache): a revoked
- * key must end its sessions on the very next request.
+ * The key behind a session, uncached on purpose (unlike the API's 30 s isolate
+ * cache): a revoked or expired key must end its sessions on the very next request.
+ * Returns the scope the session acts with, or null.
  */
-async function keyStillValid(env: Env, claim: SessionClaim): Promise<boolean> {
-  const row = await db(env.DB)
-    .select({ tenantId: apiKeys.tenantId })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, claim.key_hash), isNull(apiKeys.revokedAt)))
+async function liveScope(env: Env, claim: SessionClaim, now: number): Promise<Scope | null> {
+  const key = await keyRecordByHash(env, claim.key_hash, false);
+  if (!key || (key.tenant ?? key.agency) !== claim.tenant) return null;
+  if (key.expires_at !== null && Date.parse(key.expires_at) <= now) return null;
+  // An agency key acts on its merchants as their merchant_admin, in the console as in the API.
+  return key.agency !== null ? "merchant_admin" : key.scope;
+}
+
+/** The open session row: which merchant is in view, and the agency for an agency's session. */
+async function sessionRow(env: Env, sid: string): Promise<{ tenantId: string | null; agencyId: string | null } | undefined> {
+  return db(env.DB)
+    .select({ tenantId: consoleSessions.tenantId, agencyId: consoleSessions.agencyId })
+    .from(consoleSessions)
+    .where(and(eq(consoleSessions.sid, sid), isNull(consoleSessions.endedAt)))
     .get();
-  return row?.tenantId === claim.tenant;
+}
+
+/** An agency's session moves its view to another of the agency's merchants (the caller checked it is one). */
+export async function viewMerchant(env: Env, s: Session, merchant: string): Promise<void> {
+  if (s.agency === null) return;
+  await db(env.DB).update(consoleSessions).set({ tenantId: merchant }).where(and(eq(consoleSessions.sid, s.sid), eq(consoleSessions.agencyId, s.agency)));
 }
 
 export async function currentSession(c: ConsoleContext): Promise<Session | null> {
   const value = getCookie(c, SESSION_COOKIE);
   if (!value) return null;
-  const claim = await openClaim(c.env, value);
-  if (!claim || !(await keyStillValid(c.env, claim))) return null;
-  return { tenant: claim.tenant, operator: claim.operator, sid: claim.sid, csrf: await csrfFor(c.env, claim.sid) };
+  const now = Date.now();
+  const claim = await openClaim(c.env, value, now);
+  if (!claim) return null;
+  const [scope, row] = await Promise.all([liveScope(c.env, claim, now), sessionRow(c.env, claim.sid)]);
+  if (scope === null || !row) return null;
+  return { tenant: row.tenantId ?? claim.tenant, agency: row.agencyId, operator: claim.operator, sid: claim.sid, csrf: await csrfFor(c.env, claim.sid), scope };
 }
 
-export async function startSession(c: ConsoleContext, tenant: string, operator: string, apiKey: string): Promise<void> {
-  const claim: SessionClaim = { v: 1, sid: randomToken(18), tenant, operator, key_hash: await sha256Hex(apiKey), exp: Date.now() + SESSION_TTL_MS };
+/**
+ * Signs in to a tenant, or to an agency (`agency` set, `tenant` the merchant first in view).
+ * The claim names what was signed into; the row holds the merchant in view.
+ */
+export async function startSession(c: ConsoleContext, into: { tenant: string; agency: string | null }, operator: string, apiKey: string): Promise<void> {
+  const claim: SessionClaim = { v: 1, sid: randomToken(18), tenant: into.agency ?? into.tenant, operator, key_hash: await sha256Hex(apiKey), exp: Date.now() + SESSION_TTL_MS };
+  await db(c.env.DB)
+    .insert(consoleSessions)
+    .values({ sid: claim.sid, tenantId: into.tenant, agencyId: into.agency, keyHash: claim.key_hash, operator, expiresAt: new Date(claim.exp).toISOString() });
   setCookie(c, SESSION_COOKIE, await sealClaim(c.env, claim), {
     path: COOKIE_PATH,
     httpOnly: true,
@@ -142,7 +170,15 @@ export async function startSession(c: ConsoleContext, tenant: string, operator: 
   deleteCookie(c, PRESESSION_COOKIE, { path: COOKIE_PATH, secure: secure(c) });
 }
 
-export function endSession(c: ConsoleContext): void {
+/** Ends the session server-side (the old cookie stops working, wherever it was copied) and clears it in this browser. */
+export async function endSession(c: ConsoleContext, sid: string | null): Promise<void> {
+  if (sid !== null) {
+    await db(c.env.DB).update(consoleSessions).set({ endedAt: new Date().toISOString() }).where(and(eq(consoleSessions.sid, sid), isNull(consoleSessions.endedAt)));
+  }
+  clearSessionCookie(c);
+}
+
+export function clearSessionCookie(c: ConsoleContext): void {
   deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: "Strict", secure: secure(c) });
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scopeAtLeast } from "../../domain/access/scopes";
 import { ResolveAction, type Task } from "../../domain/tasks/task";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
@@ -43,9 +44,16 @@ function statusOf(err: ApiError): 400 | 403 | 404 | 409 | 422 | 500 | 503 {
   return s === 400 || s === 403 || s === 404 || s === 409 || s === 422 || s === 503 ? s : 500;
 }
 
+/** Claiming and resolving need an operator key; a read key's session may look, not act. */
+function assertCanAct(c: ConsoleContext): void {
+  const s = sessionOf(c);
+  if (!scopeAtLeast(s.scope, "operator")) throw new ApiError("forbidden_scope", `You signed in with a ${s.scope} key: claiming and resolving need an operator key.`);
+}
+
 export async function claimFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
+  assertCanAct(c);
   const form = await formFields(c);
   let task: Task;
   try {
@@ -61,6 +69,7 @@ export async function claimFromForm(c: ConsoleContext): Promise<Response> {
 export async function resolveFromForm(c: ConsoleContext): Promise<Response> {
   const s = sessionOf(c);
   const id = c.req.param("id") ?? "";
+  assertCanAct(c);
   const form = await formFields(c);
   const values: ResolveValues = { action: form.action, resolution: form.resolution, justification: form.justification };
   const parsed = ResolveForm.safeParse({ action: form.action ?? "", resolution: form.resolution ?? "", justification: form.justification ?? "" });

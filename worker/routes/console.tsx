@@ -14,7 +14,7 @@ import { TodayPage } from "../console/pages/today";
 import { WhatIfPage } from "../console/pages/what-if";
 import { whatIfForm } from "../console/what-if-form";
 import { runWindow } from "../whatif/run";
-import { csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE } from "../console/session";
+import { clearSessionCookie, csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE, viewMerchant } from "../console/session";
 import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
 import { ApiError } from "../errors";
@@ -22,7 +22,11 @@ import { listContacts, listRotations } from "../notify/directory";
 import { notifiedAbout } from "../notify/notifier";
 import { orderObject } from "../orders";
 import { getTask, listTasks } from "../tasks";
-import { tenantForApiKey } from "../tenancy";
+import { keyRecordByHash, tenantAgency } from "../tenancy";
+import { TenantId } from "../names";
+import { agencyMerchants, merchantCounts } from "../console/agency-data";
+import { AgencyPage } from "../console/pages/agency";
+import { sha256Hex } from "../../domain/crypto";
 
 /**
  * The operator console: server-rendered pages under /console. Pages call the
@@ -40,7 +44,7 @@ consoleRoutes.use("/console/*", async (c, next) => {
   const session = PUBLIC.has(c.req.path) ? null : await currentSession(c);
   c.set("session", session);
   if (!PUBLIC.has(c.req.path) && !session) {
-    if (c.req.header("cookie")?.includes(`${SESSION_COOKIE}=`)) endSession(c);
+    if (c.req.header("cookie")?.includes(`${SESSION_COOKIE}=`)) clearSessionCookie(c);
     const url = new URL(c.req.url);
     const next = c.req.method === "GET" ? `?next=${encodeURIComponent(url.pathname + url.search)}` : "";
     return c.redirect(`/console${next}`, 303);
@@ -92,16 +96,43 @@ consoleRoutes.post("/console/sign-in", async (c) => {
   }
   const parsed = SignIn.safeParse(form);
   if (!parsed.success) return signInForm(c, 400, "Enter the tenant id, an API key and your name.", values);
-  const owner = await tenantForApiKey(c.env, parsed.data.api_key);
-  // One message for both: a key must not reveal which tenants exist.
-  if (owner === null || owner !== parsed.data.tenant) return signInForm(c, 401, "That tenant id and API key do not match an active key.", values);
-  await startSession(c, parsed.data.tenant, parsed.data.operator, parsed.data.api_key);
+  // Uncached: a key revoked a moment ago must not open a session.
+  const key = await keyRecordByHash(c.env, await sha256Hex(parsed.data.api_key), false);
+  const live = key !== null && (key.expires_at === null || Date.parse(key.expires_at) > Date.now());
+  // One message for all: a key must not reveal which tenants exist.
+  if (!live || (key.tenant ?? key.agency) !== parsed.data.tenant) return signInForm(c, 401, "That tenant id and API key do not match an active key.", values);
+  if (key.agency !== null) {
+    // An agency signs in with its id: every merchant is in reach, the first one in view.
+    const [first] = await agencyMerchants(c.env, key.agency);
+    if (!first) return signInForm(c, 400, "This agency has no merchants yet: create one with POST /v1/agencies/{agency}/merchants.", values);
+    await startSession(c, { tenant: first.id, agency: key.agency }, parsed.data.operator, parsed.data.api_key);
+    return c.redirect(safeReturn(c, form.next, "/console/agency"), 303);
+  }
+  await startSession(c, { tenant: parsed.data.tenant, agency: null }, parsed.data.operator, parsed.data.api_key);
   return c.redirect(safeReturn(c, form.next, LANDING), 303);
 });
 
-consoleRoutes.post("/console/sign-out", (c) => {
-  endSession(c);
+consoleRoutes.post("/console/sign-out", async (c) => {
+  await endSession(c, sessionOf(c).sid);
   return c.redirect("/console?notice=signed_out", 303);
+});
+
+/** An agency's overview: every merchant's queue and Today counts, each a click from being in view. */
+consoleRoutes.get("/console/agency", async (c) => {
+  const s = sessionOf(c);
+  if (s.agency === null) throw new ApiError("not_found", "There is no console page at this address.");
+  return page(c, <AgencyPage nonce={c.get("nonce")} session={s} merchants={await merchantCounts(c.env, s.agency, Date.now())} notice={noticeFrom(c)} />);
+});
+
+/** The merchant filter: puts another merchant of the agency in view (a merchant of another agency is not found). */
+consoleRoutes.post("/console/merchant", async (c) => {
+  const s = sessionOf(c);
+  const form = await formFields(c);
+  const merchant = form.merchant ?? "";
+  const owner = s.agency !== null && TenantId.safeParse(merchant).success ? await tenantAgency(c.env, merchant) : null;
+  if (s.agency === null || owner?.agency !== s.agency) throw new ApiError("not_found", "There is no such merchant in this agency.");
+  await viewMerchant(c.env, s, merchant);
+  return c.redirect(safeReturn(c, form.return_to, "/console/queue"), 303);
 });
 
 consoleRoutes.get("/console/queue", async (c) => {

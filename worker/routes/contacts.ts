@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { Contact, ContactInput, DirectoryId, Rotation, RotationInput } from "../../domain/notify/directory";
 import { NotificationDelivery, UnreachableNotice } from "../../domain/notify/object";
-import { requireAdmin, requireTenantKeyOrAdmin } from "../auth";
+import { actorOf } from "../auth";
+import { recordAdmin } from "../admin-audit";
 import { db } from "../db/client";
 import { tenants } from "../db/schema";
 import type { AppEnv, Env } from "../env";
@@ -17,8 +18,7 @@ import { notifierFor } from "../notify/notifier";
  * with the tenant's key: who was told, when, through what).
  */
 
-const admin = [{ adminToken: [] }];
-const reader: Record<string, string[]>[] = [{ tenantKey: [] }, { adminToken: [] }];
+// Security requirements are written from worker/access/table.ts when the document is built.
 const TenantParam = z.object({ tenant: TenantId });
 const ContactParams = z.object({ tenant: TenantId, contact_id: DirectoryId });
 const RotationParams = z.object({ tenant: TenantId, rotation_id: DirectoryId });
@@ -39,8 +39,6 @@ contactRoutes.openapi(
     tags: ["notifications"],
     summary: "Create or replace a contact and its channels",
     description: "Slack and webhook URLs, PagerDuty routing keys and webhook secrets are sealed at rest and only ever returned as keyed fingerprints.",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: ContactParams, body: { content: { "application/json": { schema: ContactInput } }, required: true } },
     responses: {
       200: { description: "Stored", content: { "application/json": { schema: z.object({ contact: Contact }) } } },
@@ -50,7 +48,11 @@ contactRoutes.openapi(
   async (c) => {
     const { tenant, contact_id } = c.req.valid("param");
     await assertTenant(c.env, tenant);
-    return c.json({ contact: await putContact(c.env, tenant, contact_id, c.req.valid("json")) }, 200);
+    const input = c.req.valid("json");
+    const contact = await putContact(c.env, tenant, contact_id, input);
+    // Channel types only: the channels themselves are credentials.
+    await recordAdmin(c.env, tenant, actorOf(c), "contact.put", { contact_id, name: input.name, channels: input.channels.map((ch) => ch.type) });
+    return c.json({ contact }, 200);
   },
 );
 
@@ -61,8 +63,6 @@ contactRoutes.openapi(
     operationId: "listContacts",
     tags: ["notifications"],
     summary: "The tenant's contacts",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: { 200: { description: "Contacts by id", content: { "application/json": { schema: z.object({ contacts: z.array(Contact) }) } } }, ...errorResponses(401, 404) },
   }),
@@ -80,8 +80,6 @@ contactRoutes.openapi(
     operationId: "getContact",
     tags: ["notifications"],
     summary: "One contact",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: ContactParams },
     responses: { 200: { description: "The contact", content: { "application/json": { schema: z.object({ contact: Contact }) } } }, ...errorResponses(400, 401, 404) },
   }),
@@ -100,14 +98,13 @@ contactRoutes.openapi(
     operationId: "deleteContact",
     tags: ["notifications"],
     summary: "Delete a contact (refused while a rotation names it)",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: ContactParams },
     responses: { 200: { description: "Deleted", content: { "application/json": { schema: Deleted } } }, ...errorResponses(400, 401, 404, 409) },
   }),
   async (c) => {
     const { tenant, contact_id } = c.req.valid("param");
     if (!(await deleteContact(c.env, tenant, contact_id))) throw new ApiError("not_found", `No contact '${contact_id}'`);
+    await recordAdmin(c.env, tenant, actorOf(c), "contact.deleted", { contact_id });
     return c.json({ deleted: true as const }, 200);
   },
 );
@@ -120,8 +117,6 @@ contactRoutes.openapi(
     tags: ["notifications"],
     summary: "Create or replace an on-call rotation",
     description: "Members (contacts) take turns of `shift` from `starts_at`; an override covering a moment replaces the turn. Who is on call is resolved at the moment of each escalation.",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: RotationParams, body: { content: { "application/json": { schema: RotationInput } }, required: true } },
     responses: {
       200: { description: "Stored", content: { "application/json": { schema: z.object({ rotation: Rotation }) } } },
@@ -131,7 +126,10 @@ contactRoutes.openapi(
   async (c) => {
     const { tenant, rotation_id } = c.req.valid("param");
     await assertTenant(c.env, tenant);
-    return c.json({ rotation: await putRotation(c.env, tenant, rotation_id, c.req.valid("json")) }, 200);
+    const input = c.req.valid("json");
+    const rotation = await putRotation(c.env, tenant, rotation_id, input);
+    await recordAdmin(c.env, tenant, actorOf(c), "rotation.put", { rotation_id, members: input.members, shift: input.shift, starts_at: input.starts_at, overrides: input.overrides.length });
+    return c.json({ rotation }, 200);
   },
 );
 
@@ -142,8 +140,6 @@ contactRoutes.openapi(
     operationId: "listRotations",
     tags: ["notifications"],
     summary: "The tenant's rotations, each with who is on call now",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: { 200: { description: "Rotations by id", content: { "application/json": { schema: z.object({ rotations: z.array(Rotation) }) } } }, ...errorResponses(401, 404) },
   }),
@@ -161,8 +157,6 @@ contactRoutes.openapi(
     operationId: "getRotation",
     tags: ["notifications"],
     summary: "One rotation",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: RotationParams },
     responses: { 200: { description: "The rotation", content: { "application/json": { schema: z.object({ rotation: Rotation }) } } }, ...errorResponses(400, 401, 404) },
   }),
@@ -181,14 +175,13 @@ contactRoutes.openapi(
     operationId: "deleteRotation",
     tags: ["notifications"],
     summary: "Delete a rotation",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: RotationParams },
     responses: { 200: { description: "Deleted", content: { "application/json": { schema: Deleted } } }, ...errorResponses(400, 401, 404) },
   }),
   async (c) => {
     const { tenant, rotation_id } = c.req.valid("param");
     if (!(await deleteRotation(c.env, tenant, rotation_id))) throw new ApiError("not_found", `No rotation '${rotation_id}'`);
+    await recordAdmin(c.env, tenant, actorOf(c), "rotation.deleted", { rotation_id });
     return c.json({ deleted: true as const }, 200);
   },
 );
@@ -200,8 +193,6 @@ contactRoutes.openapi(
     operationId: "listNotifications",
     tags: ["notifications"],
     summary: "Who was notified, when and through what: every delivery with its attempts, and notices that reached nobody",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: {
       params: TenantParam,
       query: z.object({

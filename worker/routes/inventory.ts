@@ -2,7 +2,6 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Sku } from "../../domain/inventory/events";
 import { InventoryLevel } from "../../domain/inventory/object";
 import { sql } from "drizzle-orm";
-import { requireTenantKey } from "../auth";
 import { db } from "../db/client";
 import { inventoryItems } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -15,7 +14,6 @@ const params = z.object({ tenant: TenantId, sku: Sku });
 const tenantKey = [{ tenantKey: [] }];
 
 export const inventoryRoutes = new OpenAPIHono<AppEnv>();
-inventoryRoutes.use("/v1/tenants/:tenant/inventory/*", requireTenantKey);
 
 inventoryRoutes.openapi(
   createRoute({
@@ -80,7 +78,6 @@ export const InventoryItemMapping = z
   })
   .openapi("InventoryItemMapping");
 
-inventoryRoutes.use("/v1/tenants/:tenant/inventory-items", requireTenantKey);
 
 inventoryRoutes.openapi(
   createRoute({

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { TenantId } from "../names";
-import { requireAdmin, requireTenantKeyOrAdmin } from "../auth";
+import { actorOf } from "../auth";
+import { recordAdmin } from "../admin-audit";
 import { db } from "../db/client";
 import { tenants } from "../db/schema";
 import type { AppEnv, Env } from "../env";
@@ -22,9 +23,6 @@ const RulesVersion = z
   })
   .openapi("OwnershipRulesVersion");
 
-const admin = [{ adminToken: [] }];
-// Either scheme satisfies a read: OpenAPI lists alternatives as separate requirement objects.
-const reader: Record<string, string[]>[] = [{ tenantKey: [] }, { adminToken: [] }];
 
 async function view(env: Env, s: RulesSnapshot): Promise<z.infer<typeof RulesVersion>> {
   return { version: s.version, rules: await redactForDisplay(s.rules, env.SECRETS_KEY), created_at: s.created_at };
@@ -70,8 +68,6 @@ ownershipRoutes.openapi(
       "Every step declares its owning party, owner, backup, on-call, SLA, exception path and (when handed to another system) a consumer. " +
       "Consumer secrets are sealed at rest and only ever returned redacted. Once the tenant has any contact or rotation, " +
       "owner, backup, on_call and exception_path.contact_id must each name one (400 naming the field).",
-    security: admin,
-    middleware: requireAdmin,
     request: { params: TenantParam, body: { content: { "application/json": { schema: OwnershipRules } }, required: true } },
     responses: {
       200: { description: "Stored as the next version", content: { "application/json": { schema: RulesVersion } } },
@@ -84,6 +80,7 @@ ownershipRoutes.openapi(
     const rules = c.req.valid("json");
     await assertNamesReachable(c.env, tenant, rules);
     const snap = await putRules(c.env, tenant, rules);
+    await recordAdmin(c.env, tenant, actorOf(c), "rules.put", { version: snap.version });
     return c.json(await view(c.env, snap), 200);
   },
 );
@@ -95,8 +92,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnership",
     tags: ["ownership"],
     summary: "The tenant's current ownership rules",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: {
       200: { description: "Current version", content: { "application/json": { schema: RulesVersion } } },
@@ -116,8 +111,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnershipHistory",
     tags: ["ownership"],
     summary: "Every stored version of the ownership rules, newest first",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: {
       params: TenantParam,
       query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -142,8 +135,6 @@ ownershipRoutes.openapi(
     operationId: "getOwnershipCsv",
     tags: ["ownership"],
     summary: "The current rules as the runbook CSV operators print (one row per step)",
-    security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: TenantParam },
     responses: {
       200: { description: "RFC 4180 CSV with a header row", content: { "text/csv": { schema: z.string() } } },

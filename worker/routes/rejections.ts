@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, lt, or, type SQL } from "drizzle-orm";
-import { requireTenantKey } from "../auth";
 import { db } from "../db/client";
 import { rejections, type RejectionRow } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -44,10 +43,7 @@ function view(r: RejectionRow): z.infer<typeof Rejection> {
   };
 }
 
-const tenantKey = [{ tenantKey: [] }];
 export const rejectionRoutes = new OpenAPIHono<AppEnv>();
-rejectionRoutes.use("/v1/tenants/:tenant/rejections", requireTenantKey);
-rejectionRoutes.use("/v1/tenants/:tenant/rejections/*", requireTenantKey);
 
 rejectionRoutes.openapi(
   createRoute({
@@ -56,7 +52,6 @@ rejectionRoutes.openapi(
     operationId: "listRejections",
     tags: ["rejections"],
     summary: "Refused inbound deliveries, newest first, with counts per source and code",
-    security: tenantKey,
     request: {
       params: z.object({ tenant: TenantId }),
       query: z.object({
@@ -129,7 +124,6 @@ rejectionRoutes.openapi(
     operationId: "getRejection",
     tags: ["rejections"],
     summary: "One rejection with its raw body",
-    security: tenantKey,
     request: { params: z.object({ tenant: TenantId, id: z.string() }) },
     responses: {
       200: { description: "Rejection", content: { "application/json": { schema: z.object({ rejection: RejectionWithBody }) } } },

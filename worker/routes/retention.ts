@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { RETAINED_TABLES, RetentionPolicy, RetentionPolicyInput, completePolicy, Day, DEFAULT_POLICY, POLICY_FLOOR } from "../../domain/retention/policy";
-import { requireAdmin, requireTenantKeyOrAdmin } from "../auth";
+import { actorOf } from "../auth";
+import { recordAdmin } from "../admin-audit";
 import { db } from "../db/client";
 import { tenants } from "../db/schema";
 import type { AppEnv, Env } from "../env";
@@ -43,7 +44,6 @@ retentionRoutes.openapi(
       "Each window is whole days (an integer, or ISO-8601 weeks/days such as P30D or P8W), at least the floor. A field left out takes its default. " +
       "Past its window a UTC day is archived to R2 (gzip NDJSON with a manifest) and only then deleted, by the cron's retention job.",
     security: admin,
-    middleware: requireAdmin,
     request: { params: z.object({ tenant: TenantId }), body: { content: { "application/json": { schema: RetentionPolicyInput } }, required: true } },
     responses: {
       200: { description: "Stored", content: { "application/json": { schema: PolicyView } } },
@@ -53,7 +53,9 @@ retentionRoutes.openapi(
   async (c) => {
     const { tenant } = c.req.valid("param");
     await assertTenant(c.env, tenant);
-    return c.json(view(await putPolicy(c.env, tenant, completePolicy(c.req.valid("json")))), 200);
+    const stored = await putPolicy(c.env, tenant, completePolicy(c.req.valid("json")));
+    await recordAdmin(c.env, tenant, actorOf(c), "retention.put", { policy: stored.policy });
+    return c.json(view(stored), 200);
   },
 );
 
@@ -65,7 +67,6 @@ retentionRoutes.openapi(
     tags: ["retention"],
     summary: "The tenant's retention policy (the defaults until one is PUT)",
     security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: z.object({ tenant: TenantId }) },
     responses: {
       200: { description: "Policy", content: { "application/json": { schema: PolicyView } } },
@@ -87,7 +88,6 @@ retentionRoutes.openapi(
     tags: ["retention"],
     summary: "What was archived for one UTC day: per table its status, manifest, files and the checkpoint on the retention chain",
     security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: z.object({ tenant: TenantId, day: Day }) },
     responses: {
       200: { description: "The archived day", content: { "application/json": { schema: ArchivedDay } } },
@@ -111,7 +111,6 @@ retentionRoutes.openapi(
     summary: "One archived object, byte for byte as stored (or, with ?format=ndjson, a part decompressed)",
     description: "`manifest.json`, or a part `0001.ndjson.gz`: gzip NDJSON, one D1 row per line with D1's column names.",
     security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: {
       params: z.object({
         tenant: TenantId,

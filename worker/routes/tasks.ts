@@ -2,21 +2,24 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ResolveAction, Task } from "../../domain/tasks/task";
 import { InventoryReceipt } from "../../domain/inventory/object";
 import { Receipt } from "../../domain/order/object";
-import { requireTenantKey } from "../auth";
+import { actorOf } from "../auth";
 import type { AppEnv } from "../env";
 import { TenantId } from "../names";
 import { ApiError, errorResponses } from "../errors";
 import { claimTask, getTask, listTasks, replayRejection, resolveTask, TaskQuery, TaskSummary } from "../tasks";
 
-const tenantKey = [{ tenantKey: [] }];
-const Actor = z.string().trim().min(1).max(200).openapi({ description: "Who is acting (recorded on the task and the audit trail)", example: "alice@agency.example" });
+/** Accepted so older clients keep working, never trusted: the acting key's name is what is recorded. */
+const Actor = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .optional()
+  .openapi({ description: "Ignored (kept so older clients keep working): the task and the audit trail record the acting key's name", deprecated: true, example: "alice@agency.example" });
 const params = z.object({ tenant: TenantId, id: z.string().max(200) });
 const TaskBody = z.object({ task: Task });
 
 export const taskRoutes = new OpenAPIHono<AppEnv>();
-taskRoutes.use("/v1/tenants/:tenant/tasks", requireTenantKey);
-taskRoutes.use("/v1/tenants/:tenant/tasks/*", requireTenantKey);
-taskRoutes.use("/v1/tenants/:tenant/rejections/:id/replay", requireTenantKey);
 
 taskRoutes.openapi(
   createRoute({
@@ -25,7 +28,6 @@ taskRoutes.openapi(
     operationId: "listTasks",
     tags: ["tasks"],
     summary: "The manual queue: oldest due first, filterable, keyset-paginated",
-    security: tenantKey,
     request: { params: z.object({ tenant: TenantId }), query: TaskQuery },
     responses: {
       200: { description: "Tasks", content: { "application/json": { schema: z.object({ tasks: z.array(TaskSummary), next_cursor: z.string().nullable() }) } } },
@@ -42,7 +44,6 @@ taskRoutes.openapi(
     operationId: "getTask",
     tags: ["tasks"],
     summary: "One task with its evidence: receipts, exports and attempts, breaches, audit entries",
-    security: tenantKey,
     request: { params },
     responses: { 200: { description: "Task", content: { "application/json": { schema: TaskBody } } }, ...errorResponses(401, 404) },
   }),
@@ -61,13 +62,12 @@ taskRoutes.openapi(
     operationId: "claimTask",
     tags: ["tasks"],
     summary: "Claim a task (records time to first response)",
-    security: tenantKey,
     request: { params, body: { content: { "application/json": { schema: z.object({ by: Actor }) } }, required: true } },
     responses: { 200: { description: "Claimed", content: { "application/json": { schema: TaskBody } } }, ...errorResponses(400, 401, 404, 409) },
   }),
   async (c) => {
     const { tenant, id } = c.req.valid("param");
-    return c.json({ task: await claimTask(c.env, tenant, id, c.req.valid("json").by) }, 200);
+    return c.json({ task: await claimTask(c.env, tenant, id, actorOf(c).name) }, 200);
   },
 );
 
@@ -78,7 +78,6 @@ taskRoutes.openapi(
     operationId: "resolveTask",
     tags: ["tasks"],
     summary: "Resolve a task: close, replay the order through the current rules, or override with a new export version",
-    security: tenantKey,
     request: {
       params,
       body: {
@@ -99,7 +98,7 @@ taskRoutes.openapi(
   }),
   async (c) => {
     const { tenant, id } = c.req.valid("param");
-    return c.json({ task: await resolveTask(c.env, tenant, id, c.req.valid("json")) }, 200);
+    return c.json({ task: await resolveTask(c.env, tenant, id, { ...c.req.valid("json"), by: actorOf(c).name }) }, 200);
   },
 );
 
@@ -112,7 +111,6 @@ taskRoutes.openapi(
     summary: "Replay a refused delivery once its cause is fixed",
     description:
       "Only deliveries whose signature verified on arrival (`signature_verified: true`) can be replayed: signatures are not stored, so the recorded verification is the evidence. The stored body is mapped with the current adapters and committed like a fresh delivery (its idempotency key still dedupes). Closes the rejection's task.",
-    security: tenantKey,
     request: {
       params,
       body: { content: { "application/json": { schema: z.object({ by: Actor, justification: z.string().trim().min(1).max(4000) }) } }, required: true },
@@ -125,7 +123,7 @@ taskRoutes.openapi(
   async (c) => {
     const { tenant, id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const { receipt } = await replayRejection(c.env, tenant, id, body.by, body.justification, true, {
+    const { receipt } = await replayRejection(c.env, tenant, id, actorOf(c).name, body.justification, true, {
       requestId: c.get("requestId"),
       traceparent: c.get("requestSpan").traceparent(),
     });

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireTenantKey } from "../auth";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../errors";
 import { TenantId } from "../names";
@@ -32,7 +31,6 @@ const WatcherRun = z
   .openapi("WatcherRun");
 
 export const watcherRoutes = new OpenAPIHono<AppEnv>();
-watcherRoutes.use("/v1/tenants/:tenant/watchers/*", requireTenantKey);
 
 watcherRoutes.openapi(
   createRoute({
@@ -43,7 +41,6 @@ watcherRoutes.openapi(
     summary: "Run the watchers for this tenant now (the cron runs them every 5 minutes)",
     description:
       "Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.",
-    security: [{ tenantKey: [] }],
     request: { params: z.object({ tenant: TenantId }) },
     responses: {
       200: { description: "What the run decided", content: { "application/json": { schema: z.object({ run: WatcherRun }) } } },

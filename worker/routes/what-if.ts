@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { StoredOwnershipRules } from "../../domain/ownership/schema";
 import { WhatIfRun } from "../../domain/whatif/report";
-import { requireTenantKeyOrAdmin } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { TenantId } from "../names";
@@ -34,7 +33,6 @@ whatIfRoutes.openapi(
       "order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged " +
       `at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to ${WHATIF_INLINE_MAX} orders run inline.`,
     security: reader,
-    middleware: requireTenantKeyOrAdmin,
     request: { params: z.object({ tenant: TenantId }), body: { content: { "application/json": { schema: WhatIfRequest } }, required: true } },
     responses: {
       200: { description: "The comparison", content: { "application/json": { schema: WhatIfRun } } },

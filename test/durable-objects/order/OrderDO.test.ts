@@ -170,7 +170,7 @@ describe("the audit trail is tamper-evident", () => {
 
   it("a chain rebuilt consistently in D1 still fails its anchor in the order object", async () => {
     await seedTenant("rebuilt");
-    const k = (await call("POST", "/v1/tenants/rebuilt/api-keys", { token: "test-admin-token" }).then((r) => json<{ api_key: string }>(r))).api_key;
+    const k = (await call("POST", "/v1/tenants/rebuilt/api-keys", { token: "test-admin-token", body: { name: "rebuilt", scope: "merchant_admin" } }).then((r) => json<{ api_key: string }>(r))).api_key;
     await shopify("rebuilt", "orders/create");
     await settleAlarms();
     await env.DB.exec("DROP TRIGGER audit_log_no_delete");

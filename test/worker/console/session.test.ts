@@ -5,7 +5,7 @@ import { openClaim, sealClaim, SESSION_COOKIE } from "../../../worker/console/se
 import { db } from "../../../worker/db/client";
 import { apiKeys } from "../../../worker/db/schema";
 import { sha256Hex } from "../../../domain/crypto";
-import { createTenant } from "../../helpers/http";
+import { call, createTenant, json, keyFor } from "../../helpers/http";
 import { ConsoleClient, html } from "./helpers";
 
 function decodeClaim(value: string): Record<string, unknown> {
@@ -136,6 +136,46 @@ describe("console sign-in", () => {
     expect(client.cookies.has(SESSION_COOKIE)).toBe(false);
     expect((await client.get("/console/queue")).status).toBe(303);
     expect(await html(await client.get("/console?notice=signed_out"))).toContain("Signed out.");
+  });
+
+  it("ends the session server-side: the cookie kept from before sign-out no longer opens a page (issue 15)", async () => {
+    const key = await createTenant("con-out-old");
+    const client = new ConsoleClient();
+    const csrf = await client.session("con-out-old", key, "alice");
+    const kept = client.cookies.get(SESSION_COOKIE) ?? "";
+    expect((await client.get("/console/today")).status).toBe(200);
+    await client.post("/console/sign-out", { _csrf: csrf });
+    const replayed = new ConsoleClient();
+    replayed.cookies.set(SESSION_COOKIE, kept);
+    expect((await replayed.get("/console/today")).status).toBe(303);
+  });
+
+  it("ends the sessions of a key revoked through the API, and of a key that expires", async () => {
+    const admin = await createTenant("con-rev-api");
+    const issued = await call("POST", "/v1/tenants/con-rev-api/api-keys", { token: admin, body: { name: "desk", scope: "operator" } });
+    const { api_key, prefix } = await json<{ api_key: string; prefix: string }>(issued);
+    const client = new ConsoleClient();
+    await client.session("con-rev-api", api_key, "bob");
+    expect((await client.get("/console/today")).status).toBe(200);
+    expect((await call("DELETE", `/v1/tenants/con-rev-api/api-keys/${prefix}`, { token: admin })).status).toBe(200);
+    expect((await client.get("/console/today")).status).toBe(303);
+
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const short = await json<{ api_key: string }>(await call("POST", "/v1/tenants/con-rev-api/api-keys", { token: admin, body: { name: "temp", scope: "read", expires_at: soon } }));
+    const later = new ConsoleClient();
+    await later.session("con-rev-api", short.api_key, "carol");
+    expect((await later.get("/console/today")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await later.get("/console/today")).status).toBe(303);
+  });
+
+  it("a read key's session may look but not claim or resolve", async () => {
+    await createTenant("con-read");
+    const viewer = await keyFor("con-read", "viewer", "read");
+    const client = new ConsoleClient();
+    const csrf = await client.session("con-read", viewer, "dora");
+    const res = await client.post("/console/tasks/tsk_none/claim", { _csrf: csrf });
+    expect(res.status).toBe(403);
   });
 
   it("serves pages with a strict CSP, no caching and no framing; unknown pages are HTML 404s", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, createTenant, expectError, json } from "../../helpers/http";
+import { ADMIN_TOKEN, call, createTenant, expectError, json, keyFor } from "../../helpers/http";
 import { contact, putContact } from "../../helpers/notify";
 import { exampleRules } from "../../helpers/ownership";
 import { putOwnership } from "../../helpers/ownership-api";
@@ -35,14 +35,20 @@ describe("contacts", () => {
     expect(JSON.stringify(list)).not.toContain(PD_KEY);
   });
 
-  it("bad channels are refused naming the field; a tenant key cannot write; another tenant's key gets 404", async () => {
+  it("bad channels are refused naming the field; an operator key cannot write (merchant_admin configures, issue 15); another tenant's key gets 404", async () => {
     const key = await createTenant("ct-err");
     const other = await createTenant("ct-err-other");
     const bad = await expectError(await putContact("ct-err", "x", { name: "X", channels: [{ type: "webhook", url: "https://x.example", secret: "nope" }] }), 400, "validation_failed");
     expect(JSON.stringify(bad.details)).toContain("channels.0.secret");
     await expectError(await putContact("ct-err", "x", { name: "X", channels: [{ type: "fax", number: "1" }] }), 400, "validation_failed");
-    await expectError(await call("PUT", "/v1/tenants/ct-err/contacts/x", { token: key, body: { name: "X" } }), 401, "unauthorized");
+    const operator = await keyFor("ct-err", "floor", "operator");
+    await expectError(await call("PUT", "/v1/tenants/ct-err/contacts/x", { token: operator, body: { name: "X" } }), 403, "forbidden_scope");
+    await expectError(await call("DELETE", "/v1/tenants/ct-err/contacts/x", { token: operator }), 403, "forbidden_scope");
     await contact("ct-err", "x", { name: "X", channels: [] });
+    // Who changed the people notices reach is on the admin audit (issue 15), channel types only.
+    const audit = await json<{ entries: { type: string; data: Record<string, unknown> }[]; chain_valid: boolean }>(await call("GET", "/v1/tenants/ct-err/admin-audit", { token: key }));
+    expect(audit.entries.at(-1)).toMatchObject({ type: "contact.put", data: { contact_id: "x", name: "X", channels: [] } });
+    expect(audit.chain_valid).toBe(true);
     await expectError(await call("GET", "/v1/tenants/ct-err/contacts/x", { token: other }), 404, "not_found");
     await expectError(await call("GET", "/v1/tenants/ct-err/contacts/nobody", { token: key }), 404, "not_found");
     await expectError(await putContact("no-such-tenant", "x", { name: "X" }), 404, "tenant_not_found");

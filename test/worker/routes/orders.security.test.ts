@@ -25,8 +25,8 @@ describe("tenant isolation", () => {
     }
   });
 
-  it("the admin token is not a tenant key", async () => {
-    await expectError(await call("GET", `/v1/tenants/acme/orders/${ORDER_ID}`, { token: "test-admin-token" }), 401, "unauthorized");
+  it("the admin token is not a tenant key: reading orders is outside its scope", async () => {
+    await expectError(await call("GET", `/v1/tenants/acme/orders/${ORDER_ID}`, { token: "test-admin-token" }), 403, "forbidden_scope");
   });
 
   it("the same order id in two tenants is two separate orders", async () => {

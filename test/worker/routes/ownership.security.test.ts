@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, createTenant, expectError } from "../../helpers/http";
+import { ADMIN_TOKEN, call, createTenant, expectError, keyFor } from "../../helpers/http";
 import { exampleRules } from "../../helpers/ownership";
 import { putOwnership } from "../../helpers/ownership-api";
 
 const READS = ["/ownership", "/ownership/history", "/ownership.csv"];
 
 describe("ownership rules: auth (security)", () => {
-  it("PUT needs the admin token: a tenant key, a wrong token or none is 401", async () => {
+  it("PUT needs merchant_admin (or the admin token): an operator or read key is 403, a wrong token or none 401", async () => {
     const key = await createTenant("own-auth");
     const path = "/v1/tenants/own-auth/ownership";
     await expectError(await call("PUT", path, { body: exampleRules() }), 401, "unauthorized");
     await expectError(await call("PUT", path, { token: "nope", body: exampleRules() }), 401, "unauthorized");
-    await expectError(await call("PUT", path, { token: key, body: exampleRules() }), 401, "unauthorized");
+    await expectError(await call("PUT", path, { token: await keyFor("own-auth", "ops", "operator"), body: exampleRules() }), 403, "forbidden_scope");
+    await expectError(await call("PUT", path, { token: await keyFor("own-auth", "viewer", "read"), body: exampleRules() }), 403, "forbidden_scope");
+    expect((await call("PUT", path, { token: key, body: exampleRules() })).status).toBe(200);
     // Auth is decided before the body is looked at: an invalid body without a token is still 401.
     await expectError(await call("PUT", path, { body: { steps: {} } }), 401, "unauthorized");
   });

@@ -39,8 +39,8 @@ describe("retention policy input is refused with the field and the reason", () =
 });
 
 describe("who may set and read it", () => {
-  it("a tenant key cannot set its own policy; only the admin token can", async () => {
-    await expectError(await call("PUT", "/v1/tenants/ret-err/retention", { token: key, body: { audit_days: 90 } }), 401, "unauthorized");
+  it("a tenant key cannot set its own policy (403 forbidden_scope, issue 15); only the admin token can", async () => {
+    await expectError(await call("PUT", "/v1/tenants/ret-err/retention", { token: key, body: { audit_days: 90 } }), 403, "forbidden_scope");
     await expectError(await call("PUT", "/v1/tenants/ret-err/retention", { body: { audit_days: 90 } }), 401, "unauthorized");
   });
 

@@ -10,7 +10,7 @@ import { openRejectionTask } from "../../../worker/tasks";
 import { standardHeaders } from "../../../cli/sign";
 import { freshScenario, requests, script } from "../../helpers/consumer";
 import { advance, getOrder, handoffTenant, orderStub, ORDER_DATA, paidOrder, post, setClock, TEST_SLA } from "../../helpers/handoff";
-import { call, expectError, json, SECRETS, settleAlarms } from "../../helpers/http";
+import { call, expectError, json, keyFor, SECRETS, settleAlarms } from "../../helpers/http";
 
 afterEach(settleAlarms);
 
@@ -32,8 +32,9 @@ async function task(tenant: string, key: string, id: string): Promise<Task> {
   return (await json<{ task: Task }>(res)).task;
 }
 
-async function act(tenant: string, key: string, id: string, verb: "claim" | "resolve", body: Record<string, unknown>): Promise<Response> {
-  return call("POST", `/v1/tenants/${tenant}/tasks/${id}/${verb}`, { token: key, body });
+/** Acts with the key of the person `body.by` names: the task records the key's name, never the body's `by`. */
+async function act(tenant: string, _key: string, id: string, verb: "claim" | "resolve", body: { by: string } & Record<string, unknown>): Promise<Response> {
+  return call("POST", `/v1/tenants/${tenant}/tasks/${id}/${verb}`, { token: await keyFor(tenant, body.by), body });
 }
 
 describe("a rejected delivery becomes a task with evidence; replay sends it again and the order completes", () => {
@@ -178,7 +179,7 @@ describe("a schema-mismatched webhook becomes a task; replay once the mapping is
     await expectError(await call("POST", "/v1/tenants/q-schema/webhooks/carrier", { raw: bad, headers }), 422, "schema_mismatch");
     const [t] = await tasks("q-schema", key, "?type=schema_rejection");
     expect(t).toMatchObject({ order_id: null, owner: "routing@agency.example", status: "open" });
-    const res = await call("POST", `/v1/tenants/q-schema/rejections/${t?.rejection_id ?? ""}/replay`, { token: key, body: { by: "frank", justification: "retry" } });
+    const res = await call("POST", `/v1/tenants/q-schema/rejections/${t?.rejection_id ?? ""}/replay`, { token: await keyFor("q-schema", "frank"), body: { by: "frank", justification: "retry" } });
     await expectError(res, 422, "schema_mismatch");
     expect((await task("q-schema", key, t?.task_id ?? "")).status).toBe("open");
   });
@@ -195,13 +196,13 @@ describe("a schema-mismatched webhook becomes a task; replay once the mapping is
     const stored = await db(env.DB).select().from(rejections).where(eq(rejections.id, "rej_old1")).get();
     expect(stored).toBeDefined();
     if (stored) await openRejectionTask(env, stored);
-    const res = await call("POST", "/v1/tenants/q-fixed/rejections/rej_old1/replay", { token: key, body: { by: "gina", justification: "mapping fixed in v0.2" } });
+    const res = await call("POST", "/v1/tenants/q-fixed/rejections/rej_old1/replay", { token: await keyFor("q-fixed", "gina"), body: { by: "gina", justification: "mapping fixed in v0.2" } });
     expect(res.status).toBe(202);
     expect((await getOrder("q-fixed", "f-1", key)).state).toBe("awaiting_payment");
     const [t] = await tasks("q-fixed", key, "?type=schema_rejection");
     expect(t).toMatchObject({ status: "resolved", action: "replay", resolved_by: "gina" });
     // An unverified delivery cannot be replayed.
     await env.DB.prepare("UPDATE rejections SET signature_verified = 0 WHERE id = 'rej_old1'").run();
-    await expectError(await call("POST", "/v1/tenants/q-fixed/rejections/rej_old1/replay", { token: key, body: { by: "gina", justification: "again" } }), 409, "conflict");
+    await expectError(await call("POST", "/v1/tenants/q-fixed/rejections/rej_old1/replay", { token: await keyFor("q-fixed", "gina"), body: { by: "gina", justification: "again" } }), 409, "conflict");
   });
 });

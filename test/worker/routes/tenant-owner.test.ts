@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, createTenant, expectError, json, SECRETS } from "../../helpers/http";
+import { ADMIN_TOKEN, call, createTenant, expectError, json, keyFor, SECRETS } from "../../helpers/http";
 
 describe("every tenant has a default owner", () => {
   it("refuses a new tenant without one, naming the field", async () => {
@@ -19,11 +19,17 @@ describe("every tenant has a default owner", () => {
     expect(row?.default_owner).toBe("ops@legacy.example");
   });
 
-  it("answers the admin call with 404 for an unknown tenant, 400 for a bad body, 401 for a tenant key", async () => {
+  it("answers the admin call with 404 for an unknown tenant, 400 for a bad body, 403 for a key below merchant_admin", async () => {
     await expectError(await call("PUT", "/v1/tenants/ghost-co/default-owner", { token: ADMIN_TOKEN, body: { default_owner: "x@y.example" } }), 404, "tenant_not_found");
     const key = await createTenant("owned");
     await expectError(await call("PUT", "/v1/tenants/owned/default-owner", { token: ADMIN_TOKEN, body: { default_owner: "" } }), 400, "validation_failed");
-    await expectError(await call("PUT", "/v1/tenants/owned/default-owner", { token: key, body: { default_owner: "me@x.example" } }), 401, "unauthorized");
+    const operator = await keyFor("owned", "floor", "operator");
+    await expectError(await call("PUT", "/v1/tenants/owned/default-owner", { token: operator, body: { default_owner: "me@x.example" } }), 403, "forbidden_scope");
+    // The merchant's own merchant_admin key sets it (issue 15), and the change is on the admin audit.
+    const set = await json<{ tenant: { default_owner: string } }>(await call("PUT", "/v1/tenants/owned/default-owner", { token: key, body: { default_owner: "me@x.example" } }));
+    expect(set.tenant.default_owner).toBe("me@x.example");
+    const audit = await json<{ entries: { type: string; actor: string }[] }>(await call("GET", "/v1/tenants/owned/admin-audit", { token: key }));
+    expect(audit.entries.at(-1)?.type).toBe("default_owner.put");
   });
 });
 

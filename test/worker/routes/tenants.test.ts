@@ -69,7 +69,7 @@ describe("admin: tenants, keys and sources", () => {
 
   it("issues additional keys that work for reads", async () => {
     await createTenant("rotate");
-    const res = await call("POST", "/v1/tenants/rotate/api-keys", { token: ADMIN_TOKEN });
+    const res = await call("POST", "/v1/tenants/rotate/api-keys", { token: ADMIN_TOKEN, body: { name: "reporting", scope: "read" } });
     expect(res.status).toBe(201);
     const { api_key } = await json<{ api_key: string }>(res);
     const read = await call("GET", "/v1/tenants/rotate/rejections", { token: api_key });
@@ -79,14 +79,14 @@ describe("admin: tenants, keys and sources", () => {
 
 describe("admin auth (security)", () => {
   it("401s without a token and with a wrong one", async () => {
-    await expectError(await call("POST", "/v1/tenants", { body: { id: "x1", name: "x" } }), 401, "unauthorized");
-    await expectError(await call("POST", "/v1/tenants", { token: "nope", body: { id: "x1", name: "x" } }), 401, "unauthorized");
+    await expectError(await call("POST", "/v1/tenants", { body: { id: "x1", name: "x", default_owner: "ops@example.com" } }), 401, "unauthorized");
+    await expectError(await call("POST", "/v1/tenants", { token: "nope", body: { id: "x1", name: "x", default_owner: "ops@example.com" } }), 401, "unauthorized");
     await expectError(await call("PUT", "/v1/tenants/x1/sources/s", { token: "nope", body: { kind: "shopify", secret: "abcdefgh" } }), 401, "unauthorized");
   });
 
-  it("does not accept a tenant API key as admin", async () => {
+  it("does not accept a tenant API key as admin: a live key outside its scope is 403", async () => {
     const key = await createTenant("notadmin");
-    await expectError(await call("POST", "/v1/tenants", { token: key, body: { id: "x2", name: "x" } }), 401, "unauthorized");
+    await expectError(await call("POST", "/v1/tenants", { token: key, body: { id: "x2", name: "x", default_owner: "ops@example.com" } }), 403, "forbidden_scope");
   });
 
   it("serves an OpenAPI document that names the contract's paths", async () => {

@@ -22,7 +22,7 @@ export const SignInPage: FC<SignInProps> = ({ nonce, csrf, next, error, tenant, 
           <form method="post" action="/console/sign-in" autocomplete="off">
             <input type="hidden" name="_csrf" value={csrf} />
             {next ? <input type="hidden" name="next" value={next} /> : null}
-            <label for="tenant">Tenant id</label>
+            <label for="tenant">Tenant id (or agency id, with an agency key)</label>
             <input id="tenant" name="tenant" value={tenant ?? ""} required maxlength={64} autocomplete="organization" />
             <label for="api_key">API key</label>
             <input id="api_key" name="api_key" type="password" required maxlength={512} autocomplete="current-password" />
