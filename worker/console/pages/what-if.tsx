@@ -181,11 +181,11 @@ export const WhatIfJobPage: FC<WhatIfJobProps> = ({ nonce, session, job, orders 
           <div class="muted">orders replayed</div>
         </div>
         <progress max={100} value={pct}>{`${pct}%`}</progress>
-        <p class="small muted">
+        <div class="stat small muted">
           {running ? "Too many orders to answer at once: the engine replays them page by page. This page reloads itself." : null}
           {job.error ? `Failed: ${job.error}` : null}
-          {job.status === "done" ? `${job.rows_read} D1 rows read · clocks played to ${job.until}. The full result: GET ${job.result?.csv ?? ""} (or npm run what-if).` : null}
-        </p>
+          {job.status === "done" ? `Every change, for a notebook: GET ${job.result?.csv ?? ""} (or npm run what-if).` : null}
+        </div>
       </Card>
       {job.summary ? (
         <Result
