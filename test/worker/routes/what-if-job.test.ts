@@ -210,4 +210,28 @@ describe("a what-if job survives its object dying mid-alarm", () => {
     expect(view.summary).toEqual(inline.summary);
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
+
+  it("an alarm that dies every time fails the job after five tries instead of retrying for ever", async () => {
+    const ns = env.WHATIF_JOB as unknown as DurableObjectNamespace<WhatIfJobDO>;
+    const id = "wij_fedcba9876543210fedcba98";
+    const stub = ns.get(ns.idFromName(`${TENANT}/${id}`));
+    await seam(stub, (o) => {
+      o.nextAlarmMs = 3_600_000;
+      o.retryAlarmMs = 3_600_000;
+    });
+    await stub.start(id, { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until) });
+    for (let i = 0; i < 5; i++) {
+      await seam(stub, (o) => {
+        o.dieAfterPart = true;
+      });
+      await runDurableObjectAlarm(stub).catch(() => false);
+    }
+    expect(await stub.job(TENANT)).toMatchObject({ status: "running", attempts: 5, orders_done: 0 });
+    await runDurableObjectAlarm(stub);
+    const view = await json<WhatIfJob>(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}`, { token: key }));
+    expect(view.status).toBe("failed");
+    expect(view.error).toContain("5 alarms in a row died");
+    expect(view).not.toHaveProperty("summary");
+    await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}/result`, { token: key }), 409, "conflict");
+  });
 });
