@@ -58,7 +58,7 @@ describe("the console for an agency (issue 15)", () => {
     const row = /<tr data-template="standard">([\s\S]*?)<\/tr>/.exec(page)?.[1] ?? "";
     expect(row).toContain("v2");
     expect(row).toMatch(/class="badge" data-inherits="con-ag-t1"/);
-    expect(row).toMatch(/class="badge red" data-inherits="con-ag-t2"[^>]*>Shop con-ag-t2 · v1, skipped v2/);
+    expect(row).toMatch(/class="badge b-red" data-inherits="con-ag-t2"[^>]*>Shop con-ag-t2 · v1, skipped v2/);
     expect(/<tr data-template="unused">([\s\S]*?)<\/tr>/.exec(page)?.[1]).toContain("no merchant yet");
   });
 });

@@ -116,7 +116,7 @@ const Templates: FC<{ templates: TemplateSummary[]; names: Map<string, string> }
                 ) : (
                   t.merchants.map((m) => (
                     <>
-                      <span class={m.applied_version < t.version ? "badge red" : "badge"} data-inherits={m.tenant} title={m.applied_version < t.version ? `still on v${m.applied_version}: v${t.version} was invalid for it` : `on v${m.applied_version}`}>
+                      <span class={m.applied_version < t.version ? "badge b-red" : "badge"} data-inherits={m.tenant} title={m.applied_version < t.version ? `still on v${m.applied_version}: v${t.version} was invalid for it` : `on v${m.applied_version}`}>
                         {names.get(m.tenant) ?? m.tenant}
                         {m.applied_version < t.version ? ` · v${m.applied_version}, skipped v${t.version}` : ""}
                       </span>{" "}
