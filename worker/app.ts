@@ -22,6 +22,7 @@ import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { reportRoutes } from "./routes/reports";
 import { watcherRoutes } from "./routes/watchers";
+import { campaignRoutes } from "./routes/campaigns";
 import { webhooks } from "./routes/webhooks";
 import { whatIfRoutes } from "./routes/what-if";
 
@@ -81,6 +82,7 @@ export function createApp() {
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);
   app.route("/", watcherRoutes);
+  app.route("/", campaignRoutes);
   app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);
