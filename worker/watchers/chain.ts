@@ -1,5 +1,6 @@
 import { verifyChain, type ChainCheck } from "../../domain/audit-chain";
 import { linksAfter, WATCHER_CHAIN, type WatcherDecision } from "../../domain/watchers/decisions";
+import { chunk, rowsPerStatement } from "../db/client";
 import type { Env } from "../env";
 import type { RunCost } from "./context";
 
@@ -17,9 +18,14 @@ export async function appendDecisions(env: Env, tenant: string, decisions: reado
       .bind(tenant, WATCHER_CHAIN)
       .first<{ seq: number; hash: string }>();
     const links = linksAfter(tenant, head, decisions);
-    const insert = env.DB.prepare("INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    // Multi-row inserts within D1's 100 bound parameters: a first run that opens 137 tasks is 12 statements, not 137.
+    const statements = chunk(links, rowsPerStatement(8)).map((part) =>
+      env.DB.prepare(`INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`).bind(
+        ...part.flatMap((l) => [l.tenant, l.order_id, l.seq, l.at, l.type, l.data, l.prev_hash, l.hash]),
+      ),
+    );
     try {
-      const done = await env.DB.batch(links.map((l) => insert.bind(l.tenant, l.order_id, l.seq, l.at, l.type, l.data, l.prev_hash, l.hash)));
+      const done = await env.DB.batch(statements);
       if (cost) {
         cost.queries += 1 + done.length;
         cost.rows_read += 1;
