@@ -24,6 +24,7 @@ import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { reportRoutes } from "./routes/reports";
 import { watcherRoutes } from "./routes/watchers";
+import { campaignRoutes } from "./routes/campaigns";
 import { webhooks } from "./routes/webhooks";
 import { whatIfRoutes } from "./routes/what-if";
 
@@ -85,6 +86,7 @@ export function createApp() {
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);
   app.route("/", watcherRoutes);
+  app.route("/", campaignRoutes);
   app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);

@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   source_not_found: 404,
   order_not_found: 404,
   conflict: 409,
+  /** A campaign expecting volume from a source another live campaign already covers at that time. */
+  campaign_overlap: 409,
   validation_failed: 400,
   invalid_json: 400,
   invalid_path: 400,

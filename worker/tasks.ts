@@ -244,7 +244,7 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
 export async function openDriftTask(env: Env, tenant: string, sku: string, drift: SnapshotDrift, openedAt: string): Promise<void> {
   const snapshot = await currentRules(env, tenant).catch(() => null);
   const rule = snapshot?.rules.steps.routing;
-  const ladder = rule ? [rule.owner, rule.backup, rule.on_call] : ["unassigned", "unassigned", "unassigned"];
+  const { ladder, owningParty } = ownerLadder(rule, rule ? null : await defaultOwnerOf(env, tenant).catch(() => null));
   await db(env.DB)
     .insert(tasks)
     .values({
@@ -256,8 +256,8 @@ export async function openDriftTask(env: Env, tenant: string, sku: string, drift
       status: "open",
       step: "routing",
       ref: drift.snapshot_id,
-      owner: ladder[0] ?? "unassigned",
-      owningParty: rule?.owning_party ?? "unassigned",
+      owner: ladder[0],
+      owningParty,
       escalation: ladder,
       level: 0,
       slaDue: new Date(Date.parse(openedAt) + 24 * 3600_000).toISOString(),

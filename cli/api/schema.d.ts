@@ -825,9 +825,87 @@ export interface paths {
         put?: never;
         /**
          * Run the watchers for this tenant now (the cron runs them every 5 minutes)
-         * @description Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.
+         * @description Stuck orders (no task, hold or running clock past the step's SLA), silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) and senders short of a running campaign's signed-off volume each open one task per episode; watcher tasks whose condition ended close themselves. Every decision goes on the tenant's `~watchers` audit chain. Idempotent.
          */
         post: operations["runWatchers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/watchers/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every watcher decision (task opened or closed, campaign signed off or cancelled) on the tenant's `~watchers` hash chain, verified (first 1,000)
+         * @description The same rows are in the events export under order_id `~watchers`. Entries the retention job archived show as a break here: verify those against the archive.
+         */
+        get: operations["watcherAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's campaigns, latest start first (at most 500) */
+        get: operations["listCampaigns"];
+        put?: never;
+        /**
+         * Sign off a campaign's expected inbound volume per source
+         * @description While the campaign runs, `expected.<source>.per_hour` replaces that source's learned baseline: verified volume under half of it (and, for small numbers, more than 3 σ under it) opens one `volume_below_expected` task per campaign, source and shortfall. Idempotent on `id` (the same body again: 200 with the stored campaign; a different body: 409 `conflict`). 400 when `ends_at` is not after `starts_at`, the campaign is over, lasts over 31 days, a `per_hour` is not positive or a source is unknown; 409 `campaign_overlap` when a live campaign already expects one of these sources in an overlapping window.
+         */
+        post: operations["createCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One campaign */
+        get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a campaign: its expectation stops applying, and the next watcher run closes its shortfall tasks
+         * @description Cancelled, never deleted (a task may name it). Cancelling again answers the cancelled campaign; an ended campaign cannot be cancelled (409).
+         */
+        post: operations["cancelCampaign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -886,7 +964,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -1901,17 +1979,20 @@ export interface components {
             opened: {
                 stuck_order: string[];
                 source_silent: string[];
+                volume_below_expected: string[];
                 reconciliation_mismatch: string[];
             };
-            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered, the campaign ended */
             closed: {
                 stuck_order: string[];
                 source_silent: string[];
+                volume_below_expected: string[];
                 reconciliation_mismatch: string[];
             };
             sources: {
                 source: string;
                 verdict: components["schemas"]["SilenceVerdict"];
+                campaign: components["schemas"]["CampaignVerdict"];
             }[];
             /** @description What this run cost D1, from D1's own result metadata */
             cost: {
@@ -1939,6 +2020,74 @@ export interface components {
             };
             /** @enum {string} */
             likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        };
+        /** @description The judgement against a running campaign, which replaces the baseline's */
+        CampaignVerdict: {
+            below: boolean;
+            campaign: {
+                id: string;
+                name: string;
+                signed_off_by: string;
+                starts_at: string;
+                ends_at: string;
+            };
+            source: string;
+            window: {
+                from: string;
+                to: string;
+            };
+            fraction: number;
+            expected: number;
+            lower_bound: number;
+            seen: number;
+            expected_per_hour: number;
+            seen_per_hour: number;
+            hours: {
+                hour: string;
+                expected: number;
+                seen: number;
+            }[];
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        } | null;
+        WatcherAudit: {
+            entries: {
+                seq: number;
+                at: string;
+                type: string;
+                data: {
+                    [key: string]: unknown;
+                };
+                hash: string;
+            }[];
+            chain_valid: boolean;
+            chain: {
+                broken_at: number | null;
+                reason: string | null;
+            };
+        };
+        Campaign: {
+            id: string;
+            name: string;
+            starts_at: string;
+            ends_at: string;
+            expected: {
+                [key: string]: {
+                    per_hour: number;
+                };
+            };
+            signed_off_by: string;
+            /** @enum {string} */
+            status: "scheduled" | "running" | "ended" | "cancelled";
+            /** @description The acting key's name */
+            created_by: string;
+            created_at: string;
+            cancelled_at: string | null;
+            cancelled_by: string | null;
+            cancel_reason: string | null;
         };
         MissingAcksReport: {
             tenant: string;
@@ -6085,6 +6234,349 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watcherAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chain */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatcherAudit"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaigns: components["schemas"]["Campaign"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example bfcm-2026 */
+                    id: string;
+                    name: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-27T00:00:00Z
+                     */
+                    starts_at: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-27T00:00:00Z
+                     */
+                    ends_at: string;
+                    expected: {
+                        [key: string]: {
+                            /** @description Verified deliveries per hour the owner signed off on */
+                            per_hour: number;
+                        };
+                    };
+                    /** @description Who signed off on these volumes (a person, not a key) */
+                    signed_off_by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same campaign was already signed off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Signed off */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -71,6 +71,8 @@ export class OrderCommit {
     readonly orderId: string,
     readonly now: number,
     readonly rules: RulesInput | null,
+    /** The tenant's default owner: who gets the order's tasks when no ownership rule names anyone. */
+    readonly defaultOwner: string | null = null,
   ) {}
 
   /** Whether a task opened in this decision carries its evidence (always, except in a what-if replay). */

@@ -70,12 +70,17 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return raw === null ? null : (JSON.parse(raw) as RulesInput);
   }
 
+  /** Kept like the rules: the latest an event brought, so tasks opened later by an alarm have an owner too. */
+  private defaultOwner(): string | null {
+    return this.store.getMeta("default_owner");
+  }
+
   /** A new decision about this order, over the store's current rows; null before its first event. */
   private begin(now: number): OrderCommit | null {
     const tenant = this.store.getMeta("tenant");
     const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return null;
-    return new OrderCommit(this.store, tenant, orderId, now, this.rules());
+    return new OrderCommit(this.store, tenant, orderId, now, this.rules(), this.defaultOwner());
   }
 
   /**
@@ -156,7 +161,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       const held = this.rules();
       // Newer rules reach the order with its next event; a decision records the version it used.
       if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
-      const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules());
+      if (input.defaultOwner && input.defaultOwner !== this.defaultOwner()) this.store.setMeta("default_owner", input.defaultOwner);
+      const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules(), this.defaultOwner());
       if (allocation && c.allocation() === null) recordReservation(c, allocation);
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };

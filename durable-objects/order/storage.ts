@@ -118,7 +118,7 @@ export const ORDER_SCHEMA = [
 
 /** `trace:<export id>`: the traceparent of the commit that issued the export, the parent of its delivery spans. */
 /** `drained_seq` / `index_pending`: what D1 still lacks (the outbox, see OrderStore). */
-export type MetaKey = "tenant" | "order_id" | "rules" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
+export type MetaKey = "tenant" | "order_id" | "rules" | "default_owner" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;

@@ -78,6 +78,12 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/tenants/:tenant/watchers/run": key("operator"),
   "GET /v1/tenants/:tenant/reports/missing-acks": key("read"),
   "GET /v1/tenants/:tenant/reports/daily/:day": key("read"),
+  "GET /v1/tenants/:tenant/watchers/audit": key("read"),
+  // Campaign pre-flight (issue 13): signing off expected volumes is merchant configuration, like sources
+  "POST /v1/tenants/:tenant/campaigns": key("merchant_admin"),
+  "POST /v1/tenants/:tenant/campaigns/:campaign_id/cancel": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/campaigns": key("read"),
+  "GET /v1/tenants/:tenant/campaigns/:campaign_id": key("read"),
 
   // Contacts, rotations and notifications (issue 14): who is told is merchant configuration; the rest reads (the admin token as before)
   "PUT /v1/tenants/:tenant/contacts/:contact_id": key("merchant_admin"),

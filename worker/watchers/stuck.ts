@@ -85,7 +85,7 @@ async function closeMovedOn(w: WatchContext): Promise<string[]> {
   for (const t of open) {
     const stuckIn = t.ref.split(":")[1];
     if (stuckIn === t.state) continue;
-    if (await closeWatcherTask(w, t.task_id, "cancelled", `the order moved on from ${stuckIn ?? "?"} to ${t.state}`)) closed.push(t.task_id);
+    if (await closeWatcherTask(w, t.task_id, "stuck_order", "cancelled", `the order moved on from ${stuckIn ?? "?"} to ${t.state}`)) closed.push(t.task_id);
   }
   return closed;
 }
