@@ -17,6 +17,8 @@ import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
 import { ownershipRoutes } from "./routes/ownership";
+import { merchantTemplateRoutes } from "./routes/merchant-template";
+import { ruleTemplateRoutes } from "./routes/rule-templates";
 import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
@@ -75,6 +77,8 @@ export function createApp() {
   app.route("/", taskRoutes);
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
+  app.route("/", ruleTemplateRoutes);
+  app.route("/", merchantTemplateRoutes);
   app.route("/", retentionRoutes);
   app.route("/", contactRoutes);
   app.route("/", consoleRoutes);

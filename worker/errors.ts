@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   /** A valid key used outside its scope (domain/access/scopes.ts). */
   forbidden_scope: 403,
   not_found: 404,
+  /** An agency has no rule template by that id (issue 15). */
+  template_not_found: 404,
   tenant_not_found: 404,
   source_not_found: 404,
   order_not_found: 404,

@@ -524,6 +524,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agencies/{agency}/rule-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template's newest version and the merchants inheriting it */
+        get: operations["getRuleTemplate"];
+        /**
+         * Store the template's next version and apply it to every merchant that inherits it
+         * @description The rules are validated as a tenant's are. Each inheriting merchant's rules become template ⊕ its overrides: stored as its next rules version when they change (on its admin audit, with the acting key's name), left alone when equal, and skipped with the reasons when the merged rules are invalid for it (e.g. a name that is not one of its contacts). Preview first with POST …/preview.
+         */
+        put: operations["putRuleTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/rule-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's templates (newest version of each) and the merchants inheriting each */
+        get: operations["listRuleTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/rule-templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What these rules, as the template's next version, would do to each inheriting merchant (writes nothing)
+         * @description Per merchant: `changes` (the steps and fields that would change against its current rules; secrets as fingerprints), `unchanged`, or `invalid` with the reasons (it would be skipped on PUT).
+         */
+        post: operations["previewRuleTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rule-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template this merchant inherits and its overrides (secrets as fingerprints) */
+        get: operations["getMerchantRuleTemplate"];
+        /**
+         * Inherit one of the agency's rule templates, with this merchant's overrides
+         * @description The merchant's rules become the template's newest version ⊕ `overrides` (a JSON Merge Patch, RFC 7396), validated as a PUT of the rules is (schema and contact names): stored as its next rules version when they differ from its current ones. Later template versions apply through the agency's PUT. 409 when the template or this setting changed while the call ran (retry).
+         */
+        put: operations["putMerchantRuleTemplate"];
+        post?: never;
+        /** Stop inheriting: the merchant keeps its current rules and edits them directly from then on */
+        delete: operations["deleteMerchantRuleTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/retention": {
         parameters: {
             query?: never;
@@ -769,7 +849,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -1228,6 +1308,95 @@ export interface components {
             secret: string;
             /** @default true */
             requires_ack?: boolean;
+        };
+        RuleTemplate: {
+            template_id: string;
+            /** @description Increases by one with every PUT */
+            version: number;
+            rules: components["schemas"]["OwnershipRulesView"];
+            /** @description The acting key's name */
+            created_by: string;
+            created_at: string;
+            merchants: components["schemas"]["RuleTemplateInheritor"][];
+        };
+        RuleTemplateInheritor: {
+            tenant: string;
+            /** @description The template version the merchant's rules were last computed from; lower than the template's version when that one was skipped for it */
+            applied_version: number;
+        };
+        RuleTemplateMerchantOutcome: {
+            tenant: string;
+            /**
+             * @description applied: stored as the merchant's next rules version; unchanged: its rules already equal the merged ones; skipped: the merged rules are invalid for it (issues), its rules stay as they were; superseded: the merchant changed its overrides, or a newer template version was stored, while this one was applied, and that newer write decides
+             * @enum {string}
+             */
+            status: "applied" | "unchanged" | "skipped" | "superseded";
+            rules_version: number | null;
+            /**
+             * @description The steps (or `policy`) whose rules change
+             * @example [
+             *       "payment",
+             *       "shipping"
+             *     ]
+             */
+            steps?: string[];
+            changes?: components["schemas"]["RulesChange"][];
+            /** @description Why the merged rules are invalid for this merchant */
+            issues?: components["schemas"]["RulesIssue"][];
+        };
+        /** @description One field that differs; null stands for absent. Consumer secrets appear as keyed fingerprints. */
+        RulesChange: {
+            /** @example steps.payment.owner */
+            path: string;
+            from: string | number | boolean | null;
+            to: string | number | boolean | null;
+        };
+        RulesIssue: {
+            path: string;
+            message: string;
+        };
+        RuleTemplateMerchantPreview: {
+            tenant: string;
+            /** @enum {string} */
+            status: "changes" | "unchanged" | "invalid";
+            /**
+             * @description The steps (or `policy`) whose rules change
+             * @example [
+             *       "payment",
+             *       "shipping"
+             *     ]
+             */
+            steps?: string[];
+            changes?: components["schemas"]["RulesChange"][];
+            /** @description Why the merged rules are invalid for this merchant */
+            issues?: components["schemas"]["RulesIssue"][];
+        };
+        RuleTemplateInheritance: {
+            template_id: string;
+            /** @description The template's newest version */
+            template_version: number;
+            /** @description The version the merchant's rules were last computed from */
+            applied_version: number;
+            /** @description false when a newer template version was skipped for this merchant (its merged rules were invalid) */
+            up_to_date: boolean;
+            overrides: components["schemas"]["RuleTemplateOverrides"];
+            updated_at: string;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) applied to the template's rules: objects merge key by key, null removes a key, any other value replaces it. Empty ({}) inherits the template as is. The merged rules must be valid ownership rules.
+         * @example {
+         *       "steps": {
+         *         "payment": {
+         *           "owner": "finance@shop-one.example"
+         *         },
+         *         "shipping": {
+         *           "sla": "P2D"
+         *         }
+         *       }
+         *     }
+         */
+        RuleTemplateOverrides: {
+            [key: string]: unknown;
         };
         RetentionPolicyView: {
             policy: components["schemas"]["RetentionPolicy"];
@@ -4314,6 +4483,440 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template: components["schemas"]["RuleTemplate"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: components["schemas"]["OwnershipRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Stored, and the outcome for every inheriting merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template: components["schemas"]["RuleTemplate"];
+                        merchants: components["schemas"]["RuleTemplateMerchantOutcome"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRuleTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["RuleTemplate"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: components["schemas"]["OwnershipRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Per merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template_id: string;
+                        /** @description The current version the preview is against */
+                        version: number;
+                        merchants: components["schemas"]["RuleTemplateMerchantPreview"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Inheritance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inheritance: components["schemas"]["RuleTemplateInheritance"];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example standard-3pl */
+                    template_id: string;
+                    overrides?: components["schemas"]["RuleTemplateOverrides"];
+                };
+            };
+        };
+        responses: {
+            /** @description Inherited; the merchant's rules as they now are */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inheritance: components["schemas"]["RuleTemplateInheritance"];
+                        /** @enum {string} */
+                        status: "applied" | "unchanged";
+                        /** @description The new rules version, null when unchanged */
+                        rules_version: number | null;
+                        changes: components["schemas"]["RulesChange"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No longer inherits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template_id: string;
+                    };
                 };
             };
             /** @description Error (401) */
