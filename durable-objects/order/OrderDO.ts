@@ -298,6 +298,10 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
           this.store.deferFailedTimer(t, this.clock());
         }
       }
+      // What this alarm's own decisions queued (an attempt, an escalation) drains with it: a
+      // separate alarm DRAIN_DELAY_MS later would be one more billed request and drain cycle.
+      // Not while a failed drain is backing off.
+      if (this.store.outboxSize() > 0 && this.store.getMeta("drain_attempts") === null) await this.flush();
     } finally {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
       // a few retries, and a lost alarm would strand the outbox.

@@ -19,7 +19,7 @@ interface Candidate {
   currency: string | null;
 }
 
-// An IN list (not NOT IN) so the (tenant, state, updated_at) index seeks only the orders still in flight.
+// An IN list (not NOT IN) so the (tenant, state, created_at) index seeks only the orders still in flight.
 const NON_TERMINAL_SQL = `state IN (${ORDER_STATES.filter((s) => !TERMINAL_STATES.includes(s) && s !== "on_hold").map((s) => `'${s}'`).join(", ")})`;
 
 /**
