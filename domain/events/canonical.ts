@@ -23,6 +23,8 @@ export const LineItem = z.object({
   sku: shortText,
   quantity: z.number().int().min(0).max(1_000_000),
   unit_price_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** false for goods nothing ships (gift cards, downloads): Shopify's line_items[].requires_shipping. Unknown counts as physical. */
+  requires_shipping: z.boolean().optional(),
 });
 export type LineItem = z.infer<typeof LineItem>;
 

@@ -14,9 +14,30 @@ export const EXCEPTION_KINDS = [
   "cancellation_refused",
   "cancellation_failed",
   "cancelled_export_acted_on",
+  // The QA gate refused a decision before it left (domain/handoff/gate.ts): nothing was sent.
+  "export_blocked",
 ] as const;
 export const ExceptionKind = z.enum(EXCEPTION_KINDS);
 export type ExceptionKind = z.infer<typeof ExceptionKind>;
+
+/** One check of the QA gate an export failed: what, why, and which field of the document or rules. */
+export const GATE_CHECKS = [
+  "schema_invalid",
+  "owner_unknown",
+  "contact_unknown",
+  "sla_invalid",
+  "sla_past",
+  "exception_path_missing",
+  "line_items_missing",
+  "shipping_address_missing",
+  "conflicting_live_export",
+] as const;
+export const GateFailure = z.object({
+  code: z.enum(GATE_CHECKS),
+  message: z.string(),
+  field: z.string().describe("Path in the export document (or `steps.<step>.…` in the rules) the check read"),
+});
+export type GateFailure = z.infer<typeof GateFailure>;
 
 const base = {
   id: z.string().min(1),
@@ -29,7 +50,14 @@ export const HandoffEvent = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("handoff.exception"),
-    data: z.object({ kind: ExceptionKind, export_id: z.string(), step: z.string(), detail: z.string() }),
+    data: z.object({
+      kind: ExceptionKind,
+      export_id: z.string(),
+      step: z.string(),
+      detail: z.string(),
+      /** Only on `export_blocked`: each check the document failed. */
+      checks: z.array(GateFailure).optional(),
+    }),
   }),
   z.object({
     ...base,

@@ -25,6 +25,7 @@ export function withdraw(c: OrderCommit, exportId: string, reason: string): void
   c.updateExport(exportId, { status: "superseded" });
   c.cancel("deliver", exportId);
   c.cancel("ack", exportId);
+  c.cancel("ttl", exportId);
   c.audit("export.withdrawn", { export_id: exportId, reason });
 }
 
@@ -41,6 +42,7 @@ export function retract(c: OrderCommit, row: ExportRecord, reason: string, super
   // The old version is never delivered again, whatever its retries had planned.
   c.cancel("deliver", row.export_id);
   c.cancel("ack", row.export_id);
+  c.cancel("ttl", row.export_id);
   c.emit({
     type: "put_cancellation",
     row: { export_id: row.export_id, cancellation_id: msg.cancellation_id, body: JSON.stringify(msg), reason, superseded_by: supersededBy, requested_at: c.now },
@@ -192,12 +194,16 @@ interface Rows {
   cancellations(): readonly CancellationRecord[];
 }
 
-export function sendable(store: Rows, kind: "deliver" | "cancel", exportId: string): Sendable | null {
+export function sendable(store: Rows, kind: "deliver" | "cancel", exportId: string, now: number): Sendable | null {
   const row = store.exports().find((r) => r.export_id === exportId);
   if (!row?.consumer_url || !row.consumer_secret) return null;
   const target = { url: row.consumer_url, secret: row.consumer_secret };
   if (kind === "deliver") {
-    return row.status === "pending" || row.status === "delivered" ? { ...target, id: row.export_id, body: row.body, first_attempt_at: row.first_attempt_at } : null;
+    if (row.status !== "pending" && row.status !== "delivered") return null;
+    // Past its TTL a decision is never sent: its `ttl` timer decides it again (decide.ts decisionExpired).
+    const until = HandoffExport.parse(JSON.parse(row.body)).valid_until;
+    if (until !== null && Date.parse(until) <= now) return null;
+    return { ...target, id: row.export_id, body: row.body, first_attempt_at: row.first_attempt_at };
   }
   const cx = store.cancellations().find((r) => r.export_id === exportId);
   return cx && (cx.status === "pending" || cx.status === "delivered") ? { ...target, id: cx.cancellation_id, body: cx.body, first_attempt_at: cx.first_attempt_at } : null;

@@ -105,7 +105,7 @@ export function retraction(status: ExportStatus, attempted: boolean): Retraction
 
 /** Statuses that are no longer (or no longer meant to be) anyone's decision: the planner looks past them. */
 export function isWithdrawn(status: ExportStatus): boolean {
-  return status === "superseded" || status === "cancelled" || status === "cancelling";
+  return status === "superseded" || status === "cancelled" || status === "cancelling" || status === "blocked";
 }
 
 /**

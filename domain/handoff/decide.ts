@@ -9,7 +9,8 @@ import { retryPolicyMs, stepSlaMs, type Step } from "../ownership/schema";
 import { syncTasks } from "../tasks/decide";
 import { iso } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
-import { ACTION_STEP, IntendedAction, type AckVia, type HandoffExport } from "./document";
+import { ACTION_STEP, IntendedAction, parseExportId, type AckVia, type HandoffExport } from "./document";
+import { describeFailures, gatePlan, type GateResult } from "./gate";
 import { actionRule, existingExports, planExports, type RulesInput } from "./plan";
 import { STOCK_TIMER, stockFollowUp } from "../inventory/allocate";
 import { syncSla } from "./sla";
@@ -63,15 +64,28 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
 
   if (c.rules) {
     // Issuing a routing decision adds a fact, which can enable the next decision; a few rounds settle it.
+    const by = events.find((e) => e.type === "handoff.exception_cleared")?.data.by ?? null;
     for (let round = 0; round < 3; round++) {
-      const plan = planExports(c.tenant, s.view, s.facts, c.rules, existingExports(c.exports()), c.now, justification, c.allocation());
-      if (plan.issue.length === 0) break;
+      const existing = existingExports(c.exports());
+      const planned = planExports(c.tenant, s.view, s.facts, c.rules, existing, c.now, justification, c.allocation());
+      if (planned.issue.length === 0) break;
+      // Nothing leaves without passing the QA gate; an override waives what a person can vouch for.
+      const { plan, blocked, waived } = gatePlan(planned, { rules: c.rules.rules, existing, now: c.now, directory: null, override: justification !== null });
+      for (const b of blocked) {
+        const hold = block(c, s.facts, b);
+        if (hold) for (const f of [...releaseBlocked(s.view, b.doc, hold.id), hold]) fold(f);
+      }
       for (const id of plan.supersede) {
         const row = c.exportById(id);
         const next = plan.issue.find((ex) => ex.intended_action === row?.action);
         if (row) retract(c, row, "superseded by a new decision version", next?.export_id ?? null);
       }
-      for (const ex of plan.issue) issue(c, ex);
+      for (const ex of plan.issue) {
+        const w = waived.find((x) => x.doc.export_id === ex.export_id);
+        if (w) c.audit("export.gate_waived", { export_id: ex.export_id, by, justification, checks: w.failures });
+        issue(c, ex);
+        for (const f of releaseBlocked(s.view, ex, null)) fold(f);
+      }
       for (const f of plan.facts) fold(f);
     }
   }
@@ -119,7 +133,65 @@ function issue(c: OrderCommit, ex: HandoffExport): void {
   });
   // Delivery happens from the alarm, never inside the inbound request; a replacement only once its predecessor is cancelled.
   if (!waits) c.schedule("deliver", ex.export_id, c.now);
+  // Its TTL: if nobody has acknowledged it by then it is decided again (plan.ts isStale), never delivered stale.
+  if (ex.valid_until !== null) c.schedule("ttl", ex.export_id, Date.parse(ex.valid_until), true);
 }
+
+/**
+ * A decision the gate refused: kept as a `blocked` row (so the fix is a new
+ * version) and on the trail with every failed check, plus the fact that holds
+ * the order, whose task lists the checks. A document that fails its own schema
+ * cannot be stored (every reader parses bodies), so only the trail and the hold
+ * carry it. Null when that hold is already among the facts.
+ */
+function block(c: OrderCommit, facts: readonly MachineEvent[], b: GateResult): MachineEvent | null {
+  const { doc: ex, failures } = b;
+  const id = `handoff:export_blocked:${ex.export_id}`;
+  if (facts.some((f) => f.id === id)) return null;
+  const storable = !failures.some((f) => f.code === "schema_invalid");
+  if (storable) {
+    c.emit({
+      type: "issue_export",
+      row: { export_id: ex.export_id, action: ex.intended_action, version: ex.version, body: JSON.stringify(ex), status: "blocked", consumer_url: null, consumer_secret: null, requires_ack: 1 },
+    });
+  }
+  c.audit("export.blocked", {
+    export_id: ex.export_id,
+    intended_action: ex.intended_action,
+    step: ex.step,
+    owner: ex.owner,
+    decision_version: ex.decision_version,
+    version: ex.version,
+    supersedes: ex.supersedes,
+    stored: storable,
+    checks: failures,
+  });
+  return {
+    id,
+    type: "handoff.exception",
+    order_id: c.orderId,
+    occurred_at: iso(c.now),
+    source: "handoff",
+    data: { kind: "export_blocked", export_id: ex.export_id, step: ex.step, detail: describeFailures(failures).slice(0, 2000), checks: failures },
+  };
+}
+
+const BLOCKED_PREFIX = "handoff:export_blocked:";
+
+/** Earlier blocked versions of the same action stop holding the order once a newer decision replaces them (issued, or blocked anew). */
+function releaseBlocked(view: OrderView, ex: HandoffExport, keep: string | null): MachineEvent[] {
+  return view.holds
+    .filter((h) => h.reason === "export_blocked" && h.event_id !== keep && parseExportId(h.event_id.slice(BLOCKED_PREFIX.length))?.action === ex.intended_action)
+    .map((h) => ({
+      id: `handoff:cleared:${h.event_id}:${ex.export_id}`,
+      type: "handoff.exception_cleared" as const,
+      order_id: ex.order_id,
+      occurred_at: ex.issued_at,
+      source: "handoff" as const,
+      data: { event_id: h.event_id, by: "handoff", justification: `replaced by ${ex.export_id}` },
+    }));
+}
+
 
 /** Inbound events from the consumer (WMS acceptance, carrier shipment) count as its acknowledgement. */
 function acknowledgeByEvents(c: OrderCommit, view: OrderView): void {
@@ -147,6 +219,7 @@ export function markAcked(c: OrderCommit, r: ExportRecord, ack: { status: "accep
   c.updateExport(r.export_id, { status: "acked", acked_at: c.now, ack: JSON.stringify(ack) });
   c.cancel("deliver", r.export_id);
   c.cancel("ack", r.export_id);
+  c.cancel("ttl", r.export_id);
   c.audit("export.acked", { export_id: r.export_id, ...ack });
 }
 
@@ -244,4 +317,19 @@ export function ackMissing(c: OrderCommit, state: MachineState, r: ExportRecord)
     return null;
   }
   return fail(c, state, r, "failed", "ack_missing", "no acknowledgement after a redelivery");
+}
+
+/**
+ * The `ttl` timer: an export reached its `valid_until` unacknowledged. It is
+ * decided again now, from the facts and rules of this moment: the planner
+ * replaces it with a new version (changed, or the same decision re-issued),
+ * and the stale one is withdrawn or cancelled with its consumer.
+ */
+export function decisionExpired(c: OrderCommit, state: MachineState, exportId: string): MachineState | null {
+  c.cancel("ttl", exportId);
+  const row = c.exportById(exportId);
+  if (!row || (row.status !== "pending" && row.status !== "delivered" && row.status !== "awaiting_cancellation")) return null;
+  const body = existingExports([row])[0];
+  c.audit("export.expired", { export_id: exportId, status: row.status, valid_until: body?.export.valid_until ?? null });
+  return applyEvents(c, state, []);
 }

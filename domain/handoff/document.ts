@@ -36,7 +36,18 @@ export const HandoffExport = z
       ship_by: z.string().nullable(),
     }),
     exception_path: z.object({ type: z.string(), contact_id: z.string() }).nullable(),
+    watchers: z
+      .array(z.string())
+      .default([])
+      .describe("Contacts told about changes to this decision (steps.<step>.watchers); they do not own it"),
     expires_at: z.string().describe("After this the decision is stale and must not be acted on"),
+    valid_until: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe(
+        "The decision's TTL (issued_at + steps.<step>.valid_for). Not acknowledged by then, it is decided again from the facts and rules of that moment and replaced by a new version; it is never delivered after it",
+      ),
     issued_at: z.string(),
     justification: z.string().nullable().describe("Required on a manual override"),
     audit_trail: z
@@ -47,6 +58,7 @@ export const HandoffExport = z
 export type HandoffExport = z.infer<typeof HandoffExport>;
 
 /**
+ * `blocked`: the QA gate refused it; it was never sent.
  * `superseded`: withdrawn before anything was sent. `awaiting_cancellation`: a
  * replacement held back until the consumer confirms the version it replaces is
  * cancelled. `cancelling` → `cancelled`: the consumer was asked to drop it and
@@ -55,6 +67,8 @@ export type HandoffExport = z.infer<typeof HandoffExport>;
  */
 export const EXPORT_STATUSES = [
   "pending",
+  // Refused by the QA gate (gate.ts): stored for the record, never sent; a fix or an override issues a new version.
+  "blocked",
   "delivered",
   "acked",
   "rejected",

@@ -84,7 +84,8 @@ export function wantsRouting(view: OrderView, rules: OwnershipRules): boolean {
 }
 
 function wants(view: OrderView, rules: OwnershipRules, action: IntendedAction, allocation: Allocation | null): boolean {
-  if (TERMINAL_STATES.includes(view.state) || view.holds.length > 0) return false;
+  // A blocked export's hold does not stop deciding: a new fact or rules version is exactly what may fix it (gate.ts).
+  if (TERMINAL_STATES.includes(view.state) || view.holds.some((h) => h.reason !== "export_blocked")) return false;
   const m = view.milestones;
   switch (action) {
     case "backorder_order":
@@ -149,7 +150,11 @@ export function planExports(
     // Withdrawn and cancelled versions do not count as "already decided": a replay withdraws the failed one to issue it again.
     const live = mine.filter((e) => !isWithdrawn(e.status)).at(-1);
     const latest = mine.at(-1);
-    if (live && decisionKey(live.export) === decisionKey({ intended_action: action, order })) continue;
+    const key = decisionKey({ intended_action: action, order });
+    // The gate refused this very decision under these rules: nothing changed, so it stays blocked (no new version per event).
+    if (latest?.status === "blocked" && latest.export.decision_version === version && latest.export.justification === justification && decisionKey(latest.export) === key) continue;
+    // Past its TTL and never acknowledged, the live version is decided again: a new version even if nothing changed.
+    if (live && decisionKey(live.export) === key && !isStale(live, now)) continue;
     // The consumer kept a version we asked it to drop: nothing new goes out until a person decides (replay asks again).
     if (live?.status === "not_cancelled") continue;
 
@@ -176,8 +181,10 @@ export function planExports(
       order,
       sla: { due_at: iso(dueAt), ship_by: iso(shipBy) },
       exception_path: rule.exception_path ?? null,
+      watchers: rule.watchers ?? [],
       // A decision we stopped trying to deliver must not be acted on later.
       expires_at: iso(now + retry.max_age),
+      valid_until: rule.valid_for === undefined ? null : iso(now + durationMs(rule.valid_for, `steps.${step}.valid_for`)),
       issued_at: iso(now),
       justification,
       audit_trail: trail,
@@ -206,6 +213,17 @@ export function planExports(
     });
   }
   return plan;
+}
+
+/**
+ * A decision past its `valid_until` that its consumer has not acknowledged:
+ * it must not be delivered, and the planner decides it again. Acknowledged or
+ * already being taken back, it is settled either way.
+ */
+export function isStale(e: ExistingExport, now: number): boolean {
+  const until = e.export.valid_until;
+  if (until === null) return false;
+  return (e.status === "pending" || e.status === "delivered" || e.status === "awaiting_cancellation") && epochMs(until) <= now;
 }
 
 /** The routing export carries the reserved units; the backorder export the rest; shipping the whole order. */

@@ -143,6 +143,9 @@ export function ruleNameIssues(rules: Pick<OwnershipRules, "steps">, dir: Direct
         issues.push({ path: `steps.${step}.${field}`, message: `'${rule[field]}' is neither a contact nor a rotation; PUT /v1/tenants/:tenant/contacts/:contact_id first` });
       }
     }
+    for (const [i, w] of (rule.watchers ?? []).entries()) {
+      if (!known(w)) issues.push({ path: `steps.${step}.watchers.${i}`, message: `'${w}' is neither a contact nor a rotation` });
+    }
     const ex = rule.exception_path;
     if (!ex) continue;
     const path = `steps.${step}.exception_path.contact_id`;

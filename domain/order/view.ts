@@ -11,7 +11,7 @@ import {
 } from "../events/canonical";
 import { DISPUTE_KINDS, disputeHolds } from "./disputes";
 import { epochMs, lockedFieldKey, toFactSet, utcIso } from "./facts";
-import { EXCEPTION_KINDS, type MachineEvent } from "../events/handoff-events";
+import { EXCEPTION_KINDS, GateFailure, type MachineEvent } from "../events/handoff-events";
 
 /**
  * The order view: a pure function of the order's fact set. Nothing here may
@@ -74,6 +74,8 @@ export const Hold = z.object({
   reason: z.enum(HOLD_REASONS),
   event_id: z.string(),
   detail: z.string(),
+  /** An `export_blocked` hold: the QA gate's failed checks, for the person fixing them. */
+  checks: z.array(GateFailure).optional(),
 });
 export type Hold = z.infer<typeof Hold>;
 
@@ -215,7 +217,7 @@ export function deriveFromFactSet(orderId: string, facts: readonly MachineEvent[
         mergeAttribution(e.data.attribution);
         break;
       case "handoff.exception":
-        exceptions.push({ reason: e.data.kind, event_id: e.id, detail: e.data.detail });
+        exceptions.push({ reason: e.data.kind, event_id: e.id, detail: e.data.detail, ...(e.data.checks ? { checks: e.data.checks } : {}) });
         break;
       case "handoff.exception_cleared":
         cleared.add(e.data.event_id);
@@ -340,7 +342,8 @@ function lockFields(
       const attempted = e.data[f];
       if (attempted === undefined) continue;
       const current = fields[f];
-      if (!afterLock || current === undefined) {
+      // null is "not known" too: a digital order's missing address, later filled in for the gate (domain/handoff/gate.ts).
+      if (!afterLock || current === undefined || current === null) {
         copyKey(fields, e.data, f);
       } else if (lockedFieldKey(f, current) !== lockedFieldKey(f, attempted)) {
         conflicts.push({ field: f, locked_value: current, attempted_value: attempted, event_id: e.id, occurred_at: utcIso(e.occurred_at) });

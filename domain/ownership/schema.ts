@@ -138,6 +138,16 @@ function buildRules<S extends z.ZodType<string>>(secret: S, suffix: "" | "View")
       sla: Duration,
       exception_path: ExceptionPath.optional(),
       consumer: Consumer.optional(),
+      watchers: z
+        .array(Contact)
+        .max(20)
+        .optional()
+        .meta({ description: "Contacts told about changes to this step's exports (copied onto each export); unlike owner, backup and on_call they own nothing" }),
+      valid_for: Duration.optional().meta({
+        description:
+          "How long an export of this step stays a valid decision (its valid_until). Separate from the retry budget (policy.retry.max_age): an export not acknowledged within it is decided again from current facts and rules, never delivered stale",
+        example: "PT2H",
+      }),
     })
     .meta({ id: `OwnershipStepRule${suffix}` });
   const steps = z.strictObject({

@@ -163,7 +163,8 @@ export function resolve(
       }
       // Also a handoff the consumer acked with a refusal (a warehouse rejection): replaying means asking again.
       const refused = e.status === "acked" && e.ack !== null && (JSON.parse(e.ack) as { status?: string }).status === "rejected";
-      if (e.status !== "rejected" && e.status !== "failed" && !refused) continue;
+      // And a decision the QA gate refused: replaying (or overriding) means deciding it again, as a new version.
+      if (e.status !== "rejected" && e.status !== "failed" && e.status !== "blocked" && !refused) continue;
       c.updateExport(e.export_id, { status: "superseded" });
       c.audit("export.withdrawn", { export_id: e.export_id, reason: `${r.action} by ${r.by}` });
     }

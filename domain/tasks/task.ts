@@ -26,6 +26,7 @@ export const TASK_TYPES = [
   "cancellation_refused",
   "cancellation_failed",
   "cancelled_export_acted_on",
+  "export_blocked",
   "notification_failed",
   "inventory_drift",
   "stuck_order",
@@ -100,6 +101,7 @@ const HOLD_TASK: Record<Hold["reason"], { type: TaskType; step: Step; title: str
   cancellation_refused: { type: "cancellation_refused", step: "routing", title: "Consumer refused to cancel a superseded handoff" },
   cancellation_failed: { type: "cancellation_failed", step: "routing", title: "Cancellation of a superseded handoff never acknowledged" },
   cancelled_export_acted_on: { type: "cancelled_export_acted_on", step: "routing", title: "Consumer acted on a cancelled handoff" },
+  export_blocked: { type: "export_blocked", step: "routing", title: "Handoff blocked by the QA gate" },
 };
 
 export interface TaskSeed {

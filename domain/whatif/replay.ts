@@ -1,5 +1,5 @@
 import { ackCancellation, checkCancelAck, markSending, recordCancelAttempt, sendable } from "../handoff/cancel";
-import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../handoff/decide";
+import { ackMissing, acknowledge, applyEvents, attemptFinished, decisionExpired, jitter, receive, retryPolicy } from "../handoff/decide";
 import { decideOutcome } from "../handoff/delivery";
 import type { RulesInput } from "../handoff/plan";
 import { checkSla } from "../handoff/sla";
@@ -42,7 +42,7 @@ export interface ReplayResult {
 }
 
 /** Timer kinds the replay fires itself; deliveries and drains are the recording's business. */
-const FIRED = new Set(["sla", "task", "ack", "cancel_ack"]);
+const FIRED = new Set(["sla", "task", "ack", "cancel_ack", "ttl"]);
 
 class Tables implements OrderReader {
   /** A task's evidence is never compared nor read by a decision: not gathered per task in a replay. */
@@ -167,6 +167,9 @@ export class OrderReplay {
       case "cancel_ack":
         this.decide(t.due_at, (c) => applyEvents(c, this.state, checkCancelAck(c, t.key)));
         return;
+      case "ttl":
+        this.decide(t.due_at, (c) => decisionExpired(c, this.state, t.key));
+        return;
     }
   }
 
@@ -229,7 +232,7 @@ export class OrderReplay {
 
   /** One recorded delivery attempt, as OrderDO.deliver handles its result; skipped when the replay has nothing to send. */
   attempt(kind: "deliver" | "cancel", input: Extract<RecordedInput, { kind: "attempt" | "cancel_attempt" }>): void {
-    const target = sendable(this.tables, kind, input.export_id);
+    const target = sendable(this.tables, kind, input.export_id, input.at);
     if (!target) return;
     const n = this.tables.attemptRows.filter((a) => a.export_id === target.id).length + 1;
     if (target.first_attempt_at === null) {
@@ -240,7 +243,7 @@ export class OrderReplay {
     }
     const sentAt = target.first_attempt_at ?? input.first_attempt_at;
     this.decide(input.at, (c) => {
-      const current = sendable(c, kind, input.export_id);
+      const current = sendable(c, kind, input.export_id, c.now);
       const row = c.exportById(input.export_id);
       if (!current || !row) return null;
       if (kind === "deliver") return attemptFinished(c, this.state, row, n, input.result, sentAt);

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
 import { signedHeaders } from "../../domain/handoff/delivery";
-import { ackMissing, acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
+import { ackMissing, acknowledge, applyEvents, attemptFinished, decisionExpired, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
 import { STOCK_TIMER } from "../../domain/inventory/allocate";
 import { recordReservation } from "../../domain/inventory/record";
 import { initialState } from "../../domain/order/machine";
@@ -325,6 +325,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       case "cancel_ack":
         this.decide(now, (c) => applyEvents(c, this.state(c.orderId), checkCancelAck(c, t.key)));
         return;
+      case "ttl":
+        this.decide(now, (c) => decisionExpired(c, this.state(c.orderId), t.key));
+        return;
       case STOCK_TIMER:
         await this.stock(now);
         return;
@@ -352,7 +355,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   /** One attempt to send an export, or the cancellation of one, to its consumer. */
   private async deliver(exportId: string, kind: "deliver" | "cancel", telemetry: Telemetry): Promise<void> {
-    const target = sendable(this.store, kind, exportId);
+    const target = sendable(this.store, kind, exportId, this.clock());
     if (!target) {
       this.store.cancel(kind, exportId);
       return;
@@ -382,7 +385,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const result = await tracedAttempt(span, target.url, target.body, headers, timeout, () => Date.now());
     this.decide(this.clock(), (c) => {
       // Re-read: an ack (or a cancellation) may have arrived while the request was in flight.
-      const current = sendable(c, kind, exportId);
+      const current = sendable(c, kind, exportId, c.now);
       const row = c.exportById(exportId);
       if (!current || !row) {
         c.cancel(kind, exportId);

@@ -85,6 +85,9 @@ function lineItem(li: unknown, currency: unknown): Record<string, unknown> {
   };
   const unit = money(at(li, "price"), currency);
   if (unit) item.unit_price_minor = unit.amount_minor;
+  // Whether the order needs a shipping address at all: the QA gate reads it (domain/handoff/gate.ts).
+  const ships = at(li, "requires_shipping");
+  if (typeof ships === "boolean") item.requires_shipping = ships;
   return item;
 }
 

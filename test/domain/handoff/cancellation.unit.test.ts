@@ -24,6 +24,7 @@ describe("which exports are withdrawn silently and which must be cancelled with 
     const table = Object.fromEntries(EXPORT_STATUSES.map((s) => [s, [retraction(s, false), retraction(s, true)]]));
     expect(table).toEqual({
       pending: ["withdraw", "cancel"],
+      blocked: ["none", "none"],
       delivered: ["cancel", "cancel"],
       acked: ["cancel", "cancel"],
       rejected: ["none", "none"],

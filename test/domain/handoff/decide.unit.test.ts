@@ -38,7 +38,12 @@ function commit(r: OrderReader, now: number): OrderCommit {
 const of = <T extends Effect["type"]>(effects: readonly Effect[], type: T) => effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 const audits = (effects: readonly Effect[]) => of(effects, "audit").map((e) => e.entry.type);
 
-const created = ev.created(O, T0, { total: money(5000), line_items: [{ sku: "TEE-M", quantity: 1, unit_price_minor: 5000 }] });
+// A physical order carries where it ships (Shopify orders/create: shipping_address), or the QA gate holds it.
+const created = ev.created(O, T0, {
+  total: money(5000),
+  line_items: [{ sku: "TEE-M", quantity: 1, unit_price_minor: 5000, requires_shipping: true }],
+  shipping_address: { name: "Ada Lovelace", address1: "1 Loop Rd", city: "Lyon", zip: "69001", country_code: "FR" },
+});
 const captured = ev.captured(O, T0 + 1000, { amount: money(5000), payment_id: "pi_1" });
 
 /** A paid order whose routing decision was issued (and delivered, when `status` says so), as the object would hold it. */
