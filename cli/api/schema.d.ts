@@ -1330,6 +1330,13 @@ export interface components {
             sla: string;
             exception_path?: components["schemas"]["ExceptionPath"];
             consumer?: components["schemas"]["ConsumerView"];
+            /** @description Contacts told about changes to this step's exports (copied onto each export); unlike owner, backup and on_call they own nothing */
+            watchers?: string[];
+            /**
+             * @description How long an export of this step stays a valid decision (its valid_until). Separate from the retry budget (policy.retry.max_age): an export not acknowledged within it is decided again from current facts and rules, never delivered stale
+             * @example PT2H
+             */
+            valid_for?: string;
         };
         ExceptionPath: {
             /** @enum {string} */
@@ -1415,6 +1422,13 @@ export interface components {
             sla: string;
             exception_path?: components["schemas"]["ExceptionPath"];
             consumer?: components["schemas"]["Consumer"];
+            /** @description Contacts told about changes to this step's exports (copied onto each export); unlike owner, backup and on_call they own nothing */
+            watchers?: string[];
+            /**
+             * @description How long an export of this step stays a valid decision (its valid_until). Separate from the retry budget (policy.retry.max_age): an export not acknowledged within it is decided again from current facts and rules, never delivered stale
+             * @example PT2H
+             */
+            valid_for?: string;
         };
         Consumer: {
             /** @example https://wms.example.com/handoff */
@@ -3038,6 +3052,7 @@ export interface operations {
                                     sku: string;
                                     quantity: number;
                                     unit_price_minor?: number;
+                                    requires_shipping?: boolean;
                                 }[];
                                 shipping_address?: {
                                     name?: string;
@@ -3094,9 +3109,16 @@ export interface operations {
                             }[];
                             holds: {
                                 /** @enum {string} */
-                                reason: "locked_field_conflict" | "fulfillment_rejected" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "consumer_rejected" | "delivery_failed" | "ack_missing" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on";
+                                reason: "locked_field_conflict" | "fulfillment_rejected" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "consumer_rejected" | "delivery_failed" | "ack_missing" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked";
                                 event_id: string;
                                 detail: string;
+                                checks?: {
+                                    /** @enum {string} */
+                                    code: "schema_invalid" | "owner_unknown" | "contact_unknown" | "sla_invalid" | "sla_past" | "exception_path_missing" | "line_items_missing" | "shipping_address_missing" | "conflicting_live_export";
+                                    message: string;
+                                    /** @description Path in the export document (or `steps.<step>.…` in the rules) the check read */
+                                    field: string;
+                                }[];
                             }[];
                             facts_count: number;
                             tenant: string;
@@ -3138,6 +3160,7 @@ export interface operations {
                                             sku: string;
                                             quantity: number;
                                             unit_price_minor?: number;
+                                            requires_shipping?: boolean;
                                         }[];
                                         shipping_address: {
                                             name?: string;
@@ -3159,8 +3182,18 @@ export interface operations {
                                         type: string;
                                         contact_id: string;
                                     } | null;
+                                    /**
+                                     * @description Contacts told about changes to this decision (steps.<step>.watchers); they do not own it
+                                     * @default []
+                                     */
+                                    watchers?: string[];
                                     /** @description After this the decision is stale and must not be acted on */
                                     expires_at: string;
+                                    /**
+                                     * @description The decision's TTL (issued_at + steps.<step>.valid_for). Not acknowledged by then, it is decided again from the facts and rules of that moment and replaced by a new version; it is never delivered after it
+                                     * @default null
+                                     */
+                                    valid_until?: string | null;
                                     issued_at: string;
                                     /** @description Required on a manual override */
                                     justification: string | null;
@@ -3173,7 +3206,7 @@ export interface operations {
                                     }[];
                                 };
                                 /** @enum {string} */
-                                status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
+                                status: "pending" | "blocked" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
                                 consumer_url: string | null;
                                 requires_ack: boolean;
                                 delivered_at: string | null;
@@ -3679,7 +3712,7 @@ export interface operations {
                     "application/json": {
                         export_id: string;
                         /** @enum {string} */
-                        status: "pending" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
+                        status: "pending" | "blocked" | "delivered" | "acked" | "rejected" | "failed" | "superseded" | "awaiting_cancellation" | "cancelling" | "cancelled" | "not_cancelled";
                         duplicate: boolean;
                     };
                 };
@@ -3758,7 +3791,7 @@ export interface operations {
             query?: {
                 status?: "open" | "claimed" | "resolved" | "cancelled";
                 owner?: string;
-                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                type?: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                 order_id?: string;
                 /** @description true: only tasks past sla_due; false: only tasks not yet due */
                 overdue?: "true" | "false";
@@ -3787,7 +3820,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -3884,7 +3917,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -3985,7 +4018,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
@@ -4108,7 +4141,7 @@ export interface operations {
                             order_id: string | null;
                             rejection_id: string | null;
                             /** @enum {string} */
-                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
+                            type: "consumer_rejected" | "delivery_failed" | "ack_missing" | "sla_breach" | "payment_not_captured" | "locked_field_conflict" | "fulfillment_rejected" | "schema_rejection" | "duplicate_fulfillment" | "conflicting_fulfillment" | "payment_mismatch" | "cancellation_refused" | "cancellation_failed" | "cancelled_export_acted_on" | "export_blocked" | "notification_failed" | "inventory_drift" | "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
                             /** @enum {string} */
                             status: "open" | "claimed" | "resolved" | "cancelled";
                             title: string;
