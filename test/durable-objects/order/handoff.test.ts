@@ -8,6 +8,7 @@ import { jitter } from "../../../domain/handoff/decide";
 import { freshScenario, requests, script } from "../../helpers/consumer";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
 import {
+  ORDER_DATA,
   ack,
   advance,
   getOrder,
@@ -277,7 +278,8 @@ describe("SLA breaches escalate along owner → backup → on-call", () => {
     const T0 = t0();
     const o = orderStub("stall", "o-9");
     await setClock(o, T0);
-    expect((await post("stall", "wms", "order.created", "o-9", T0, {})).status).toBe(202);
+    // A real order: items and where they ship (the QA gate holds a routing export without them).
+    expect((await post("stall", "wms", "order.created", "o-9", T0, { ...ORDER_DATA, total: { amount_minor: 100, currency: "EUR" } })).status).toBe(202);
     expect((await post("stall", "wms", "payment.authorized", "o-9", T0, { amount: { amount_minor: 100, currency: "EUR" } })).status).toBe(202);
     const due = T0 + TEST_SLA.payment;
     await advance(o, due);

@@ -40,8 +40,9 @@ const orderData = {
   total: { amount_minor: 19900, currency: "USD" },
   presentment_total: { amount_minor: 19900, currency: "USD" },
   line_items: [
-    { sku: "SKU2006-001", quantity: 1, unit_price_minor: 9900 },
-    { sku: "CASE-LEATHER-PREM", quantity: 2, unit_price_minor: 4500 },
+    // requires_shipping is carried over: the QA gate asks physical goods for an address.
+    { sku: "SKU2006-001", quantity: 1, unit_price_minor: 9900, requires_shipping: true },
+    { sku: "CASE-LEATHER-PREM", quantity: 2, unit_price_minor: 4500, requires_shipping: true },
   ],
   shipping_address: {
     name: "Steve Shipper",

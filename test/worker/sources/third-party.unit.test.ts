@@ -31,7 +31,7 @@ describe("an edited Shopify order (Shopify's sample order 450789469: 598.94 plac
     expect(data?.total).toEqual(usd(19965));
     expect(data?.presentment_total).toEqual(usd(19965));
     // green and black were edited out (current_quantity 0): not routed, not even as quantity 0.
-    expect(data?.line_items).toEqual([{ sku: "IPOD2008RED", quantity: 1, unit_price_minor: 19900 }]);
+    expect(data?.line_items).toEqual([{ sku: "IPOD2008RED", quantity: 1, unit_price_minor: 19900, requires_shipping: true }]);
   });
 
   it("the same body as orders/create creates the order at its current value, with no payment event (partially_refunded is not a capture)", async () => {
