@@ -79,7 +79,8 @@ export function gateChecks(input: GateInput): GateFailure[] {
     for (const issue of parsed.error.issues) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
   }
 
-  const stepRule = doc.step in rules.steps ? rules.steps[doc.step as keyof OwnershipRules["steps"]] : undefined;
+  // The step named on the document, including the optional `backorder` step.
+  const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];
   const known = (name: string): boolean => name.trim() !== "" && (input.directory === null || input.directory.has(name));
   if (!stepRule) fail("owner_unknown", "step", `the rules have no step '${doc.step}' to own this decision`);
   if (!known(doc.owner)) {
@@ -93,7 +94,7 @@ export function gateChecks(input: GateInput): GateFailure[] {
   } else if (!known(doc.exception_path.contact_id)) {
     fail("contact_unknown", "exception_path.contact_id", `exception contact '${doc.exception_path.contact_id}' is neither a contact nor a rotation`);
   }
-  for (const [i, w] of (doc.watchers ?? []).entries()) {
+  for (const [i, w] of doc.watchers.entries()) {
     if (!known(w)) fail("contact_unknown", `watchers.${i}`, `watcher '${w}' is neither a contact nor a rotation`);
   }
 
