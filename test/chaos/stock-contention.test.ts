@@ -52,7 +52,9 @@ describe("chaos: 50 paid orders race for 10 units of one SKU, sold on 3 channels
 
     const orders = await mapPool(ids, 8, (o) => getOrder(tenant, o, key));
     const routed = orders.filter((o) => o.exports.some((e) => e.export.intended_action === "fulfil_order"));
-    const backordered = orders.filter((o) => o.state === "backordered");
+    // Backordered by the stock decision (the milestone); under heavy machine load a backorder export's own
+    // delivery can time out and put the order on a delivery hold on top, which does not undo the backorder.
+    const backordered = orders.filter((o) => o.milestones.backordered_at !== undefined);
     expect(routed).toHaveLength(ON_HAND);
     const others = orders.filter((o) => !routed.includes(o) && !backordered.includes(o)).map((o) => ({ id: o.order_id, state: o.state, exports: o.exports.map((e) => e.export.intended_action) }));
     expect(others).toEqual([]);
