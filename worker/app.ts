@@ -18,11 +18,14 @@ import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
 import { ownershipRoutes } from "./routes/ownership";
+import { merchantTemplateRoutes } from "./routes/merchant-template";
+import { ruleTemplateRoutes } from "./routes/rule-templates";
 import { rejectionRoutes } from "./routes/rejections";
 import { retentionRoutes } from "./routes/retention";
 import { tenantRoutes } from "./routes/tenants";
 import { reportRoutes } from "./routes/reports";
 import { watcherRoutes } from "./routes/watchers";
+import { campaignRoutes } from "./routes/campaigns";
 import { webhooks } from "./routes/webhooks";
 import { whatIfRoutes } from "./routes/what-if";
 
@@ -77,12 +80,15 @@ export function createApp() {
   app.route("/", taskRoutes);
   app.route("/", analyticsExportRoutes);
   app.route("/", ownershipRoutes);
+  app.route("/", ruleTemplateRoutes);
+  app.route("/", merchantTemplateRoutes);
   app.route("/", retentionRoutes);
   app.route("/", contactRoutes);
   app.route("/", consoleRoutes);
   app.route("/", notebookRoutes);
   app.route("/", whatIfRoutes);
   app.route("/", watcherRoutes);
+  app.route("/", campaignRoutes);
   app.route("/", reportRoutes);
 
   registerSecuritySchemes(app);

@@ -11,10 +11,14 @@ export const ERROR_CODES = {
   /** A valid key used outside its scope (domain/access/scopes.ts). */
   forbidden_scope: 403,
   not_found: 404,
+  /** An agency has no rule template by that id (issue 15). */
+  template_not_found: 404,
   tenant_not_found: 404,
   source_not_found: 404,
   order_not_found: 404,
   conflict: 409,
+  /** A campaign expecting volume from a source another live campaign already covers at that time. */
+  campaign_overlap: 409,
   validation_failed: 400,
   invalid_json: 400,
   invalid_path: 400,

@@ -16,6 +16,12 @@ export const SourceName = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "1-64 chars: lower-case letters, digits, '_' and '-'")
   .openapi({ example: "shop" });
 
+/** An agency's ownership-rule template (issue 15). */
+export const TemplateId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "1-64 chars: lower-case letters, digits, '_' and '-'")
+  .openapi({ example: "standard-3pl" });
+
 /** Export ids are `exp_<step>_v<n>_<order id>`; the bound only keeps junk out of storage. */
 export const ExportIdParam = z
   .string()

@@ -2,6 +2,7 @@ import type { IngestResult, OrderObject } from "../domain/order/object";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
+import { tenantDefaultOwner } from "./tenancy";
 import type { Delivery } from "./sources/types";
 import type { TraceCarrier } from "./telemetry/context";
 
@@ -60,6 +61,7 @@ export async function commitToOrder(
     ...(parsed.topic === undefined ? {} : { topic: parsed.topic }),
     events: parsed.events,
     rules: await currentRules(env, tenant).catch(() => null),
+    defaultOwner: await tenantDefaultOwner(env, tenant).catch(() => null),
   };
   return callObject(() => orderObject(env, tenant, parsed.orderId).ingest(input), "Order");
 }

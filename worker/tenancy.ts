@@ -38,6 +38,14 @@ export function tenantExists(env: Env, tenant: string): Promise<boolean> {
   });
 }
 
+/** The tenant's default owner (worker/tenant-owner.ts), handed to the order object with each event; null while it has none. */
+export function tenantDefaultOwner(env: Env, tenant: string): Promise<string | null> {
+  return cached(`${tenant}\u0000default_owner`, async () => {
+    const row = await db(env.DB).select({ owner: tenants.defaultOwner }).from(tenants).where(eq(tenants.id, tenant)).get();
+    return row?.owner ?? null;
+  });
+}
+
 export interface SourceConfig {
   kind: SourceAdapter["kind"];
   secret: string;

@@ -4,6 +4,7 @@ import { db } from "./db/client";
 import { tenants, type Tenant as TenantRow } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
+import { invalidateTenantCache } from "./tenancy";
 
 /**
  * A tenant's default owner: who gets what no ownership rule names (a stuck
@@ -27,5 +28,6 @@ export async function defaultOwnerOf(env: Env, tenant: string): Promise<string |
 export async function setDefaultOwner(env: Env, tenant: string, owner: string): Promise<TenantRow> {
   const [row] = await db(env.DB).update(tenants).set({ defaultOwner: owner }).where(eq(tenants.id, tenant)).returning();
   if (!row) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
+  invalidateTenantCache(tenant);
   return row;
 }

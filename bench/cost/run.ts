@@ -101,7 +101,7 @@ export async function costBench(argv: string[]): Promise<number> {
     engine = await startEngine({ config: CONFIG, inspectorPort });
     const base = engine.url;
     const tenant = "cost";
-    const created = (await call(base, engine.adminToken, "POST", "/v1/tenants", { id: tenant, name: "Cost bench" })) as { api_key: string };
+    const created = (await call(base, engine.adminToken, "POST", "/v1/tenants", { id: tenant, name: "Cost bench", default_owner: "ops@cost.example" })) as { api_key: string };
     const sources = { shop: { kind: "shopify", secret: secret() }, stripe: { kind: "stripe", secret: secret() }, wms: { kind: "standard", secret: secret() }, carrier: { kind: "standard", secret: secret() }, crm: { kind: "standard", secret: secret() } };
     for (const [name, s] of Object.entries(sources)) await call(base, engine.adminToken, "PUT", `/v1/tenants/${tenant}/sources/${name}`, s);
 

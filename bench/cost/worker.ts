@@ -1,4 +1,8 @@
 import { OrderDO as EngineOrderDO } from "../../durable-objects/order/OrderDO";
+import { InventoryDO as EngineInventoryDO } from "../../durable-objects/inventory/InventoryDO";
+import { Notifier as EngineNotifier } from "../../durable-objects/notifier/NotifierDO";
+import type { InventoryIngestInput, ReserveInput } from "../../domain/inventory/object";
+import type { Notice } from "../../domain/notify/notice";
 import type { AckInput, AckResult, IngestInput, IngestResult } from "../../domain/order/object";
 import type { Resolution } from "../../domain/tasks/task";
 import type { Env } from "../../worker/env";
@@ -84,6 +88,71 @@ export class OrderDO extends EngineOrderDO {
   override alarm(): Promise<void> {
     alarmFired(this.objectId);
     return this.metered("alarm", () => super.alarm());
+  }
+}
+
+/**
+ * The objects an order calls (its SKUs' stock, its tenant's notifier) are billed
+ * like the order's own: metered the same way, each call charged to the part of
+ * the lifecycle that makes it (reserving runs inside the webhook's commit; the
+ * rest runs from the order's alarm: the stock timer, the drain's notices).
+ */
+export class InventoryDO extends EngineInventoryDO {
+  private readonly objectId: string;
+  private readonly rawSql: () => SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    meterState(ctx);
+    super(ctx, { ...env, DB: meteredD1(env.DB) });
+    this.objectId = ctx.id.toString();
+    this.rawSql = () => ctx.storage.sql;
+  }
+
+  private metered<T>(method: string, bucket: Bucket, fn: () => Promise<T>): Promise<T> {
+    return doRequest(this.objectId, `inventory.${method}`, bucket, this.rawSql, fn);
+  }
+
+  override reserve(input: ReserveInput) {
+    return this.metered("reserve", "webhook", () => super.reserve(input));
+  }
+  override commit(orderId: string) {
+    return this.metered("commit", "alarm", () => super.commit(orderId));
+  }
+  override release(orderId: string, reason: string) {
+    return this.metered("release", "alarm", () => super.release(orderId, reason));
+  }
+  override consume(orderId: string, shippedAt: string) {
+    return this.metered("consume", "alarm", () => super.consume(orderId, shippedAt));
+  }
+  override ingest(input: InventoryIngestInput) {
+    return this.metered("ingest", "webhook", () => super.ingest(input));
+  }
+  override getLevel(sku: string) {
+    return this.metered("getLevel", "read", () => super.getLevel(sku));
+  }
+  override alarm(): Promise<void> {
+    alarmFired(this.objectId);
+    return this.metered("alarm", "alarm", () => super.alarm());
+  }
+}
+
+export class Notifier extends EngineNotifier {
+  private readonly objectId: string;
+  private readonly rawSql: () => SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    meterState(ctx);
+    super(ctx, { ...env, DB: meteredD1(env.DB) });
+    this.objectId = ctx.id.toString();
+    this.rawSql = () => ctx.storage.sql;
+  }
+
+  override enqueue(tenant: string, notices: Notice[]) {
+    return doRequest(this.objectId, "notifier.enqueue", "alarm", this.rawSql, () => super.enqueue(tenant, notices));
+  }
+  override alarm(): Promise<void> {
+    alarmFired(this.objectId);
+    return doRequest(this.objectId, "notifier.alarm", "alarm", this.rawSql, () => super.alarm());
   }
 }
 

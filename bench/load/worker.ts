@@ -5,6 +5,8 @@ import type { Env } from "../../worker/env";
 import engine from "../../worker/index";
 
 export { OrderDO } from "../../durable-objects/order/OrderDO";
+export { InventoryDO } from "../../durable-objects/inventory/InventoryDO";
+export { Notifier } from "../../durable-objects/notifier/NotifierDO";
 
 /**
  * The benchmark's Worker (bench/load/wrangler.toml): every request the engine
@@ -60,7 +62,7 @@ async function drain(env: BenchEnv, url: URL): Promise<Response> {
   const all = auditRows("bench", orderId, rows);
   const started = Date.now();
   for (let i = 0; i < all.length; i += batchSize) {
-    const batch: DrainBatch = { audit: all.slice(i, i + batchSize), index: null, handoffs: [], breaches: [], tasks: [] };
+    const batch: DrainBatch = { audit: all.slice(i, i + batchSize), index: null, handoffs: [], breaches: [], tasks: [], counts: [] };
     await writeDrain(env.DB, batch);
   }
   // Date.now() advances across awaited I/O in workerd, so this spans the D1 work.

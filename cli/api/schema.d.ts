@@ -562,6 +562,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agencies/{agency}/rule-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template's newest version and the merchants inheriting it */
+        get: operations["getRuleTemplate"];
+        /**
+         * Store the template's next version and apply it to every merchant that inherits it
+         * @description The rules are validated as a tenant's are. Each inheriting merchant's rules become template ⊕ its overrides: stored as its next rules version when they change (on its admin audit, with the acting key's name), left alone when equal, and skipped with the reasons when the merged rules are invalid for it (e.g. a name that is not one of its contacts). Preview first with POST …/preview.
+         */
+        put: operations["putRuleTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/rule-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agency's templates (newest version of each) and the merchants inheriting each */
+        get: operations["listRuleTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency}/rule-templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What these rules, as the template's next version, would do to each inheriting merchant (writes nothing)
+         * @description Per merchant: `changes` (the steps and fields that would change against its current rules; secrets as fingerprints), `unchanged`, or `invalid` with the reasons (it would be skipped on PUT).
+         */
+        post: operations["previewRuleTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/rule-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The template this merchant inherits and its overrides (secrets as fingerprints) */
+        get: operations["getMerchantRuleTemplate"];
+        /**
+         * Inherit one of the agency's rule templates, with this merchant's overrides
+         * @description The merchant's rules become the template's newest version ⊕ `overrides` (a JSON Merge Patch, RFC 7396), validated as a PUT of the rules is (schema and contact names): stored as its next rules version when they differ from its current ones. Later template versions apply through the agency's PUT. 409 when the template or this setting changed while the call ran (retry).
+         */
+        put: operations["putMerchantRuleTemplate"];
+        post?: never;
+        /** Stop inheriting: the merchant keeps its current rules and edits them directly from then on */
+        delete: operations["deleteMerchantRuleTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/retention": {
         parameters: {
             query?: never;
@@ -746,9 +826,87 @@ export interface paths {
         put?: never;
         /**
          * Run the watchers for this tenant now (the cron runs them every 5 minutes)
-         * @description Stuck orders (no task, hold or running clock past the step's SLA) and silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) each open one task per episode; watcher tasks whose condition ended close themselves. Idempotent.
+         * @description Stuck orders (no task, hold or running clock past the step's SLA), silent senders (no verified delivery for watch.silence_after, or volume under the learned baseline) and senders short of a running campaign's signed-off volume each open one task per episode; watcher tasks whose condition ended close themselves. Every decision goes on the tenant's `~watchers` audit chain. Idempotent.
          */
         post: operations["runWatchers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/watchers/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every watcher decision (task opened or closed, campaign signed off or cancelled) on the tenant's `~watchers` hash chain, verified (first 1,000)
+         * @description The same rows are in the events export under order_id `~watchers`. Entries the retention job archived show as a break here: verify those against the archive.
+         */
+        get: operations["watcherAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's campaigns, latest start first (at most 500) */
+        get: operations["listCampaigns"];
+        put?: never;
+        /**
+         * Sign off a campaign's expected inbound volume per source
+         * @description While the campaign runs, `expected.<source>.per_hour` replaces that source's learned baseline: verified volume under half of it (and, for small numbers, more than 3 σ under it) opens one `volume_below_expected` task per campaign, source and shortfall. Idempotent on `id` (the same body again: 200 with the stored campaign; a different body: 409 `conflict`). 400 when `ends_at` is not after `starts_at`, the campaign is over, lasts over 31 days, a `per_hour` is not positive or a source is unknown; 409 `campaign_overlap` when a live campaign already expects one of these sources in an overlapping window.
+         */
+        post: operations["createCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One campaign */
+        get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a campaign: its expectation stops applying, and the next watcher run closes its shortfall tasks
+         * @description Cancelled, never deleted (a task may name it). Cancelling again answers the cancelled campaign; an ended campaign cannot be cancelled (409).
+         */
+        post: operations["cancelCampaign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -807,7 +965,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -1281,6 +1439,95 @@ export interface components {
             /** @default true */
             requires_ack?: boolean;
         };
+        RuleTemplate: {
+            template_id: string;
+            /** @description Increases by one with every PUT */
+            version: number;
+            rules: components["schemas"]["OwnershipRulesView"];
+            /** @description The acting key's name */
+            created_by: string;
+            created_at: string;
+            merchants: components["schemas"]["RuleTemplateInheritor"][];
+        };
+        RuleTemplateInheritor: {
+            tenant: string;
+            /** @description The template version the merchant's rules were last computed from; lower than the template's version when that one was skipped for it */
+            applied_version: number;
+        };
+        RuleTemplateMerchantOutcome: {
+            tenant: string;
+            /**
+             * @description applied: stored as the merchant's next rules version; unchanged: its rules already equal the merged ones; skipped: the merged rules are invalid for it (issues), its rules stay as they were; superseded: the merchant changed its overrides, or a newer template version was stored, while this one was applied, and that newer write decides
+             * @enum {string}
+             */
+            status: "applied" | "unchanged" | "skipped" | "superseded";
+            rules_version: number | null;
+            /**
+             * @description The steps (or `policy`) whose rules change
+             * @example [
+             *       "payment",
+             *       "shipping"
+             *     ]
+             */
+            steps?: string[];
+            changes?: components["schemas"]["RulesChange"][];
+            /** @description Why the merged rules are invalid for this merchant */
+            issues?: components["schemas"]["RulesIssue"][];
+        };
+        /** @description One field that differs; null stands for absent. Consumer secrets appear as keyed fingerprints. */
+        RulesChange: {
+            /** @example steps.payment.owner */
+            path: string;
+            from: string | number | boolean | null;
+            to: string | number | boolean | null;
+        };
+        RulesIssue: {
+            path: string;
+            message: string;
+        };
+        RuleTemplateMerchantPreview: {
+            tenant: string;
+            /** @enum {string} */
+            status: "changes" | "unchanged" | "invalid";
+            /**
+             * @description The steps (or `policy`) whose rules change
+             * @example [
+             *       "payment",
+             *       "shipping"
+             *     ]
+             */
+            steps?: string[];
+            changes?: components["schemas"]["RulesChange"][];
+            /** @description Why the merged rules are invalid for this merchant */
+            issues?: components["schemas"]["RulesIssue"][];
+        };
+        RuleTemplateInheritance: {
+            template_id: string;
+            /** @description The template's newest version */
+            template_version: number;
+            /** @description The version the merchant's rules were last computed from */
+            applied_version: number;
+            /** @description false when a newer template version was skipped for this merchant (its merged rules were invalid) */
+            up_to_date: boolean;
+            overrides: components["schemas"]["RuleTemplateOverrides"];
+            updated_at: string;
+        };
+        /**
+         * @description A JSON Merge Patch (RFC 7396) applied to the template's rules: objects merge key by key, null removes a key, any other value replaces it. Empty ({}) inherits the template as is. The merged rules must be valid ownership rules.
+         * @example {
+         *       "steps": {
+         *         "payment": {
+         *           "owner": "finance@shop-one.example"
+         *         },
+         *         "shipping": {
+         *           "sla": "P2D"
+         *         }
+         *       }
+         *     }
+         */
+        RuleTemplateOverrides: {
+            [key: string]: unknown;
+        };
         RetentionPolicyView: {
             policy: components["schemas"]["RetentionPolicy"];
             /** @description Null while the tenant runs on the defaults */
@@ -1689,17 +1936,20 @@ export interface components {
             opened: {
                 stuck_order: string[];
                 source_silent: string[];
+                volume_below_expected: string[];
                 reconciliation_mismatch: string[];
             };
-            /** @description Watcher tasks this run closed: the order moved on, the sender recovered */
+            /** @description Watcher tasks this run closed: the order moved on, the sender recovered, the campaign ended */
             closed: {
                 stuck_order: string[];
                 source_silent: string[];
+                volume_below_expected: string[];
                 reconciliation_mismatch: string[];
             };
             sources: {
                 source: string;
                 verdict: components["schemas"]["SilenceVerdict"];
+                campaign: components["schemas"]["CampaignVerdict"];
             }[];
             /** @description What this run cost D1, from D1's own result metadata */
             cost: {
@@ -1727,6 +1977,74 @@ export interface components {
             };
             /** @enum {string} */
             likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        };
+        /** @description The judgement against a running campaign, which replaces the baseline's */
+        CampaignVerdict: {
+            below: boolean;
+            campaign: {
+                id: string;
+                name: string;
+                signed_off_by: string;
+                starts_at: string;
+                ends_at: string;
+            };
+            source: string;
+            window: {
+                from: string;
+                to: string;
+            };
+            fraction: number;
+            expected: number;
+            lower_bound: number;
+            seen: number;
+            expected_per_hour: number;
+            seen_per_hour: number;
+            hours: {
+                hour: string;
+                expected: number;
+                seen: number;
+            }[];
+            rejections: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            likely_cause: "rotated_secret" | "refused_deliveries" | "sender_stopped";
+        } | null;
+        WatcherAudit: {
+            entries: {
+                seq: number;
+                at: string;
+                type: string;
+                data: {
+                    [key: string]: unknown;
+                };
+                hash: string;
+            }[];
+            chain_valid: boolean;
+            chain: {
+                broken_at: number | null;
+                reason: string | null;
+            };
+        };
+        Campaign: {
+            id: string;
+            name: string;
+            starts_at: string;
+            ends_at: string;
+            expected: {
+                [key: string]: {
+                    per_hour: number;
+                };
+            };
+            signed_off_by: string;
+            /** @enum {string} */
+            status: "scheduled" | "running" | "ended" | "cancelled";
+            /** @description The acting key's name */
+            created_by: string;
+            created_at: string;
+            cancelled_at: string | null;
+            cancelled_by: string | null;
+            cancel_reason: string | null;
         };
         MissingAcksReport: {
             tenant: string;
@@ -4595,6 +4913,440 @@ export interface operations {
             };
         };
     };
+    getRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template: components["schemas"]["RuleTemplate"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: components["schemas"]["OwnershipRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Stored, and the outcome for every inheriting merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template: components["schemas"]["RuleTemplate"];
+                        merchants: components["schemas"]["RuleTemplateMerchantOutcome"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRuleTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["RuleTemplate"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency: string;
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: components["schemas"]["OwnershipRules"];
+                };
+            };
+        };
+        responses: {
+            /** @description Per merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template_id: string;
+                        /** @description The current version the preview is against */
+                        version: number;
+                        merchants: components["schemas"]["RuleTemplateMerchantPreview"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Inheritance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inheritance: components["schemas"]["RuleTemplateInheritance"];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example standard-3pl */
+                    template_id: string;
+                    overrides?: components["schemas"]["RuleTemplateOverrides"];
+                };
+            };
+        };
+        responses: {
+            /** @description Inherited; the merchant's rules as they now are */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        inheritance: components["schemas"]["RuleTemplateInheritance"];
+                        /** @enum {string} */
+                        status: "applied" | "unchanged";
+                        /** @description The new rules version, null when unchanged */
+                        rules_version: number | null;
+                        changes: components["schemas"]["RulesChange"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMerchantRuleTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No longer inherits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template_id: string;
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getRetention: {
         parameters: {
             query?: never;
@@ -5513,6 +6265,349 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    watcherAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chain */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatcherAudit"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaigns: components["schemas"]["Campaign"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example bfcm-2026 */
+                    id: string;
+                    name: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-27T00:00:00Z
+                     */
+                    starts_at: string;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-27T00:00:00Z
+                     */
+                    ends_at: string;
+                    expected: {
+                        [key: string]: {
+                            /** @description Verified deliveries per hour the owner signed off on */
+                            per_hour: number;
+                        };
+                    };
+                    /** @description Who signed off on these volumes (a person, not a key) */
+                    signed_off_by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same campaign was already signed off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Signed off */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        campaign: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

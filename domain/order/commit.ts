@@ -66,6 +66,8 @@ export class OrderCommit {
     readonly orderId: string,
     readonly now: number,
     readonly rules: RulesInput | null,
+    /** The tenant's default owner: who gets the order's tasks when no ownership rule names anyone. */
+    readonly defaultOwner: string | null = null,
   ) {}
 
   // ── writes ───────────────────────────────────────────────────────────────

@@ -20,6 +20,8 @@ export interface IngestInput {
   events: CanonicalEvent[];
   /** The tenant's current ownership rules (consumer secrets still sealed), if any. */
   rules: RulesInput | null;
+  /** The tenant's default owner (null for a tenant created before it existed): the owner of the order's tasks when no rule names one. */
+  defaultOwner?: string | null;
   /** The request this came with: its id lands on the receipt's audit entry, its span parents the commit's. */
   trace: { requestId: string; traceparent: string | null };
 }

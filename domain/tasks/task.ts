@@ -126,9 +126,9 @@ export function seedForBreach(step: ClockStep, view: OrderView): TaskSeed {
 
 export function newTask(
   seed: TaskSeed,
-  ctx: { tenant: string; orderId: string; view: OrderView; rules: OwnershipRules | null; now: number; evidence: Record<string, unknown> },
+  ctx: { tenant: string; orderId: string; view: OrderView; rules: OwnershipRules | null; defaultOwner?: string | null; now: number; evidence: Record<string, unknown> },
 ): Task {
-  const { ladder, owningParty } = ownerLadder(ctx.rules ? clockRule(ctx.rules, seed.step) : undefined, null);
+  const { ladder, owningParty } = ownerLadder(ctx.rules ? clockRule(ctx.rules, seed.step) : undefined, ctx.defaultOwner ?? null);
   const slaMs = ctx.rules ? stepSlaMs(ctx.rules, seed.step) : 3_600_000;
   return {
     task_id: taskId(ctx.tenant, ctx.orderId, seed.type, seed.ref),

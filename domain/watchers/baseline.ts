@@ -66,10 +66,11 @@ export function expectedIn(verified: ReadonlyMap<string, number>, firstSeenAt: n
 
 /**
  * The fewest deliveries that are still plausible when `expected` were due:
- * below half of it and more than three standard deviations (Poisson) under
- * it. Zero when so few were expected that none arriving proves nothing.
+ * below `fraction` (half) of it and more than three standard deviations
+ * (Poisson) under it. Zero when so few were expected that none arriving
+ * proves nothing.
  */
-export function lowerBound(expected: number): number {
+export function lowerBound(expected: number, fraction = 0.5): number {
   if (expected < MIN_EXPECTED) return 0;
-  return Math.max(1, Math.floor(Math.min(expected / 2, expected - 3 * Math.sqrt(expected))));
+  return Math.max(1, Math.floor(Math.min(expected * fraction, expected - 3 * Math.sqrt(expected))));
 }

@@ -34,7 +34,7 @@ export interface SilenceVerdict {
 }
 
 /** A burst of signature failures while nothing verifies is a sender signing with a secret we do not have. */
-function cause(rejections: Readonly<Record<string, number>>): LikelyCause {
+export function likelyCause(rejections: Readonly<Record<string, number>>): LikelyCause {
   const total = Object.values(rejections).reduce((a, b) => a + b, 0);
   const sig = rejections.signature_invalid ?? 0;
   if (sig >= 3 && sig * 2 >= total) return "rotated_secret";
@@ -73,7 +73,7 @@ export function judgeSilence(h: SourceHistory, watch: SourceWatch, now: number):
     baseline: base === null ? "not_learned" : "hour_of_week_median_4w",
     baseline_weeks: base?.weeks ?? 0,
     rejections: { ...h.rejections },
-    likely_cause: cause(h.rejections),
+    likely_cause: likelyCause(h.rejections),
   };
 }
 

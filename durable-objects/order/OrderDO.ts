@@ -70,12 +70,17 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     return raw === null ? null : (JSON.parse(raw) as RulesInput);
   }
 
+  /** Kept like the rules: the latest an event brought, so tasks opened later by an alarm have an owner too. */
+  private defaultOwner(): string | null {
+    return this.store.getMeta("default_owner");
+  }
+
   /** A new decision about this order, over the store's current rows; null before its first event. */
   private begin(now: number): OrderCommit | null {
     const tenant = this.store.getMeta("tenant");
     const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return null;
-    return new OrderCommit(this.store, tenant, orderId, now, this.rules());
+    return new OrderCommit(this.store, tenant, orderId, now, this.rules(), this.defaultOwner());
   }
 
   /**
@@ -156,7 +161,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       const held = this.rules();
       // Newer rules reach the order with its next event; a decision records the version it used.
       if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
-      const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules());
+      if (input.defaultOwner && input.defaultOwner !== this.defaultOwner()) this.store.setMeta("default_owner", input.defaultOwner);
+      const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules(), this.defaultOwner());
       if (allocation && c.allocation() === null) recordReservation(c, allocation);
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };
@@ -292,6 +298,10 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
           this.store.deferFailedTimer(t, this.clock());
         }
       }
+      // What this alarm's own decisions queued (an attempt, an escalation) drains with it: a
+      // separate alarm DRAIN_DELAY_MS later would be one more billed request and drain cycle.
+      // Not while a failed drain is backing off.
+      if (this.store.outboxSize() > 0 && this.store.getMeta("drain_attempts") === null) await this.flush();
     } finally {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
       // a few retries, and a lost alarm would strand the outbox.

@@ -68,6 +68,8 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         break;
     }
   }
+  // The commit's audit entries, written as one row after its other effects (the transaction makes the order moot).
+  store.commitAudit();
 }
 
 /** One alarm per object, always at the earliest due timer (the timers table multiplexes it). */

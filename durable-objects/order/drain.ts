@@ -1,4 +1,4 @@
-import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
@@ -51,6 +51,50 @@ function differs(cols: readonly SQLiteColumn[]): SQL {
 const HANDOFF_CHANGES = [handoffs.status, handoffs.attempts, handoffs.lastStatus, handoffs.lastErrorClass, handoffs.deliveredAt, handoffs.ackedAt];
 const TASK_COLUMNS = getTableColumns(tasks);
 
+/** The index row's columns that no index of `orders` holds: what a drain that leaves state and creation alone rewrites. */
+const INDEX_QUIET_SET = {
+  locked: sql`excluded.locked`,
+  valueMinor: sql`excluded.value_minor`,
+  currency: sql`excluded.currency`,
+  milestones: sql`excluded.milestones`,
+  attribution: sql`excluded.attribution`,
+  holds: sql`excluded.holds`,
+  conflicts: sql`excluded.conflicts`,
+  breaches: sql`excluded.breaches`,
+  openExports: sql`excluded.open_exports`,
+  nextDueAt: sql`excluded.next_due_at`,
+  version: sql`excluded.version`,
+  source: sql`excluded.source`,
+  updatedAt: sql`excluded.updated_at`,
+};
+
+/**
+ * The order's index row, moved only forward by `version`, in two statements: D1
+ * bills an index entry for every indexed column an UPDATE assigns, changed or
+ * not, and most drains leave `state` and `created_at` as they were. The upsert
+ * inserts a new row or rewrites the unindexed columns when those two are
+ * unchanged; the UPDATE after it catches the rest (it matches nothing when the
+ * upsert already moved the version). One batch, one transaction.
+ */
+function indexUpserts(d: ReturnType<typeof db>, row: OrderInsert): BatchItem<"sqlite">[] {
+  const { tenantId: _t, orderId: _o, ...all } = row;
+  return [
+    d
+      .insert(orders)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [orders.tenantId, orders.orderId],
+        set: INDEX_QUIET_SET,
+        setWhere: sql`excluded.version > ${orders.version} AND excluded.state = ${orders.state} AND excluded.created_at = ${orders.createdAt}`,
+      }),
+    // The order may have been first heard of through its payment: adopt the real creation time and sender.
+    d
+      .update(orders)
+      .set(all)
+      .where(and(eq(orders.tenantId, row.tenantId), eq(orders.orderId, row.orderId), lt(orders.version, row.version))),
+  ];
+}
+
 /**
  * Writes one drain to D1 as a single batch (one transaction). Idempotent: audit
  * rows are keyed by (tenant, order, seq) and ignored when already present, and
@@ -63,35 +107,7 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
     d.insert(auditLog).values(rows).onConflictDoNothing(),
   );
   statements.push(...upsertCounts(d, batch.counts));
-  if (batch.index) {
-    statements.push(
-      d
-        .insert(orders)
-        .values(batch.index)
-        .onConflictDoUpdate({
-          target: [orders.tenantId, orders.orderId],
-          set: {
-            state: sql`excluded.state`,
-            locked: sql`excluded.locked`,
-            valueMinor: sql`excluded.value_minor`,
-            currency: sql`excluded.currency`,
-            milestones: sql`excluded.milestones`,
-            attribution: sql`excluded.attribution`,
-            holds: sql`excluded.holds`,
-            conflicts: sql`excluded.conflicts`,
-            breaches: sql`excluded.breaches`,
-            openExports: sql`excluded.open_exports`,
-            nextDueAt: sql`excluded.next_due_at`,
-            version: sql`excluded.version`,
-            // The order may have been first heard of through its payment: adopt the real creation time and sender.
-            source: sql`excluded.source`,
-            createdAt: sql`excluded.created_at`,
-            updatedAt: sql`excluded.updated_at`,
-          },
-          setWhere: sql`excluded.version > ${orders.version}`,
-        }),
-    );
-  }
+  if (batch.index) statements.push(...indexUpserts(d, batch.index));
   // Exports and breaches only change through the object that writes them here,
   // so the latest report overwrites what changed (chunked to stay under 100 bound parameters).
   for (const rows of chunk(batch.handoffs, rowsPerStatement(17))) {

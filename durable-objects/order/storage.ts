@@ -36,13 +36,14 @@ export const ORDER_SCHEMA = [
      topic TEXT NOT NULL,
      receipt_id TEXT NOT NULL
    ) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS audit (
-     seq INTEGER PRIMARY KEY,
-     at TEXT NOT NULL,
-     type TEXT NOT NULL,
-     data TEXT NOT NULL,
-     prev_hash TEXT NOT NULL,
-     hash TEXT NOT NULL
+  // The audit chain, one row per commit (audit-store.ts): `entries` holds the
+  // commit's links as JSON, each with its own seq and hash; `last_seq`/`hash`
+  // are the chain's head after the commit.
+  `CREATE TABLE IF NOT EXISTS audit_blocks (
+     last_seq INTEGER PRIMARY KEY,
+     hash TEXT NOT NULL,
+     entries TEXT NOT NULL,
+     index_stale INTEGER NOT NULL DEFAULT 0
    )`,
   // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
   // kind = drain | deliver | ack | sla; `attempts` counts handler failures.
@@ -118,7 +119,7 @@ export const ORDER_SCHEMA = [
 
 /** `trace:<export id>`: the traceparent of the commit that issued the export, the parent of its delivery spans. */
 /** `drained_seq` / `index_pending`: what D1 still lacks (the outbox, see OrderStore). */
-export type MetaKey = "tenant" | "order_id" | "rules" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
+export type MetaKey = "tenant" | "order_id" | "rules" | "default_owner" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;

@@ -1,13 +1,12 @@
 import { Allocation } from "../../domain/inventory/allocate";
-import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
 import type { MachineEvent } from "../../domain/events/handoff-events";
 import { epochMs, toFactSet } from "../../domain/order/facts";
 import { derive, type MachineState } from "../../domain/order/machine";
 import { Task } from "../../domain/tasks/task";
 import type { OrderReader } from "../../domain/order/commit";
 import type { AttemptRecord, AuditRecord, BreachRecord, ExportPatch, NewExport } from "../../domain/order/effects";
-import { iso } from "../../domain/time";
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
+import { AuditBlocks } from "./audit-store";
 import {
   ORDER_SCHEMA,
   type AttemptDbRow,
@@ -37,6 +36,8 @@ export class OrderStore implements OrderReader {
 
   private db: SqlStorage | null = null;
 
+  private readonly chain = new AuditBlocks(() => this.sql);
+
   /** Opened on first use: touching `ctx.storage.sql` at all creates the object's database file. */
   constructor(private readonly open: () => SqlStorage) {}
 
@@ -61,6 +62,7 @@ export class OrderStore implements OrderReader {
   migrate(): void {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
     this.schema = true;
+    this.chain.upgrade();
     this.upgradeOutbox();
   }
 
@@ -70,7 +72,7 @@ export class OrderStore implements OrderReader {
     const first = this.sql.exec<{ seq: number | null }>("SELECT MIN(CAST(key AS INTEGER)) AS seq FROM outbox WHERE kind = 'audit'").one().seq;
     const index = this.sql.exec("SELECT 1 FROM outbox WHERE kind = 'index'").toArray().length > 0;
     this.setMeta("drained_seq", String(first === null ? (this.auditHead()?.seq ?? 0) : first - 1));
-    if (index) this.markIndexPending();
+    if (index) this.setMeta("index_pending", "1");
     this.sql.exec("DROP TABLE outbox");
   }
 
@@ -78,6 +80,7 @@ export class OrderStore implements OrderReader {
   forget(): void {
     this.meta = null;
     this.schema = null;
+    this.chain.forget();
   }
 
   private metaRows(): Map<string, string> {
@@ -172,34 +175,23 @@ export class OrderStore implements OrderReader {
     };
   }
 
-  // ── audit chain ──────────────────────────────────────────────────────────
+  // ── audit chain (one row per commit: audit-store.ts) ─────────────────────
   auditHead(): { seq: number; hash: string } | null {
-    return this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").toArray()[0] ?? null;
+    return this.chain.auditHead();
   }
 
-  /** Appends one link to the chain and queues it for D1. */
+  /** Appends one link to the chain; `commitAudit()` writes the commit's links and queues them for D1. */
   appendAudit(tenant: string, orderId: string, type: string, data: Record<string, unknown>, now: number): number {
-    const head = this.auditHead();
-    const link = {
-      tenant,
-      order_id: orderId,
-      seq: (head?.seq ?? 0) + 1,
-      at: iso(now),
-      type,
-      data: JSON.stringify(data),
-      prev_hash: head?.hash ?? GENESIS_HASH,
-    };
-    const hash = chainHash(link);
-    // Pending for D1 by being past the drained watermark: no outbox row to write and delete again.
-    this.sql.exec("INSERT INTO audit (seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", link.seq, link.at, link.type, link.data, link.prev_hash, hash);
-    return link.seq;
+    return this.chain.append(tenant, orderId, type, data, now);
+  }
+
+  /** The end of a commit's effects: its entries become one row, carrying the index mark if it has one. */
+  commitAudit(): void {
+    if (this.chain.commit()) this.setMeta("index_pending", "1");
   }
 
   audit(): AuditEntry[] {
-    return this.sql
-      .exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq")
-      .toArray()
-      .map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
+    return this.chain.all().map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
   }
 
   allocation(): Allocation | null {
@@ -208,21 +200,15 @@ export class OrderStore implements OrderReader {
   }
 
   recentAudit(n: number): AuditRecord[] {
-    return this.sql
-      .exec<AuditDbRow>("SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq", n)
-      .toArray()
-      .map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+    return this.chain.recent(n);
   }
 
   pendingAudit(limit: number): AuditDbRow[] {
-    return this.sql.exec<AuditDbRow>("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", this.drainedSeq(), limit).toArray();
+    return this.chain.after(this.drainedSeq(), limit);
   }
 
   pendingAuditSeqs(): number[] {
-    return this.sql
-      .exec<{ seq: number }>("SELECT seq FROM audit WHERE seq > ? ORDER BY seq", this.drainedSeq())
-      .toArray()
-      .map((r) => r.seq);
+    return this.chain.after(this.drainedSeq()).map((r) => r.seq);
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────
@@ -233,11 +219,12 @@ export class OrderStore implements OrderReader {
     return Number(this.getMeta("drained_seq") ?? 0);
   }
 
+  /** In a commit: marked on the commit's audit block, or (a commit without entries) in meta. */
   markIndexPending(): void {
-    this.setMeta("index_pending", "1");
+    this.chain.markIndexStale();
   }
   indexPending(): boolean {
-    return this.getMeta("index_pending") !== null;
+    return this.getMeta("index_pending") !== null || this.chain.indexStaleAfter(this.drainedSeq());
   }
 
   outboxSize(): number {

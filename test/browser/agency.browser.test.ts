@@ -49,6 +49,15 @@ describe("agency console in Chromium", () => {
     const bad = JSON.stringify({ type: "shipment.shipped", order_id: "N-1", occurred_at: "last tuesday", data: {} });
     expect((await fetch(`${engine}/v1/tenants/${a}/webhooks/wms`, { method: "POST", headers: await standardHeaders({ body: bad, secret: SECRET }), body: bad })).status).toBe(422);
 
+    // Rule templates: both shops inherit one; South Shop then adds a contact, so v2's free-text names do not resolve for it and v2 skips it.
+    expect((await api(agencyKey, "PUT", `/v1/agencies/${agency}/rule-templates/standard-3pl`, { rules: exampleRules() })).status).toBe(200);
+    expect((await api(agencyKey, "PUT", `/v1/tenants/${a}/rule-template`, { template_id: "standard-3pl", overrides: { steps: { shipping: { sla: "P2D" } } } })).status).toBe(200);
+    expect((await api(agencyKey, "PUT", `/v1/tenants/${b}/rule-template`, { template_id: "standard-3pl" })).status).toBe(200);
+    expect((await api(agencyKey, "PUT", `/v1/tenants/${b}/contacts/ops@south.example`, { name: "Ops", channels: [{ type: "email", address: "ops@south.example" }] })).status).toBe(200);
+    const v2 = exampleRules();
+    v2.steps.payment.sla = "P3D";
+    expect((await api(agencyKey, "PUT", `/v1/agencies/${agency}/rule-templates/standard-3pl`, { rules: v2 })).status).toBe(200);
+
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${engine}/console`);
@@ -61,6 +70,10 @@ describe("agency console in Chromium", () => {
     await expect.poll(() => row(a).locator("td.num").first().innerText()).toBe("1");
     expect(await row(b).locator("td.num").first().innerText()).toBe("0");
     expect(await page.locator("header .who").innerText()).toContain(`${agency} › ${a}`);
+    const template = page.locator('tr[data-template="standard-3pl"]');
+    expect(await template.locator("td.num").innerText()).toBe("v2");
+    expect(await template.locator(`[data-inherits="${a}"]`).innerText()).toBe("North Shop");
+    expect(await template.locator(`[data-inherits="${b}"]`).innerText()).toBe("South Shop · v1, skipped v2");
     await shot(page, "console-agency");
 
     // The filter: South Shop in view, its (empty) queue; then North Shop's, with its task.

@@ -55,6 +55,14 @@ export const ACCESS: Record<string, Access> = {
 
   // Rules
   "PUT /v1/tenants/:tenant/ownership": key("merchant_admin"),
+  // Rule templates (issue 15): the agency's own, and each merchant's choice of one with its overrides (merchant configuration, like the rules)
+  "PUT /v1/agencies/:agency/rule-templates/:template_id": key("agency_admin"),
+  "GET /v1/agencies/:agency/rule-templates": key("agency_admin"),
+  "GET /v1/agencies/:agency/rule-templates/:template_id": key("agency_admin"),
+  "POST /v1/agencies/:agency/rule-templates/:template_id/preview": key("agency_admin"),
+  "PUT /v1/tenants/:tenant/rule-template": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/rule-template": key("read", { root: true }),
+  "DELETE /v1/tenants/:tenant/rule-template": key("merchant_admin"),
 
   // Inventory (issue 17): reads, and the per-SKU settings and item mapping as merchant configuration
   "GET /v1/tenants/:tenant/inventory/:sku": key("read"),
@@ -72,6 +80,12 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/tenants/:tenant/watchers/run": key("operator"),
   "GET /v1/tenants/:tenant/reports/missing-acks": key("read"),
   "GET /v1/tenants/:tenant/reports/daily/:day": key("read"),
+  "GET /v1/tenants/:tenant/watchers/audit": key("read"),
+  // Campaign pre-flight (issue 13): signing off expected volumes is merchant configuration, like sources
+  "POST /v1/tenants/:tenant/campaigns": key("merchant_admin"),
+  "POST /v1/tenants/:tenant/campaigns/:campaign_id/cancel": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/campaigns": key("read"),
+  "GET /v1/tenants/:tenant/campaigns/:campaign_id": key("read"),
 
   // Contacts, rotations and notifications (issue 14): who is told is merchant configuration; the rest reads (the admin token as before)
   "PUT /v1/tenants/:tenant/contacts/:contact_id": key("merchant_admin"),

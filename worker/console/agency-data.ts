@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "../db/client";
 import { slaBreaches, tasks, tenants } from "../db/schema";
 import type { Env } from "../env";
+import { agencyTemplates, inheritors } from "../ownership/templates";
 
 /**
  * The agency overview's reads: every merchant of the agency with its queue and
@@ -66,4 +67,25 @@ export async function merchantCounts(env: Env, agency: string, now: number): Pro
     const r = t.get(m.id);
     return { id: m.id, name: m.name, active: Number(r?.active ?? 0), unclaimed: Number(r?.unclaimed ?? 0), overdue: Number(r?.overdue ?? 0), late_orders: b.get(m.id) ?? 0 };
   });
+}
+
+export interface TemplateSummary {
+  template_id: string;
+  version: number;
+  created_by: string;
+  created_at: string;
+  /** Each inheriting merchant with the template version its rules were last computed from. */
+  merchants: { tenant: string; applied_version: number }[];
+}
+
+/** The agency's rule templates (newest version of each) and who inherits each: two queries. */
+export async function templateSummaries(env: Env, agency: string): Promise<TemplateSummary[]> {
+  const [templates, links] = await Promise.all([agencyTemplates(env, agency), inheritors(env, agency, null)]);
+  return templates.map((t) => ({
+    template_id: t.template_id,
+    version: t.version,
+    created_by: t.created_by,
+    created_at: t.created_at,
+    merchants: links.filter((l) => l.template_id === t.template_id).map((l) => ({ tenant: l.tenant, applied_version: l.applied_version })),
+  }));
 }

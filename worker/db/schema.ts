@@ -12,3 +12,4 @@ export * from "./schema/retention";
 export * from "./schema/notify";
 export * from "./schema/watchers";
 export * from "./schema/inventory";
+export * from "./schema/rule-templates";

@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { secretFingerprint } from "../../domain/crypto";
-import { Channel, isChannelType, type ChannelView, type Contact, type ContactInput, type DirectoryNames, type Rotation, type RotationInput } from "../../domain/notify/directory";
+import { Channel, isChannelType, type ChannelView, type Contact, type ContactInput, type DirectoryNames, type NameIssue, type Rotation, type RotationInput, ruleNameIssues } from "../../domain/notify/directory";
+import type { OwnershipRules } from "../../domain/ownership/schema";
 import { resolveOnCall, type RotationSchedule } from "../../domain/notify/rotation";
 import { parseDuration } from "../../domain/ownership/duration";
 import { db } from "../db/client";
@@ -162,6 +163,18 @@ export async function directoryNames(env: Env, tenant: string): Promise<Director
     contacts: new Map(cs.map((c) => [c.id, { channels: c.channels.map((x) => x.type).filter(isChannelType) }])),
     rotations: new Set(rs.map((r) => r.id)),
   };
+}
+
+/**
+ * Every person the rules name must be a contact or a rotation, once the tenant
+ * has any: a tenant that has configured none keeps free-text names (the rules
+ * written before contacts existed, and their clients, keep working), and its
+ * notices are listed as unreachable until it adds them (docs/decisions.md).
+ */
+export async function unreachableRuleNames(env: Env, tenant: string, rules: Pick<OwnershipRules, "steps">): Promise<NameIssue[]> {
+  const names = await directoryNames(env, tenant);
+  if (names.contacts.size === 0 && names.rotations.size === 0) return [];
+  return ruleNameIssues(rules, names);
 }
 
 /** A contact with its channels unsealed: only the notifier, at the moment of sending, holds these. */

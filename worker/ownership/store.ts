@@ -35,35 +35,53 @@ async function mapSecrets(rules: OwnershipRules, fn: (secret: string) => Promise
   return out;
 }
 
-interface Row {
+export interface RulesRow {
   version: number;
   rules: string;
   created_at: string;
 }
 
-function snapshot(row: Row): RulesSnapshot {
+function snapshot(row: RulesRow): RulesSnapshot {
   // Re-parsed on the way out so a hand-edited or corrupt row fails here, not mid-delivery.
   return { version: row.version, rules: StoredOwnershipRules.parse(JSON.parse(row.rules)), created_at: row.created_at };
 }
 
+/** Seals every consumer secret (AES-GCM under SECRETS_KEY), as stored rules and templates hold them. */
+export function sealRules(rules: OwnershipRules, secretsKey: string): Promise<OwnershipRules> {
+  return mapSecrets(rules, (s) => seal(s, secretsKey));
+}
+
 /**
- * Stores `rules` (already validated) as the tenant's next version. The version is
- * computed inside the INSERT, and D1 runs one statement at a time, so two
- * concurrent PUTs get consecutive versions; the primary key backs that up.
+ * The INSERT of a tenant's next rules version (`sealedJson`: rules already
+ * validated and sealed). The version is computed inside the statement, and D1
+ * runs one statement at a time, so two concurrent writers get consecutive
+ * versions; the primary key backs that up. `guard` (SQL over ?4 and up) must
+ * hold for anything to be written: a template apply uses it to write only if
+ * nothing newer has happened meanwhile (worker/ownership/templates.ts).
  */
-export async function putRules(env: Env, tenant: string, rules: OwnershipRules): Promise<RulesSnapshot> {
-  const sealed = await mapSecrets(rules, (s) => seal(s, env.SECRETS_KEY));
-  const createdAt = new Date().toISOString();
-  const row = await env.DB.prepare(
+export function rulesInsert(env: Env, tenant: string, sealedJson: string, createdAt: string, guard?: { sql: string; binds: unknown[] }): D1PreparedStatement {
+  return env.DB.prepare(
     `INSERT INTO ownership_rules (tenant_id, version, rules, created_at)
-     SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3 FROM ownership_rules WHERE tenant_id = ?1
+     SELECT ?1, next.v, ?2, ?3 FROM (SELECT COALESCE(MAX(version), 0) + 1 AS v FROM ownership_rules WHERE tenant_id = ?1) AS next
+     WHERE ${guard?.sql ?? "1"}
      RETURNING version, rules, created_at`,
-  )
-    .bind(tenant, JSON.stringify(sealed), createdAt)
-    .first<Row>();
-  if (!row) throw new Error("ownership_rules insert returned no row");
+  ).bind(tenant, sealedJson, createdAt, ...(guard?.binds ?? []));
+}
+
+/** What a `rulesInsert` returned (null: its guard did not hold); drops the cached rules it replaces. */
+export function insertedRules(tenant: string, row: RulesRow | null | undefined): RulesSnapshot | null {
+  if (!row) return null;
   invalidate(tenant);
   return snapshot(row);
+}
+
+/** Stores `rules` (already validated) as the tenant's next version. */
+export async function putRules(env: Env, tenant: string, rules: OwnershipRules): Promise<RulesSnapshot> {
+  const sealed = await sealRules(rules, env.SECRETS_KEY);
+  const row = await rulesInsert(env, tenant, JSON.stringify(sealed), new Date().toISOString()).first<RulesRow>();
+  const snap = insertedRules(tenant, row);
+  if (!snap) throw new Error("ownership_rules insert returned no row");
+  return snap;
 }
 
 export async function currentRules(env: Env, tenant: string): Promise<RulesSnapshot | null> {
@@ -73,7 +91,7 @@ export async function currentRules(env: Env, tenant: string): Promise<RulesSnaps
     "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT 1",
   )
     .bind(tenant)
-    .first<Row>();
+    .first<RulesRow>();
   const value = row ? snapshot(row) : null;
   cache.set(tenant, { until: Date.now() + CACHE_TTL_MS, value });
   if (cache.size > 10_000) cache.clear();
@@ -87,7 +105,7 @@ export async function rulesHistory(env: Env, tenant: string, limit = 100): Promi
     "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT ?",
   )
     .bind(tenant, limit)
-    .all<Row>();
+    .all<RulesRow>();
   return results.map(snapshot);
 }
 

@@ -24,7 +24,7 @@ import { orderObject } from "../orders";
 import { getTask, listTasks } from "../tasks";
 import { keyRecordByHash, tenantAgency } from "../tenancy";
 import { TenantId } from "../names";
-import { agencyMerchants, merchantCounts } from "../console/agency-data";
+import { agencyMerchants, merchantCounts, templateSummaries } from "../console/agency-data";
 import { AgencyPage } from "../console/pages/agency";
 import { sha256Hex } from "../../domain/crypto";
 
@@ -121,7 +121,8 @@ consoleRoutes.post("/console/sign-out", async (c) => {
 consoleRoutes.get("/console/agency", async (c) => {
   const s = sessionOf(c);
   if (s.agency === null) throw new ApiError("not_found", "There is no console page at this address.");
-  return page(c, <AgencyPage nonce={c.get("nonce")} session={s} merchants={await merchantCounts(c.env, s.agency, Date.now())} notice={noticeFrom(c)} />);
+  const [merchants, templates] = await Promise.all([merchantCounts(c.env, s.agency, Date.now()), templateSummaries(c.env, s.agency)]);
+  return page(c, <AgencyPage nonce={c.get("nonce")} session={s} merchants={merchants} templates={templates} notice={noticeFrom(c)} />);
 });
 
 /** The merchant filter: puts another merchant of the agency in view (a merchant of another agency is not found). */

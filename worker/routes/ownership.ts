@@ -9,8 +9,7 @@ import type { AppEnv, Env } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { rulesCsv } from "../../domain/ownership/csv";
 import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
-import { ruleNameIssues } from "../../domain/notify/directory";
-import { directoryNames } from "../notify/directory";
+import { unreachableRuleNames } from "../notify/directory";
 import { currentRules, putRules, redactForDisplay, type RulesSnapshot, rulesHistory } from "../ownership/store";
 
 const TenantParam = z.object({ tenant: TenantId });
@@ -41,16 +40,8 @@ async function current(env: Env, tenant: string): Promise<RulesSnapshot> {
   return snap;
 }
 
-/**
- * Every person the rules name must be a contact or a rotation, once the tenant
- * has any: a tenant that has configured none keeps free-text names (the rules
- * written before contacts existed, and their clients, keep working), and its
- * notices are listed as unreachable until it adds them (docs/decisions.md).
- */
 async function assertNamesReachable(env: Env, tenant: string, rules: OwnershipRules): Promise<void> {
-  const names = await directoryNames(env, tenant);
-  if (names.contacts.size === 0 && names.rotations.size === 0) return;
-  const issues = ruleNameIssues(rules, names);
+  const issues = await unreachableRuleNames(env, tenant, rules);
   const first = issues[0];
   if (first) throw new ApiError("validation_failed", `${first.path}: ${first.message}`, issues);
 }

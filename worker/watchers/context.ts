@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import type { RulesSnapshot } from "../ownership/store";
+import type { WatcherDecision } from "../../domain/watchers/decisions";
 
 /** What a watcher run cost D1, from D1's own result metadata: the numbers the README quotes. */
 export interface RunCost {
@@ -16,6 +17,8 @@ export interface WatchContext {
   defaultOwner: string | null;
   now: number;
   cost: RunCost;
+  /** What this run decided, appended to the tenant's `~watchers` chain when it ends (worker/watchers/chain.ts). */
+  decisions: WatcherDecision[];
 }
 
 export function tally(w: Pick<WatchContext, "cost">, meta: { rows_read?: number; rows_written?: number } | undefined): void {

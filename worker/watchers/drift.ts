@@ -4,6 +4,8 @@ import { inventoryDrift } from "../db/schema";
 import { currentRules } from "../ownership/store";
 import type { Env } from "../env";
 import { defaultOwnerOf } from "../tenant-owner";
+import { appendDecisions } from "./chain";
+import type { WatchContext } from "./context";
 import { openWatcherTask } from "./tasks";
 
 /** A person has a day to look at a count that disagrees with the engine. */
@@ -18,8 +20,8 @@ const DRIFT_SLA_MS = 24 * 3600_000;
  * acknowledgement path.
  */
 export async function openDriftTask(env: Env, tenant: string, sku: string, drift: SnapshotDrift, openedAt: string): Promise<string | null> {
-  const w = { env, tenant, rules: await currentRules(env, tenant), defaultOwner: await defaultOwnerOf(env, tenant), now: Date.parse(openedAt), cost: { queries: 0, rows_read: 0, rows_written: 0 } };
-  return openWatcherTask(w, {
+  const w: WatchContext = { env, tenant, rules: await currentRules(env, tenant), defaultOwner: await defaultOwnerOf(env, tenant), now: Date.parse(openedAt), cost: { queries: 0, rows_read: 0, rows_written: 0 }, decisions: [] };
+  const id = await openWatcherTask(w, {
     type: "inventory_drift",
     step: "routing",
     subject: sku,
@@ -29,6 +31,9 @@ export async function openDriftTask(env: Env, tenant: string, sku: string, drift
     evidence: { sku, drift },
     slaMs: DRIFT_SLA_MS,
   });
+  // On the tenant's ~watchers chain like every other D1-only task the engine opens.
+  await appendDecisions(env, tenant, w.decisions, w.cost);
+  return id;
 }
 
 /** Every drift, above the threshold or not, for the `inventory` export: once per snapshot (a repeat writes nothing). */

@@ -81,7 +81,7 @@ async function closeSettled(w: WatchContext): Promise<string[]> {
   for (const t of open) {
     const still = mismatches(t.state, JSON.parse(t.milestones) as Record<string, string>).some((m) => `reconcile:${m.kind}` === t.ref);
     if (still) continue;
-    if (await closeWatcherTask(w, t.task_id, "resolved", `the receipts now agree (order ${t.state})`)) closed.push(t.task_id);
+    if (await closeWatcherTask(w, t.task_id, "reconciliation_mismatch", "resolved", `the receipts now agree (order ${t.state})`)) closed.push(t.task_id);
   }
   return closed;
 }

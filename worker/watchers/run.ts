@@ -2,19 +2,21 @@ import { currentRules } from "../ownership/store";
 import type { Env } from "../env";
 import { defaultOwnerOf } from "../tenant-owner";
 import type { RunCost, WatchContext } from "./context";
-import { watchSources } from "./silence";
+import { watchSources, type SourceWatchResult } from "./silence";
 import { watchStuckOrders } from "./stuck";
 import { watchReceipts } from "./reconcile";
 import { writeDailyReport } from "./reports";
-import type { SilenceVerdict } from "../../domain/watchers/silence";
+import { appendDecisions } from "./chain";
 import { iso } from "../../domain/time";
+
+type WatcherKind = "stuck_order" | "source_silent" | "volume_below_expected" | "reconciliation_mismatch";
 
 export interface WatcherRun {
   tenant: string;
   at: string;
-  opened: { stuck_order: string[]; source_silent: string[]; reconciliation_mismatch: string[] };
-  closed: { stuck_order: string[]; source_silent: string[]; reconciliation_mismatch: string[] };
-  sources: { source: string; verdict: SilenceVerdict }[];
+  opened: Record<WatcherKind, string[]>;
+  closed: Record<WatcherKind, string[]>;
+  sources: SourceWatchResult["judged"];
   cost: RunCost;
 }
 
@@ -24,15 +26,20 @@ export interface WatcherRun {
  */
 export async function runWatchers(env: Env, tenant: string, now = Date.now()): Promise<WatcherRun> {
   const cost: RunCost = { queries: 2, rows_read: 2, rows_written: 0 };
-  const w: WatchContext = { env, tenant, rules: await currentRules(env, tenant), defaultOwner: await defaultOwnerOf(env, tenant), now, cost };
-  const stuck = await watchStuckOrders(w);
-  const silence = await watchSources(w);
-  const receipts = await watchReceipts(w);
+  const w: WatchContext = { env, tenant, rules: await currentRules(env, tenant), defaultOwner: await defaultOwnerOf(env, tenant), now, cost, decisions: [] };
+  let parts: [Awaited<ReturnType<typeof watchStuckOrders>>, SourceWatchResult, Awaited<ReturnType<typeof watchReceipts>>];
+  try {
+    parts = [await watchStuckOrders(w), await watchSources(w), await watchReceipts(w)];
+  } finally {
+    // What was decided before a failure goes on the chain too, in one batch with the rest.
+    await appendDecisions(env, tenant, w.decisions, cost);
+  }
+  const [stuck, silence, receipts] = parts;
   return {
     tenant,
     at: iso(now),
-    opened: { stuck_order: stuck.opened, source_silent: silence.opened, reconciliation_mismatch: receipts.opened },
-    closed: { stuck_order: stuck.closed, source_silent: silence.closed, reconciliation_mismatch: receipts.closed },
+    opened: { stuck_order: stuck.opened, source_silent: silence.opened, volume_below_expected: silence.shortfalls.opened, reconciliation_mismatch: receipts.opened },
+    closed: { stuck_order: stuck.closed, source_silent: silence.closed, volume_below_expected: silence.shortfalls.closed, reconciliation_mismatch: receipts.closed },
     sources: silence.judged,
     cost,
   };

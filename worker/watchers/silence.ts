@@ -2,6 +2,8 @@ import { parseDuration } from "../../domain/ownership/duration";
 import { DEFAULT_WINDOW_MS, BASELINE_WEEKS, hourKey, MAX_BASELINE_WINDOW_MS, WEEK_MS } from "../../domain/watchers/baseline";
 import { judgeSilence, outageRef, recovered, type SilenceVerdict } from "../../domain/watchers/silence";
 import { iso } from "../../domain/time";
+import { activeFor, campaignWindow, type CampaignVerdict } from "../../domain/watchers/campaign";
+import { campaignsFor, watchCampaignSource } from "./campaigns";
 import { select, type WatchContext } from "./context";
 import { TOTAL_HOUR, VERIFIED } from "./counters";
 import { closeWatcherTask, openWatcherTask } from "./tasks";
@@ -26,7 +28,8 @@ function hourRanges(from: number, to: number): [string, string][] {
   return out;
 }
 
-async function history(w: WatchContext, source: string, windowMs: number) {
+/** A source's counters over the window and the same hours of the last four weeks: two reads. */
+export async function history(w: WatchContext, source: string, windowMs: number) {
   const ranges = hourRanges(w.now - windowMs, w.now);
   // The ranges join the counters' key, so each is one index seek (an OR of ranges makes SQLite read the source's every row).
   const values = [[TOTAL_HOUR, TOTAL_HOUR], ...ranges].map((_, i) => `(?${3 + 2 * i}, ?${4 + 2 * i})`).join(", ");
@@ -42,17 +45,22 @@ async function history(w: WatchContext, source: string, windowMs: number) {
   );
   const [first] = await select<{ first: string | null }>(w, `SELECT MIN(hour) AS first FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND hour >= '0'`, w.tenant, source);
   const verified = new Map<string, number>();
-  const rejections: Record<string, number> = {};
-  const windowStart = hourKey(w.now - windowMs);
+  const refused: CountRow[] = [];
   let lastVerifiedAt: number | null = null;
   for (const r of rows) {
     if (r.hour === TOTAL_HOUR) {
       if (r.kind === VERIFIED) lastVerifiedAt = Date.parse(r.last_at);
     } else if (r.kind === VERIFIED) verified.set(r.hour, r.n);
-    else if (r.hour >= windowStart) rejections[r.kind] = (rejections[r.kind] ?? 0) + r.n;
+    else refused.push(r);
   }
+  /** Refusals per code in the hours from `from` (whole hours) to now. */
+  const rejectionsSince = (from: number): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const r of refused) if (r.hour >= hourKey(from) && r.hour <= hourKey(w.now)) out[r.kind] = (out[r.kind] ?? 0) + r.n;
+    return out;
+  };
   const firstSeenAt = first?.first ? Date.parse(`${first.first}:00:00Z`) : null;
-  return { verified, rejections, firstSeenAt, lastVerifiedAt };
+  return { verified, rejections: rejectionsSince(w.now - windowMs), rejectionsSince, firstSeenAt, lastVerifiedAt };
 }
 
 function title(source: string, v: SilenceVerdict): string {
@@ -63,26 +71,37 @@ function title(source: string, v: SilenceVerdict): string {
 
 /**
  * Senders that go quiet: for each of the tenant's sources, its counters are
- * judged against its learned baseline and `watch.silence_after`; an outage
- * opens one `source_silent` task, and the task resolves itself, recording the
- * recovery, once the sender is back.
+ * judged against its learned baseline and `watch.silence_after` — or, while a
+ * campaign expects volume from it, against the campaign (./campaigns.ts); an
+ * outage opens one `source_silent` (or `volume_below_expected`) task, and the
+ * task resolves itself, recording the recovery, once the sender is back.
  */
-export async function watchSources(w: WatchContext): Promise<{ opened: string[]; closed: string[]; judged: { source: string; verdict: SilenceVerdict }[] }> {
+export interface SourceWatchResult {
+  opened: string[];
+  closed: string[];
+  shortfalls: { opened: string[]; closed: string[] };
+  judged: { source: string; verdict: SilenceVerdict; campaign: CampaignVerdict | null }[];
+}
+
+export async function watchSources(w: WatchContext): Promise<SourceWatchResult> {
   const sources = await select<SourceRow>(w, `SELECT name, watch, created_at FROM sources WHERE tenant_id = ?1`, w.tenant);
-  const open = await select<{ task_id: string; ref: string }>(
+  const tasks = await select<{ task_id: string; ref: string; type: string }>(
     w,
-    `SELECT task_id, ref FROM tasks WHERE tenant_id = ?1 AND status IN ('open', 'claimed') AND type = 'source_silent'`,
+    `SELECT task_id, ref, type FROM tasks WHERE tenant_id = ?1 AND status IN ('open', 'claimed') AND type IN ('source_silent', 'volume_below_expected')`,
     w.tenant,
   );
-  const opened: string[] = [];
-  const closed: string[] = [];
-  const judged: { source: string; verdict: SilenceVerdict }[] = [];
+  const open = tasks.filter((t) => t.type === "source_silent");
+  const shortfalls = tasks.filter((t) => t.type === "volume_below_expected");
+  const campaigns = await campaignsFor(w, shortfalls);
+  const out: SourceWatchResult = { opened: [], closed: [], shortfalls: { opened: [], closed: [] }, judged: [] };
+  const { opened, closed, judged } = out;
   for (const s of sources) {
     const silenceAfter = s.watch ? parseDuration((JSON.parse(s.watch) as { silence_after: string }).silence_after) : null;
     const windowMs = Math.min(silenceAfter ?? DEFAULT_WINDOW_MS, MAX_BASELINE_WINDOW_MS);
-    const h = await history(w, s.name, windowMs);
-    const verdict = judgeSilence(h, { silenceAfterMs: silenceAfter, configuredAt: Date.parse(s.created_at) }, w.now);
-    judged.push({ source: s.name, verdict });
+    const live = activeFor(campaigns, s.name, w.now);
+    const span = live ? campaignWindow(live, live.expected[s.name]?.per_hour ?? 0, w.now).spanMs : 0;
+    const h = await history(w, s.name, Math.max(windowMs, span));
+    const verdict = judgeSilence({ ...h, rejections: h.rejectionsSince(w.now - windowMs) }, { silenceAfterMs: silenceAfter, configuredAt: Date.parse(s.created_at) }, w.now);
     const mine = open.filter((t) => t.ref.split(":")[1] === s.name);
     let stillOpen = false;
     for (const t of mine) {
@@ -91,10 +110,15 @@ export async function watchSources(w: WatchContext): Promise<{ opened: string[];
         continue;
       }
       const recovery = { at: h.lastVerifiedAt === null ? iso(w.now) : iso(h.lastVerifiedAt), seen_at: iso(w.now), verdict };
-      const done = await closeWatcherTask(w, t.task_id, "resolved", `recovered: verified delivery at ${recovery.at}`, { recovery });
+      const done = await closeWatcherTask(w, t.task_id, "source_silent", "resolved", `recovered: verified delivery at ${recovery.at}`, { recovery });
       if (done) closed.push(t.task_id);
     }
-    if (!verdict.silent || stillOpen) continue;
+    const c = await watchCampaignSource(w, s.name, campaigns, shortfalls, h, stillOpen);
+    if (c.opened) out.shortfalls.opened.push(c.opened);
+    out.shortfalls.closed.push(...c.closed);
+    judged.push({ source: s.name, verdict, campaign: c.verdict });
+    // While a campaign runs, its signed-off expectation replaces the learned baseline (and silence_after): one judge per source.
+    if (!verdict.silent || stillOpen || live) continue;
     const id = await openWatcherTask(w, {
       type: "source_silent",
       step: "routing",
@@ -111,5 +135,5 @@ export async function watchSources(w: WatchContext): Promise<{ opened: string[];
     });
     if (id) opened.push(id);
   }
-  return { opened, closed, judged };
+  return out;
 }

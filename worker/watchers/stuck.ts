@@ -19,7 +19,7 @@ interface Candidate {
   currency: string | null;
 }
 
-// An IN list (not NOT IN) so the (tenant, state, updated_at) index seeks only the orders still in flight.
+// An IN list (not NOT IN) so the (tenant, state, created_at) index seeks only the orders still in flight.
 const NON_TERMINAL_SQL = `state IN (${ORDER_STATES.filter((s) => !TERMINAL_STATES.includes(s) && s !== "on_hold").map((s) => `'${s}'`).join(", ")})`;
 
 /**
@@ -85,7 +85,7 @@ async function closeMovedOn(w: WatchContext): Promise<string[]> {
   for (const t of open) {
     const stuckIn = t.ref.split(":")[1];
     if (stuckIn === t.state) continue;
-    if (await closeWatcherTask(w, t.task_id, "cancelled", `the order moved on from ${stuckIn ?? "?"} to ${t.state}`)) closed.push(t.task_id);
+    if (await closeWatcherTask(w, t.task_id, "stuck_order", "cancelled", `the order moved on from ${stuckIn ?? "?"} to ${t.state}`)) closed.push(t.task_id);
   }
   return closed;
 }

@@ -56,11 +56,24 @@ export async function openWatcherTask(w: WatchContext, seed: WatcherTaskSeed): P
     .onConflictDoNothing()
     .run();
   tally(w, inserted.meta);
-  return inserted.meta.changes > 0 ? id : null;
+  if (inserted.meta.changes === 0) return null;
+  w.decisions.push({
+    type: "watcher.task_opened",
+    at,
+    data: { task_id: id, kind: seed.type, step: seed.step, owner: ladder[0], owning_party: owningParty, order_id: seed.orderId, subject: seed.subject, source: seed.subject.startsWith("source:") ? seed.subject.slice(7) : null, ref: seed.ref, title: seed.title.slice(0, 300), evidence: seed.evidence },
+  });
+  return id;
 }
 
 /** The watcher saw the condition end (the order moved on, the sender came back): the task closes itself, saying why. */
-export async function closeWatcherTask(w: WatchContext, id: string, status: "resolved" | "cancelled", resolution: string, evidence: Record<string, unknown> = {}): Promise<boolean> {
+export async function closeWatcherTask(
+  w: WatchContext,
+  id: string,
+  kind: TaskType,
+  status: "resolved" | "cancelled",
+  resolution: string,
+  evidence: Record<string, unknown> = {},
+): Promise<boolean> {
   const at = iso(w.now);
   const done = await db(w.env.DB)
     .update(tasks)
@@ -77,5 +90,7 @@ export async function closeWatcherTask(w: WatchContext, id: string, status: "res
     .where(and(eq(tasks.tenantId, w.tenant), eq(tasks.taskId, id), inArray(tasks.status, ["open", "claimed"])))
     .run();
   tally(w, done.meta);
-  return done.meta.changes > 0;
+  if (done.meta.changes === 0) return false;
+  w.decisions.push({ type: "watcher.task_closed", at, data: { task_id: id, kind, closed_as: status, resolution: resolution.slice(0, 500), ...evidence } });
+  return true;
 }

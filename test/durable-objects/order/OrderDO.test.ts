@@ -99,7 +99,7 @@ describe("the outbox survives a failing drain", () => {
       // The outbox as it was kept before: a row per audit seq not yet in D1, and one for the index.
       const sql = state.storage.sql;
       sql.exec("CREATE TABLE outbox (kind TEXT NOT NULL, key TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, key))");
-      const top = sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM audit").one().seq;
+      const top = sql.exec<{ seq: number }>("SELECT MAX(last_seq) AS seq FROM audit_blocks").one().seq;
       sql.exec("INSERT INTO outbox (kind, key, created_at) VALUES ('audit', ?, 0), ('audit', ?, 0), ('index', 'order', 0)", String(top - 1), String(top));
       sql.exec("DELETE FROM meta WHERE k IN ('drained_seq', 'index_pending')");
       return top;
@@ -114,6 +114,58 @@ describe("the outbox survives a failing drain", () => {
     expect(result).toEqual({ drained: 2, error: null });
     const drained = await runInDurableObject(o, (_instance, state) => state.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'drained_seq'").one().v);
     expect(drained).toBe(String(head));
+  });
+});
+
+describe("the audit chain is stored one row per commit", () => {
+  it("a commit of several entries writes one block; readers see each entry with its own link", async () => {
+    const key = await seedTenant("blocks");
+    expect((await shopify("blocks", "orders/create")).status).toBe(202);
+    expect((await stripe("blocks", "payment_intent.succeeded")).status).toBe(202);
+    const o = stub("blocks", ORDER_ID);
+    const stored = await runInDurableObject(o, (_instance, state) =>
+      state.storage.sql.exec<{ last_seq: number; entries: string }>("SELECT last_seq, entries FROM audit_blocks ORDER BY last_seq").toArray(),
+    );
+    // Two webhooks, two commits: each one row, holding every entry that commit appended.
+    expect(stored).toHaveLength(2);
+    const perBlock = stored.map((b) => (JSON.parse(b.entries) as { seq: number }[]).map((e) => e.seq));
+    expect(perBlock.flat()).toEqual(perBlock.flat().map((_s, i) => i + 1));
+    expect(perBlock.every((seqs) => seqs.length >= 1)).toBe(true);
+    expect(stored.map((b) => b.last_seq)).toEqual(perBlock.map((seqs) => seqs.at(-1)));
+    const audit = await json<AuditBody>(await call("GET", `/v1/tenants/blocks/orders/${ORDER_ID}/audit`, { token: key }));
+    expect(audit.chain_valid).toBe(true);
+    expect(audit.entries.map((e) => e.seq)).toEqual(perBlock.flat());
+  });
+
+  it("an object from before the blocks carries its per-entry audit table over, once, chain intact", async () => {
+    const key = await seedTenant("oldaudit");
+    expect((await shopify("oldaudit", "orders/create")).status).toBe(202);
+    const o = stub("oldaudit", ORDER_ID);
+    await o.flush();
+    // Rebuild the table as an older deploy kept it: one row per entry.
+    const entries = await runInDurableObject(o, (_instance, state) => {
+      const sql = state.storage.sql;
+      const rows = sql
+        .exec<{ entries: string }>("SELECT entries FROM audit_blocks ORDER BY last_seq")
+        .toArray()
+        .flatMap((b) => JSON.parse(b.entries) as { seq: number; at: string; type: string; data: string; prev_hash: string; hash: string }[]);
+      sql.exec("CREATE TABLE audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)");
+      for (const r of rows) sql.exec("INSERT INTO audit (seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", r.seq, r.at, r.type, r.data, r.prev_hash, r.hash);
+      sql.exec("DELETE FROM audit_blocks");
+      return rows.length;
+    });
+    await evictDurableObject(o);
+    expect((await stripe("oldaudit", "payment_intent.succeeded")).status).toBe(202);
+    const after = await runInDurableObject(o, (_instance, state) => ({
+      old: state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'audit'").toArray().length,
+      blocks: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audit_blocks").one().n,
+    }));
+    // One block per carried entry, plus the new commit's block.
+    expect(after).toEqual({ old: 0, blocks: entries + 1 });
+    const audit = await json<AuditBody>(await call("GET", `/v1/tenants/oldaudit/orders/${ORDER_ID}/audit`, { token: key }));
+    expect(audit.chain_valid).toBe(true);
+    expect(audit.pending).toBe(0);
+    expect(audit.entries.length).toBeGreaterThan(entries);
   });
 });
 

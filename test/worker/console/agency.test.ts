@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, json } from "../../helpers/http";
+import { exampleRules } from "../../helpers/ownership";
 import { ConsoleClient, html } from "./helpers";
 
 async function agency(id: string, merchants: string[]): Promise<{ key: string; merchantKeys: string[] }> {
@@ -38,5 +39,26 @@ describe("the console for an agency (issue 15)", () => {
     const empty = await agency("con-ag-empty", []);
     const none = new ConsoleClient();
     expect(await html(await none.signIn("con-ag-empty", empty.key, "Ines"), 400)).toContain("no merchants yet");
+  });
+
+  it("lists the agency's rule templates and which merchants inherit each, marking one a version skipped", async () => {
+    const { key, merchantKeys } = await agency("con-ag-tpl", ["con-ag-t1", "con-ag-t2"]);
+    expect((await call("PUT", "/v1/agencies/con-ag-tpl/rule-templates/standard", { token: key, body: { rules: exampleRules() } })).status).toBe(200);
+    expect((await call("PUT", "/v1/agencies/con-ag-tpl/rule-templates/unused", { token: key, body: { rules: exampleRules() } })).status).toBe(200);
+    for (const m of ["con-ag-t1", "con-ag-t2"]) expect((await call("PUT", `/v1/tenants/${m}/rule-template`, { token: key, body: { template_id: "standard" } })).status).toBe(200);
+    // t2 gets a contact, so the template's free-text names no longer resolve for it: v2 skips it.
+    expect((await call("PUT", "/v1/tenants/con-ag-t2/contacts/ops@t2.example", { token: merchantKeys[1], body: { name: "Ops", channels: [{ type: "email", address: "ops@t2.example" }] } })).status).toBe(200);
+    const v2 = exampleRules();
+    v2.steps.payment.sla = "P3D";
+    expect((await call("PUT", "/v1/agencies/con-ag-tpl/rule-templates/standard", { token: key, body: { rules: v2 } })).status).toBe(200);
+
+    const client = new ConsoleClient();
+    await client.session("con-ag-tpl", key, "Ines");
+    const page = await html(await client.get("/console/agency"));
+    const row = /<tr data-template="standard">([\s\S]*?)<\/tr>/.exec(page)?.[1] ?? "";
+    expect(row).toContain("v2");
+    expect(row).toMatch(/class="badge" data-inherits="con-ag-t1"/);
+    expect(row).toMatch(/class="badge b-red" data-inherits="con-ag-t2"[^>]*>Shop con-ag-t2 · v1, skipped v2/);
+    expect(/<tr data-template="unused">([\s\S]*?)<\/tr>/.exec(page)?.[1]).toContain("no merchant yet");
   });
 });

@@ -67,5 +67,20 @@ describe("the learned baseline in D1", () => {
     const again = await runWatchers(env, "baseline", NOW + 5 * 60_000);
     console.log(`steady-state run cost: ${JSON.stringify(again.cost)}`);
     expect(again.opened.source_silent).toEqual([]);
+
+    // The same tenant with a campaign running on two senders (written as the route stores it): what campaigns add to a run.
+    await env.DB.prepare(
+      "INSERT INTO campaigns (tenant_id, id, name, starts_at, ends_at, expected, signed_off_by, created_by, created_at) VALUES ('baseline', 'sale', 'Sale', ?1, ?2, ?3, 'Dana', 'admin', ?1)",
+    )
+      .bind(new Date(NOW - 2 * HOUR).toISOString(), new Date(NOW + 24 * HOUR).toISOString(), JSON.stringify({ shop: { per_hour: 28 }, stripe: { per_hour: 90 } }))
+      .run();
+    const withCampaign = await runWatchers(env, "baseline", NOW + 10 * 60_000);
+    // stripe sends its usual ~27 an hour where the campaign promised 90: a shortfall; shop is on target.
+    expect(withCampaign.opened.volume_below_expected).toHaveLength(1);
+    expect(withCampaign.sources.find((s) => s.source === "shop")?.campaign).toMatchObject({ below: false });
+    console.log(`run cost with a campaign on 2 senders (opened 1 shortfall): ${JSON.stringify(withCampaign.cost)}`);
+    const steady = await runWatchers(env, "baseline", NOW + 15 * 60_000);
+    expect(steady.opened.volume_below_expected).toEqual([]);
+    console.log(`steady-state run cost with a campaign on 2 senders: ${JSON.stringify(steady.cost)}`);
   });
 });

@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
-import type { MerchantCounts } from "../agency-data";
+import type { MerchantCounts, TemplateSummary } from "../agency-data";
+import { relative } from "../format";
 import { Card, Csrf, Empty } from "../components";
 import { Layout, type Notice } from "../layout";
 import type { Session } from "../session";
@@ -8,11 +9,12 @@ export interface AgencyProps {
   nonce: string;
   session: Session;
   merchants: MerchantCounts[];
+  templates: TemplateSummary[];
   notice: Notice | null;
 }
 
 /** One row per merchant: its queue and Today counts, and a button that puts it in view. */
-export const AgencyPage: FC<AgencyProps> = ({ nonce, session, merchants, notice }) => {
+export const AgencyPage: FC<AgencyProps> = ({ nonce, session, merchants, templates, notice }) => {
   const sum = (k: "active" | "unclaimed" | "overdue" | "late_orders") => merchants.reduce((n, m) => n + m[k], 0);
   return (
     <Layout title="All merchants" nonce={nonce} session={session} section="agency" notice={notice}>
@@ -66,6 +68,7 @@ export const AgencyPage: FC<AgencyProps> = ({ nonce, session, merchants, notice 
           </table>
         )}
       </Card>
+      <Templates templates={templates} names={new Map(merchants.map((m) => [m.id, m.name]))} />
     </Layout>
   );
 };
@@ -77,4 +80,54 @@ const ViewForm: FC<{ session: Session; merchant: string; to: string; label: stri
     <input type="hidden" name="return_to" value={to} />
     <button type="submit">{label}</button>
   </form>
+);
+
+/**
+ * The agency's ownership-rule templates and who inherits each. A merchant
+ * whose rules were last computed from an older version than the newest was
+ * skipped by it (the merged rules were invalid for it): shown in red.
+ */
+const Templates: FC<{ templates: TemplateSummary[]; names: Map<string, string> }> = ({ templates, names }) => (
+  <Card title="Rule templates" count={templates.length} id="templates">
+    {templates.length === 0 ? (
+      <Empty>No rule templates yet: PUT /v1/agencies/{"{agency}"}/rule-templates/{"{template_id}"} creates one.</Empty>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Template</th>
+            <th class="num">Version</th>
+            <th>Changed</th>
+            <th>Inherited by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {templates.map((t) => (
+            <tr data-template={t.template_id}>
+              <td class="strong">{t.template_id}</td>
+              <td class="num">v{t.version}</td>
+              <td>
+                {relative(t.created_at)}
+                <div class="small muted">by {t.created_by}</div>
+              </td>
+              <td>
+                {t.merchants.length === 0 ? (
+                  <span class="muted">no merchant yet</span>
+                ) : (
+                  t.merchants.map((m) => (
+                    <>
+                      <span class={m.applied_version < t.version ? "badge b-red" : "badge"} data-inherits={m.tenant} title={m.applied_version < t.version ? `still on v${m.applied_version}: v${t.version} was invalid for it` : `on v${m.applied_version}`}>
+                        {names.get(m.tenant) ?? m.tenant}
+                        {m.applied_version < t.version ? ` · v${m.applied_version}, skipped v${t.version}` : ""}
+                      </span>{" "}
+                    </>
+                  ))
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </Card>
 );

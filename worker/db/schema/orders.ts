@@ -44,11 +44,12 @@ export const orders = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  // (tenant, state, updated_at) costs two rows written per drain (every drain moves updated_at),
-  // but the stuck-order watcher seeks the in-flight states through it (worker/watchers/stuck.ts).
+  // The stuck-order watcher seeks the in-flight states created before a cutoff (worker/watchers/stuck.ts).
+  // No column that every drain moves (updated_at, version): a drain that leaves state and
+  // created_at alone rewrites only the table row (durable-objects/order/drain.ts).
   (t) => [
     primaryKey({ columns: [t.tenantId, t.orderId] }),
-    index("orders_tenant_state").on(t.tenantId, t.state, t.updatedAt),
+    index("orders_tenant_state_created").on(t.tenantId, t.state, t.createdAt),
   ],
 );
 

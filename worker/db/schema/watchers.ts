@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * Inbound volume per sender and hour: `kind` is "verified" (receipts the order
@@ -32,3 +32,31 @@ export const reports = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.day] })],
 );
+
+/**
+ * Campaign pre-flights (domain/watchers/campaign.ts): the inbound volume an
+ * owner signed off on per source, which replaces the learned baseline while
+ * the campaign runs. Cancelled, never deleted: a shortfall task names it.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    startsAt: text("starts_at").notNull(),
+    endsAt: text("ends_at").notNull(),
+    /** `{ <source>: { per_hour } }`. */
+    expected: text("expected", { mode: "json" }).$type<Record<string, { per_hour: number }>>().notNull(),
+    signedOffBy: text("signed_off_by").notNull(),
+    /** The acting key's name that created it (the admin audit has the rest). */
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    cancelledAt: text("cancelled_at"),
+    cancelledBy: text("cancelled_by"),
+    cancelReason: text("cancel_reason"),
+  },
+  // The watcher seeks campaigns not yet ended; the list reads them newest first.
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("campaigns_tenant_ends").on(t.tenantId, t.endsAt)],
+);
+export type CampaignRow = typeof campaigns.$inferSelect;

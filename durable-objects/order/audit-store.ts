@@ -1,0 +1,121 @@
+import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
+import type { AuditRecord } from "../../domain/order/effects";
+import { iso } from "../../domain/time";
+import type { AuditDbRow } from "./storage";
+
+interface BlockRow extends Record<string, SqlStorageValue> {
+  last_seq: number;
+  hash: string;
+  entries: string;
+  index_stale: number;
+}
+
+/**
+ * The object's copy of the audit chain, one row per commit. Each entry keeps its
+ * own link and hash (the chain and every reader are exactly as before); only the
+ * storage groups a commit's entries in one row, because SQLite bills every row
+ * written and a commit writes two to four entries (bench/results/cost.md).
+ * A block also says whether its commit made the order's D1 index row stale, so
+ * the common commit (entries and a stale index) marks it without a meta write.
+ */
+export class AuditBlocks {
+  /** The entries of the commit being applied: written as one block by `commit()`. */
+  private open: AuditDbRow[] = [];
+  private openIndexStale = false;
+  private head: { seq: number; hash: string } | null | undefined = undefined;
+
+  constructor(private readonly sql: () => SqlStorage) {}
+
+  /** An object from before the blocks: each entry of its `audit` table becomes a block of one, once. */
+  upgrade(): void {
+    const sql = this.sql();
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").toArray().length === 0) return;
+    for (const r of sql.exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq").toArray()) {
+      sql.exec("INSERT OR IGNORE INTO audit_blocks (last_seq, hash, entries) VALUES (?, ?, ?)", r.seq, r.hash, JSON.stringify([r]));
+    }
+    sql.exec("DROP TABLE audit");
+    this.head = undefined;
+  }
+
+  /** After a rolled-back transaction. */
+  forget(): void {
+    this.open = [];
+    this.openIndexStale = false;
+    this.head = undefined;
+  }
+
+  auditHead(): { seq: number; hash: string } | null {
+    const last = this.open.at(-1);
+    if (last) return { seq: last.seq, hash: last.hash };
+    this.head ??= this.sql().exec<{ seq: number; hash: string }>("SELECT last_seq AS seq, hash FROM audit_blocks ORDER BY last_seq DESC LIMIT 1").toArray()[0] ?? null;
+    return this.head;
+  }
+
+  /** Appends one link to the chain (held until the commit's block is written). */
+  append(tenant: string, orderId: string, type: string, data: Record<string, unknown>, now: number): number {
+    const head = this.auditHead();
+    const link = { tenant, order_id: orderId, seq: (head?.seq ?? 0) + 1, at: iso(now), type, data: JSON.stringify(data), prev_hash: head?.hash ?? GENESIS_HASH };
+    this.open.push({ seq: link.seq, at: link.at, type: link.type, data: link.data, prev_hash: link.prev_hash, hash: chainHash(link) });
+    return link.seq;
+  }
+
+  /** The commit being applied made the order's D1 index row stale. */
+  markIndexStale(): void {
+    this.openIndexStale = true;
+  }
+
+  /**
+   * Writes the commit's entries as one row; a commit without entries writes
+   * nothing. Returns true when the commit marked the index stale and wrote no
+   * block to carry the mark: the caller keeps it elsewhere.
+   */
+  commit(): boolean {
+    const last = this.open.at(-1);
+    const stale = this.openIndexStale;
+    if (last) {
+      this.sql().exec("INSERT INTO audit_blocks (last_seq, hash, entries, index_stale) VALUES (?, ?, ?, ?)", last.seq, last.hash, JSON.stringify(this.open), stale ? 1 : 0);
+      this.head = { seq: last.seq, hash: last.hash };
+    }
+    this.open = [];
+    this.openIndexStale = false;
+    return stale && last === undefined;
+  }
+
+  all(): AuditDbRow[] {
+    return this.after(0);
+  }
+
+  /** Entries past `seq`, oldest first (blocks are read whole, entries filtered). */
+  after(seq: number, limit = Infinity): AuditDbRow[] {
+    const out: AuditDbRow[] = [];
+    for (const b of this.sql().exec<BlockRow>("SELECT entries FROM audit_blocks WHERE last_seq > ? ORDER BY last_seq", seq)) {
+      for (const e of JSON.parse(b.entries) as AuditDbRow[]) {
+        if (e.seq <= seq) continue;
+        if (out.length >= limit) return out;
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** The last `n` entries, oldest first. */
+  recent(n: number): AuditRecord[] {
+    const blocks: AuditDbRow[][] = [];
+    let count = 0;
+    for (const b of this.sql().exec<BlockRow>("SELECT entries FROM audit_blocks ORDER BY last_seq DESC")) {
+      if (count >= n) break;
+      const entries = JSON.parse(b.entries) as AuditDbRow[];
+      blocks.unshift(entries);
+      count += entries.length;
+    }
+    return blocks
+      .flat()
+      .slice(-n)
+      .map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
+  /** Whether a block past `seq` marked the index row stale. */
+  indexStaleAfter(seq: number): boolean {
+    return this.sql().exec("SELECT 1 FROM audit_blocks WHERE last_seq > ? AND index_stale = 1 LIMIT 1", seq).toArray().length > 0;
+  }
+}
