@@ -24,6 +24,10 @@ export default defineConfig(async () => {
             // budget's own tests set production limits on the object (refusals.security.test.ts).
             REFUSAL_RECORD_PER_MINUTE: "100000",
             REFUSAL_LIMIT_PER_MINUTE: "100000",
+            // What-if jobs over a handful of orders: over 3 orders a window runs as a job, 2 orders per page, one page per alarm.
+            WHATIF_INLINE_MAX: "3",
+            WHATIF_JOB_PAGE: "2",
+            WHATIF_JOB_PAGES_PER_ALARM: "1",
             SECRETS_KEY: "q83vEjWTy6G0lN2xv8mS1fJ0lq7uK0V9X2c1m4s3r5o=",
             ...bindings,
           },

@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../worker/index");
-      durableNamespaces: "OrderDO" | "InventoryDO";
+      durableNamespaces: "OrderDO" | "InventoryDO" | "WhatIfJob";
     }
   }
 }

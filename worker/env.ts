@@ -3,6 +3,7 @@ import type { Actor } from "../domain/access/scopes";
 import type { OrderObject } from "../domain/order/object";
 import type { NotifierObject } from "../domain/notify/object";
 import type { RefusalBudgetObject } from "../domain/refusals/budget";
+import type { WhatIfJobObject } from "../domain/whatif/job";
 import type { Span, Telemetry, TelemetryEnv } from "./telemetry/tracer";
 
 /** The order object as a namespace sees it: its contract, branded as a Durable Object. */
@@ -33,6 +34,13 @@ export interface Env extends TelemetryEnv {
   INVENTORY_HOLD_MS?: string;
   /** Units of drift between a WMS snapshot and the engine's level that open an `inventory_drift` task (default 5; 0 = off). */
   INVENTORY_DRIFT_THRESHOLD?: string;
+  /** One object per what-if job over a window too large to answer inline (docs/decisions.md, "What-if jobs"). */
+  WHATIF_JOB: DurableObjectNamespace<WhatIfJobObject & Rpc.DurableObjectBranded>;
+  /** Orders a what-if answers inline before it runs as a job instead (default and maximum 500). */
+  WHATIF_INLINE_MAX?: string;
+  /** A what-if job's orders per page (default and maximum 60) and pages per alarm (default 10). */
+  WHATIF_JOB_PAGE?: string;
+  WHATIF_JOB_PAGES_PER_ALARM?: string;
   /** Bearer token for admin calls (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN: string;
   /** base64 of 32 random bytes; encrypts source signing secrets at rest. */

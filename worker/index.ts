@@ -8,6 +8,7 @@ export { InventoryDO } from "../durable-objects/inventory/InventoryDO";
 export { OrderDO } from "../durable-objects/order/OrderDO";
 export { Notifier } from "../durable-objects/notifier/NotifierDO";
 export { RefusalBudget } from "../durable-objects/refusals/RefusalBudgetDO";
+export { WhatIfJob } from "../durable-objects/whatif/WhatIfJobDO";
 
 const app = createApp();
 

@@ -1,81 +1,117 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, execSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { OwnershipRules } from "../../domain/ownership/schema";
-import { Totals } from "../../domain/whatif/diff";
-import { recordedOrder } from "../../domain/whatif/recorded";
-import { proposedRules } from "../../domain/whatif/replay";
-import { whatIfOrder } from "../../domain/whatif/run";
-import { generateMonth, monthRules } from "./month";
+import { generateMonth } from "./month";
 
 /**
  * `npm run bench:what-if`: a generated month of N orders (decided live by the
- * object's functions, not timed), then the what-if over it (timed): trails →
- * inputs → replay under a proposal → diff → totals. Reports time per 10k
- * orders and the audit rows the replay read. A benchmark, never a test.
+ * object's functions, not timed), saved once, then the what-if over it (timed,
+ * `replay-month.ts` in its own process per run): CPU per 10k orders (the
+ * machine is shared: CPU time, not wall time; median of --runs) and the D1 rows
+ * the job would read. `--against <commit>` measures that commit's replay on the
+ * same month, alternating run by run, so before and after see the same load.
+ * A benchmark, never a test.
  */
 
-const { values } = parseArgs({ options: { orders: { type: "string", default: "100000" }, seed: { type: "string", default: "16" }, out: { type: "string", default: "bench/results" } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: "string", default: "10000" },
+    seed: { type: "string", default: "16" },
+    runs: { type: "string", default: "3" },
+    against: { type: "string" },
+    month: { type: "string" },
+    out: { type: "string", default: "bench/results" },
+  },
+});
 const n = Number(values.orders);
-const progress = (s: string): void => void process.stderr.write(`\r${s}`.padEnd(60));
+const runs = Number(values.runs);
+const root = path.resolve(import.meta.dirname, "../..");
+const progress = (s: string): void => void process.stderr.write(`\r${s}`.padEnd(70));
 
-const genStart = performance.now();
-const chunks: ReturnType<typeof generateMonth>[] = [];
-// Generated in slices so progress shows; one month, one seed per slice.
-const SLICE = 10_000;
-for (let i = 0; i < n; i += SLICE) {
-  chunks.push(generateMonth({ orders: Math.min(SLICE, n - i), seed: Number(values.seed) + i, tenant: "acme" }));
-  progress(`generating ${Math.min(n, i + SLICE)}/${n} orders`);
-}
-const genMs = performance.now() - genStart;
-const first = chunks[0];
-if (!first) throw new Error("no orders");
-const latest = monthRules().at(-1);
-if (!latest) throw new Error("no rules");
-// The proposal under review: half the fulfilment SLA, a new shipping owner.
-const proposal = { version: latest.version + 1, rules: OwnershipRules.parse({ ...latest.rules, steps: { ...latest.rules.steps, fulfillment: { ...latest.rules.steps.fulfillment, sla: "PT6H" }, shipping: { ...latest.rules.steps.shipping, owner: "dispatch@3pl-acme.example" } } }) };
-
-const totals = new Totals();
-let rows = 0;
-let done = 0;
-const per10k: number[] = [];
-const start = performance.now();
-const cpuStart = process.cpuUsage();
-let lap = start;
-for (const month of chunks) {
-  for (const o of month.orders) {
-    rows += o.trail.length;
-    const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, o.trail), proposedRules(proposal), month.end);
-    totals.add(w.diff, w.recorded, w.proposed);
-    done++;
-    if (done % 10_000 === 0) {
-      const now = performance.now();
-      per10k.push(Math.round(now - lap));
-      lap = now;
-      progress(`replayed ${done}/${n}`);
-    }
+// The month, generated in slices (one seed per slice) or read back from a previous run.
+const monthFile = values.month ?? path.join(tmpdir(), `handoff-what-if-month-${n}-${values.seed}.json`);
+let genMs = 0;
+if (!existsSync(monthFile)) {
+  const t = performance.now();
+  const orders: ReturnType<typeof generateMonth>["orders"] = [];
+  let month: ReturnType<typeof generateMonth> | null = null;
+  const SLICE = 10_000;
+  for (let i = 0; i < n; i += SLICE) {
+    month = generateMonth({ orders: Math.min(SLICE, n - i), seed: Number(values.seed) + i, tenant: "acme" });
+    // Slices reuse order ids; each order is replayed on its own, so that changes nothing here.
+    orders.push(...month.orders);
+    progress(`generating ${Math.min(n, i + SLICE)}/${n} orders`);
   }
+  if (!month) throw new Error("no orders");
+  writeFileSync(monthFile, JSON.stringify({ tenant: month.tenant, end: month.end, orders }));
+  genMs = performance.now() - t;
 }
-const ms = performance.now() - start;
-const cpu = process.cpuUsage(cpuStart);
-// The machine is shared: CPU time is what the replay cost, wall time what it took under the load at the time.
-const cpuMs = (cpu.user + cpu.system) / 1000;
+const saved = JSON.parse(readFileSync(monthFile, "utf8")) as { orders: { trail: unknown[] }[] };
+// What a job reads from D1: the window's rows of the order index (orders_tenant_created), and every audit
+// row of those orders (the audit query seeks each order by primary key and reads its trail).
+const auditRows = saved.orders.reduce((s, o) => s + o.trail.length, 0);
+const orderRows = saved.orders.length;
+
+function baselineTree(commit: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "handoff-what-if-base-"));
+  execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  // The same driver: it only uses the what-if API the baseline already has.
+  cpSync(path.join(root, "bench/what-if/replay-month.ts"), path.join(dir, "bench/what-if/replay-month.ts"));
+  return dir;
+}
+
+interface Run {
+  orders: number;
+  cpu_ms: number;
+  wall_ms: number;
+  summary: unknown;
+}
+
+function replay(tree: string): Run {
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Run;
+}
+
+const base = values.against ? baselineTree(values.against) : null;
+const current: Run[] = [];
+const before: Run[] = [];
+try {
+  for (let r = 0; r < runs; r++) {
+    if (base) {
+      progress(`run ${r + 1}/${runs}: ${values.against}`);
+      before.push(replay(base));
+    }
+    progress(`run ${r + 1}/${runs}: this tree`);
+    current.push(replay(root));
+  }
+} finally {
+  if (base) rmSync(base, { recursive: true, force: true });
+}
 process.stderr.write("\n");
-const summary = totals.result();
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+const per10k = (ms: number): number => Math.round((ms / n) * 10_000);
+const side = (list: Run[]) => ({ cpu_ms_per_10k: per10k(median(list.map((x) => x.cpu_ms))), runs_cpu_ms: list.map((x) => x.cpu_ms), runs_wall_ms: list.map((x) => x.wall_ms) });
+const now = side(current);
 const result = {
   orders: n,
   generate_ms: Math.round(genMs),
-  replay_ms: Math.round(ms),
-  ms_per_10k: Math.round((ms / n) * 10_000),
-  replay_cpu_ms: Math.round(cpuMs),
-  cpu_ms_per_10k: Math.round((cpuMs / n) * 10_000),
-  load_average: (await import("node:os")).loadavg().map((x) => Math.round(x * 10) / 10),
-  per_10k_laps_ms: per10k,
-  audit_rows_read: rows,
-  rows_per_10k: Math.round((rows / n) * 10_000),
+  ...now,
+  ...(base ? { against: { commit: values.against, ...side(before) } } : {}),
+  // ms per 10k × 10 orders-blocks / 1000 ms.
+  projected_cpu_s_per_100k: Math.round(now.cpu_ms_per_10k / 100),
+  d1_rows_read: { audit: auditRows, order_index: orderRows, per_10k: Math.round(((auditRows + orderRows) / n) * 10_000) },
+  load_average: loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
-  cpus: (await import("node:os")).cpus().length,
-  summary: { orders_changed: summary.orders_changed, breaches: summary.breaches, exports: summary.exports, revenue_at_risk: summary.revenue_at_risk },
+  cpus: cpus().length,
+  summary: current.at(-1)?.summary,
+  same_summary_as_against: base ? JSON.stringify(before.at(-1)?.summary) === JSON.stringify(current.at(-1)?.summary) : undefined,
 };
 mkdirSync(values.out, { recursive: true });
 writeFileSync(path.join(values.out, "what-if.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -806,9 +806,46 @@ export interface paths {
         put?: never;
         /**
          * Replay a window of past orders through proposed ownership rules, side by side with what happened
-         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline.
+         * @description Every order created in [from, to) is replayed from D1's audit trail (its facts at their recorded times, consumers' recorded answers) through the order object's own machine, planner and SLA functions. The answer lists each order whose decisions would change (breaches with who would be paged at each level, exports added, removed or re-owned) and totals per step, contact and owning party, with revenue at risk. Windows of up to 500 orders run inline (200); a larger window starts a job (202 with its Location): poll GET …/what-if/{id} for progress, then download the result.
          */
         post: operations["runWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/what-if/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A what-if job: status, progress, and once done its summary and result links */
+        get: operations["getWhatIfJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/what-if/{id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A finished job's changes, streamed: CSV or NDJSON (one row per change, for a notebook) or one diff per changed order (NDJSON)
+         * @description `csv` and `ndjson` carry the same flat rows (order_id, change, step, level, contact, owning_party, due_at, export_id, field, recorded, proposed, value_minor, currency): DuckDB reads them with read_csv / read_json. `orders` is one WhatIfOrderDiff per line, as the inline answer's `orders`.
+         */
+        get: operations["getWhatIfJobResult"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1879,6 +1916,64 @@ export interface components {
                 proposed: string | null;
             }[];
             gaps: string[];
+        };
+        WhatIfJob: {
+            id: string;
+            tenant: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            progress: {
+                orders_done: number;
+                orders_total: number;
+            };
+            from: string;
+            to: string;
+            until: string;
+            /** @enum {string} */
+            mode: "proposed" | "in_force";
+            proposal_version: number | null;
+            /** @description D1 rows read so far (order index + audit trail) */
+            rows_read: number;
+            created_at: string;
+            finished_at: string | null;
+            error: string | null;
+            /** @description Once done: the same totals an inline run gives */
+            summary?: {
+                orders: number;
+                orders_changed: number;
+                /** @description Orders whose trail had entries the replay could not use */
+                orders_approximate: number;
+                breaches: {
+                    recorded: number;
+                    proposed: number;
+                };
+                exports: {
+                    recorded: number;
+                    proposed: number;
+                };
+                /** @description Breach counts per step, per paged contact and per owning party; exports per owner */
+                totals: {
+                    /** @enum {string} */
+                    dimension: "step" | "contact" | "owning_party" | "export_owner";
+                    key: string;
+                    recorded: number;
+                    proposed: number;
+                }[];
+                /** @description Value of the orders with at least one breach, per currency */
+                revenue_at_risk: {
+                    currency: string;
+                    recorded_minor: number;
+                    proposed_minor: number;
+                    orders_recorded: number;
+                    orders_proposed: number;
+                }[];
+            };
+            /** @description Once done: where to download the changes (one row per change as CSV or NDJSON; one diff per changed order as NDJSON) */
+            result?: {
+                csv: string;
+                ndjson: string;
+                orders: string;
+            };
         };
         WhatIfRequest: {
             /** @description The proposal, as PUT …/ownership takes it (consumer secrets are never used: a what-if sends nothing). Absent: replay under the rules that were in force, which must reproduce what happened. */
@@ -6185,6 +6280,15 @@ export interface operations {
                     "application/json": components["schemas"]["WhatIfRun"];
                 };
             };
+            /** @description The window is over the inline bound: a job replays it (Location: the job) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfJob"];
+                };
+            };
             /** @description Error (400) */
             400: {
                 headers: {
@@ -6212,8 +6316,123 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Error (422) */
-            422: {
+        };
+    };
+    getWhatIfJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                /** @description The job id from the 202 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfJob"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWhatIfJobResult: {
+        parameters: {
+            query?: {
+                /** @description csv (default), ndjson or orders */
+                format?: "csv" | "ndjson" | "orders";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                /** @description The job id from the 202 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,7 +36,7 @@ export function existingExports(rows: readonly { body: string; status: string }[
 const PARSED = new Map<string, HandoffExport>();
 const PARSED_MAX = 2048;
 
-function parsedExport(body: string): HandoffExport {
+export function parsedExport(body: string): HandoffExport {
   const hit = PARSED.get(body);
   if (hit) return hit;
   // Shared between callers: frozen, so a caller that tried to edit one would fail loudly instead of corrupting the next.
@@ -60,8 +60,15 @@ function deepFreeze<T>(v: T): T {
  */
 export const AUTH_CAPTURE_GUARD_MS = 3 * 24 * 3600_000;
 
+/** Issued exports are frozen and shared (parsedExport): each one's key is computed once, not per decision. */
+const KEYS = new WeakMap<object, string>();
+
 function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): string {
-  return canonicalJson({ action: e.intended_action, order: e.order });
+  const hit = KEYS.get(e);
+  if (hit !== undefined) return hit;
+  const key = canonicalJson({ action: e.intended_action, order: e.order });
+  if (Object.isFrozen(e)) KEYS.set(e, key);
+  return key;
 }
 
 /** The rule an action is handed off under: a backorder has its own step when the tenant set one, else routing's. */

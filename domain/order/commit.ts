@@ -27,6 +27,11 @@ export interface OrderReader {
   recentAudit(n: number): readonly AuditRecord[];
   /** The stock decision taken when the order became routable; absent or null: none (untracked). */
   allocation?(): Allocation | null;
+  /**
+   * False for a what-if replay: a task's evidence is for the person working it and
+   * no decision ever reads it back, so a replay of a month need not gather it per task.
+   */
+  readonly gathersEvidence?: boolean;
 }
 
 const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1 : a.action > b.action ? 1 : a.version - b.version);
@@ -69,6 +74,11 @@ export class OrderCommit {
     /** The tenant's default owner: who gets the order's tasks when no ownership rule names anyone. */
     readonly defaultOwner: string | null = null,
   ) {}
+
+  /** Whether a task opened in this decision carries its evidence (always, except in a what-if replay). */
+  get gathersEvidence(): boolean {
+    return this.reader.gathersEvidence !== false;
+  }
 
   // ── writes ───────────────────────────────────────────────────────────────
   emit(e: Effect): void {

@@ -56,13 +56,28 @@ export function insertFact(facts: readonly MachineEvent[], event: MachineEvent):
  * mean the same thing produce the same text regardless of how a sender ordered them.
  */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
+  // Every decision compares exports and locked fields by this text: plain loops, no intermediate arrays per level.
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out += (i === 0 ? "" : ",") + canonicalJson(v === undefined ? null : v);
+    }
+    return `${out}]`;
+  }
   if (value !== null && typeof value === "object") {
-    const members = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => compareText(a, b))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
-    return `{${members.join(",")}}`;
+    const o = value as Record<string, unknown>;
+    // Array#sort's default order is by UTF-16 code units, as compareText.
+    const keys = Object.keys(o).sort();
+    let out = "{";
+    let first = true;
+    for (const k of keys) {
+      const v = o[k];
+      if (v === undefined) continue;
+      out += `${first ? "" : ","}${JSON.stringify(k)}:${canonicalJson(v)}`;
+      first = false;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

@@ -41,10 +41,25 @@ function parse(iso: string): Parsed {
   return { ok: true, ms };
 }
 
+/**
+ * Every SLA clock and retry decision reads the rules' few durations again; a
+ * what-if replaying a month read them millions of times. Parsed once per text
+ * (a rule set holds a handful; bounded all the same).
+ */
+const PARSED = new Map<string, number | null>();
+const PARSED_MAX = 256;
+
 /** Milliseconds for a valid, positive, fixed-length duration; null otherwise. */
 export function parseDuration(iso: string): number | null {
+  const hit = PARSED.get(iso);
+  if (hit !== undefined) return hit;
   const r = parse(iso);
-  return r.ok ? r.ms : null;
+  const ms = r.ok ? r.ms : null;
+  if (typeof iso === "string" && iso.length <= 64) {
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(iso, ms);
+  }
+  return ms;
 }
 
 /** Why a duration is refused, for validation messages; null when it is valid. */

@@ -1,4 +1,4 @@
-import { HandoffExport } from "../handoff/document";
+import { parsedExport } from "../handoff/plan";
 import type { MachineEvent } from "../events/handoff-events";
 import type { OrderCommit } from "../order/commit";
 import type { MachineState } from "../order/machine";
@@ -20,7 +20,7 @@ function exportStep(c: OrderCommit) {
   return (exportId: string): Step | null => {
     const row = c.exportById(exportId);
     if (!row) return null;
-    const step = Step.safeParse(HandoffExport.parse(JSON.parse(row.body)).step);
+    const step = Step.safeParse(parsedExport(row.body).step);
     return step.success ? step.data : null;
   };
 }
@@ -48,7 +48,7 @@ function evidence(c: OrderCommit, view: OrderView, seed: TaskSeed): Record<strin
 function open(c: OrderCommit, view: OrderView, seed: TaskSeed): void {
   // Every decision re-syncs every hold's task: look before gathering evidence, which reads most of the order's tables.
   if (c.task(taskId(c.tenant, c.orderId, seed.type, seed.ref))) return;
-  const t = newTask(seed, { tenant: c.tenant, orderId: c.orderId, view, rules: c.rules?.rules ?? null, defaultOwner: c.defaultOwner, now: c.now, evidence: evidence(c, view, seed) });
+  const t = newTask(seed, { tenant: c.tenant, orderId: c.orderId, view, rules: c.rules?.rules ?? null, defaultOwner: c.defaultOwner, now: c.now, evidence: c.gathersEvidence ? evidence(c, view, seed) : {} });
   c.emit({ type: "open_task", task: t });
   c.schedule("task", t.task_id, Date.parse(t.sla_due), true);
   c.audit("task.opened", { task_id: t.task_id, type: t.type, kind: t.type, step: t.step, owner: t.owner, owning_party: t.owning_party, sla_due: t.sla_due, ref: t.ref });

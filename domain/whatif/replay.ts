@@ -45,6 +45,8 @@ export interface ReplayResult {
 const FIRED = new Set(["sla", "task", "ack", "cancel_ack"]);
 
 class Tables implements OrderReader {
+  /** A task's evidence is never compared nor read by a decision: not gathered per task in a replay. */
+  readonly gathersEvidence = false;
   exportRows: readonly ExportRecord[] = [];
   attemptRows: readonly AttemptRecord[] = [];
   cancellationRows: readonly CancellationRecord[] = [];

@@ -17,7 +17,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const engine = await startLocalEngine({ vars: { ADMIN_TOKEN: BROWSER_ADMIN_TOKEN, SECRETS_KEY } });
+  // A what-if over more than 2 orders runs as a job here, so the console's job page is reachable with a few orders.
+  const engine = await startLocalEngine({ vars: { ADMIN_TOKEN: BROWSER_ADMIN_TOKEN, SECRETS_KEY, WHATIF_INLINE_MAX: "2" } });
   project.provide("engineUrl", engine.url);
   project.provide("adminToken", BROWSER_ADMIN_TOKEN);
   return async () => {

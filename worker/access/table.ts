@@ -75,6 +75,8 @@ export const ACCESS: Record<string, Access> = {
 
   // What-if (issue 16): a replay that changes nothing, so a read; the admin token as before
   "POST /v1/tenants/:tenant/what-if": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/what-if/:id": key("read", { root: true }),
+  "GET /v1/tenants/:tenant/what-if/:id/result": key("read", { root: true }),
 
   // Watchers and their reports (issue 13): running them opens and closes queue tasks, so an operator's action
   "POST /v1/tenants/:tenant/watchers/run": key("operator"),
@@ -122,6 +124,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /console/people": SESSION,
   "GET /console/what-if": SESSION,
   "POST /console/what-if": SESSION,
+  "GET /console/what-if/:id": SESSION,
   "POST /console/merchant": SESSION,
   "GET /notebooks": PUBLIC_ACCESS,
   "GET /notebooks/:name": PUBLIC_ACCESS,

@@ -17,15 +17,18 @@ export interface LayoutProps {
   session: Session | null;
   section?: Section;
   notice?: Notice | null | undefined;
+  /** Reload the page every so many seconds (a running what-if job's progress); no script needed. */
+  refreshSeconds?: number | undefined;
   children?: Child;
 }
 
-export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none", notice, children }) => (
+export const Layout: FC<LayoutProps> = ({ title, nonce, session, section = "none", notice, refreshSeconds, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="referrer" content="same-origin" />
+      {refreshSeconds === undefined ? null : <meta http-equiv="refresh" content={String(refreshSeconds)} />}
       <title>{`${title} · Handoff console`}</title>
       {/* CSS is a module constant, never data: the one place raw() is used. */}
       <style nonce={nonce}>{raw(CSS)}</style>

@@ -107,6 +107,7 @@ ol.tl .when{color:var(--ink3);font-size:12px}
 .big{font-size:24px;font-weight:700;font-variant-numeric:tabular-nums}
 .stat{padding:12px 14px}
 .stat+.stat{border-top:1px solid var(--line2)}
+progress{display:block;width:calc(100% - 28px);height:10px;margin:4px 14px 10px}
 .pager{display:flex;justify-content:space-between;padding:10px 14px;border-top:1px solid var(--line2)}
 .signin{max-width:400px;margin:9vh auto 0}
 .signin .card>.bd{padding:18px 22px 22px}

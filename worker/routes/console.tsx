@@ -11,9 +11,11 @@ import { QueuePage } from "../console/pages/queue";
 import { SignInPage } from "../console/pages/sign-in";
 import { TaskPage } from "../console/pages/task";
 import { TodayPage } from "../console/pages/today";
-import { WhatIfPage } from "../console/pages/what-if";
+import { WhatIfJobPage, WhatIfPage } from "../console/pages/what-if";
 import { whatIfForm } from "../console/what-if-form";
-import { runWindow } from "../whatif/run";
+import { inlineMax, runWindow } from "../whatif/run";
+import { findJob, firstOrders, startJob } from "../whatif/jobs";
+import { JOB_ID, jobView } from "../../domain/whatif/job";
 import { clearSessionCookie, csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE, viewMerchant } from "../console/session";
 import { claimFromForm, resolveFromForm } from "../console/task-actions";
 import { loadToday } from "../console/today-data";
@@ -211,8 +213,21 @@ consoleRoutes.post("/console/what-if", async (c) => {
     page(c, <WhatIfPage nonce={c.get("nonce")} session={s} form={form} run={run} notice={error ? { tone: "err", text: error } : null} />, status);
   const parsed = whatIfForm(form);
   if (!parsed.ok) return show(null, parsed.error, 400);
-  const run = await runWindow(c.env.DB, s.tenant, parsed.value, Date.now());
-  return run.ok ? show(run.result, null) : show(null, run.message, 422);
+  const until = Date.now();
+  const run = await runWindow(c.env.DB, s.tenant, parsed.value, until, inlineMax(c.env));
+  if (run.ok) return show(run.result, null);
+  // Too large to answer now: a job replays it, and its page shows the progress.
+  const job = await startJob(c.env, { tenant: s.tenant, ...parsed.value, until });
+  return c.redirect(`/console/what-if/${job.id}`, 303);
+});
+
+consoleRoutes.get("/console/what-if/:id", async (c) => {
+  const s = sessionOf(c);
+  const id = c.req.param("id");
+  const job = JOB_ID.test(id) ? await findJob(c.env, s.tenant, id) : null;
+  if (!job) throw new ApiError("not_found", "There is no such what-if job.");
+  const orders = job.status === "done" ? await firstOrders(c.env, job, 100) : [];
+  return page(c, <WhatIfJobPage nonce={c.get("nonce")} session={s} job={jobView(job, `/v1/tenants/${s.tenant}/what-if/${job.id}`)} orders={orders} />);
 });
 
 consoleRoutes.all("/console/*", () => {

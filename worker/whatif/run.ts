@@ -1,43 +1,63 @@
 import type { OwnershipRules } from "../../domain/ownership/schema";
 import { isChanged, Totals, type OrderDiff } from "../../domain/whatif/diff";
 import type { WhatIfRun } from "../../domain/whatif/report";
-import { proposedRules, rulesInForce } from "../../domain/whatif/replay";
+import { proposedRules, rulesInForce, type RulesFor } from "../../domain/whatif/replay";
 import { whatIfOrder } from "../../domain/whatif/run";
 import { iso } from "../../domain/time";
-import { readPage, rulesVersions } from "./source";
+import { countWindow, readPage, rulesVersions, type Page } from "./source";
 
-/** Beyond this many orders a window is not answered inline (one request's CPU budget). */
+/** Beyond this many orders a window is not answered inline (one request's CPU budget) but runs as a job. */
 export const WHATIF_INLINE_MAX = 500;
 
-export type WindowResult = { ok: true; result: WhatIfRun } | { ok: false; orders: number; message: string };
+/** The inline bound, lowered by WHATIF_INLINE_MAX in the environment (tests run jobs over a few orders). */
+export function inlineMax(env: { WHATIF_INLINE_MAX?: string }): number {
+  const n = Number(env.WHATIF_INLINE_MAX);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, WHATIF_INLINE_MAX) : WHATIF_INLINE_MAX;
+}
 
-/** Reads the window page by page and replays each order; `until` is the read time, the horizon timers are played to. */
-export async function runWindow(
-  db: D1Database,
-  tenant: string,
-  req: { rules: OwnershipRules | null; from: string; to: string },
-  until: number,
-): Promise<WindowResult> {
+export interface WindowRequest {
+  rules: OwnershipRules | null;
+  from: string;
+  to: string;
+}
+
+export type WindowResult = { ok: true; result: WhatIfRun } | { ok: false; orders: number; max: number };
+
+/** Whom each receipt is judged under: the proposal (as the tenant's next version), or the versions then in force. */
+export async function windowRules(db: D1Database, tenant: string, rules: OwnershipRules | null): Promise<{ rulesFor: RulesFor; proposal_version: number | null }> {
   const { versions, latest } = await rulesVersions(db, tenant);
-  const proposal = req.rules ? { version: latest + 1, rules: req.rules } : null;
-  const rulesFor = proposal ? proposedRules(proposal) : rulesInForce(versions);
+  if (!rules) return { rulesFor: rulesInForce(versions), proposal_version: null };
+  return { rulesFor: proposedRules({ version: latest + 1, rules }), proposal_version: latest + 1 };
+}
+
+/** One page of orders, both ways, folded into `totals`; the orders whose decisions would change. */
+export function replayPage(page: Page, rulesFor: RulesFor, until: number, totals: Totals): OrderDiff[] {
+  const changed: OrderDiff[] = [];
+  for (const order of page.orders) {
+    const w = whatIfOrder(order, rulesFor, until);
+    totals.add(w.diff, w.recorded, w.proposed);
+    if (isChanged(w.diff)) changed.push(w.diff);
+  }
+  return changed;
+}
+
+/**
+ * Counts the window first (no further than the bound), then reads it page by
+ * page and replays each order; `until` is the horizon timers are played to.
+ * Over the bound nothing is replayed: the caller starts a job.
+ */
+export async function runWindow(db: D1Database, tenant: string, req: WindowRequest, until: number, max: number): Promise<WindowResult> {
+  const counted = await countWindow(db, tenant, req.from, req.to, max);
+  if (counted.orders > max) return { ok: false, orders: counted.orders, max };
+  const { rulesFor, proposal_version } = await windowRules(db, tenant, req.rules);
   const totals = new Totals();
   const changed: OrderDiff[] = [];
-  let rowsRead = 0;
-  let seen = 0;
-  let after: string | null = null;
+  let rowsRead = counted.rows_read;
+  let after: Page["next"] = null;
   do {
     const page = await readPage(db, tenant, req.from, req.to, after);
     rowsRead += page.rows_read;
-    seen += page.orders.length;
-    if (seen > WHATIF_INLINE_MAX) {
-      return { ok: false, orders: seen, message: `The window holds more than ${WHATIF_INLINE_MAX} orders; narrow it (jobs for larger windows are not available yet)` };
-    }
-    for (const order of page.orders) {
-      const w = whatIfOrder(order, rulesFor, until);
-      totals.add(w.diff, w.recorded, w.proposed);
-      if (isChanged(w.diff)) changed.push(w.diff);
-    }
+    changed.push(...replayPage(page, rulesFor, until, totals));
     after = page.next;
   } while (after !== null);
   return {
@@ -47,8 +67,8 @@ export async function runWindow(
       from: req.from,
       to: req.to,
       until: iso(until),
-      mode: proposal ? "proposed" : "in_force",
-      proposal_version: proposal?.version ?? null,
+      mode: req.rules ? "proposed" : "in_force",
+      proposal_version,
       rows_read: rowsRead,
       summary: totals.result(),
       orders: changed,

@@ -1,5 +1,6 @@
 import type { RulesInput } from "../../domain/handoff/plan";
 import { StoredOwnershipRules } from "../../domain/ownership/schema";
+import type { Cursor } from "../../domain/whatif/job";
 import { recordedOrder, REPLAY_AUDIT_TYPES, type RecordedOrder } from "../../domain/whatif/recorded";
 
 /**
@@ -15,8 +16,8 @@ export const WHATIF_PAGE = 60;
 
 export interface Page {
   orders: RecordedOrder[];
-  /** Keyset cursor: the last order id of this page, null when the window is done. */
-  next: string | null;
+  /** Keyset cursor (the orders_tenant_created index's order): the last order of this page, null when the window is done. */
+  next: Cursor | null;
   rows_read: number;
 }
 
@@ -28,14 +29,20 @@ interface AuditRow {
   data: string;
 }
 
-export async function readPage(db: D1Database, tenant: string, from: string, to: string, after: string | null, limit = WHATIF_PAGE): Promise<Page> {
+export async function readPage(db: D1Database, tenant: string, from: string, to: string, after: Cursor | null, limit = WHATIF_PAGE): Promise<Page> {
   const ids = await db
-    .prepare("SELECT order_id FROM orders WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND order_id > ?4 ORDER BY order_id LIMIT ?5")
-    .bind(tenant, from, to, after ?? "", limit)
-    .all<{ order_id: string }>();
+    .prepare(
+      `SELECT order_id, created_at FROM orders WHERE tenant_id = ?1 AND created_at < ?3
+         AND (created_at > ?2 OR (created_at = ?2 AND order_id > ?4))
+       ORDER BY created_at, order_id LIMIT ?5`,
+    )
+    // No cursor yet: from `from` inclusive (every id sorts after "").
+    .bind(tenant, after?.created_at ?? from, to, after?.order_id ?? "", limit)
+    .all<{ order_id: string; created_at: string }>();
   let rowsRead = ids.meta.rows_read;
   const orderIds = ids.results.map((r) => r.order_id);
-  if (orderIds.length === 0) return { orders: [], next: null, rows_read: rowsRead };
+  const last = ids.results.at(-1);
+  if (orderIds.length === 0 || !last) return { orders: [], next: null, rows_read: rowsRead };
   const types = REPLAY_AUDIT_TYPES.map((_, i) => `?${i + 2}`).join(",");
   const idParams = orderIds.map((_, i) => `?${i + 2 + REPLAY_AUDIT_TYPES.length}`).join(",");
   const audit = await db
@@ -44,12 +51,23 @@ export async function readPage(db: D1Database, tenant: string, from: string, to:
     .all<AuditRow>();
   rowsRead += audit.meta.rows_read;
   const byOrder = new Map<string, { seq: number; at: string; type: string; data: unknown }[]>(orderIds.map((id) => [id, []]));
+  // Each entry's JSON is parsed once, here; the replay and the comparison share the parsed trail.
   for (const r of audit.results) byOrder.get(r.order_id)?.push({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown });
   return {
     orders: orderIds.map((id) => recordedOrder(tenant, id, byOrder.get(id) ?? [])),
-    next: orderIds.length < limit ? null : (orderIds.at(-1) ?? null),
+    next: orderIds.length < limit ? null : { created_at: last.created_at, order_id: last.order_id },
     rows_read: rowsRead,
   };
+}
+
+/** How many orders the window holds, counting no further than `cap` (the inline check reads at most cap + 1 index rows). */
+export async function countWindow(db: D1Database, tenant: string, from: string, to: string, cap?: number): Promise<{ orders: number; rows_read: number }> {
+  const limit = cap === undefined ? -1 : cap + 1;
+  const r = await db
+    .prepare("SELECT COUNT(*) AS n FROM (SELECT 1 FROM orders WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 LIMIT ?4)")
+    .bind(tenant, from, to, limit)
+    .all<{ n: number }>();
+  return { orders: r.results[0]?.n ?? 0, rows_read: r.meta.rows_read };
 }
 
 /** Every rules version the tenant ever had: the rules in force when each receipt arrived. */

@@ -1,4 +1,5 @@
 import type { FC } from "hono/jsx";
+import type { WhatIfJob } from "../../../domain/whatif/job";
 import type { WhatIfRun } from "../../../domain/whatif/report";
 import { Card, Csrf, Empty, OrderLink } from "../components";
 import { levelName, money } from "../format";
@@ -25,7 +26,7 @@ const Delta: FC<{ recorded: number; proposed: number }> = ({ recorded, proposed 
   <td class={`num ${proposed > recorded ? "red" : proposed < recorded ? "green" : ""}`}>{proposed === recorded ? "=" : `${proposed > recorded ? "+" : ""}${proposed - recorded}`}</td>
 );
 
-const Result: FC<{ run: WhatIfRun }> = ({ run }) => {
+const Result: FC<{ run: WhatIfRun; more?: boolean }> = ({ run, more = false }) => {
   const s = run.summary;
   return (
     <>
@@ -123,7 +124,7 @@ const Result: FC<{ run: WhatIfRun }> = ({ run }) => {
             </tbody>
           </table>
         )}
-        {run.orders.length > ORDERS_SHOWN ? <p class="small muted">{`First ${ORDERS_SHOWN} shown; npm run what-if writes them all (CSV/NDJSON).`}</p> : null}
+        {run.orders.length > ORDERS_SHOWN || more ? <p class="small muted">{`First ${Math.min(ORDERS_SHOWN, run.orders.length)} shown; npm run what-if writes them all (CSV/NDJSON).`}</p> : null}
       </Card>
     </>
   );
@@ -153,3 +154,48 @@ export const WhatIfPage: FC<WhatIfProps> = ({ nonce, session, form, run, notice 
     {run ? <Result run={run} /> : null}
   </Layout>
 );
+
+export interface WhatIfJobProps {
+  nonce: string;
+  session: Session;
+  job: WhatIfJob;
+  /** Once done: the first changed orders (the job's first part), shown as an inline run shows them. */
+  orders: WhatIfRun["orders"];
+}
+
+/** A what-if too large to answer inline runs as a job: its progress, reloading itself until done, then its result. */
+export const WhatIfJobPage: FC<WhatIfJobProps> = ({ nonce, session, job, orders }) => {
+  const { orders_done: done, orders_total: total } = job.progress;
+  const pct = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
+  const running = job.status === "queued" || job.status === "running";
+  return (
+    <Layout title="What-if job" nonce={nonce} session={session} section="what-if" refreshSeconds={running ? 2 : undefined}>
+      <h1>What-if: replay past orders through proposed rules</h1>
+      <Card title={`Job ${job.id}`} right={<span class="small muted">{`${job.from.slice(0, 16)} → ${job.to.slice(0, 16)} · ${job.mode === "in_force" ? "rules in force" : `proposal v${job.proposal_version ?? "?"}`}`}</span>}>
+        <div class="stat" data-status={job.status}>
+          <div class={`big ${job.status === "failed" ? "red" : ""}`}>{job.status}</div>
+          <div class="muted">status</div>
+        </div>
+        <div class="stat" data-progress={`${done}/${total}`}>
+          <div class="big">{`${done} / ${total}`}</div>
+          <div class="muted">orders replayed</div>
+        </div>
+        <progress max={100} value={pct}>{`${pct}%`}</progress>
+        <div class="stat small muted">
+          {running ? "Too many orders to answer at once: the engine replays them page by page. This page reloads itself." : null}
+          {job.error ? `Failed: ${job.error}` : null}
+          {job.status === "done" ? `Every change, for a notebook: GET ${job.result?.csv ?? ""} (or npm run what-if).` : null}
+        </div>
+      </Card>
+      {job.summary ? (
+        <Result
+          run={{ tenant: job.tenant, from: job.from, to: job.to, until: job.until, mode: job.mode, proposal_version: job.proposal_version, rows_read: job.rows_read, summary: job.summary, orders }}
+          more={job.summary.orders_changed > orders.length}
+        />
+      ) : null}
+      <p>
+        <a href="/console/what-if">New what-if</a>
+      </p>
+    </Layout>
+  );
+};

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { OwnershipRules } from "../../domain/ownership/schema";
+import { Totals } from "../../domain/whatif/diff";
+import { recordedOrder } from "../../domain/whatif/recorded";
+import { proposedRules } from "../../domain/whatif/replay";
+import { whatIfOrder } from "../../domain/whatif/run";
+import type { AuditLine } from "../../domain/whatif/recorded";
+import { monthRules } from "./month";
+
+/**
+ * One timed what-if over a month saved by `bench:what-if` (run in its own
+ * process, so the current tree and a baseline's are measured alike): trails →
+ * inputs → replay under the proposal → diff → totals. Prints one JSON line.
+ * Loading and parsing the file is not timed: D1 hands the Worker parsed rows too
+ * (each entry's JSON is parsed once, in worker/whatif/source.ts).
+ */
+
+interface SavedMonth {
+  tenant: string;
+  end: number;
+  orders: { order_id: string; trail: AuditLine[] }[];
+}
+
+const file = process.argv[2];
+if (!file) throw new Error("usage: replay-month.ts <month.json>");
+const month = JSON.parse(readFileSync(file, "utf8")) as SavedMonth;
+const latest = monthRules().at(-1);
+if (!latest) throw new Error("no rules");
+// The proposal under review: half the fulfilment SLA, a new shipping owner.
+const proposal = {
+  version: latest.version + 1,
+  rules: OwnershipRules.parse({ ...latest.rules, steps: { ...latest.rules.steps, fulfillment: { ...latest.rules.steps.fulfillment, sla: "PT6H" }, shipping: { ...latest.rules.steps.shipping, owner: "dispatch@3pl-acme.example" } } }),
+};
+
+const totals = new Totals();
+const wall = performance.now();
+const cpu = process.cpuUsage();
+for (const o of month.orders) {
+  const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, o.trail), proposedRules(proposal), month.end);
+  totals.add(w.diff, w.recorded, w.proposed);
+}
+const used = process.cpuUsage(cpu);
+const s = totals.result();
+console.log(
+  JSON.stringify({
+    orders: month.orders.length,
+    cpu_ms: Math.round((used.user + used.system) / 1000),
+    wall_ms: Math.round(performance.now() - wall),
+    summary: { orders_changed: s.orders_changed, breaches: s.breaches, exports: s.exports, revenue_at_risk: s.revenue_at_risk },
+  }),
+);
