@@ -13,6 +13,7 @@ import { consoleRoutes } from "./routes/console";
 import { contactRoutes } from "./routes/contacts";
 import { handoffRoutes } from "./routes/handoffs";
 import { inventoryRoutes } from "./routes/inventory";
+import { stockChannelRoutes } from "./routes/stock-channels";
 import { notebookRoutes } from "./routes/notebooks";
 import { orderRoutes } from "./routes/orders";
 import { taskRoutes } from "./routes/tasks";
@@ -73,6 +74,7 @@ export function createApp() {
   app.route("/", webhooks);
   app.route("/", orderRoutes);
   app.route("/", inventoryRoutes);
+  app.route("/", stockChannelRoutes);
   app.route("/", rejectionRoutes);
   app.route("/", handoffRoutes);
   app.route("/", taskRoutes);

@@ -1,6 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { SnapshotDrift } from "../domain/inventory/level";
 import type { InventoryReceipt } from "../domain/inventory/object";
 import { Task, TASK_STATUSES, TaskType, taskId, WATCHER_TASK_TYPES, type Resolution, type TaskStatus } from "../domain/tasks/task";
 import { ownerLadder } from "../domain/tasks/owner";
@@ -234,41 +233,6 @@ export async function openRejectionTask(env: Env, rej: RejectionRow): Promise<vo
     .onConflictDoNothing()
     .returning();
   for (const row of inserted) await notifyD1Task(env, row);
-}
-
-/**
- * The WMS counted something else than the engine computed for a SKU: one task
- * per snapshot (its id is the key, so a repeated alarm writes nothing new),
- * owned like routing (the step whose stock promise the drift breaks).
- */
-export async function openDriftTask(env: Env, tenant: string, sku: string, drift: SnapshotDrift, openedAt: string): Promise<void> {
-  const snapshot = await currentRules(env, tenant).catch(() => null);
-  const rule = snapshot?.rules.steps.routing;
-  const { ladder, owningParty } = ownerLadder(rule, rule ? null : await defaultOwnerOf(env, tenant).catch(() => null));
-  await db(env.DB)
-    .insert(tasks)
-    .values({
-      tenantId: tenant,
-      taskId: taskId(tenant, sku, "inventory_drift", drift.snapshot_id),
-      orderId: null,
-      rejectionId: null,
-      type: "inventory_drift",
-      status: "open",
-      step: "routing",
-      ref: drift.snapshot_id,
-      owner: ladder[0],
-      owningParty,
-      escalation: ladder,
-      level: 0,
-      slaDue: new Date(Date.parse(openedAt) + 24 * 3600_000).toISOString(),
-      title: `Stock drift on ${sku} at ${drift.location}: WMS counted ${drift.reported}, engine expected ${drift.expected} (${drift.drift > 0 ? "+" : ""}${drift.drift})`.slice(0, 300),
-      evidence: { sku, drift },
-      valueMinor: null,
-      currency: null,
-      openedAt,
-      updatedAt: openedAt,
-    })
-    .onConflictDoNothing();
 }
 
 /**

@@ -16,7 +16,8 @@ import type { KeyRecord } from "../domain/access/scopes";
 const CACHE_TTL_MS = 30_000;
 const cache = new Map<string, { until: number; value: unknown }>();
 
-async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+/** Per-isolate, per-tenant config cache (keys start `<tenant>\u0000`, so invalidateTenantCache drops them). */
+export async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.value as T;
   const value = await load();

@@ -265,6 +265,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/stock-channels/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a stock channel (a marketplace, the storefront) that receives every SKU's level
+         * @description Every stock change of every SKU is sent to each channel as a signed Standard Webhooks `inventory.level` message, retried, coalesced (a channel that was down gets the latest level, not every step) and versioned (`data.version` and `webhook-id` grow with every change; drop a message whose version is lower than one you applied). The secret is sealed before it reaches D1 and never returned. Recorded on the admin audit.
+         */
+        put: operations["putStockChannel"];
+        post?: never;
+        /** Stop sending stock levels to a channel */
+        delete: operations["deleteStockChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenant}/stock-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's stock channels (secrets shown only as fingerprints) */
+        get: operations["listStockChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/rejections": {
         parameters: {
             query?: never;
@@ -432,10 +470,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream one tenant's events, orders, tasks or admin audit over a time window, as NDJSON or CSV
+         * Stream one tenant's events, orders, tasks, admin audit or inventory drift over a time window, as NDJSON or CSV
          * @description Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.
          *
-         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq).
+         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq); **inventory** are selected and ordered by `at` (the WMS snapshot's as-of time); ordered by (at, sku, snapshot_id): one row per snapshot that had an earlier one to compare with.
          *
          *     **orders** carry, per order, `breaches` = SLA steps that breached (level-0 breach rows), `open_breaches` = those steps still in breach, `tasks` = manual tasks ever opened, `open_tasks` = tasks open or claimed.
          *
@@ -1260,6 +1298,20 @@ export interface components {
                 item_id: string;
                 sku: string;
             }[];
+        };
+        StockChannel: {
+            channel: string;
+            url: string;
+            /** @description Keyed fingerprint of the secret; the secret itself is never returned */
+            secret_fingerprint: string;
+            updated_at: string;
+        };
+        /** @description Where a channel receives stock levels, and the Standard Webhooks secret they are signed with */
+        StockChannelInput: {
+            /** @example https://wms.example.com/handoff */
+            url: string;
+            /** @description Write-only. Sealed at rest; responses show only its keyed fingerprint ('sha256:' + 8 hex), never any of its characters. */
+            secret: string;
         };
         Rejection: {
             id: string;
@@ -3552,6 +3604,186 @@ export interface operations {
             };
         };
     };
+    putStockChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockChannelInput"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockChannel"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteStockChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listStockChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: components["schemas"]["StockChannel"][];
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRejections: {
         parameters: {
             query?: {
@@ -4345,7 +4577,7 @@ export interface operations {
             header?: never;
             path: {
                 tenant: string;
-                name: "events" | "orders" | "tasks" | "admin";
+                name: "events" | "orders" | "tasks" | "admin" | "inventory";
                 format: "ndjson" | "csv";
             };
             cookie?: never;
@@ -4494,6 +4726,24 @@ export interface operations {
                         hash: string;
                         /** @description The full entry data as JSON text */
                         data: string;
+                    } | {
+                        tenant_id: string;
+                        sku: string;
+                        location: string;
+                        /** @description The WMS snapshot event (`<idempotency key>#<index>`) */
+                        snapshot_id: string;
+                        /** @description The snapshot's as-of time */
+                        at: string;
+                        /** @description What the engine had computed for that moment: the previous snapshot plus the deltas since */
+                        expected: number;
+                        /** @description What the WMS counted */
+                        reported: number;
+                        /** @description reported − expected: positive when the WMS counts more than the engine thought */
+                        drift: number;
+                        /** @description |drift|, for ranking discrepancies */
+                        abs_drift: number;
+                        /** @description When the SKU's inventory object computed it */
+                        recorded_at: string;
                     };
                     "text/csv; charset=utf-8": string;
                 };
@@ -4541,7 +4791,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "events" | "orders" | "tasks" | "admin";
+                name: "events" | "orders" | "tasks" | "admin" | "inventory";
             };
             cookie?: never;
         };

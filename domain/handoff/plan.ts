@@ -1,5 +1,5 @@
-import type { OwnershipRules, Step } from "../ownership/schema";
-import { durationMs, retryPolicyMs, stepSlaMs } from "../ownership/schema";
+import type { ClockStep, OwnershipRules, Step } from "../ownership/schema";
+import { clockRule, durationMs, retryPolicyMs, stepSlaMs } from "../ownership/schema";
 import { ACTION_STEP, exportId, HandoffExport, type ExportStatus, type IntendedAction } from "./document";
 import { canonicalJson, epochMs } from "../order/facts";
 import type { MachineEvent } from "../events/handoff-events";
@@ -236,7 +236,7 @@ function linesFor(action: IntendedAction, view: OrderView, allocation: Allocatio
 }
 
 export interface Deadline {
-  step: Step;
+  step: ClockStep;
   /** The milestone the clock runs from. */
   since: string;
   since_at: string;
@@ -256,9 +256,9 @@ export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: read
   const { rules } = rulesIn;
   const m = view.milestones;
   const out: Deadline[] = [];
-  const clock = (step: Step, since: string, sinceAt: string | undefined, cap?: number): void => {
+  const clock = (step: ClockStep, since: string, sinceAt: string | undefined, cap?: number): void => {
     if (sinceAt === undefined) return;
-    const rule = rules.steps[step];
+    const rule = clockRule(rules, step);
     const interval = stepSlaMs(rules, step);
     const due = Math.min(epochMs(sinceAt) + interval, cap ?? Number.POSITIVE_INFINITY);
     out.push({ step, since, since_at: sinceAt, due_at: due, ladder: [rule.owner, rule.backup, rule.on_call], owning_party: rule.owning_party, interval_ms: interval });
@@ -273,9 +273,15 @@ export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: read
   const routeFrom = rules.policy.fulfil_on === "authorized" ? (m.authorized_at ?? m.captured_at) : m.captured_at;
   // Runs even when the order itself never arrived (Shopify gave up): a captured
   // payment with nothing to route must still breach and reach an owner.
-  if (!routingAcked && !progressed) clock("routing", "captured_at", routeFrom);
+  // Nothing could be routed and the whole order was handed to the backorder step: routing was decided, its clock stops.
+  const wholeBackorder = exports.some((e) => e.export.intended_action === "backorder_order" && !isWithdrawn(e.status)) && !exports.some((e) => e.export.intended_action === "fulfil_order");
+  if (!routingAcked && !progressed && !wholeBackorder) clock("routing", "captured_at", routeFrom);
   if (!progressed) clock("fulfillment", "routed_at", m.routed_at);
   if (m.shipped_at === undefined) clock("shipping", "accepted_at", m.accepted_at);
   if (m.delivered_at === undefined) clock("delivery", "shipped_at", m.shipped_at);
+  // The backorder step (issue 17): from the first backorder export while one is live and nothing has
+  // shipped; a newer version (the rest changed) does not restart it. Owned by steps.backorder, else routing.
+  const backorders = exports.filter((e) => e.export.intended_action === "backorder_order").sort((a, b) => a.export.version - b.export.version);
+  if (m.shipped_at === undefined && backorders.some((e) => !isWithdrawn(e.status))) clock("backorder", "backorder_issued_at", backorders[0]?.export.issued_at);
   return out;
 }

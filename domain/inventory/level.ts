@@ -105,6 +105,6 @@ export function levelOf(facts: readonly StockFact[]): StockLevel {
 }
 
 /** Drift a person should look at: at least `threshold` units either way (a threshold of 0 turns it off). */
-export function driftsAbove(level: StockLevel, threshold: number): SnapshotDrift[] {
+export function driftsAbove(level: Pick<StockLevel, "drifts">, threshold: number): SnapshotDrift[] {
   return threshold <= 0 ? [] : level.drifts.filter((d) => Math.abs(d.drift) >= threshold);
 }

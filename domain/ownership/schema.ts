@@ -20,7 +20,7 @@ export const Duration = z
   })
   .meta({ description: "ISO-8601 duration with fixed-length units only: P[nW][nD][T[nH][nM][n[.fff]S]]", example: "PT4H" });
 
-const HttpUrl = z
+export const HttpUrl = z
   .string()
   .max(2048)
   .superRefine((v, ctx) => {
@@ -41,7 +41,7 @@ const HttpUrl = z
   .meta({ example: "https://wms.example.com/handoff" });
 
 /** A Standard Webhooks secret as its owner hands it over: "whsec_" + base64 of the key bytes. */
-const WebhookSecret = z
+export const WebhookSecret = z
   .string()
   .max(512)
   .superRefine((v, ctx) => {
@@ -188,8 +188,17 @@ export function durationMs(iso: string, field: string): number {
   return ms;
 }
 
-export function stepSlaMs(rules: OwnershipRules, step: Step): number {
-  return durationMs(rules.steps[step].sla, `steps.${step}.sla`);
+/** Steps with an SLA clock and an escalation ladder: the six, and the optional backorder step (issue 17). */
+export type ClockStep = Step | "backorder";
+
+/** A clock step's rule: the backorder step falls back to routing's when the tenant set none (as its export does). */
+export function clockRule(rules: OwnershipRules, step: ClockStep): StepRule {
+  if (step === "backorder") return rules.steps.backorder ?? rules.steps.routing;
+  return rules.steps[step];
+}
+
+export function stepSlaMs(rules: OwnershipRules, step: ClockStep): number {
+  return durationMs(clockRule(rules, step).sla, `steps.${step}.sla`);
 }
 
 export function retryPolicyMs(rules: OwnershipRules): { initial: number; max_interval: number; max_attempts: number; max_age: number } {

@@ -3,7 +3,7 @@ import type { MachineEvent } from "../events/handoff-events";
 import type { OrderCommit } from "../order/commit";
 import type { MachineState } from "../order/machine";
 import type { OrderView } from "../order/view";
-import { Step, stepSlaMs } from "../ownership/schema";
+import { Step, stepSlaMs, type ClockStep } from "../ownership/schema";
 import { iso } from "../time";
 import { isOpen, newTask, seedForBreach, seedForHold, taskId, type QueueError, type Resolution, type Task, type TaskSeed } from "./task";
 import { retract } from "../handoff/cancel";
@@ -78,7 +78,7 @@ export function syncTasks(c: OrderCommit, view: OrderView): void {
   }
 }
 
-export function openBreachTask(c: OrderCommit, view: OrderView, step: Step): void {
+export function openBreachTask(c: OrderCommit, view: OrderView, step: ClockStep): void {
   open(c, view, seedForBreach(step, view));
 }
 

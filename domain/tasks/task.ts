@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Money } from "../events/canonical";
-import type { OwnershipRules, Step } from "../ownership/schema";
-import { stepSlaMs } from "../ownership/schema";
+import type { ClockStep, OwnershipRules, Step } from "../ownership/schema";
+import { clockRule, stepSlaMs } from "../ownership/schema";
 import type { Hold, OrderView } from "../order/view";
 import { ownerLadder } from "./owner";
 
@@ -106,7 +106,7 @@ const HOLD_TASK: Record<Hold["reason"], { type: TaskType; step: Step; title: str
 
 export interface TaskSeed {
   type: TaskType;
-  step: Step;
+  step: ClockStep;
   ref: string;
   title: string;
 }
@@ -119,7 +119,7 @@ export function seedForHold(hold: Hold, exportStep: (exportId: string) => Step |
   return { type: base.type, step, ref: hold.event_id, title: `${base.title}: ${hold.detail}`.slice(0, 300) };
 }
 
-export function seedForBreach(step: Step, view: OrderView): TaskSeed {
+export function seedForBreach(step: ClockStep, view: OrderView): TaskSeed {
   const uncaptured = step === "payment" && view.milestones.authorized_at !== undefined && view.milestones.captured_at === undefined;
   return uncaptured
     ? { type: "payment_not_captured", step, ref: `sla:${step}`, title: "Payment authorized but never captured" }
@@ -130,7 +130,7 @@ export function newTask(
   seed: TaskSeed,
   ctx: { tenant: string; orderId: string; view: OrderView; rules: OwnershipRules | null; defaultOwner?: string | null; now: number; evidence: Record<string, unknown> },
 ): Task {
-  const { ladder, owningParty } = ownerLadder(ctx.rules?.steps[seed.step], ctx.defaultOwner ?? null);
+  const { ladder, owningParty } = ownerLadder(ctx.rules ? clockRule(ctx.rules, seed.step) : undefined, ctx.defaultOwner ?? null);
   const slaMs = ctx.rules ? stepSlaMs(ctx.rules, seed.step) : 3_600_000;
   return {
     task_id: taskId(ctx.tenant, ctx.orderId, seed.type, seed.ref),

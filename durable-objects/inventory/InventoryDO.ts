@@ -4,8 +4,11 @@ import type { InventoryIngestInput, InventoryLevel, InventoryObject, InventoryRe
 import { commitOrder, consumeOrder, decideReserve, expireHeld, releaseOrder, type Reservation } from "../../domain/inventory/reserve";
 import type { InventoryEventType } from "../../domain/inventory/events";
 import type { Env } from "../../worker/env";
-import { openDriftTask } from "../../worker/tasks";
+import { openDriftTask, recordDrift } from "../../worker/watchers/drift";
 import { InventoryStore } from "./store";
+import { OFFERED_VERSION, pushLevels } from "./channels";
+import { STOCK_RETRY, type LevelSummary } from "../../domain/inventory/channels";
+import type { RetryPolicyMs } from "../../domain/handoff/delivery";
 
 /** A reservation whose order has not confirmed its commit within this long goes back to stock. */
 const DEFAULT_HOLD_MS = 5 * 60_000;
@@ -24,10 +27,13 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
   private readonly store: InventoryStore;
   /** Derived from the facts table; dropped whenever a fact is added (or a transaction throws). */
   private level: StockLevel | null = null;
-  /** When unwritten drift tasks are due: now, unless a D1 write just failed. */
-  private driftRetryAt = 0;
-  /** Clock seam for tests. */
+  /** When the alarm's D1 work (drift tasks, the channel list) is due again: now, unless it just failed. */
+  private retryAt = 0;
+  /** Stock channels whose send is awaiting the network in this instance. */
+  private readonly sending = new Set<string>();
+  /** Seams for tests: the clock, and the stock channels' retry policy. */
   clock: () => number = () => Date.now();
+  channelPolicy: RetryPolicyMs = STOCK_RETRY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,7 +102,8 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
         this.level = null;
         this.bump();
         const at = new Date(now).toISOString();
-        for (const d of driftsAbove(this.stock(), this.driftThreshold())) this.store.noteDrift(d, at);
+        // Every drift is recorded (the inventory export); the alarm opens a task for those above the threshold.
+        for (const d of this.stock().drifts) this.store.noteDrift(d, at);
       }
       const receipt = { id: `rcpt_${crypto.randomUUID().replace(/-/g, "")}`, events: input.events.map((e) => e.type), received_at: new Date(now).toISOString() };
       this.store.putReceipt(input.idempotencyKey, { ...receipt, source: input.source, raw_sha256: input.rawSha256 });
@@ -137,23 +144,28 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
   }
 
   /** Applies changed reservation rows (and any facts they imply) in one transaction. */
-  private change(decide: () => Reservation[], facts: (changed: Reservation[]) => void = () => {}): number {
+  private change(decide: () => Reservation[], facts: ((changed: Reservation[]) => void) | null): number {
     if (!this.store.hasSchema()) return 0;
     return this.tx(() => {
       const changed = decide();
       for (const r of changed) this.store.putReservation(r);
-      facts(changed);
-      if (changed.some((r) => r.reserved > 0)) this.bump();
+      // Confirming a hold (no facts callback given as null) moves no unit: the level, and its version, stay.
+      if (facts !== null) {
+        facts(changed);
+        if (changed.some((r) => r.reserved > 0)) this.bump();
+      }
       return changed.length;
     });
   }
 
   async commit(orderId: string): Promise<{ committed: number }> {
-    return { committed: this.change(() => commitOrder(this.store.orderReservations(orderId), orderId)) };
+    return { committed: this.change(() => commitOrder(this.store.orderReservations(orderId), orderId), null) };
   }
 
   async release(orderId: string, reason: string): Promise<{ released: number }> {
-    return { released: this.change(() => releaseOrder(this.store.orderReservations(orderId), orderId, this.clock(), reason)) };
+    const released = this.change(() => releaseOrder(this.store.orderReservations(orderId), orderId, this.clock(), reason), () => {});
+    await this.rearm();
+    return { released };
   }
 
   /** A shipment: the reserved units leave stock as a delta at the shipment's time (one fact per line, so a repeat adds nothing). */
@@ -169,6 +181,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
         }
       },
     );
+    await this.rearm();
     return { consumed };
   }
 
@@ -180,10 +193,12 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
         this.bump();
       }
     });
+    await this.rearm();
     return this.getLevel(input.sku);
   }
 
-  async getLevel(sku: string): Promise<InventoryLevel> {
+  /** The numbers a channel receives. */
+  private summary(sku: string): LevelSummary {
     const stock = this.stock();
     const reserved = this.store.reservedUnits();
     const buffer = this.buffer();
@@ -194,6 +209,13 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       available: Math.max(0, stock.on_hand + buffer - reserved),
       oversell_buffer: buffer,
       version: this.version(),
+    };
+  }
+
+  async getLevel(sku: string): Promise<InventoryLevel> {
+    const stock = this.stock();
+    return {
+      ...this.summary(sku),
       locations: stock.locations,
       drift: stock.drifts.reduce<StockLevel["drifts"][number] | null>((newest, d) => (newest === null || d.at >= newest.at ? d : newest), null),
       orders: this.store.listReservations(LISTED_RESERVATIONS),
@@ -201,34 +223,49 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
   }
 
   private async rearm(): Promise<void> {
-    const expiry = this.store.nextHeldExpiry();
-    const drift = this.store.unwrittenDrifts().length > 0 ? Math.max(this.driftRetryAt, Date.now()) : null;
-    const next = expiry === null ? drift : drift === null ? expiry : Math.min(expiry, drift);
-    if (next === null) return;
+    // D1 work: a drift task to write, or a level the channels were not offered yet (the channel list is in D1).
+    const d1Due = this.store.unwrittenDrifts().length > 0 || this.version() > Number(this.store.getMeta(OFFERED_VERSION) ?? "0");
+    const candidates = [this.store.nextHeldExpiry(), this.store.nextSlotDue(), d1Due ? Math.max(this.retryAt, Date.now()) : null].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return;
+    const next = Math.min(...candidates);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
 
   /**
-   * The sweep (held reservations whose order never confirmed go back to stock)
-   * and the drift tasks (written to D1 once each; a failed write retries in
-   * 5 s). Idempotent; re-arms in `finally`.
+   * The sweep (held reservations whose order never confirmed go back to stock),
+   * the drift tasks (written to D1 once each) and the stock channels (the
+   * current level offered to every channel's slot, due slots sent). A failed
+   * D1 read or write retries in 5 s. Idempotent; re-arms in `finally`.
    */
   override async alarm(): Promise<void> {
     try {
-      this.change(() => expireHeld(this.store.expiredHeld(this.clock()), this.clock()));
+      this.change(() => expireHeld(this.store.expiredHeld(this.clock()), this.clock()), () => {});
       const tenant = this.store.getMeta("tenant");
       const sku = this.store.getMeta("sku");
       if (tenant !== null && sku !== null) {
         for (const p of this.store.unwrittenDrifts()) {
-          await openDriftTask(this.env, tenant, sku, p.drift, p.found_at);
+          await recordDrift(this.env, tenant, sku, p.drift, p.found_at);
+          if (driftsAbove({ drifts: [p.drift] }, this.driftThreshold()).length > 0) await openDriftTask(this.env, tenant, sku, p.drift, p.found_at);
           this.store.driftWritten(p.drift.snapshot_id, new Date(this.clock()).toISOString());
         }
+        await pushLevels({
+          env: this.env,
+          store: this.store,
+          tenant,
+          sku,
+          version: this.version(),
+          level: () => this.summary(sku),
+          clock: this.clock,
+          policy: this.channelPolicy,
+          tx: (fn) => this.tx(fn),
+          sending: this.sending,
+        });
       }
-      this.driftRetryAt = 0;
+      this.retryAt = 0;
     } catch (err) {
       console.error("inventory alarm", err);
-      this.driftRetryAt = Date.now() + 5_000;
+      this.retryAt = Date.now() + 5_000;
     } finally {
       await this.rearm();
     }

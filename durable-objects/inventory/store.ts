@@ -1,5 +1,6 @@
 import type { SnapshotDrift, StockFact } from "../../domain/inventory/level";
 import type { Reservation, ReservationStatus } from "../../domain/inventory/reserve";
+import type { ChannelSlot, SlotStatus } from "../../domain/inventory/channels";
 
 /**
  * The inventory object's SQLite. Created by the first write (a read of a SKU
@@ -38,16 +39,42 @@ const SCHEMA = [
      PRIMARY KEY (order_id, line)
    )`,
   `CREATE INDEX IF NOT EXISTS reservations_status ON reservations (status, expires_at)`,
-  // Drift above the threshold, one per snapshot, until its D1 task is written (by the alarm, never on the ack path).
+  // Every snapshot's drift, one row per snapshot, until the alarm has written it to D1 (and its task, when above the threshold): never on the ack path.
   `CREATE TABLE IF NOT EXISTS drift_tasks (
      snapshot_id TEXT PRIMARY KEY,
      drift TEXT NOT NULL,
      found_at TEXT NOT NULL,
      written_at TEXT
    )`,
+  // One slot per stock channel (domain/inventory/channels.ts): overwritten, never queued, so a channel that was down gets the latest level.
+  `CREATE TABLE IF NOT EXISTS channel_slots (
+     channel TEXT PRIMARY KEY,
+     delivered_version INTEGER NOT NULL,
+     pending_version INTEGER,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     first_attempt_at INTEGER,
+     next_at INTEGER,
+     last_error TEXT
+   ) WITHOUT ROWID`,
 ].join(";\n");
 
 type Row = Record<string, SqlStorageValue>;
+
+const num = (v: SqlStorageValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+
+function slotOf(r: Row): ChannelSlot {
+  return {
+    channel: String(r.channel),
+    delivered_version: Number(r.delivered_version),
+    pending_version: num(r.pending_version),
+    status: String(r.status) as SlotStatus,
+    attempts: Number(r.attempts),
+    first_attempt_at: num(r.first_attempt_at),
+    next_at: num(r.next_at),
+    last_error: r.last_error === null ? null : String(r.last_error),
+  };
+}
 
 function reservationOf(r: Row): Reservation {
   return {
@@ -186,5 +213,35 @@ export class InventoryStore {
          held_at = excluded.held_at, expires_at = excluded.expires_at, closed_at = excluded.closed_at, reason = excluded.reason`,
       r.order_id, r.line, r.requested, r.reserved, r.status, r.held_at, r.expires_at, r.closed_at, r.reason,
     );
+  }
+
+  slot(channel: string): ChannelSlot | null {
+    const row = this.sql().exec("SELECT * FROM channel_slots WHERE channel = ?", channel).toArray()[0];
+    return row ? slotOf(row) : null;
+  }
+
+  slots(): ChannelSlot[] {
+    if (!this.hasSchema()) return [];
+    return this.sql().exec("SELECT * FROM channel_slots ORDER BY channel").toArray().map(slotOf);
+  }
+
+  putSlot(s: ChannelSlot): void {
+    this.sql().exec(
+      `INSERT INTO channel_slots (channel, delivered_version, pending_version, status, attempts, first_attempt_at, next_at, last_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (channel) DO UPDATE SET delivered_version = excluded.delivered_version, pending_version = excluded.pending_version,
+         status = excluded.status, attempts = excluded.attempts, first_attempt_at = excluded.first_attempt_at, next_at = excluded.next_at, last_error = excluded.last_error`,
+      s.channel, s.delivered_version, s.pending_version, s.status, s.attempts, s.first_attempt_at, s.next_at, s.last_error,
+    );
+  }
+
+  deleteSlot(channel: string): void {
+    this.sql().exec("DELETE FROM channel_slots WHERE channel = ?", channel);
+  }
+
+  nextSlotDue(): number | null {
+    if (!this.hasSchema()) return null;
+    const row = this.sql().exec("SELECT MIN(next_at) AS t FROM channel_slots WHERE status = 'pending'").toArray()[0];
+    return row && row.t !== null ? Number(row.t) : null;
   }
 }

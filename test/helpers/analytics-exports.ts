@@ -203,3 +203,20 @@ export async function insertOrders(rows: readonly OrderSeed[]): Promise<void> {
     );
   }
 }
+
+export interface DriftSeed {
+  tenant: string;
+  sku: string;
+  snapshotId: string;
+  at: string;
+  expected: number;
+  reported: number;
+}
+
+/** Drift rows as the inventory objects write them (worker/watchers/drift.ts). */
+export async function insertDrift(rows: readonly DriftSeed[]): Promise<void> {
+  const stmt = env.DB.prepare(
+    "INSERT INTO inventory_drift (tenant_id, sku, snapshot_id, location, at, expected, reported, drift, recorded_at) VALUES (?, ?, ?, 'default', ?, ?, ?, ?, ?)",
+  );
+  await env.DB.batch(rows.map((d) => stmt.bind(d.tenant, d.sku, d.snapshotId, d.at, d.expected, d.reported, d.reported - d.expected, d.at)));
+}

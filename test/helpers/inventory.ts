@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { Webhook } from "standardwebhooks";
 import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
 import { nowSeconds, standardHeaders } from "../../cli/sign";
 import type { InventoryLevel } from "../../domain/inventory/object";
 import { standardStockFixtures } from "./fixtures";
 import { call, json, SECRETS } from "./http";
+import { requests } from "./consumer";
 
 /** A signed stock message from a Standard Webhooks sender (`wms` by default). */
 export async function sendStock(
@@ -37,4 +40,34 @@ export function inventoryStub(tenant: string, sku: string) {
 /** Alarms outlive a test: run every inventory sweep that is pending. */
 export async function settleInventory(): Promise<void> {
   for (const id of await listDurableObjectIds(env.INVENTORY)) await runDurableObjectAlarm(env.INVENTORY.get(id));
+}
+
+/** A stock channel pointed at a consumer-server scenario, signed with the Standard Webhooks test secret. */
+export async function putStockChannel(tenant: string, channel: string, url: string, token: string): Promise<Response> {
+  return call("PUT", `/v1/tenants/${tenant}/stock-channels/${channel}`, { token, body: { url, secret: SECRETS.standard } });
+}
+
+/** The `inventory.level` messages a channel received, verified against the channel secret, in arrival order. */
+export function stockLevels(received: readonly { body: string; headers: Record<string, string> }[]): { id: string; version: number; on_hand: number; reserved: number; available: number }[] {
+  const wh = new Webhook(SECRETS.standard);
+  return received.map((r) => {
+    const msg = wh.verify(r.body, r.headers) as { type: string; data: { version: number; on_hand: number; reserved: number; available: number } };
+    expect(msg.type).toBe("inventory.level");
+    return { id: r.headers["webhook-id"] ?? "", version: msg.data.version, on_hand: msg.data.on_hand, reserved: msg.data.reserved, available: msg.data.available };
+  });
+}
+
+/** Waits until a channel has received `sku` at `version` or later (alarms fire on their own too), and returns what it got for the SKU. */
+export async function waitForLevel(scenario: string, sku: string, version: number): Promise<ReturnType<typeof stockLevels>> {
+  let got: ReturnType<typeof stockLevels> = [];
+  await expect
+    .poll(
+      async () => {
+        got = stockLevels((await requests(scenario)).filter((r) => r.answered_status < 300 && r.body.includes(`"sku":"${sku}"`)));
+        return Math.max(0, ...got.map((g) => g.version));
+      },
+      { timeout: 10_000, interval: 50 },
+    )
+    .toBeGreaterThanOrEqual(version);
+  return got;
 }

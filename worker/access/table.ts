@@ -68,6 +68,10 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/tenants/:tenant/inventory/:sku": key("read"),
   "PUT /v1/tenants/:tenant/inventory/:sku/settings": key("merchant_admin"),
   "PUT /v1/tenants/:tenant/inventory-items": key("merchant_admin"),
+  // Stock channels: where levels go, with a secret, so merchant configuration like sources; listing them is a read
+  "PUT /v1/tenants/:tenant/stock-channels/:channel": key("merchant_admin"),
+  "GET /v1/tenants/:tenant/stock-channels": key("read"),
+  "DELETE /v1/tenants/:tenant/stock-channels/:channel": key("merchant_admin"),
 
   // What-if (issue 16): a replay that changes nothing, so a read; the admin token as before
   "POST /v1/tenants/:tenant/what-if": key("read", { root: true }),

@@ -1,5 +1,5 @@
 import { ACTION_STEP, parseExportId } from "../../domain/handoff/document";
-import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type OrderRow, type TaskRow } from "./rows";
+import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type InventoryRow, type OrderRow, type TaskRow } from "./rows";
 
 /**
  * Pure half of the analytics exports: D1 rows → export rows → bytes. Kept free
@@ -53,7 +53,7 @@ export function csvHeader(name: ExportName, only: readonly string[] | null = nul
   return `${(only ?? columns(name)).map(csvField).join(",")}\r\n`;
 }
 
-type AnyRow = EventRow | OrderRow | TaskRow | AdminRow;
+export type AnyRow = EventRow | OrderRow | TaskRow | AdminRow | InventoryRow;
 
 /** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
 export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
@@ -281,4 +281,19 @@ export function adminRow(tenant: string, r: AdminDbRow): AdminRow {
     // The chain check reports a broken row; the export still carries its text.
   }
   return { tenant_id: tenant, seq: r.seq, at: r.at, type: r.type, actor: r.actor, via, hash: r.hash, data: r.data };
+}
+
+export interface InventoryDbRow {
+  sku: string;
+  snapshot_id: string;
+  location: string;
+  at: string;
+  expected: number;
+  reported: number;
+  drift: number;
+  recorded_at: string;
+}
+
+export function inventoryRow(tenant: string, r: InventoryDbRow): InventoryRow {
+  return { tenant_id: tenant, sku: r.sku, location: r.location, snapshot_id: r.snapshot_id, at: r.at, expected: r.expected, reported: r.reported, drift: r.drift, abs_drift: Math.abs(r.drift), recorded_at: r.recorded_at };
 }

@@ -121,5 +121,21 @@ export const AdminRow = z
   .meta({ title: "Handoff admin export row" });
 export type AdminRow = z.infer<typeof AdminRow>;
 
-export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow } as const;
+export const InventoryRow = z
+  .object({
+    tenant_id: z.string(),
+    sku: z.string(),
+    location: z.string(),
+    snapshot_id: z.string().describe("The WMS snapshot event (`<idempotency key>#<index>`)"),
+    at: z.string().describe("The snapshot's as-of time"),
+    expected: z.number().int().describe("What the engine had computed for that moment: the previous snapshot plus the deltas since"),
+    reported: z.number().int().describe("What the WMS counted"),
+    drift: z.number().int().describe("reported − expected: positive when the WMS counts more than the engine thought"),
+    abs_drift: z.number().int().describe("|drift|, for ranking discrepancies"),
+    recorded_at: z.string().describe("When the SKU's inventory object computed it"),
+  })
+  .meta({ title: "Handoff inventory export row" });
+export type InventoryRow = z.infer<typeof InventoryRow>;
+
+export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow, inventory: InventoryRow } as const;
 export type ExportName = keyof typeof EXPORT_ROWS;

@@ -1,8 +1,11 @@
 import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
-import type { AdminRow, EventRow, ExportName, OrderRow, TaskRow } from "./rows";
+import type { AdminRow, EventRow, ExportName, InventoryRow, OrderRow, TaskRow } from "./rows";
 import {
   adminRow,
   type AdminDbRow,
+  type AnyRow,
+  inventoryRow,
+  type InventoryDbRow,
   csvHeader,
   encodeRows,
   eventRow,
@@ -51,8 +54,6 @@ interface Source<Db, Cursor, Row> {
   key(r: Db): Cursor;
   map(r: Db): Row;
 }
-
-type AnyRow = EventRow | OrderRow | TaskRow | AdminRow;
 
 interface Pages {
   /** Rows in the window, read in the same transaction as the first page. */
@@ -212,8 +213,36 @@ function admin(w: ExportWindow): Source<AdminDbRow, AdminCursor, AdminRow> {
   };
 }
 
+interface InventoryCursor {
+  at: string;
+  sku: string;
+  snapshot_id: string;
+}
+
+function inventorySql(after: boolean): string {
+  const keyset = after ? "AND (at > ? OR (at = ? AND (sku > ? OR (sku = ? AND snapshot_id > ?))))" : "";
+  return `SELECT sku, snapshot_id, location, at, expected, reported, drift, recorded_at FROM inventory_drift
+      WHERE tenant_id = ? AND at >= ? AND at < ? ${keyset}
+      ORDER BY at, sku, snapshot_id LIMIT ?`;
+}
+
+/** Drift per SKU (issue 17): each WMS snapshot against the level the engine had computed. */
+function inventory(w: ExportWindow): Source<InventoryDbRow, InventoryCursor, InventoryRow> {
+  return {
+    count: "SELECT count(*) AS n FROM inventory_drift WHERE tenant_id = ? AND at >= ? AND at < ?",
+    page: (c) => ({
+      sql: inventorySql(c !== null),
+      binds: c
+        ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.sku, c.sku, c.snapshot_id, w.pageSize]
+        : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
+    }),
+    key: (r) => ({ at: r.at, sku: r.sku, snapshot_id: r.snapshot_id }),
+    map: (r) => inventoryRow(w.tenant, r),
+  };
+}
+
 /** The page queries (first page, and every later one), for tests that read their query plans. */
-export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql, admin: adminSql };
+export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql, admin: adminSql, inventory: inventorySql };
 
 function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<Pages> {
   switch (name) {
@@ -225,6 +254,8 @@ function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<P
       return open(d1, w, tasks(w));
     case "admin":
       return open(d1, w, admin(w));
+    case "inventory":
+      return open(d1, w, inventory(w));
   }
 }
 

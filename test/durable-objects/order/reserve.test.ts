@@ -4,8 +4,8 @@ import { InventoryDO } from "../../../durable-objects/inventory/InventoryDO";
 import { exportId } from "../../../domain/handoff/document";
 import { Webhook } from "standardwebhooks";
 import { freshScenario, requests } from "../../helpers/consumer";
-import { getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, ROUTING_SECRET } from "../../helpers/handoff";
-import { settleAlarms } from "../../helpers/http";
+import { getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, ROUTING_SECRET, setClock } from "../../helpers/handoff";
+import { call, fireDue, json, settleAlarms } from "../../helpers/http";
 import { inventoryStub, level, sendStock, settleInventory } from "../../helpers/inventory";
 
 afterEach(async () => {
@@ -81,6 +81,33 @@ describe("the order object reserves stock when it becomes routable", () => {
     expect(order.state).toBe("backordered");
     expect(byAction(order, "fulfil_order")).toEqual([]);
     expect(byAction(order, "backorder_order").map((e) => e.order.line_items)).toEqual([ORDER_DATA.line_items]);
+  });
+
+  it("the backorder step runs its own SLA clock (its owner, its SLA) while backordered, and breaches like any step", async () => {
+    const key = await tenantWithStock("rsv-bsla", 0);
+    await paidOrder("rsv-bsla", "o-b", T0);
+    const order = await getOrder("rsv-bsla", "o-b", key);
+    const [back] = byAction(order, "backorder_order");
+    const issued = Date.parse(back?.issued_at ?? "");
+    // Routing was decided (nothing to route): its clock stopped; the backorder clock runs from the backorder export.
+    expect(order.sla.map((c) => c.step)).not.toContain("routing");
+    const clock = order.sla.find((c) => c.step === "backorder");
+    expect(clock).toMatchObject({ since: "backorder_issued_at", owner: "user:backorder-desk", due_at: new Date(issued + 4 * 3600_000).toISOString() });
+
+    const stub = orderStub("rsv-bsla", "o-b");
+    // Past the backorder SLA: every timer made due on the object's clock, as the platform's alarm would.
+    await setClock(stub, issued + 4 * 3600_000 + 1000);
+    await fireDue(stub);
+    const breached = await getOrder("rsv-bsla", "o-b", key);
+    // (The test order is authorized, not captured: its payment clock breaches too, by its own rule.)
+    expect(breached.breaches.filter((b) => b.step !== "payment").map((b) => [b.step, b.level, b.contact])).toEqual([["backorder", 0, "user:backorder-desk"]]);
+    // The task reaches the D1 queue through the order's outbox, drained by a timer on the object's (pinned) clock.
+    await fireDue(stub);
+    const breachTasks = async () => {
+      const body = await json<{ tasks: { type: string; step: string; owner: string }[] }>(await call("GET", "/v1/tenants/rsv-bsla/tasks?order_id=o-b&type=sla_breach", { token: key }));
+      return body.tasks.map((t) => [t.step, t.owner]);
+    };
+    await expect.poll(breachTasks, { timeout: 10_000 }).toContainEqual(["backorder", "user:backorder-desk"]);
   });
 
   it("cancellation releases the order's units; a shipment consumes them", async () => {

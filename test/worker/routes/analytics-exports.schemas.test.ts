@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { EXPORT_ROWS, type ExportName } from "../../../worker/analytics-exports/rows";
-import { bothFormats, columnsOf, insertAudit, insertOrders, insertTasks } from "../../helpers/analytics-exports";
+import { bothFormats, columnsOf, insertAudit, insertDrift, insertOrders, insertTasks } from "../../helpers/analytics-exports";
 import { call, createTenant, expectError, json } from "../../helpers/http";
 
 /** The published JSON Schemas, and that the exported rows really conform to them. */
@@ -60,6 +60,7 @@ describe("export row schemas", () => {
     ]);
     await insertOrders([{ tenant: "ax-schema", orderId: "o1", createdAt: "2026-10-02T00:00:00.000Z", attribution: { utm_source: "x", channel: null } }]);
     await insertTasks([{ tenant: "ax-schema", taskId: "t1", orderId: "o1", status: "claimed", openedAt: "2026-10-02T00:00:00.000Z", claimedAt: "2026-10-02T00:01:00.000Z" }]);
+    await insertDrift([{ tenant: "ax-schema", sku: "MUG-01", snapshotId: "wms:s2#0", at: "2026-10-02T06:00:00.000Z", expected: 12, reported: 9 }]);
   });
 
   it.each(NAMES)("%s.json is draft 2020-12, with every column, in column order, all required", async (name) => {

@@ -1,4 +1,4 @@
-import { primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { tenants } from "./tenants";
 
 /**
@@ -18,4 +18,48 @@ export const inventoryItems = sqliteTable(
     updatedAt: text("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.system, t.itemId] })],
+);
+
+/**
+ * Where each of a tenant's stock channels (marketplaces, the storefront)
+ * receives stock levels. The secret is sealed (AES-GCM, SECRETS_KEY) and
+ * never returned; the inventory objects unseal it at the moment of sending.
+ */
+export const stockChannels = sqliteTable(
+  "stock_channels",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    channel: text("channel").notNull(),
+    url: text("url").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.channel] })],
+);
+
+/**
+ * Drift per SKU (issue 17 item 4): each WMS snapshot that had an earlier one
+ * to compare with, against the level the engine had computed for that moment.
+ * Written once per snapshot by the SKU's inventory object (its alarm), read by
+ * the `inventory` analytics export and the weekly drift notebook.
+ */
+export const inventoryDrift = sqliteTable(
+  "inventory_drift",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    sku: text("sku").notNull(),
+    snapshotId: text("snapshot_id").notNull(),
+    location: text("location").notNull(),
+    /** The snapshot's as-of time: the export's window and order. */
+    at: text("at").notNull(),
+    expected: integer("expected").notNull(),
+    reported: integer("reported").notNull(),
+    drift: integer("drift").notNull(),
+    recordedAt: text("recorded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sku, t.snapshotId] }), index("inventory_drift_tenant_at").on(t.tenantId, t.at, t.sku, t.snapshotId)],
 );
