@@ -1,5 +1,5 @@
 import { ACTION_STEP, parseExportId } from "../../domain/handoff/document";
-import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type OrderRow, type TaskRow } from "./rows";
+import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type NotificationRow, type OrderRow, type TaskRow } from "./rows";
 
 /**
  * Pure half of the analytics exports: D1 rows → export rows → bytes. Kept free
@@ -53,7 +53,7 @@ export function csvHeader(name: ExportName, only: readonly string[] | null = nul
   return `${(only ?? columns(name)).map(csvField).join(",")}\r\n`;
 }
 
-type AnyRow = EventRow | OrderRow | TaskRow | AdminRow;
+type AnyRow = EventRow | OrderRow | TaskRow | AdminRow | NotificationRow;
 
 /** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
 export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
@@ -281,4 +281,43 @@ export function adminRow(tenant: string, r: AdminDbRow): AdminRow {
     // The chain check reports a broken row; the export still carries its text.
   }
   return { tenant_id: tenant, seq: r.seq, at: r.at, type: r.type, actor: r.actor, via, hash: r.hash, data: r.data };
+}
+
+export interface NotificationDbRow extends AuditDbRow {
+  prev_hash: string;
+  hash: string;
+}
+
+/** A notification chain entry (domain/notify/trail.ts): its data is flat, so each key is a column. */
+export function notificationRow(tenant: string, r: NotificationDbRow): NotificationRow {
+  const d = parseObject(r.data);
+  return {
+    tenant_id: tenant,
+    chain_id: r.order_id,
+    seq: r.seq,
+    at: r.at,
+    type: r.type,
+    order_id: str(d.order_id),
+    subject: str(d.subject) ?? "",
+    task_id: str(d.task_id),
+    notice_key: str(d.notice_key) ?? "",
+    kind: str(d.kind) ?? "",
+    phase: str(d.phase) ?? "",
+    level: int(d.level) ?? 0,
+    recipient: str(d.recipient),
+    contact: str(d.contact),
+    via: str(d.via),
+    channel: str(d.channel),
+    delivery_id: str(d.delivery_id),
+    dedup_key: str(d.dedup_key) ?? "",
+    attempt: int(d.attempt),
+    status: int(d.status),
+    error_class: str(d.error_class),
+    outcome: str(d.outcome) ?? "",
+    latency_ms: int(d.latency_ms),
+    detail: str(d.detail),
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+    data: r.data,
+  };
 }
