@@ -49,7 +49,10 @@ const Attempts: FC<{ d: NotificationDelivery; trail: NotificationTrail | null }>
     <div class="small">
       {onChain.map((e) => (
         <div title={`${trail.chain_id} seq ${e.seq}, hash ${e.hash}`}>
-          {what(e)} <span class="muted mono">seq {e.seq} · {e.hash.slice(0, 8)}</span>
+          {what(e)}
+          <div class="muted mono">
+            seq {e.seq} · {e.hash.slice(0, 8)}
+          </div>
         </div>
       ))}
       {waiting > 0 ? <div class="muted">{waiting} not yet on the audit trail</div> : null}

@@ -58,8 +58,8 @@ describe("the console shows who tasks reach", () => {
     await client.session(tenant, key, "alice");
     const page = await html(await client.get(`/console/tasks/${r.task.task_id}`));
     expect(page).toContain("✓ on the audit trail, chain verified");
-    expect(page).toMatch(/#1 HTTP 500 → retry <span class="muted mono">seq 1 · [0-9a-f]{8}<\/span>/);
-    expect(page).toMatch(/#2 HTTP 200 → delivered <span class="muted mono">seq 2 · [0-9a-f]{8}<\/span>/);
+    expect(page).toMatch(/#1 HTTP 500 → retry<div class="muted mono">seq 1 · [0-9a-f]{8}<\/div>/);
+    expect(page).toMatch(/#2 HTTP 200 → delivered<div class="muted mono">seq 2 · [0-9a-f]{8}<\/div>/);
     expect(page).not.toContain("not yet on the audit trail");
   });
 });
