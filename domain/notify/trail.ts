@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chainHash, GENESIS_HASH, type ChainLink } from "../audit-chain";
+import type { ChainLink } from "../audit-chain";
 
 /**
  * Notifications on the audit trail. Every attempt (and every notice that
@@ -76,29 +76,4 @@ export function trailData(n: NoticeFields, fields: Partial<TrailData> & Pick<Tra
   return TrailData.parse({ ...n, ...NO_SEND, dedup_key: n.subject, detail: null, ...fields });
 }
 
-export interface PendingEntry {
-  chain: string;
-  at: string;
-  type: TrailType;
-  data: string;
-}
-
 export type Linked = ChainLink & { hash: string };
-
-/**
- * Appends entries to one chain after `head` (null: a new chain), in order.
- * Pure: the caller stores the new head with the links in one transaction.
- */
-export function extendChain(tenant: string, chain: string, head: { seq: number; hash: string } | null, entries: readonly Omit<PendingEntry, "chain">[]): Linked[] {
-  const out: Linked[] = [];
-  let seq = head?.seq ?? 0;
-  let prev = head?.hash ?? GENESIS_HASH;
-  for (const e of entries) {
-    seq++;
-    const link: ChainLink = { tenant, order_id: chain, seq, at: e.at, type: e.type, data: e.data, prev_hash: prev };
-    const hash = chainHash(link);
-    out.push({ ...link, hash });
-    prev = hash;
-  }
-  return out;
-}

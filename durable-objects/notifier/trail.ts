@@ -1,4 +1,5 @@
-import { extendChain, type Linked, type PendingEntry, type TrailData, type TrailType } from "../../domain/notify/trail";
+import { extendChain } from "../../domain/audit-chain";
+import type { Linked, TrailData, TrailType } from "../../domain/notify/trail";
 
 /**
  * The notifier's half of the notification chains (domain/notify/trail.ts):

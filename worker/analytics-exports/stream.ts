@@ -1,4 +1,5 @@
 import { NOTIFY_CHAIN, NOTIFY_CHAIN_END } from "../../domain/notify/trail";
+import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
 import type { AdminRow, EventRow, ExportName, NotificationRow, OrderRow, TaskRow } from "./rows";
 import {
   adminRow,
@@ -93,9 +94,10 @@ interface EventCursor {
   seq: number;
 }
 
-// audit_log also holds chains that are not an order's, under ids no order can have (they start
-// with '~'): the retention job's checkpoints and the notifications, which have their own export.
-const ORDERS_ONLY = "substr(order_id, 1, 1) <> '~'";
+// audit_log also holds chains that are not an order's, under ids no order can have: the retention
+// job's checkpoints (not events) and the notifications (their own export) stay out; the watchers'
+// decisions (`~watchers`) are events like an order's.
+const ORDERS_ONLY = `order_id <> '${CHECKPOINT_CHAIN}' AND NOT (order_id >= '${NOTIFY_CHAIN}' AND order_id < '${NOTIFY_CHAIN_END}')`;
 const NOTIFICATIONS_ONLY = `order_id >= '${NOTIFY_CHAIN}' AND order_id < '${NOTIFY_CHAIN_END}'`;
 
 /**

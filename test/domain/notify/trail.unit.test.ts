@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { verifyChain } from "../../../domain/audit-chain";
-import { extendChain, NOTIFY_CHAIN, NOTIFY_CHAIN_END, notifyChain, trailData, TrailData } from "../../../domain/notify/trail";
+import { extendChain, verifyChain } from "../../../domain/audit-chain";
+import { NOTIFY_CHAIN, NOTIFY_CHAIN_END, notifyChain, trailData, TrailData } from "../../../domain/notify/trail";
 import { notificationRow } from "../../../worker/analytics-exports/format";
 
 const notice = { notice_key: "tk_1:L2:alert", subject: "tk_1", order_id: "1001", task_id: "tk_1", kind: "sla.escalated", phase: "alert", level: 2, recipient: "oncall" } as const;
