@@ -65,3 +65,27 @@ export function verifyChain(rows: readonly (ChainLink & { hash: string })[], arc
   const last = rows.at(-1);
   return { valid: true, broken_at: null, reason: null, head: last ? { seq: last.seq, hash: last.hash } : null };
 }
+
+/**
+ * Appends entries to one chain after `head` (null: a new chain), in order.
+ * Pure: the caller stores the new head with the links in one transaction.
+ * Every chain that is not an order's (`~watchers`, `~notify…`) is extended with it.
+ */
+export function extendChain(
+  tenant: string,
+  chain: string,
+  head: { seq: number; hash: string } | null,
+  entries: readonly { at: string; type: string; data: string }[],
+): (ChainLink & { hash: string })[] {
+  const out: (ChainLink & { hash: string })[] = [];
+  let seq = head?.seq ?? 0;
+  let prev = head?.hash ?? GENESIS_HASH;
+  for (const e of entries) {
+    seq++;
+    const link: ChainLink = { tenant, order_id: chain, seq, at: e.at, type: e.type, data: e.data, prev_hash: prev };
+    const hash = chainHash(link);
+    out.push({ ...link, hash });
+    prev = hash;
+  }
+  return out;
+}

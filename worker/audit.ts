@@ -6,6 +6,7 @@ import { AuditEntry } from "../domain/order/object";
 import { db } from "./db/client";
 import { auditLog, retentionCheckpoints } from "./db/schema";
 import type { Env } from "./env";
+import { NotificationTrail, notificationTrail } from "./notify/trail";
 import { orderObject } from "./orders";
 
 export const AuditResponse = z
@@ -22,6 +23,8 @@ export const AuditResponse = z
     pending: z.number().int(),
     /** Entries the retention job archived to R2 and deleted from D1 (docs/retention.md). */
     archived: z.number().int(),
+    /** Who was told about this order, every attempt: the notifier's own chain for the order, verified on its own. */
+    notifications: NotificationTrail,
   })
   .openapi("AuditTrail");
 export type AuditResponse = z.infer<typeof AuditResponse>;
@@ -67,6 +70,7 @@ export async function auditTrail(env: Env, tenant: string, orderId: string): Pro
     },
     pending: local.entries.filter((e) => !inD1.has(e.seq) && !archived.has(e.seq)).length,
     archived: local.entries.filter((e) => archived.has(e.seq)).length,
+    notifications: await notificationTrail(env, tenant, orderId),
   };
 }
 

@@ -470,10 +470,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream one tenant's events, orders, tasks, admin audit or inventory drift over a time window, as NDJSON or CSV
+         * Stream one tenant's events, orders, tasks, admin audit, inventory drift or notification attempts over a time window, as NDJSON or CSV
          * @description Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.
          *
-         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq); **inventory** are selected and ordered by `at` (the WMS snapshot's as-of time); ordered by (at, sku, snapshot_id): one row per snapshot that had an earlier one to compare with.
+         *     Window: `from` inclusive, `to` exclusive. **events** are selected and ordered by `at` (when Handoff recorded the audit entry); ordered by (at, order_id, seq); **orders** are selected and ordered by `created_at` (the order.created milestone, else the first receipt); ordered by (created_at, order_id); **tasks** are selected and ordered by `opened_at`; ordered by (opened_at, task_id); **admin** are selected and ordered by `at` (when the admin change was recorded); ordered by (at, seq); **inventory** are selected and ordered by `at` (the WMS snapshot's as-of time); ordered by (at, sku, snapshot_id): one row per snapshot that had an earlier one to compare with; **notifications** are selected and ordered by `at` (when the attempt was made); ordered by (at, chain_id, seq).
          *
          *     **orders** carry, per order, `breaches` = SLA steps that breached (level-0 breach rows), `open_breaches` = those steps still in breach, `tasks` = manual tasks ever opened, `open_tasks` = tasks open or claimed.
          *
@@ -1247,6 +1247,62 @@ export interface components {
             };
             pending: number;
             archived: number;
+            notifications: components["schemas"]["NotificationTrail"];
+        };
+        NotificationTrail: {
+            /**
+             * @description `~notify:<order id>`, or `~notify` for notices about no order
+             * @example ~notify:1001
+             */
+            chain_id: string;
+            entries: components["schemas"]["NotificationTrailEntry"][];
+            chain_valid: boolean;
+            chain: {
+                broken_at: number | null;
+                reason: string | null;
+                /** @description First seq verified: 1, or later when older entries were archived by retention or not read (the chain's newest entries are read) */
+                verified_from: number | null;
+            };
+        };
+        NotificationTrailEntry: {
+            seq: number;
+            at: string;
+            /** @enum {string} */
+            type: "notification.attempt" | "notification.skipped" | "notification.unreachable" | "notification.fallback";
+            data: {
+                notice_key: string;
+                /** @description The task (or breach) the notice is about */
+                subject: string;
+                order_id: string | null;
+                task_id: string | null;
+                kind: string;
+                /** @enum {string} */
+                phase: "alert" | "resolve";
+                level: number;
+                /** @description The name the rules used: a contact or a rotation */
+                recipient: string | null;
+                /** @description Who was reached: for a rotation, the member on call at the moment of the event */
+                contact: string | null;
+                /** @description The rotation that resolved to `contact`, and how */
+                via: string | null;
+                /** @enum {string|null} */
+                channel: "slack" | "pagerduty" | "email" | "webhook" | null;
+                /** @description Stable per (notice, contact, channel): the webhook's `webhook-id` */
+                delivery_id: string | null;
+                /** @description What deduplicates the message downstream: PagerDuty's `dedup_key` (the subject) */
+                dedup_key: string;
+                /** @description 1-based attempt number of the delivery */
+                attempt: number | null;
+                /** @description HTTP status, when the channel answered one */
+                status: number | null;
+                error_class: string | null;
+                /** @description delivered, retry, rejected, exhausted; skipped, unreachable; fallback_opened */
+                outcome: string;
+                latency_ms: number | null;
+                detail: string | null;
+            };
+            prev_hash: string;
+            hash: string;
         };
         InventoryLevel: {
             sku: string;
@@ -4577,7 +4633,7 @@ export interface operations {
             header?: never;
             path: {
                 tenant: string;
-                name: "events" | "orders" | "tasks" | "admin" | "inventory";
+                name: "events" | "orders" | "tasks" | "admin" | "inventory" | "notifications";
                 format: "ndjson" | "csv";
             };
             cookie?: never;
@@ -4744,6 +4800,54 @@ export interface operations {
                         abs_drift: number;
                         /** @description When the SKU's inventory object computed it */
                         recorded_at: string;
+                    } | {
+                        tenant_id: string;
+                        /** @description `~notify:<order id>`, or `~notify` for notices about no order: the hash chain the entry is on */
+                        chain_id: string;
+                        /** @description Position in that chain (1-based) */
+                        seq: number;
+                        /** @description When the attempt was made (or the notice found unreachable, the delivery skipped, the fallback task opened) */
+                        at: string;
+                        /** @description notification.attempt, notification.skipped, notification.unreachable, notification.fallback */
+                        type: string;
+                        order_id: string | null;
+                        /** @description The task (or breach) the notice is about */
+                        subject: string;
+                        task_id: string | null;
+                        /** @description `<subject>:L<level>:alert` or `<subject>:resolve` */
+                        notice_key: string;
+                        /** @description task.opened, task.escalated, task.resolved, sla.breached, sla.escalated, sla.recovered */
+                        kind: string;
+                        /** @description alert or resolve */
+                        phase: string;
+                        /** @description Escalation level: 0 owner, 1 backup, 2 on-call */
+                        level: number;
+                        /** @description The name the rules used: a contact or a rotation */
+                        recipient: string | null;
+                        /** @description Who was reached: for a rotation, the member on call at the moment of the event */
+                        contact: string | null;
+                        /** @description The rotation that named `contact`, and how (shift or override) */
+                        via: string | null;
+                        /** @description slack, pagerduty, email, webhook */
+                        channel: string | null;
+                        /** @description Stable per notice, contact and channel: the webhook's webhook-id */
+                        delivery_id: string | null;
+                        /** @description PagerDuty's dedup_key: one incident per subject, whatever the retries */
+                        dedup_key: string;
+                        /** @description 1-based attempt number */
+                        attempt: number | null;
+                        /** @description HTTP status the channel answered */
+                        status: number | null;
+                        error_class: string | null;
+                        /** @description delivered, retry, rejected, exhausted; skipped; unreachable; fallback_opened */
+                        outcome: string;
+                        latency_ms: number | null;
+                        detail: string | null;
+                        prev_hash: string;
+                        /** @description SHA-256 chain link over (prev_hash, tenant, chain_id, seq, at, type, data) */
+                        hash: string;
+                        /** @description The exact JSON text that was hashed */
+                        data: string;
                     };
                     "text/csv; charset=utf-8": string;
                 };
@@ -4791,7 +4895,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "events" | "orders" | "tasks" | "admin" | "inventory";
+                name: "events" | "orders" | "tasks" | "admin" | "inventory" | "notifications";
             };
             cookie?: never;
         };

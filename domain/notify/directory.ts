@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fromBase64 } from "../crypto";
 import { durationProblem, parseDuration } from "../ownership/duration";
 import { STEPS, type OwnershipRules } from "../ownership/schema";
+import { httpUrl } from "../ownership/url";
 
 /**
  * Who a notification can reach: contacts (a person or a team with channels)
@@ -19,20 +20,6 @@ export const DirectoryId = z
 /** PagerDuty's Events API v2 endpoint (developer.pagerduty.com, "Send an Alert Event"). */
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 
-const Url = z
-  .string()
-  .max(2048)
-  .superRefine((v, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(v);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not a valid absolute URL" });
-      return;
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") ctx.addIssue({ code: "custom", message: "must use http or https" });
-  });
-
 const WhSecret = z
   .string()
   .max(512)
@@ -41,18 +28,36 @@ const WhSecret = z
     if (!key || key.length < 16) ctx.addIssue({ code: "custom", message: "must be a Standard Webhooks secret: 'whsec_' + base64 of at least 16 bytes" });
   });
 
-export const Channel = z
-  .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("slack"), webhook_url: Url.meta({ description: "Slack incoming-webhook URL. Write-only, sealed at rest." }) }),
+function channelSchema(url: z.ZodString) {
+  return z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("slack"), webhook_url: url.meta({ description: "Slack incoming-webhook URL. Write-only, sealed at rest." }) }),
     z.strictObject({
       type: z.literal("pagerduty"),
       routing_key: z.string().min(1).max(128).meta({ description: "Integration (routing) key. Write-only, sealed at rest." }),
-      events_url: Url.default(PAGERDUTY_EVENTS_URL).meta({ description: "Events API v2 endpoint; override for tests and self-hosted relays." }),
+      events_url: url.default(PAGERDUTY_EVENTS_URL).meta({ description: "Events API v2 endpoint; override for tests and self-hosted relays." }),
     }),
     z.strictObject({ type: z.literal("email"), address: z.email().max(254) }),
-    z.strictObject({ type: z.literal("webhook"), url: Url.meta({ description: "Write-only, sealed at rest." }), secret: WhSecret.meta({ description: "Write-only, sealed at rest." }) }),
-  ])
-  .meta({ id: "ContactChannel" });
+    z.strictObject({ type: z.literal("webhook"), url: url.meta({ description: "Write-only, sealed at rest." }), secret: WhSecret.meta({ description: "Write-only, sealed at rest." }) }),
+  ]);
+}
+
+/**
+ * A channel as a PUT gives it. Its URLs are sealed and never shown, so
+ * credentials in them are refused for another reason than the consumer URL's:
+ * workerd's fetch drops a URL's user:password without a word (no
+ * Authorization header goes out), so such a channel would fail at 3 a.m.
+ * rather than at the PUT.
+ */
+export const Channel = channelSchema(httpUrl(null, { credentials: { refused: "they would not be sent (fetch drops them); a channel authenticates with its secret, routing key or the token in its path" } })).meta({
+  id: "ContactChannel",
+});
+
+/**
+ * A channel as it was sealed, read back at the moment of sending: a contact
+ * saved before credentials were refused still reaches the notifier (and its
+ * failure shows on that delivery) instead of failing the read of every notice.
+ */
+export const StoredChannel = channelSchema(httpUrl(null, { credentials: "allow" }));
 export type Channel = z.infer<typeof Channel>;
 export type ChannelType = Channel["type"];
 export const CHANNEL_TYPES = ["slack", "pagerduty", "email", "webhook"] as const satisfies readonly ChannelType[];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fromBase64 } from "../crypto";
 import { durationProblem, parseDuration } from "./duration";
+import { httpUrl } from "./url";
 
 /**
  * Ownership rules: who owns each step of an order, how long it may take, where
@@ -20,25 +21,8 @@ export const Duration = z
   })
   .meta({ description: "ISO-8601 duration with fixed-length units only: P[nW][nD][T[nH][nM][n[.fff]S]]", example: "PT4H" });
 
-export const HttpUrl = z
-  .string()
-  .max(2048)
-  .superRefine((v, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(v);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "consumer.url is not a valid absolute URL" });
-      return;
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      ctx.addIssue({ code: "custom", message: `consumer.url must use http or https, not '${url.protocol.replace(/:$/, "")}'` });
-    } else if (url.username !== "" || url.password !== "") {
-      // The URL is shown in GET responses and the runbook CSV; only the secret is redacted.
-      ctx.addIssue({ code: "custom", message: "consumer.url must not carry credentials; the consumer authenticates deliveries with its secret" });
-    }
-  })
-  .meta({ example: "https://wms.example.com/handoff" });
+// The URL is shown in GET responses and the runbook CSV; only the secret is redacted.
+export const HttpUrl = httpUrl("consumer.url", { credentials: { refused: "the consumer authenticates deliveries with its secret" } }).meta({ example: "https://wms.example.com/handoff" });
 
 /** A Standard Webhooks secret as its owner hands it over: "whsec_" + base64 of the key bytes. */
 export const WebhookSecret = z

@@ -1,4 +1,4 @@
-import { chainHash, GENESIS_HASH, type ChainLink } from "../audit-chain";
+import { extendChain, type ChainLink } from "../audit-chain";
 
 /**
  * Every watcher decision — a task opened, a task closed because its condition
@@ -21,13 +21,10 @@ export interface WatcherDecision {
 
 /** The links that append `decisions`, in order, after the chain's current head (null: an empty chain). */
 export function linksAfter(tenant: string, head: { seq: number; hash: string } | null, decisions: readonly WatcherDecision[]): (ChainLink & { hash: string })[] {
-  const out: (ChainLink & { hash: string })[] = [];
-  let prev = head;
-  for (const d of decisions) {
-    const link: ChainLink = { tenant, order_id: WATCHER_CHAIN, seq: (prev?.seq ?? 0) + 1, at: d.at, type: d.type, data: JSON.stringify(d.data), prev_hash: prev?.hash ?? GENESIS_HASH };
-    const hash = chainHash(link);
-    out.push({ ...link, hash });
-    prev = { seq: link.seq, hash };
-  }
-  return out;
+  return extendChain(
+    tenant,
+    WATCHER_CHAIN,
+    head,
+    decisions.map((d) => ({ at: d.at, type: d.type, data: JSON.stringify(d.data) })),
+  );
 }

@@ -16,10 +16,16 @@ export interface SendDeps {
   now: () => number;
   email: SendEmail | undefined;
   emailFrom: string;
+  /** The attempt's span (null when tracing is off): sent as `traceparent` on HTTP channels, as deliveries do. */
+  traceparent: string | null;
+}
+
+function traced(headers: Record<string, string>, deps: SendDeps): Record<string, string> {
+  return deps.traceparent ? { ...headers, traceparent: deps.traceparent } : headers;
 }
 
 function json(url: string, body: Record<string, unknown>, deps: SendDeps, headers: Record<string, string> = {}): Promise<AttemptResult> {
-  return attempt(url, JSON.stringify(body), { "content-type": "application/json", "user-agent": USER_AGENT, ...headers }, deps.timeoutMs, deps.now);
+  return attempt(url, JSON.stringify(body), traced({ "content-type": "application/json", "user-agent": USER_AGENT, ...headers }, deps), deps.timeoutMs, deps.now);
 }
 
 /**
@@ -53,7 +59,7 @@ export async function sendOn(channel: Channel, n: Notice, deliveryId: string, ct
       const body = JSON.stringify(webhookEvent(n, deliveryId, ctx));
       // The delivery id is the webhook-id: stable across retries, so the receiver can deduplicate.
       const headers = await signedHeaders(channel.secret, deliveryId, deps.now(), body);
-      return attempt(channel.url, body, headers, deps.timeoutMs, deps.now);
+      return attempt(channel.url, body, traced(headers, deps), deps.timeoutMs, deps.now);
     }
     case "email":
       return sendEmail(n, channel.address, ctx, deps);

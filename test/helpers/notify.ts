@@ -44,7 +44,9 @@ export async function drainNotifier(tenant: string, timeoutMs = 10_000): Promise
       const notices = sql.exec("SELECT 1 FROM notices WHERE status = 'pending'").toArray().length;
       const due = sql.exec("SELECT 1 FROM deliveries WHERE status = 'pending' AND next_at <= ?", o.clock()).toArray().length;
       const fallbacks = sql.exec("SELECT 1 FROM fallbacks WHERE opened = 0").toArray().length;
-      return notices + due + fallbacks > 0;
+      // Entries for the audit trail not yet written to D1.
+      const trail = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'trail'").toArray().length > 0 ? sql.exec("SELECT 1 FROM trail LIMIT 1").toArray().length : 0;
+      return notices + due + fallbacks + trail > 0;
     });
     if (!busy) return;
     if (!(await runDurableObjectAlarm(stub))) await new Promise((r) => setTimeout(r, 25));

@@ -1,5 +1,5 @@
 import { ACTION_STEP, parseExportId } from "../../domain/handoff/document";
-import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type InventoryRow, type OrderRow, type TaskRow } from "./rows";
+import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type InventoryRow, type NotificationRow, type OrderRow, type TaskRow } from "./rows";
 
 /**
  * Pure half of the analytics exports: D1 rows → export rows → bytes. Kept free
@@ -53,7 +53,7 @@ export function csvHeader(name: ExportName, only: readonly string[] | null = nul
   return `${(only ?? columns(name)).map(csvField).join(",")}\r\n`;
 }
 
-export type AnyRow = EventRow | OrderRow | TaskRow | AdminRow | InventoryRow;
+export type AnyRow = EventRow | OrderRow | TaskRow | AdminRow | InventoryRow | NotificationRow;
 
 /** Rows are built in schema key order, so Object.values is the column order; `only` projects them. */
 export function encodeRows(rows: readonly AnyRow[], format: ExportFormat, only: readonly string[] | null = null): string {
@@ -296,4 +296,43 @@ export interface InventoryDbRow {
 
 export function inventoryRow(tenant: string, r: InventoryDbRow): InventoryRow {
   return { tenant_id: tenant, sku: r.sku, location: r.location, snapshot_id: r.snapshot_id, at: r.at, expected: r.expected, reported: r.reported, drift: r.drift, abs_drift: Math.abs(r.drift), recorded_at: r.recorded_at };
+}
+
+export interface NotificationDbRow extends AuditDbRow {
+  prev_hash: string;
+  hash: string;
+}
+
+/** A notification chain entry (domain/notify/trail.ts): its data is flat, so each key is a column. */
+export function notificationRow(tenant: string, r: NotificationDbRow): NotificationRow {
+  const d = parseObject(r.data);
+  return {
+    tenant_id: tenant,
+    chain_id: r.order_id,
+    seq: r.seq,
+    at: r.at,
+    type: r.type,
+    order_id: str(d.order_id),
+    subject: str(d.subject) ?? "",
+    task_id: str(d.task_id),
+    notice_key: str(d.notice_key) ?? "",
+    kind: str(d.kind) ?? "",
+    phase: str(d.phase) ?? "",
+    level: int(d.level) ?? 0,
+    recipient: str(d.recipient),
+    contact: str(d.contact),
+    via: str(d.via),
+    channel: str(d.channel),
+    delivery_id: str(d.delivery_id),
+    dedup_key: str(d.dedup_key) ?? "",
+    attempt: int(d.attempt),
+    status: int(d.status),
+    error_class: str(d.error_class),
+    outcome: str(d.outcome) ?? "",
+    latency_ms: int(d.latency_ms),
+    detail: str(d.detail),
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+    data: r.data,
+  };
 }

@@ -137,5 +137,38 @@ export const InventoryRow = z
   .meta({ title: "Handoff inventory export row" });
 export type InventoryRow = z.infer<typeof InventoryRow>;
 
-export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow, inventory: InventoryRow } as const;
+export const NotificationRow = z
+  .object({
+    tenant_id: z.string(),
+    chain_id: z.string().describe("`~notify:<order id>`, or `~notify` for notices about no order: the hash chain the entry is on"),
+    seq: z.number().int().describe("Position in that chain (1-based)"),
+    at: z.string().describe("When the attempt was made (or the notice found unreachable, the delivery skipped, the fallback task opened)"),
+    type: z.string().describe("notification.attempt, notification.skipped, notification.unreachable, notification.fallback"),
+    order_id: z.string().nullable(),
+    subject: z.string().describe("The task (or breach) the notice is about"),
+    task_id: z.string().nullable(),
+    notice_key: z.string().describe("`<subject>:L<level>:alert` or `<subject>:resolve`"),
+    kind: z.string().describe("task.opened, task.escalated, task.resolved, sla.breached, sla.escalated, sla.recovered"),
+    phase: z.string().describe("alert or resolve"),
+    level: z.number().int().describe("Escalation level: 0 owner, 1 backup, 2 on-call"),
+    recipient: z.string().nullable().describe("The name the rules used: a contact or a rotation"),
+    contact: z.string().nullable().describe("Who was reached: for a rotation, the member on call at the moment of the event"),
+    via: z.string().nullable().describe("The rotation that named `contact`, and how (shift or override)"),
+    channel: z.string().nullable().describe("slack, pagerduty, email, webhook"),
+    delivery_id: z.string().nullable().describe("Stable per notice, contact and channel: the webhook's webhook-id"),
+    dedup_key: z.string().describe("PagerDuty's dedup_key: one incident per subject, whatever the retries"),
+    attempt: z.number().int().nullable().describe("1-based attempt number"),
+    status: z.number().int().nullable().describe("HTTP status the channel answered"),
+    error_class: z.string().nullable(),
+    outcome: z.string().describe("delivered, retry, rejected, exhausted; skipped; unreachable; fallback_opened"),
+    latency_ms: z.number().int().nullable(),
+    detail: z.string().nullable(),
+    prev_hash: z.string(),
+    hash: z.string().describe("SHA-256 chain link over (prev_hash, tenant, chain_id, seq, at, type, data)"),
+    data: z.string().describe("The exact JSON text that was hashed"),
+  })
+  .meta({ title: "Handoff notifications export row" });
+export type NotificationRow = z.infer<typeof NotificationRow>;
+
+export const EXPORT_ROWS = { events: EventRow, orders: OrderRow, tasks: TaskRow, admin: AdminRow, inventory: InventoryRow, notifications: NotificationRow } as const;
 export type ExportName = keyof typeof EXPORT_ROWS;

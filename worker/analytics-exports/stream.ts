@@ -1,5 +1,6 @@
+import { NOTIFY_CHAIN, NOTIFY_CHAIN_END } from "../../domain/notify/trail";
 import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
-import type { AdminRow, EventRow, ExportName, InventoryRow, OrderRow, TaskRow } from "./rows";
+import type { AdminRow, EventRow, ExportName, InventoryRow, NotificationRow, OrderRow, TaskRow } from "./rows";
 import {
   adminRow,
   type AdminDbRow,
@@ -9,10 +10,12 @@ import {
   csvHeader,
   encodeRows,
   eventRow,
+  notificationRow,
   orderRow,
   taskRow,
   type AuditDbRow,
   type ExportFormat,
+  type NotificationDbRow,
   type OrderDbRow,
   type TaskDbRow,
 } from "./format";
@@ -92,32 +95,41 @@ interface EventCursor {
   seq: number;
 }
 
-// The retention job's checkpoints share audit_log under an id no order has; they are not order events.
-const NOT_CHECKPOINTS = `order_id <> '${CHECKPOINT_CHAIN}'`;
+// audit_log also holds chains that are not an order's, under ids no order can have: the retention
+// job's checkpoints (not events) and the notifications (their own export) stay out; the watchers'
+// decisions (`~watchers`) are events like an order's.
+const ORDERS_ONLY = `order_id <> '${CHECKPOINT_CHAIN}' AND NOT (order_id >= '${NOTIFY_CHAIN}' AND order_id < '${NOTIFY_CHAIN_END}')`;
+const NOTIFICATIONS_ONLY = `order_id >= '${NOTIFY_CHAIN}' AND order_id < '${NOTIFY_CHAIN_END}'`;
 
 /**
  * (at, order_id, seq) > cursor, spelled out for SQLite. The cursor's `at` is
  * also the range's lower bound, so the audit_log_tenant_at index starts each
  * page where the previous one ended; only rows sharing one `at` are sorted.
  */
-function eventsSql(after: boolean): string {
-  const keyset = after ? "AND (at > ? OR (at = ? AND (order_id > ? OR (order_id = ? AND seq > ?))))" : "";
-  return `SELECT order_id, seq, at, type, data FROM audit_log
-    WHERE tenant_id = ? AND at >= ? AND at < ? AND ${NOT_CHECKPOINTS} ${keyset}
+function auditSql(columns: string, only: string): (after: boolean) => string {
+  return (after) => {
+    const keyset = after ? "AND (at > ? OR (at = ? AND (order_id > ? OR (order_id = ? AND seq > ?))))" : "";
+    return `SELECT ${columns} FROM audit_log
+    WHERE tenant_id = ? AND at >= ? AND at < ? AND ${only} ${keyset}
     ORDER BY at, order_id, seq LIMIT ?`;
+  };
 }
 
-function events(w: ExportWindow): Source<AuditDbRow, EventCursor, EventRow> {
+const eventsSql = auditSql("order_id, seq, at, type, data", ORDERS_ONLY);
+const notificationsSql = auditSql("order_id, seq, at, type, data, prev_hash, hash", NOTIFICATIONS_ONLY);
+
+/** A window of audit_log rows: the events export and the notifications export differ only in which chains and columns. */
+function auditRows<Db extends AuditDbRow, Row extends AnyRow>(w: ExportWindow, only: string, sql: (after: boolean) => string, map: (tenant: string, r: Db) => Row): Source<Db, EventCursor, Row> {
   return {
-    count: `SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ? AND ${NOT_CHECKPOINTS}`,
+    count: `SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ? AND ${only}`,
     page: (c) => ({
-      sql: eventsSql(c !== null),
+      sql: sql(c !== null),
       binds: c
         ? [w.tenant, c.at, w.to ?? HIGHEST, c.at, c.at, c.order_id, c.order_id, c.seq, w.pageSize]
         : [w.tenant, w.from ?? LOWEST, w.to ?? HIGHEST, w.pageSize],
     }),
     key: (r) => ({ at: r.at, order_id: r.order_id, seq: r.seq }),
-    map: (r) => eventRow(w.tenant, r),
+    map: (r) => map(w.tenant, r),
   };
 }
 
@@ -242,12 +254,14 @@ function inventory(w: ExportWindow): Source<InventoryDbRow, InventoryCursor, Inv
 }
 
 /** The page queries (first page, and every later one), for tests that read their query plans. */
-export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql, admin: adminSql, inventory: inventorySql };
+export const PAGE_SQL: Record<ExportName, (after: boolean) => string> = { events: eventsSql, orders: ordersSql, tasks: tasksSql, admin: adminSql, inventory: inventorySql, notifications: notificationsSql };
 
 function openPages(d1: D1Database, name: ExportName, w: ExportWindow): Promise<Pages> {
   switch (name) {
     case "events":
-      return open(d1, w, events(w));
+      return open(d1, w, auditRows<AuditDbRow, EventRow>(w, ORDERS_ONLY, eventsSql, eventRow));
+    case "notifications":
+      return open(d1, w, auditRows<NotificationDbRow, NotificationRow>(w, NOTIFICATIONS_ONLY, notificationsSql, notificationRow));
     case "orders":
       return open(d1, w, orders(w));
     case "tasks":

@@ -102,7 +102,7 @@ ol.tl .when{color:var(--ink3);font-size:12px}
 .attempts td{font-size:12.5px;padding:4px 10px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .attempts .c-n{width:48px}.attempts .c-at{width:110px}.attempts .c-st{width:100px}.attempts .c-ms{width:80px}.attempts .c-err{width:150px}
 .attempts{background:#fafbfc}
-.notified{table-layout:fixed;width:100%}.notified td{overflow-wrap:anywhere;vertical-align:top}.notified th:first-child{width:30%}.notified th:last-child{width:32%}
+.notified{table-layout:fixed;width:100%}.notified td{overflow-wrap:anywhere;vertical-align:top}.notified th:first-child{width:24%}.notified th:last-child{width:42%}
 .exp-row>td{border-bottom:0}
 .big{font-size:24px;font-weight:700;font-variant-numeric:tabular-nums}
 .stat{padding:12px 14px}

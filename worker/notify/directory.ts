@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { secretFingerprint } from "../../domain/crypto";
-import { Channel, isChannelType, type ChannelView, type Contact, type ContactInput, type DirectoryNames, type NameIssue, type Rotation, type RotationInput, ruleNameIssues } from "../../domain/notify/directory";
+import { StoredChannel, type Channel, isChannelType, type ChannelView, type Contact, type ContactInput, type DirectoryNames, type NameIssue, type Rotation, type RotationInput, ruleNameIssues } from "../../domain/notify/directory";
 import type { OwnershipRules } from "../../domain/ownership/schema";
 import { resolveOnCall, type RotationSchedule } from "../../domain/notify/rotation";
 import { parseDuration } from "../../domain/ownership/duration";
@@ -190,7 +190,7 @@ export type Recipient =
   | { kind: "unknown"; problem: string };
 
 async function reachable(env: Env, row: ContactRow): Promise<ReachableContact> {
-  const channels = await Promise.all(row.channels.map(async (c) => Channel.parse(JSON.parse(await unseal(c.sealed, env.SECRETS_KEY)))));
+  const channels = await Promise.all(row.channels.map(async (c) => StoredChannel.parse(JSON.parse(await unseal(c.sealed, env.SECRETS_KEY)))));
   return { contact_id: row.contactId, name: row.name, channels };
 }
 

@@ -51,6 +51,7 @@ const FILTERED_BY: Record<ExportName, string> = {
   tasks: "`opened_at`; ordered by (opened_at, task_id)",
   admin: "`at` (when the admin change was recorded); ordered by (at, seq)",
   inventory: "`at` (the WMS snapshot's as-of time); ordered by (at, sku, snapshot_id): one row per snapshot that had an earlier one to compare with",
+  notifications: "`at` (when the attempt was made); ordered by (at, chain_id, seq)",
 };
 
 function invalid(issues: z.core.$ZodIssue[]): ApiError {
@@ -89,7 +90,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
   path: "/v1/tenants/{tenant}/exports/{name}.{format}",
   operationId: "exportDataset",
   tags: ["analytics"],
-  summary: "Stream one tenant's events, orders, tasks, admin audit or inventory drift over a time window, as NDJSON or CSV",
+  summary: "Stream one tenant's events, orders, tasks, admin audit, inventory drift or notification attempts over a time window, as NDJSON or CSV",
   description: [
     "Rows are streamed straight from D1 with keyset pagination, so a month of millions of rows is never held in memory. Columns are stable and documented: `GET /v1/schemas/exports/{name}.json` is the JSON Schema of one row, and both formats use its key order.",
     "",
@@ -118,7 +119,7 @@ analyticsExportRoutes.openAPIRegistry.registerPath({
       }),
       content: {
         [CONTENT_TYPES.ndjson]: {
-          schema: z.union([EXPORT_ROWS.events, EXPORT_ROWS.orders, EXPORT_ROWS.tasks, EXPORT_ROWS.admin, EXPORT_ROWS.inventory]).openapi({ description: "Each line is one row of the named export" }),
+          schema: z.union([EXPORT_ROWS.events, EXPORT_ROWS.orders, EXPORT_ROWS.tasks, EXPORT_ROWS.admin, EXPORT_ROWS.inventory, EXPORT_ROWS.notifications]).openapi({ description: "Each line is one row of the named export" }),
         },
         [CONTENT_TYPES.csv]: { schema: z.string().openapi({ description: "Header row, then one row per record" }) },
       },

@@ -166,7 +166,7 @@ consoleRoutes.get("/console/tasks/:id", async (c) => {
   const s = sessionOf(c);
   const task = await getTask(c.env, s.tenant, c.req.param("id"));
   if (!task) throw new ApiError("not_found", "There is no such task in this tenant.");
-  return page(c, <TaskPage nonce={c.get("nonce")} session={s} now={Date.now()} task={task} notice={noticeFrom(c)} notified={await notifiedAbout(c.env, s.tenant, task.task_id)} />);
+  return page(c, <TaskPage nonce={c.get("nonce")} session={s} now={Date.now()} task={task} notice={noticeFrom(c)} notified={await notifiedAbout(c.env, s.tenant, task)} />);
 });
 
 consoleRoutes.get("/console/people", async (c) => {

@@ -18,11 +18,7 @@ export const SPANS = {
   webhook: "webhook.ingest",
   commit: "order.commit",
   delivery: "handoff.delivery",
-  /**
-   * The seam for notifications (none exist yet): send each one inside
-   * `telemetry.span(SPANS.notification, { tenant, order_id, channel }, ctxOfTheDecision)`
-   * and put `span.traceparent()` on the outbound request, exactly as deliveries do.
-   */
+  /** One notification attempt on one channel (durable-objects/notifier): a client span whose traceparent goes out on HTTP channels. */
   notification: "notification.send",
 } as const;
 

@@ -1,10 +1,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { Notice } from "../../../domain/notify/notice";
 import { consumerUrl, freshScenario, requests, script } from "../../helpers/consumer";
 import { ADMIN_TOKEN, call, createTenant, json } from "../../helpers/http";
 import { contact, drainNotifier, notifications, notifierStub, withNotifier } from "../../helpers/notify";
+import { notificationTrail } from "../../../worker/notify/trail";
 
 // The notifier against real HTTP receivers on 127.0.0.1 (test/helpers/consumer-server.ts),
 // scripted to answer as Slack's incoming webhooks ("ok", text/plain) and PagerDuty's
@@ -167,6 +169,21 @@ describe("a channel outage", () => {
       expect.objectContaining({ recipient: "nobody-by-that-name", detail: "'nobody-by-that-name' is neither a contact nor a rotation" }),
     ]);
     const tasks = await json<{ tasks: { type: string; title: string; owner: string }[] }>(await call("GET", `/v1/tenants/${tenant}/tasks?type=notification_failed`, { token: key }));
-    expect(tasks.tasks).toEqual([expect.objectContaining({ type: "notification_failed", title: "Could not reach ops about: SLA breached: routing", owner: "unassigned" })]);
+    // The fallback goes to the tenant's default_owner, on every rung: the routing step's owner may be the one who could not be reached.
+    expect(tasks.tasks).toEqual([expect.objectContaining({ type: "notification_failed", title: "Could not reach ops about: SLA breached: routing", owner: `ops@${tenant}.example` })]);
+    const [failed] = tasks.tasks as unknown as { task_id: string; escalation: string[]; owning_party: string }[];
+    expect(failed?.escalation).toEqual([`ops@${tenant}.example`, `ops@${tenant}.example`, `ops@${tenant}.example`]);
+
+    // Every attempt, the unreachable notice and the fallback are on the order's notification chain, which verifies.
+    const trail = await notificationTrail(env, tenant, "1001", "tk_o");
+    expect(trail.chain_valid).toBe(true);
+    expect(trail.entries.map((e) => [e.type, e.data.level, e.data.attempt, e.data.outcome])).toEqual([
+      ["notification.unreachable", 1, null, "unreachable"],
+      ["notification.attempt", 0, 1, "retry"],
+      ["notification.attempt", 0, 2, "retry"],
+      ["notification.attempt", 0, 3, "exhausted"],
+      ["notification.fallback", 0, null, "fallback_opened"],
+    ]);
+    expect(trail.entries.at(-1)?.data.detail).toContain(`${failed?.task_id} for ops@${tenant}.example`);
   });
 });

@@ -1,9 +1,12 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { consumerUrl, freshScenario, requests, script } from "../../helpers/consumer";
 import { advance, getOrder, handoffTenant, orderStub, paidOrder, setClock } from "../../helpers/handoff";
 import { standardHeaders } from "../../../cli/sign";
 import { call, expectError, json, SECRETS, settleAlarms } from "../../helpers/http";
 import { contact, drainNotifier, notifications } from "../../helpers/notify";
+import type { AuditResponse as AuditTrail } from "../../../worker/audit";
+import { notificationTrail } from "../../../worker/notify/trail";
 
 // The whole path: an order's task, committed by its object, reaches a person
 // through the drain's hand-over and the tenant's notifier; resolving it resolves the page.
@@ -67,6 +70,31 @@ describe("an order's task reaches its owner", () => {
     ]);
     const byOrder = await json<{ deliveries: unknown[] }>(await call("GET", `/v1/tenants/${tenant}/notifications?order_id=o-n1`, { token: key }));
     expect(byOrder.deliveries.length).toBe(4);
+
+    // Every attempt is on the order's notification chain, beside its own audit trail, and both verify.
+    const audit = await json<AuditTrail>(await call("GET", `/v1/tenants/${tenant}/orders/o-n1/audit`, { token: key }));
+    expect(audit.chain_valid).toBe(true);
+    expect(audit.notifications).toMatchObject({ chain_id: "~notify:o-n1", chain_valid: true, chain: { broken_at: null, verified_from: 1 } });
+    const attempts = audit.notifications.entries.filter((e) => e.type === "notification.attempt");
+    expect(attempts.map((e) => [e.data.phase, e.data.channel, e.data.outcome, e.data.status, e.data.attempt]).sort()).toEqual([
+      ["alert", "pagerduty", "delivered", 202, 1],
+      ["alert", "slack", "delivered", 200, 1],
+      ["resolve", "pagerduty", "delivered", 202, 1],
+      ["resolve", "slack", "delivered", 200, 1],
+    ]);
+    expect(attempts.every((e) => e.data.contact === "routing@agency.example" && e.data.dedup_key === taskId && e.data.subject === taskId && e.data.order_id === "o-n1")).toBe(true);
+    expect(audit.notifications.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+
+    // …and in the analytics export, one flat row per entry.
+    const exported = await call("GET", `/v1/tenants/${tenant}/exports/notifications.ndjson`, { token: key });
+    expect(exported.status).toBe(200);
+    const rows = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.filter((r) => r.order_id === "o-n1").map((r) => [r.chain_id, r.type, r.channel, r.outcome, r.contact])).toEqual(
+      attempts.map((e) => ["~notify:o-n1", "notification.attempt", e.data.channel, "delivered", "routing@agency.example"]),
+    );
+    // The events export stays the orders' own trails.
+    const events = await (await call("GET", `/v1/tenants/${tenant}/exports/events.ndjson?columns=order_id`, { token: key })).text();
+    expect(events).not.toContain("~notify");
   });
 });
 
@@ -90,5 +118,13 @@ describe("a task with no order (a refused genuine delivery) reaches its owner to
     await drainNotifier(tenant);
     expect((await requests(slack)).length).toBe(2);
     expect(JSON.parse((await requests(slack))[1]?.body ?? "{}")).toMatchObject({ text: expect.stringContaining("Task resolved") });
+
+    // A notice about no order is on the tenant's order-free chain.
+    const trail = await notificationTrail(env, tenant, null, id);
+    expect(trail).toMatchObject({ chain_id: "~notify", chain_valid: true });
+    expect(trail.entries.map((e) => [e.type, e.data.phase, e.data.channel, e.data.outcome])).toEqual([
+      ["notification.attempt", "alert", "slack", "delivered"],
+      ["notification.attempt", "resolve", "slack", "delivered"],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { consumerUrl, freshScenario, script } from "../../helpers/consumer";
+import { handoffTenant } from "../../helpers/handoff";
 import { ADMIN_TOKEN, call } from "../../helpers/http";
-import { contact, drainNotifier } from "../../helpers/notify";
+import { contact, drainNotifier, withNotifier } from "../../helpers/notify";
 import { ConsoleClient, html } from "./helpers";
 import { rejectedOrder } from "./seed";
 
@@ -35,5 +36,30 @@ describe("the console shows who tasks reach", () => {
     expect(page).toContain("Notified");
     expect(page).toContain("unreachable");
     expect(page).toContain("&#39;routing@agency.example&#39; is neither a contact nor a rotation");
+  });
+
+  it("the Notified card shows each attempt as the audit trail holds it, with its place on the verified chain", async () => {
+    const tenant = "con-notified";
+    const wms = freshScenario("wms");
+    const slack = freshScenario("slack-notified");
+    const key = await handoffTenant(tenant, wms, freshScenario("carrier"));
+    await script(wms, [{ status: 422, body: '{"error":"unknown SKU MUG-01"}' }]);
+    await script(slack, [{ status: 500 }], { status: 200, body: "ok" });
+    await contact(tenant, "routing@agency.example", { name: "Routing desk", channels: [{ type: "slack", webhook_url: consumerUrl(slack) }] });
+    const r = await rejectedOrder(tenant, "pn-1", { existingKey: key });
+    await drainNotifier(tenant);
+    // The 500 is retried after its backoff: run the notifier again once that is due.
+    await withNotifier(tenant, (o) => {
+      o.clock = () => Date.now() + 10 * 60_000;
+    });
+    await drainNotifier(tenant);
+
+    const client = new ConsoleClient();
+    await client.session(tenant, key, "alice");
+    const page = await html(await client.get(`/console/tasks/${r.task.task_id}`));
+    expect(page).toContain("✓ on the audit trail, chain verified");
+    expect(page).toMatch(/#1 HTTP 500 → retry<div class="muted mono">seq 1 · [0-9a-f]{8}<\/div>/);
+    expect(page).toMatch(/#2 HTTP 200 → delivered<div class="muted mono">seq 2 · [0-9a-f]{8}<\/div>/);
+    expect(page).not.toContain("not yet on the audit trail");
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { trailData } from "../../../domain/notify/trail";
 import { EXPORT_ROWS, type ExportName } from "../../../worker/analytics-exports/rows";
 import { bothFormats, columnsOf, insertAudit, insertDrift, insertOrders, insertTasks } from "../../helpers/analytics-exports";
 import { call, createTenant, expectError, json } from "../../helpers/http";
@@ -57,6 +58,17 @@ describe("export row schemas", () => {
     await insertAudit([
       { tenant: "ax-schema", orderId: "o1", seq: 1, at: "2026-10-02T00:00:00.000Z", type: "export.attempt", data: { export_id: "exp_fulfil_order_v1_o1", attempt: 1, status: 503, outcome: "retry", latency_ms: 12 } },
       { tenant: "ax-schema", orderId: "o1", seq: 2, at: "2026-10-02T00:00:01.000Z", type: "export.acked", data: { export_id: "exp_fulfil_order_v1_o1", status: "accepted", via: "ack" } },
+      {
+        tenant: "ax-schema",
+        orderId: "~notify:o1",
+        seq: 1,
+        at: "2026-10-02T00:00:02.000Z",
+        type: "notification.attempt",
+        data: trailData(
+          { notice_key: "t1:L0:alert", subject: "t1", order_id: "o1", task_id: "t1", kind: "task.opened", phase: "alert", level: 0, recipient: "ops" },
+          { contact: "ops", channel: "slack", delivery_id: "ntf_1", attempt: 1, status: 200, latency_ms: 9, outcome: "delivered" },
+        ),
+      },
     ]);
     await insertOrders([{ tenant: "ax-schema", orderId: "o1", createdAt: "2026-10-02T00:00:00.000Z", attribution: { utm_source: "x", channel: null } }]);
     await insertTasks([{ tenant: "ax-schema", taskId: "t1", orderId: "o1", status: "claimed", openedAt: "2026-10-02T00:00:00.000Z", claimedAt: "2026-10-02T00:01:00.000Z" }]);

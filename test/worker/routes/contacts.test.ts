@@ -41,6 +41,9 @@ describe("contacts", () => {
     const bad = await expectError(await putContact("ct-err", "x", { name: "X", channels: [{ type: "webhook", url: "https://x.example", secret: "nope" }] }), 400, "validation_failed");
     expect(JSON.stringify(bad.details)).toContain("channels.0.secret");
     await expectError(await putContact("ct-err", "x", { name: "X", channels: [{ type: "fax", number: "1" }] }), 400, "validation_failed");
+    // Credentials in a channel URL would be dropped by fetch without a word: refused at the PUT, naming the field.
+    const creds = await expectError(await putContact("ct-err", "x", { name: "X", channels: [{ type: "slack", webhook_url: "https://bot:pw@hooks.example/x" }] }), 400, "validation_failed");
+    expect(creds.details).toEqual([expect.objectContaining({ path: "channels.0.webhook_url", message: expect.stringContaining("must not carry credentials; they would not be sent") })]);
     const operator = await keyFor("ct-err", "floor", "operator");
     await expectError(await call("PUT", "/v1/tenants/ct-err/contacts/x", { token: operator, body: { name: "X" } }), 403, "forbidden_scope");
     await expectError(await call("DELETE", "/v1/tenants/ct-err/contacts/x", { token: operator }), 403, "forbidden_scope");
