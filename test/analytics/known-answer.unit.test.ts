@@ -156,9 +156,15 @@ describe("monthly-root-cause answers every number", () => {
     );
   });
 
+  it("times detection per detector, with the watchers' tasks among them", () => {
+    const rows = x.timeToDetect(month);
+    expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(["source_silent", "stuck_order", "sla_breach"]));
+    expectRows(monthly, "time_to_detect", ["detector", "tasks", "timed", "mttd_ms", "detect_p50_ms", "detect_p90_ms", "detect_max_ms"], rows);
+  });
+
   it("renders a self-contained report: charts inline, no external URL", () => {
     expect(monthly.html).toContain("<svg");
-    expect(monthly.html.match(/class="nb-chart"/g)?.length).toBe(8);
+    expect(monthly.html.match(/class="nb-chart"/g)?.length).toBe(9);
     expect(monthly.html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(monthly.html).not.toContain("This cell failed");
   });
