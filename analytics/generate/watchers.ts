@@ -7,8 +7,8 @@ import { HOUR, MINUTE, Rng, SECOND } from "./random";
 /**
  * What the watchers add to a month's tasks export: `stuck_order` for orders
  * nobody was on, and `source_silent` for senders that went quiet. Both live in
- * D1 only (no order's trail names them), so they appear in tasks.csv and not
- * in events.csv or an order's task counts. Each carries its onset — the step's
+ * D1 only (no order's trail names them), so they appear in tasks.csv and in an
+ * order's task counts (the export counts D1's tasks), never in events.csv. Each carries its onset — the step's
  * due time, the sender's last verified receipt — and is opened at the first
  * cron sweep (every 5 minutes) after its condition held, plus the drain delay.
  */
