@@ -3,15 +3,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Task } from "../../domain/tasks/task";
 import { missingAcks, MISSING_ACKS_WINDOW_MS } from "../../worker/watchers/reports";
 import { runWatchers } from "../../worker/watchers/run";
+import { fetchExport } from "../helpers/analytics-exports";
 import { script } from "../helpers/consumer";
 import { orderStub, ORDER_DATA, post } from "../helpers/handoff";
 import { ADMIN_TOKEN, call, json, SECRETS, seedTenant, settleAlarms } from "../helpers/http";
+import type { TaskRow } from "../../worker/analytics-exports/rows";
 import { mapPool } from "../helpers/invariants";
 import { Campaign, rng, shuffle } from "./campaign";
 
-afterEach(settleAlarms);
+// Every order object of the file is settled after each test: on a shared machine that outlasts the default 10 s.
+afterEach(settleAlarms, 60_000);
 
 const MIN = 60_000;
+
+/** The tasks export's rows for these tasks: what the notebook's time to detect reads. */
+async function exported(tenant: string, key: string, ids: readonly string[]): Promise<TaskRow[]> {
+  const { text } = await fetchExport(tenant, "tasks", "ndjson", key);
+  const rows = text.trim().split("\n").map((l) => JSON.parse(l) as TaskRow);
+  return rows.filter((r) => ids.includes(r.task_id));
+}
 
 async function task(tenant: string, key: string, id: string): Promise<Task> {
   const res = await call("GET", `/v1/tenants/${tenant}/tasks/${id}`, { token: key });
@@ -61,6 +71,8 @@ describe("chaos: the watchers find what would otherwise sit silent", () => {
     });
     const last = Date.parse(String(t.evidence.last_verified_receipt_at));
     expect(last).toBeLessThanOrEqual(at - 30 * MIN);
+    // The export times the detection from the last verified receipt.
+    expect(await exported(c.tenant, c.key, [id])).toEqual([expect.objectContaining({ onset_at: new Date(last).toISOString(), detect_ms: Date.parse(t.opened_at) - last })]);
     // The other senders are not watched and have no baseline: nothing is expected of them.
     expect(run.sources.filter((s) => s.verdict.silent).map((s) => s.source)).toEqual(["shop"]);
     // Sweeps repeated, even concurrently, do not open a second task for the same outage.
@@ -104,6 +116,12 @@ describe("chaos: the watchers find what would otherwise sit silent", () => {
       expect(t.evidence).toMatchObject({ watcher: "stuck_order", order: { state: "paid", step: "routing" }, sla: { ms: 3_600_000, from: "built_in_default" } });
     }
     expect((await runWatchers(env, "chaos-ruleless", t0 + 2 * 60 * MIN)).opened.stuck_order).toEqual([]);
+    // Exported, each is timed from when its step came due (in its state since + the built-in hour).
+    for (const r of await exported("chaos-ruleless", key, run.opened.stuck_order)) {
+      const t = tasks.find((x) => x.task_id === r.task_id);
+      const since = Date.parse(String((t?.evidence.order as { since?: string } | undefined)?.since));
+      expect(r).toMatchObject({ onset_at: new Date(since + 3_600_000).toISOString(), detect_ms: t0 + 61 * MIN - (since + 3_600_000) });
+    }
   }, 60_000);
 
   it("a consumer that takes the handoff and never acknowledges: it shows in the missing-acks report, then the order is held with an ack_missing task for its owner", async () => {
