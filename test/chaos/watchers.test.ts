@@ -38,7 +38,7 @@ async function task(tenant: string, key: string, id: string): Promise<Task> {
  * objects' clock seam; nothing waits on the wall clock.
  */
 describe("chaos: the watchers find what would otherwise sit silent", () => {
-  it("a sender that stops mid-campaign: one source_silent task per outage with its last receipt and the forged deliveries as evidence, resolved when it is back", async () => {
+  it("a sender that stops mid-campaign (forged deliveries do not count as it sending): one source_silent task per outage with its last receipt as evidence, resolved when it is back", async () => {
     const c = await Campaign.open("chaos-silent");
     const put = await call("PUT", `/v1/tenants/${c.tenant}/sources/shop`, { token: ADMIN_TOKEN, body: { kind: "shopify", secret: SECRETS.shopify, watch: { silence_after: "PT30M" } } });
     expect(put.status).toBe(200);
@@ -66,8 +66,6 @@ describe("chaos: the watchers find what would otherwise sit silent", () => {
       watcher: "source_silent",
       source: { name: "shop", watch: { silence_after: "PT30M" } },
       reason: "no_verified_delivery",
-      rejections: { signature_invalid: 3 },
-      likely_cause: "rotated_secret",
     });
     const last = Date.parse(String(t.evidence.last_verified_receipt_at));
     expect(last).toBeLessThanOrEqual(at - 30 * MIN);
