@@ -93,6 +93,8 @@ const TASKS: Columns = [
   ["action", "VARCHAR"],
   ["first_response_ms", "BIGINT"],
   ["resolve_ms", "BIGINT"],
+  ["onset_at", "TIMESTAMP"],
+  ["detect_ms", "BIGINT"],
 ];
 
 export const TABLE_COLUMNS: Record<TableName, Columns> = { events: EVENTS, orders: ORDERS, tasks: TASKS };

@@ -213,11 +213,11 @@ export class OrderBuilder {
   }
 
   /** A task on the order's trail (queue.ts writes task.opened on the order's audit). */
-  taskOpened(at: number, type: string, step: Step): string | null {
+  taskOpened(at: number, type: string, step: Step, onset: number | null = null): string | null {
     const id = `tk_${this.attrs.order_id}_${type}_${this.tasks.size + 1}`;
     const r = RULES[step];
     if (!this.add(at, "task.opened", { kind: type, step, owner: r.ladder[0], owning_party: r.owning_party }, { task_id: id, type, kind: type, step, owner: r.ladder[0], owning_party: r.owning_party })) return null;
-    this.tasks.set(id, this.newTask(id, at, type, step, null));
+    this.tasks.set(id, this.newTask(id, at, type, step, null, onset));
     return id;
   }
 
@@ -252,7 +252,7 @@ export class OrderBuilder {
     }
   }
 
-  private newTask(id: string, at: number, type: string, step: Step, rejectionId: string | null): TaskRow {
+  private newTask(id: string, at: number, type: string, step: Step, rejectionId: string | null, onset: number | null = null): TaskRow {
     const r = RULES[step];
     return {
       tenant_id: this.tenant, task_id: id, order_id: this.attrs.order_id, rejection_id: rejectionId, type, status: "open",
@@ -260,6 +260,7 @@ export class OrderBuilder {
       value_minor: this.hasOrder ? this.attrs.value_minor : null, currency: this.hasOrder ? this.attrs.currency : null,
       opened_at: iso(at), sla_due: iso(at + r.sla_ms), claimed_at: null, claimed_by: null, resolved_at: null,
       resolved_by: null, action: null, first_response_ms: null, resolve_ms: null,
+      onset_at: onset === null ? null : iso(onset), detect_ms: onset === null ? null : at - onset,
     };
   }
 

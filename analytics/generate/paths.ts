@@ -150,7 +150,8 @@ function ladder(f: Flow, step: Step, due: number, until: number | null, taskType
     if (until !== null && until <= at) break;
     items.push([at, () => {
       f.b.breach(at, step, level);
-      if (level === 0) taskId = f.b.taskOpened(at, taskType, step);
+      // The order object's alarm opens the task at the due time itself: the onset.
+      if (level === 0) taskId = f.b.taskOpened(at, taskType, step, due);
     }]);
   }
   return { taskId: () => taskId, items };

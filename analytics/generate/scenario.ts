@@ -2,6 +2,7 @@ import type { EventRow, OrderRow, TaskRow } from "../../worker/analytics-exports
 import { OrderBuilder, RULES } from "./builder";
 import { PATH_WEIGHTS, playPath, type PathName } from "./paths";
 import { DAY, HOUR, MINUTE, Rng } from "./random";
+import { sourceOutages, stuckOrderTask } from "./watchers";
 
 export interface ScenarioOptions {
   orders: number;
@@ -10,11 +11,13 @@ export interface ScenarioOptions {
   /** First day of the window (UTC), e.g. "2026-10-01". */
   from?: string;
   days?: number;
+  /** Whether the watchers ran (default true): they give every order nobody was on a stuck_order task, and senders' outages a source_silent one. */
+  watchers?: boolean;
 }
 
 /** One order as the three exports show it, with the lifecycle that produced it (for the tests' own bookkeeping). */
 export interface GeneratedOrder {
-  path: PathName | "orphan_rejection";
+  path: PathName | "orphan_rejection" | "source_outage";
   order: OrderRow | null;
   events: EventRow[];
   tasks: TaskRow[];
@@ -45,6 +48,8 @@ export function* generateScenario(opts: ScenarioOptions): Generator<GeneratedOrd
   const { start, end } = windowOf(opts);
   // The clock the export was taken at: a little before midnight, so "as of" is the last recorded entry, not the window edge.
   const asOf = end - 1;
+  // Its own stream: the watchers' draws leave the orders' (and so every earlier month's numbers) as they were.
+  const watchRng = new Rng((opts.seed ?? 1) * 104_729 + 3);
   for (let i = 1; i <= opts.orders; i++) {
     const path = rng.weighted(PATH_WEIGHTS);
     const source = rng.weighted(SOURCES);
@@ -68,10 +73,16 @@ export function* generateScenario(opts: ScenarioOptions): Generator<GeneratedOrd
     playPath(path, { b, rng, source }, t0);
     const order = b.orderRow();
     if (order === null) continue;
-    yield { path, order, events: b.events, tasks: [...b.tasks.values()] };
+    // Orders nobody was on get the stuck_order watcher's task: not on the order's trail (events.csv),
+    // but counted in its row as the export counts D1's tasks, so such an order is no longer silent.
+    const stuck = opts.watchers === false ? null : stuckOrderTask(watchRng, order, asOf);
+    if (stuck === null) yield { path, order, events: b.events, tasks: [...b.tasks.values()] };
+    else yield { path, order: { ...order, tasks: order.tasks + 1, open_tasks: order.open_tasks + 1 }, events: b.events, tasks: [...b.tasks.values(), stuck] };
     // Now and then a refused delivery no order can be found for: a task with nothing to attach it to.
     if (rng.chance(0.002)) yield orphanRejection(tenant, rng, t0, asOf);
   }
+  const outages = opts.watchers === false ? [] : sourceOutages(tenant, opts.seed ?? 1, start, end);
+  if (outages.length > 0) yield { path: "source_outage", order: null, events: [], tasks: outages };
 }
 
 function orphanRejection(tenant: string, rng: Rng, t0: number, asOf: number): GeneratedOrder {
@@ -86,7 +97,7 @@ function orphanRejection(tenant: string, rng: Rng, t0: number, asOf: number): Ge
     value_minor: null, currency: null, opened_at: new Date(opened).toISOString(), sla_due: new Date(opened + r.sla_ms).toISOString(),
     claimed_at: claimedIn === null ? null : new Date(claimedIn).toISOString(), claimed_by: claimedIn === null ? null : "chen@ops",
     resolved_at: null, resolved_by: null, action: null,
-    first_response_ms: claimedIn === null ? null : claimedIn - opened, resolve_ms: null,
+    first_response_ms: claimedIn === null ? null : claimedIn - opened, resolve_ms: null, onset_at: null, detect_ms: null,
   };
   return { path: "orphan_rejection", order: null, events: [], tasks: [task] };
 }

@@ -4767,6 +4767,10 @@ export interface operations {
                         first_response_ms: number | null;
                         /** @description opened → resolved */
                         resolve_ms: number | null;
+                        /** @description When the trouble began, from the task's evidence: source_silent the sender's last verified receipt, stuck_order and sla_breach / payment_not_captured the step's due time; null where the evidence does not say (domain/tasks/onset.ts) */
+                        onset_at: string | null;
+                        /** @description onset → opened: time to detect */
+                        detect_ms: number | null;
                     } | {
                         tenant_id: string;
                         /** @description Position in the tenant's admin audit chain (1-based) */

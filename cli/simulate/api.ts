@@ -36,10 +36,17 @@ export const TaskLite = z.object({
   status: z.string(),
   owner: z.string(),
   step: z.string(),
+  opened_at: z.string().default(""),
+  ref: z.string().default(""),
 });
 export type TaskLite = z.infer<typeof TaskLite>;
 
 const TaskPage = z.object({ tasks: z.array(TaskLite), next_cursor: z.string().nullable() });
+
+const SourceWatch = z.object({ silence_after: z.string() });
+export type SourceWatch = z.infer<typeof SourceWatch>;
+const StoredSource = z.object({ source: z.object({ watch: SourceWatch.nullable().default(null) }) });
+const WatcherRunLite = z.object({ run: z.object({ opened: z.object({ source_silent: z.array(z.string()) }) }) });
 
 const RulesVersion = z.object({ version: z.number(), rules: z.record(z.string(), z.unknown()) });
 
@@ -116,13 +123,13 @@ export class EngineApi {
     return body === null ? null : z.object({ order: OrderLite }).parse(body).order;
   }
 
-  /** Every task with this status, following the cursor. */
-  async tasks(status: "open" | "claimed"): Promise<TaskLite[]> {
+  /** Every task with this status (and type, if given), following the cursor. */
+  async tasks(status: "open" | "claimed", type?: "source_silent"): Promise<TaskLite[]> {
     const out: TaskLite[] = [];
     let cursor: string | null = null;
     do {
       const a = await this.client("key").GET("/v1/tenants/{tenant}/tasks", {
-        params: { path: { tenant: this.tenant }, query: { status, limit: 200, ...(cursor ? { cursor } : {}) } },
+        params: { path: { tenant: this.tenant }, query: { status, limit: 200, ...(type ? { type } : {}), ...(cursor ? { cursor } : {}) } },
         signal: this.signal(),
       });
       const page = TaskPage.parse(this.body(a, "GET tasks"));
@@ -144,12 +151,22 @@ export class EngineApi {
     return RulesVersion.parse(this.body(a, "PUT ownership")).version;
   }
 
-  async putSource(name: string, kind: "shopify" | "stripe" | "standard", secret: string): Promise<void> {
+  /**
+   * Stores a sender; `watch` undefined keeps its current watch, null clears it.
+   * Answers the watch in force afterwards (so a PUT without one reads it).
+   */
+  async putSource(name: string, kind: "shopify" | "stripe" | "standard", secret: string, watch?: SourceWatch | null): Promise<SourceWatch | null> {
     const a = await this.client("admin").PUT("/v1/tenants/{tenant}/sources/{source}", {
       params: { path: { tenant: this.tenant, source: name } },
-      body: { kind, secret },
+      body: { kind, secret, ...(watch === undefined ? {} : { watch }) },
       signal: this.signal(),
     });
-    this.body(a, `PUT source ${name}`);
+    return StoredSource.parse(this.body(a, `PUT source ${name}`)).source.watch;
+  }
+
+  /** POST …/watchers/run: the ids of the source_silent tasks this sweep opened. */
+  async runWatchers(): Promise<string[]> {
+    const a = await this.client("key").POST("/v1/tenants/{tenant}/watchers/run", { params: { path: { tenant: this.tenant } }, signal: this.signal() });
+    return WatcherRunLite.parse(this.body(a, "POST watchers/run")).run.opened.source_silent;
   }
 }

@@ -17,8 +17,10 @@ export const SIMULATE_USAGE = `usage: handoff simulate [options]
   --target URL           the engine (default: HANDOFF_URL, else the demo's base_url, else http://127.0.0.1:8787)
   --tenant ID            tenant to drive (default: HANDOFF_TENANT, else demo)
   --orders N             orders in the campaign (default 200)
-  --faults SPEC          e.g. drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02,slow=0.05:3s
+  --faults SPEC          e.g. drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02,slow=0.05:3s,silence=shop:90s@20s
                          (default none; see cli/simulate/faults.ts for each fault)
+  --silence-after D      watch.silence_after set on each silenced sender for the run (default 30s; put back afterwards)
+  --sweep-every D        while a silence fault is set, POST …/watchers/run this often and time the detection (default 10s)
   --time-factor F        compress sender and merchant time F× (default 60: Shopify's 4 h of retries take 4 min)
   --concurrency N        requests in flight at once (default 16)
   --seed N               makes the campaign and every fault decision reproducible (default: random, printed)
@@ -65,6 +67,8 @@ export interface SimulateConfig {
   runId: string;
   ordersPerHour: number;
   settleTimeoutMs: number;
+  silenceAfterMs: number;
+  sweepEveryMs: number;
   apiKey: string | null;
   adminToken: string | null;
   /** Tenant source name and signing secret per role; crm may be missing (then registered, or skipped). */
@@ -125,6 +129,8 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
       "run-id": { type: "string" },
       "orders-per-hour": { type: "string" },
       "settle-timeout": { type: "string" },
+      "silence-after": { type: "string" },
+      "sweep-every": { type: "string" },
       secrets: { type: "string" },
       sources: { type: "string" },
       "api-key": { type: "string" },
@@ -167,6 +173,8 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
     runId: values["run-id"] ?? Date.now().toString(36),
     ordersPerHour: positive(values["orders-per-hour"], DEFAULT_ORDERS_PER_HOUR, "--orders-per-hour"),
     settleTimeoutMs: parseDuration(values["settle-timeout"] ?? "5m", "--settle-timeout"),
+    silenceAfterMs: parseDuration(values["silence-after"] ?? "30s", "--silence-after"),
+    sweepEveryMs: parseDuration(values["sweep-every"] ?? "10s", "--sweep-every"),
     apiKey: values["api-key"] ?? env.HANDOFF_API_KEY ?? file.api_key ?? null,
     adminToken: values["admin-token"] ?? env.HANDOFF_ADMIN_TOKEN ?? file.admin_token ?? null,
     sources,

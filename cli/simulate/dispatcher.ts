@@ -43,6 +43,8 @@ export interface SendStats {
   accepted: number;
   duplicateReceipts: number;
   gaveUp: number;
+  /** Webhooks never sent because their sender was silenced (the silence fault). */
+  silenced: number;
   timeouts: number;
   networkErrors: number;
   statuses: Record<string, number>;
@@ -74,6 +76,7 @@ export class Dispatcher {
     accepted: 0,
     duplicateReceipts: 0,
     gaveUp: 0,
+    silenced: 0,
     timeouts: 0,
     networkErrors: 0,
     statuses: {},
@@ -83,6 +86,8 @@ export class Dispatcher {
   readonly latencies: number[] = [];
   /** Receipt ids the engine acknowledged, per order: each must appear in the order's receipts. */
   readonly receipts = new Map<string, Set<string>>();
+  /** Senders (labels) that withheld a webhook for an order because they were silenced. */
+  readonly withheld = new Map<string, Set<string>>();
   private readonly queue: Pending[] = [];
   private readonly pendingByOrder = new Map<string, number>();
   private readonly succeeded = new Set<string>();
@@ -95,7 +100,7 @@ export class Dispatcher {
 
   constructor(
     private readonly base: string,
-    private readonly opts: { concurrency: number; timeFactor: number; now?: () => number },
+    private readonly opts: { concurrency: number; timeFactor: number; now?: () => number; silenced?: (label: string, now: number) => boolean },
   ) {}
 
   private now(): number {
@@ -213,6 +218,14 @@ export class Dispatcher {
     const { job } = p;
     // A webhook already delivered is not retried again (a late duplicate copy still goes: that is the fault).
     if (p.copy === "original" && p.attempt > 1 && this.succeeded.has(job.key)) return;
+    // A silenced sender sends nothing and retries nothing: its subscription is gone, not failing.
+    if (this.opts.silenced?.(job.label, this.now())) {
+      this.stats.silenced++;
+      const set = this.withheld.get(job.orderId) ?? new Set<string>();
+      set.add(job.label);
+      this.withheld.set(job.orderId, set);
+      return;
+    }
     this.stats.attempts++;
     if (p.copy === "original" && p.attempt === 1 && this.lostFirst.has(job.key)) {
       this.stats.lost++;

@@ -19,7 +19,11 @@ import { retryDelayMs, type SenderKind } from "./schedules";
  *   reject=[R:]F    consumer R (default wms) answers 422 to a fraction F of exports
  *   slow=F[:D]  consumers answer a fraction F of deliveries only after D (default 3s;
  *               past the engine's 10 s delivery timeout, the engine retries)
- *
+ *   silence=S:D[@T]  sender S (shop|stripe|crm|wms|carrier) stops for D, starting T after the
+ *               run starts (default: a third into the campaign's span), as a deleted Shopify
+ *               subscription would: what it would have sent then is never sent, retries
+ *               included; repeatable. The engine should open a `source_silent` task
+ * *
  * Durations: 500ms, 60s, 2m, 1h. Consumer-side durations are wall-clock, not
  * compressed: they are measured against the engine's real retry policy.
  */
@@ -34,6 +38,17 @@ export interface Outage {
   startMs: number | null;
 }
 
+/** Inbound senders that can go quiet: the campaign's and the consumers' own reports. */
+export const SILENCE_ROLES = ["shop", "stripe", "crm", "wms", "carrier"] as const;
+export type SilenceRole = (typeof SILENCE_ROLES)[number];
+
+export interface Silence {
+  role: SilenceRole;
+  durationMs: number;
+  /** From the run's start; null = a third into the campaign's wall-clock span. */
+  startMs: number | null;
+}
+
 export interface FaultConfig {
   drop: number;
   dup: number;
@@ -41,9 +56,10 @@ export interface FaultConfig {
   reject: Record<ConsumerRole, number>;
   slow: { fraction: number; delayMs: number };
   outages: Outage[];
+  silences: Silence[];
 }
 
-export const NO_FAULTS: FaultConfig = { drop: 0, dup: 0, reorder: 0, reject: { wms: 0, carrier: 0 }, slow: { fraction: 0, delayMs: 3000 }, outages: [] };
+export const NO_FAULTS: FaultConfig = { drop: 0, dup: 0, reorder: 0, reject: { wms: 0, carrier: 0 }, slow: { fraction: 0, delayMs: 3000 }, outages: [], silences: [] };
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -68,7 +84,7 @@ function role(text: string, what: string): ConsumerRole {
 
 /** "drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02" → FaultConfig. Unknown or malformed parts throw. */
 export function parseFaults(spec: string | undefined): FaultConfig {
-  const cfg: FaultConfig = { ...NO_FAULTS, reject: { ...NO_FAULTS.reject }, slow: { ...NO_FAULTS.slow }, outages: [] };
+  const cfg: FaultConfig = { ...NO_FAULTS, reject: { ...NO_FAULTS.reject }, slow: { ...NO_FAULTS.slow }, outages: [], silences: [] };
   if (spec === undefined || spec.trim() === "" || spec.trim() === "none") return cfg;
   for (const part of spec.split(",")) {
     const [key = "", value = ""] = part.split("=", 2).map((s) => s.trim());
@@ -96,8 +112,16 @@ export function parseFaults(spec: string | undefined): FaultConfig {
         cfg.outages.push({ role: role(m[1], what), durationMs: parseDuration(m[2], what), startMs: m[3] === undefined ? null : parseDuration(m[3], what) });
         break;
       }
+      case "silence": {
+        const m = /^([a-z]+):([^@]+)(?:@(.+))?$/.exec(value);
+        if (!m?.[1] || !m[2]) throw new Error(`${what}: expected silence=<${SILENCE_ROLES.join("|")}>:<duration>[@<start>]`);
+        const r = m[1];
+        if (!(SILENCE_ROLES as readonly string[]).includes(r)) throw new Error(`${what}: unknown sender '${r}' (${SILENCE_ROLES.join(", ")})`);
+        cfg.silences.push({ role: r as SilenceRole, durationMs: parseDuration(m[2], what), startMs: m[3] === undefined ? null : parseDuration(m[3], what) });
+        break;
+      }
       default:
-        throw new Error(`${what}: unknown fault '${key}' (drop, dup, reorder, outage, reject, slow)`);
+        throw new Error(`${what}: unknown fault '${key}' (drop, dup, reorder, outage, reject, slow, silence)`);
     }
   }
   return cfg;
@@ -111,6 +135,7 @@ export function describeFaults(cfg: FaultConfig): string {
   for (const o of cfg.outages) parts.push(`outage=${o.role}:${o.durationMs / 1000}s${o.startMs === null ? "" : `@${o.startMs / 1000}s`}`);
   for (const r of ["wms", "carrier"] as const) if (cfg.reject[r] > 0) parts.push(`reject=${r}:${cfg.reject[r]}`);
   if (cfg.slow.fraction > 0) parts.push(`slow=${cfg.slow.fraction}:${cfg.slow.delayMs / 1000}s`);
+  for (const s of cfg.silences) parts.push(`silence=${s.role}:${s.durationMs / 1000}s${s.startMs === null ? "" : `@${s.startMs / 1000}s`}`);
   return parts.length > 0 ? parts.join(",") : "none";
 }
 
@@ -202,4 +227,25 @@ export function outageRemaining(faults: FaultConfig, r: ConsumerRole, runStart: 
     left = Math.max(left, start + o.durationMs - now);
   }
   return left;
+}
+
+/** One silence placed on the wall clock. */
+export interface SilenceWindow {
+  role: SilenceRole;
+  /** Wall-clock ms. */
+  from: number;
+  to: number;
+}
+
+/** Places each silence: its own start, or a third into the campaign's wall-clock span (so the sender was heard first). */
+export function silenceWindows(faults: FaultConfig, runStart: number, spanMs: number): SilenceWindow[] {
+  return faults.silences.map((s) => {
+    const from = runStart + (s.startMs ?? Math.round(spanMs / 3));
+    return { role: s.role, from, to: from + s.durationMs };
+  });
+}
+
+/** Is this sender quiet at `now`? A delivery it would make then is never made. */
+export function isSilenced(windows: readonly SilenceWindow[], label: string, now: number): boolean {
+  return windows.some((w) => w.role === label && now >= w.from && now < w.to);
 }

@@ -1,4 +1,5 @@
 import type { OrderLite, TaskLite } from "./api";
+import type { SilenceResult } from "./watch";
 
 /**
  * What became of each order, and the summary table. Pure: the run feeds it
@@ -14,9 +15,13 @@ export const SILENT_DROP_DEFINITION = `An order is SILENTLY DROPPED when, after 
   3. it has a running SLA clock (the order's sla[]) naming an owner: the engine will breach and
      escalate it to that owner without anyone having to ask.
 It is also dropped, whatever its state, when the engine answered 404 for it, or when a delivery
-the engine acknowledged with a 2xx receipt is missing from the order's receipts[].`;
+the engine acknowledged with a 2xx receipt is missing from the order's receipts[].
+One exception (the silence fault): an order that is otherwise unowned, or that the engine never
+heard of, because the simulator silenced one of its senders counts as SENDER SILENT WITH OWNER
+when the engine opened a source_silent task for that sender: the engine cannot know what it was
+never sent, but someone owns the outage that hid it.`;
 
-export type Category = "terminal" | "on_hold_with_owner" | "waiting_on_sla_clock" | "silently_dropped";
+export type Category = "terminal" | "on_hold_with_owner" | "waiting_on_sla_clock" | "sender_silent_with_owner" | "silently_dropped";
 
 export interface Classified {
   category: Category;
@@ -24,7 +29,12 @@ export interface Classified {
   reason: string;
 }
 
-export function classify(order: OrderLite | null, tasks: readonly TaskLite[], ackedReceipts: ReadonlySet<string>): Classified {
+/**
+ * `silentOwner`: for an order whose sender was silenced, the owner of the
+ * source_silent task the engine opened for that sender, if it opened one.
+ */
+export function classify(order: OrderLite | null, tasks: readonly TaskLite[], ackedReceipts: ReadonlySet<string>, silentOwner: string | null = null): Classified {
+  if (order === null && silentOwner !== null) return { category: "sender_silent_with_owner", reason: `source_silent → ${silentOwner}` };
   if (order === null) return { category: "silently_dropped", reason: "the engine has no such order (404)" };
   const stored = new Set(order.receipts.map((r) => r.id));
   const missing = [...ackedReceipts].filter((id) => !stored.has(id));
@@ -34,6 +44,8 @@ export function classify(order: OrderLite | null, tasks: readonly TaskLite[], ac
   if (owned) return { category: "on_hold_with_owner", reason: `${owned.type} → ${owned.owner}` };
   const clock = order.sla.find((c) => c.owner !== "" && c.owner !== UNASSIGNED);
   if (clock) return { category: "waiting_on_sla_clock", reason: `${clock.step} due ${clock.due_at} → ${clock.owner}` };
+  // Its creation was withheld by the silence, and the outage that hid it is owned.
+  if (silentOwner !== null) return { category: "sender_silent_with_owner", reason: `state ${order.state}; source_silent → ${silentOwner}` };
   return { category: "silently_dropped", reason: `state ${order.state}, no open task with an owner, no running SLA clock` };
 }
 
@@ -79,9 +91,12 @@ export interface Summary {
     duplicatesSent: number;
     duplicatesAbsorbed: number;
     gaveUp: number;
+    silenced: number;
     statuses: Record<string, number>;
   };
   latency: { count: number; p50: number; p99: number; max: number };
+  /** One per silence fault: when the engine noticed. */
+  silences: SilenceResult[];
   exports: ExportTotals;
   consumers: { deliveries: number; redeliveries: number; outage503: number; rejected422: number; slow: number; badSignature: number };
   wallSeconds: number;
@@ -102,12 +117,30 @@ function breakdown(counts: Record<string, number>): string {
   return parts.length === 0 ? "" : parts.map(([k, v]) => `${k} ${v}`).join(", ");
 }
 
+type Row = [string, string, string];
+
+function secs(ms: number | null): string {
+  return ms === null ? "–" : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** MTTD per silence: fault start → source_silent task opened, against silence_after + one sweep. */
+function silenceRow(x: SilenceResult): Row {
+  const head = `MTTD silence ${x.role} (${x.source})`;
+  if (!x.detected) return [head, "NOT DETECTED", `silent ${x.from} → ${x.to}; goal ${secs(x.goal_ms)} (silence_after ${secs(x.silence_after_ms)} + sweep ${secs(x.sweep_every_ms)})`];
+  return [
+    head,
+    secs(x.mttd_ms),
+    `${secs(x.since_last_receipt_ms)} after the last verified receipt: ${x.within_goal ? "within" : "OVER"} goal ${secs(x.goal_ms)}; task ${x.task_id ?? ""} → ${x.owner ?? ""}`,
+  ];
+}
+
 export function renderSummary(s: Summary): string {
-  const rows: [string, string, string][] = [
+  const rows: Row[] = [
     ["orders", String(s.orders), ""],
     ["  terminal", String(s.categories.terminal), "delivered, cancelled or refunded"],
     ["  on hold with owner", String(s.categories.on_hold_with_owner), breakdown(s.held)],
     ["  waiting on a running SLA clock", String(s.categories.waiting_on_sla_clock), breakdown(s.waiting)],
+    ...(s.silences.length > 0 ? [["  sender silent, outage owned", String(s.categories.sender_silent_with_owner), "a silenced sender withheld their events; a source_silent task covers them"] as Row] : []),
     ["  SILENTLY DROPPED", String(s.categories.silently_dropped), s.categories.silently_dropped === 0 ? "" : "see the list below"],
     ["inbound webhooks", String(s.inbound.webhooks), "sender events, consumer reports and acks"],
     ["  requests sent", String(s.inbound.requests), breakdown(s.inbound.statuses)],
@@ -116,6 +149,8 @@ export function renderSummary(s: Summary): string {
     ["  duplicates sent", String(s.inbound.duplicatesSent), ""],
     ["  duplicates absorbed", String(s.inbound.duplicatesAbsorbed), "200 with duplicate: true"],
     ["  never acknowledged", String(s.inbound.gaveUp), "the sender gave up"],
+    ...(s.silences.length > 0 ? [["  withheld (silence)", String(s.inbound.silenced), "never sent: the sender was silenced"] as Row] : []),
+    ...s.silences.map((x): Row => silenceRow(x)),
     ["ack latency p50 / p99", `${fmtMs(s.latency.p50)} / ${fmtMs(s.latency.p99)}`, `webhook POST → 2xx, ${s.latency.count} samples, max ${fmtMs(s.latency.max)}`],
     ["exports (engine → consumers)", String(s.exports.exports), breakdown(s.exports.byStatus)],
     ["  delivery attempts", String(s.exports.attempts), "from the orders' exports[].attempts"],

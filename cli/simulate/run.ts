@@ -1,18 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { DEMO_FILE } from "../start";
-import { EngineApi, type OrderLite, type TaskLite } from "./api";
+import { EngineApi, type OrderLite, type SourceWatch, type TaskLite } from "./api";
 import { campaignSpan, generateCampaign, type PlannedOrder } from "./campaign";
 import { parseSimulateArgs, SIMULATE_USAGE, type SimulateConfig } from "./config";
 import { startConsumers, type Consumers } from "./consumers";
 import { Dispatcher } from "./dispatcher";
-import { describeFaults, planDeliveries } from "./faults";
+import { describeFaults, isSilenced, planDeliveries, silenceWindows, type SilenceWindow } from "./faults";
 import { campaignJob } from "./jobs";
 import { loadTemplates } from "./payloads";
 import { Progress } from "./progress";
 import { classify, countBy, exportTotals, percentile, renderSummary, SILENT_DROP_DEFINITION, TERMINAL_STATES, type Summary } from "./report";
 import { parseStoredRules, restoredRules, simulatorRules, type StoredRules } from "./rules";
 import { compress } from "./schedules";
+import { isoDuration, silenceResults, Sweeper, type SilenceResult } from "./watch";
 
 /**
  * `handoff simulate`: a campaign against a running engine, with faults, then
@@ -100,10 +101,16 @@ export async function simulate(argv: string[]): Promise<number> {
   const byId = new Map<string, PlannedOrder>(orders.map((o) => [o.id, o]));
   const plans = planDeliveries(orders, cfg.faults, cfg.seed);
   const templates = loadTemplates();
-  const dispatcher = new Dispatcher(cfg.target, { concurrency: cfg.concurrency, timeFactor: cfg.timeFactor });
+  let windows: SilenceWindow[] = [];
+  const dispatcher = new Dispatcher(cfg.target, { concurrency: cfg.concurrency, timeFactor: cfg.timeFactor, silenced: (label, now) => isSilenced(windows, label, now) });
   const consumerSecrets = { wms: standardSecret(), carrier: standardSecret() };
   const setupAt = Date.now();
   const runStart = setupAt + START_LEAD_MS;
+  const span = compress(campaignSpan(orders), cfg.timeFactor);
+  windows = silenceWindows(cfg.faults, runStart, span);
+  const sweeper = new Sweeper(api, cfg.sweepEveryMs);
+  const sourceName = (role: string): string => cfg.sources[role as keyof typeof cfg.sources]?.name ?? role;
+  const watched = new Map<string, { kind: "shopify" | "stripe" | "standard"; secret: string; before: SourceWatch | null }>();
   let consumers: Consumers | null = null;
   let original: StoredRules | null = null;
   let rulesTaken = false;
@@ -131,7 +138,6 @@ export async function simulate(argv: string[]): Promise<number> {
     const taken = await takeOverRules(api, consumers.url, consumerSecrets);
     original = taken.original;
     rulesTaken = true;
-    const span = compress(campaignSpan(orders), cfg.timeFactor);
     console.log(
       `simulate: ${cfg.orders} orders against ${cfg.target} (tenant ${cfg.tenant})\n` +
         `  faults ${describeFaults(cfg.faults)} · time factor ${cfg.timeFactor}× · concurrency ${cfg.concurrency} · seed ${cfg.seed} · run ${cfg.runId}\n` +
@@ -139,6 +145,20 @@ export async function simulate(argv: string[]): Promise<number> {
         `  campaign events span ${(span / 1000).toFixed(0)} s of wall time, then the engine gets up to ${cfg.settleTimeoutMs / 1000} s past the simulator's last planned step to settle`,
     );
     const sources = { shop: need("shop"), stripe: need("stripe"), crm: { name: crm?.name ?? "crm", secret: crmSecret ?? "" } };
+    for (const w of windows) {
+      if (watched.has(w.role)) continue;
+      const secret = w.role === "crm" ? crmSecret : cfg.sources[w.role]?.secret;
+      if (!secret) throw new Error(`silence=${w.role}: no secret for that sender`);
+      const kind = w.role === "shop" ? "shopify" : w.role === "stripe" ? "stripe" : "standard";
+      // A PUT without a watch keeps it and answers it: the one way to read what to put back.
+      const before = await api.putSource(sourceName(w.role), kind, secret);
+      watched.set(w.role, { kind, secret, before });
+      await api.putSource(sourceName(w.role), kind, secret, { silence_after: isoDuration(cfg.silenceAfterMs) });
+      progress.log(
+        `silence: '${sourceName(w.role)}' stops ${((w.from - runStart) / 1000).toFixed(0)}s into the run for ${((w.to - w.from) / 1000).toFixed(0)}s; watch.silence_after ${isoDuration(cfg.silenceAfterMs)}, watchers swept every ${cfg.sweepEveryMs / 1000}s`,
+      );
+    }
+    if (windows.length > 0) sweeper.start();
     let lastSend = runStart;
     for (const plan of plans) {
       if (plan.event.kind === "standard.attribution.updated" && crmSecret === null) continue;
@@ -167,8 +187,13 @@ export async function simulate(argv: string[]): Promise<number> {
         const c = consumers;
         const candidates = [...unsettled].filter((id) => dispatcher.pendingFor(id) === 0 && c.pendingFor(id) === 0);
         const snaps = await pool(candidates, POLL_CONCURRENCY, async (id) => ({ id, o: await api.order(id).catch(() => null) }));
-        for (const { id, o } of snaps) if (settled(o) && dispatcher.pendingFor(id) === 0 && c.pendingFor(id) === 0) unsettled.delete(id);
-        if (unsettled.size === 0 && dispatcher.queued === 0 && dispatcher.inFlight === 0 && c.pending === 0) break;
+        // An order whose sender was silenced before the engine heard of it has nothing left to settle.
+        const quiet = (id: string, o: OrderLite | null) => settled(o) || (o === null && dispatcher.withheld.has(id));
+        for (const { id, o } of snaps) if (quiet(id, o) && dispatcher.pendingFor(id) === 0 && c.pendingFor(id) === 0) unsettled.delete(id);
+        const idle = unsettled.size === 0 && dispatcher.queued === 0 && dispatcher.inFlight === 0 && c.pending === 0;
+        // Silences are waited out until detected, or until past their goal with a sweep to spare.
+        const lastGoal = Math.max(0, ...windows.map((w) => w.from + cfg.silenceAfterMs + 2 * cfg.sweepEveryMs));
+        if (idle && (sweeper.covers(windows, sourceName) || Date.now() > lastGoal)) break;
         if (Date.now() > lastBusy + cfg.settleTimeoutMs) {
           progress.log(`settle timeout: ${unsettled.size} orders still had work in flight in the engine; classifying them as they are`);
           break;
@@ -179,23 +204,30 @@ export async function simulate(argv: string[]): Promise<number> {
     progress.update(status(interrupted ? "interrupted" : "done"), true);
     progress.done();
     dispatcher.close();
+    if (windows.length > 0) await sweeper.stop();
+    const silences = silenceResults(windows, sourceName, [...sweeper.detections.values()], { silenceAfterMs: cfg.silenceAfterMs, sweepEveryMs: cfg.sweepEveryMs });
+    for (const e of sweeper.errors) progress.log(`watchers sweep failed: ${e}`);
 
     console.log("\nchecking every order…");
     const snapshots = await pool(orders, POLL_CONCURRENCY, (o) => api.order(o.id));
     const tasks = [...(await api.tasks("open")), ...(await api.tasks("claimed"))];
     const tasksByOrder = new Map<string, TaskLite[]>();
     for (const t of tasks) if (t.order_id !== null) tasksByOrder.set(t.order_id, [...(tasksByOrder.get(t.order_id) ?? []), t]);
-    const summary = summarize(orders, snapshots, tasksByOrder, dispatcher, consumers, (Date.now() - setupAt) / 1000);
+    const summary = summarize(orders, snapshots, tasksByOrder, dispatcher, consumers, silences, (Date.now() - setupAt) / 1000);
     console.log(`\n${SILENT_DROP_DEFINITION}\n\n${renderSummary(summary)}\n`);
     if (cfg.reportFile) {
       writeFileSync(cfg.reportFile, JSON.stringify({ config: { ...cfg, apiKey: undefined, adminToken: undefined, sources: undefined, originalConsumerSecrets: undefined }, summary }, null, 2));
       console.log(`summary written to ${cfg.reportFile}`);
     }
-    return summary.categories.silently_dropped === 0 && !interrupted ? 0 : 1;
+    return summary.categories.silently_dropped === 0 && silences.every((x) => x.detected) && !interrupted ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     dispatcher.close();
+    await sweeper.stop().catch(() => undefined);
+    for (const [role, w] of watched) {
+      await api.putSource(sourceName(role), w.kind, w.secret, w.before).catch((err: unknown) => progress.log(`could not put back watch on '${sourceName(role)}': ${String(err)}`));
+    }
     if (rulesTaken) await giveBackRules(api, cfg, original, progress).catch((err: unknown) => progress.log(`could not restore the ownership rules: ${String(err)}`));
     await consumers?.close();
   }
@@ -207,9 +239,14 @@ function summarize(
   tasksByOrder: ReadonlyMap<string, TaskLite[]>,
   dispatcher: Dispatcher,
   consumers: Consumers,
+  silences: SilenceResult[],
   wallSeconds: number,
 ): Summary {
-  const classified = orders.map((o, i) => ({ id: o.id, c: classify(snapshots[i] ?? null, tasksByOrder.get(o.id) ?? [], dispatcher.receipts.get(o.id) ?? new Set()) }));
+  const silentOwner = (id: string): string | null => {
+    const roles = dispatcher.withheld.get(id);
+    return silences.find((x) => x.detected && roles?.has(x.role))?.owner ?? null;
+  };
+  const classified = orders.map((o, i) => ({ id: o.id, c: classify(snapshots[i] ?? null, tasksByOrder.get(o.id) ?? [], dispatcher.receipts.get(o.id) ?? new Set(), silentOwner(o.id)) }));
   const by = (cat: string) => classified.filter((x) => x.c.category === cat);
   const lat = [...dispatcher.latencies].sort((a, b) => a - b);
   const s = dispatcher.stats;
@@ -220,6 +257,7 @@ function summarize(
       terminal: by("terminal").length,
       on_hold_with_owner: by("on_hold_with_owner").length,
       waiting_on_sla_clock: by("waiting_on_sla_clock").length,
+      sender_silent_with_owner: by("sender_silent_with_owner").length,
       silently_dropped: by("silently_dropped").length,
     },
     held: countBy(by("on_hold_with_owner"), (x) => x.c.reason.split(" → ")[0] ?? x.c.reason),
@@ -233,8 +271,10 @@ function summarize(
       duplicatesSent: s.duplicatesSent,
       duplicatesAbsorbed: s.duplicateReceipts,
       gaveUp: s.gaveUp,
+      silenced: s.silenced,
       statuses: s.statuses,
     },
+    silences,
     latency: { count: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1) ?? Number.NaN },
     exports: exportTotals(snapshots),
     consumers: { deliveries: cs.deliveries, redeliveries: cs.redeliveries, outage503: cs.outage503, rejected422: cs.rejected422, slow: cs.slow, badSignature: cs.badSignature },

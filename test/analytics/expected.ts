@@ -166,6 +166,16 @@ export function manualQueue(m: Month): Rows {
   return [...rows, row("all tasks", m.tasks)];
 }
 
+/** Time to detect per detector (monthly root cause): onset → opened, over the tasks that name an onset. */
+export function timeToDetect(m: Month): Rows {
+  const rows = [...groupBy(m.tasks, (t) => t.type)].flatMap(([type, list]): Cell[][] => {
+    const d = list.flatMap((t) => (t.detect_ms === null ? [] : [t.detect_ms]));
+    if (d.length === 0) return [];
+    return [[type, list.length, d.length, d.reduce((a, b) => a + b, 0) / d.length, quantile(d, 0.5), quantile(d, 0.9), Math.max(...d)]];
+  });
+  return rows.sort((a, b) => Number(b[3]) - Number(a[3]) || cmp(String(a[0]), String(b[0])));
+}
+
 /** Week-by-week manual queue (sla-review). */
 export function tasksByWeek(m: Month): Rows {
   return [...groupBy(m.tasks, (t) => weekOf(t.opened_at))]

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeScenario, type GeneratedOrder } from "../../analytics/generate";
+import { generateScenario, writeScenario, type GeneratedOrder } from "../../analytics/generate";
 import { loadNotebook, runNodeNotebook, type NodeRun } from "../../analytics/node/host";
 import type { CellRun } from "../../analytics/engine/run";
 import { notebookColumns } from "../../cli/export";
@@ -82,11 +82,18 @@ describe("the generated month", () => {
     expect(new Set(month.orders.map((o) => o.currency))).toEqual(new Set(["USD", "EUR", null]));
   });
 
-  it("calls silent exactly the orders the scenario left with nobody watching", () => {
-    const silentPaths = new Set(generated.filter((g) => g.order && month.status.get(g.order.order_id)?.silent).map((g) => g.path));
+  it("calls silent exactly the orders the scenario left with nobody watching, and once the watchers run there are none", () => {
+    const bare = [...generateScenario({ orders: 3000, seed: 42, watchers: false })];
+    const bareMonth = new x.Month(bare);
+    const silentPaths = new Set(bare.filter((g) => g.order && bareMonth.status.get(g.order.order_id)?.silent).map((g) => g.path));
     expect([...silentPaths].sort()).toEqual(["silent_orphan", "silent_shipping"]);
-    const judged = generated.filter((g) => (g.path === "silent_orphan" || g.path === "silent_shipping") && g.order && !month.status.get(g.order.order_id)?.inFlight);
-    expect(judged.every((g) => g.order && month.status.get(g.order.order_id)?.silent)).toBe(true);
+    const judged = (gs: readonly GeneratedOrder[], m: x.Month) =>
+      gs.filter((g) => (g.path === "silent_orphan" || g.path === "silent_shipping") && g.order && !m.status.get(g.order.order_id)?.inFlight);
+    expect(judged(bare, bareMonth).every((g) => g.order && bareMonth.status.get(g.order.order_id)?.silent)).toBe(true);
+    // The same month with the watchers: each of those orders has its stuck_order task, and nothing is silent.
+    expect(judged(generated, month).length).toBe(judged(bare, bareMonth).length);
+    expect(judged(generated, month).every((g) => g.tasks.some((tk) => tk.type === "stuck_order" && tk.status !== "resolved"))).toBe(true);
+    expect(generated.filter((g) => g.order && month.status.get(g.order.order_id)?.silent)).toEqual([]);
   });
 
   it("finds the cause each trouble was generated with", () => {
@@ -156,9 +163,15 @@ describe("monthly-root-cause answers every number", () => {
     );
   });
 
+  it("times detection per detector, with the watchers' tasks among them", () => {
+    const rows = x.timeToDetect(month);
+    expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(["source_silent", "stuck_order", "sla_breach"]));
+    expectRows(monthly, "time_to_detect", ["detector", "tasks", "timed", "mttd_ms", "detect_p50_ms", "detect_p90_ms", "detect_max_ms"], rows);
+  });
+
   it("renders a self-contained report: charts inline, no external URL", () => {
     expect(monthly.html).toContain("<svg");
-    expect(monthly.html.match(/class="nb-chart"/g)?.length).toBe(8);
+    expect(monthly.html.match(/class="nb-chart"/g)?.length).toBe(9);
     expect(monthly.html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(monthly.html).not.toContain("This cell failed");
   });

@@ -85,7 +85,7 @@ describe("/notebooks in Chromium", () => {
   it("runs monthly-root-cause on picked export files: charts, tables, known numbers", async () => {
     const { page, external } = await openNotebook("monthly-root-cause");
     expect(await page.locator("h1").innerText()).toBe("Monthly dropped-lead and root-cause review");
-    expect(await page.locator(".nb-cell:not(.nb-hidden) .nb-output[data-state=pending]").count()).toBe(10);
+    expect(await page.locator(".nb-cell:not(.nb-hidden) .nb-output[data-state=pending]").count()).toBe(11);
 
     await page.setInputFiles("#nb-files", ["events.csv", "orders.csv", "tasks.csv"].map((f) => path.join(dir, f)));
     await page.waitForSelector("#cell-manual_queue .nb-output[data-state=done]", { timeout: 90_000 });
@@ -93,7 +93,9 @@ describe("/notebooks in Chromium", () => {
 
     expect(await page.locator(".nb-error").count()).toBe(0);
     expect(await page.locator(".nb-chart svg").count()).toBeGreaterThanOrEqual(8);
+    // Eleven cells, ten tables: with the watchers' stuck_order tasks no order is silent, so that cell has no rows.
     expect(await page.locator(".nb-output[data-state=done] table").count()).toBe(10);
+    expect(await text(page, "silent_orders")).not.toContain("o0");
 
     const [head] = x.headline(month);
     const n = (v: x.Cell | undefined): string => Number(v).toLocaleString("en-US");
@@ -110,6 +112,7 @@ describe("/notebooks in Chromium", () => {
     expect(await text(page, "root_causes")).toContain(formatMoney(Number(usdPayment?.[6]), "USD"));
 
     expect(await text(page, "sla_breaches")).toContain("payment payments");
+    expect(await text(page, "time_to_detect")).toContain("source_silent");
     expect(external).toEqual([]);
     await shot(page, "notebook-monthly-root-cause");
     await page.close();

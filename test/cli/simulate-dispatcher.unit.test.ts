@@ -84,4 +84,23 @@ describe("Dispatcher", () => {
     expect(peak).toBeLessThanOrEqual(2);
     expect(d.stats.accepted).toBe(10);
   });
+
+  it("a silenced sender sends nothing and retries nothing, and says for which orders", async () => {
+    const quietFrom = Date.now() + 10_000;
+    const d = new Dispatcher(base, { concurrency: 4, timeFactor: 1e7, now: () => Date.now(), silenced: (label, now) => label === "shop" && now >= quietFrom });
+    const now = Date.now();
+    d.submit(job("s1"), { firstAt: now, dropFirst: false, duplicateAt: null });
+    await d.idle();
+    expect(d.stats).toMatchObject({ requests: 1, accepted: 1, silenced: 0 });
+    const late = new Dispatcher(base, { concurrency: 4, timeFactor: 1e7, silenced: (label) => label === "shop" });
+    script.set("/s2", [503]);
+    late.submit(job("s2"), { firstAt: now, dropFirst: false, duplicateAt: now });
+    late.submit({ ...job("s3"), label: "stripe" }, { firstAt: now, dropFirst: false, duplicateAt: null });
+    await late.idle();
+    expect(late.stats).toMatchObject({ requests: 1, silenced: 2, retries: 0, gaveUp: 0 });
+    expect([...(late.withheld.get("o-s2") ?? [])]).toEqual(["shop"]);
+    expect(late.withheld.has("o-s3")).toBe(false);
+    expect(late.pendingFor("o-s2")).toBe(0);
+    script.delete("/s2");
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateCampaign } from "../../cli/simulate/campaign";
-import { consumerFaults, deliveryFaults, describeFaults, outageRemaining, parseFaults, planDeliveries, REORDER_HOLD_MS } from "../../cli/simulate/faults";
+import { consumerFaults, deliveryFaults, describeFaults, isSilenced, outageRemaining, parseFaults, planDeliveries, REORDER_HOLD_MS, silenceWindows } from "../../cli/simulate/faults";
 import { retryDelayMs } from "../../cli/simulate/schedules";
 
 const SPEC = "drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02";
@@ -26,6 +26,30 @@ describe("parseFaults", () => {
     expect(() => parseFaults("lag=0.1")).toThrow(/unknown fault 'lag'/);
     expect(() => parseFaults("outage=oms:60s")).toThrow(/unknown consumer 'oms'/);
     expect(() => parseFaults("outage=wms:sixty")).toThrow(/not a duration/);
+    expect(() => parseFaults("silence=erp:60s")).toThrow(/unknown sender 'erp'/);
+    expect(() => parseFaults("silence=shop")).toThrow(/silence=<shop\|stripe/);
+  });
+
+  it("reads silences, repeatable, with or without a start", () => {
+    const f = parseFaults("silence=shop:90s@20s,silence=stripe:2m");
+    expect(f.silences).toEqual([
+      { role: "shop", durationMs: 90_000, startMs: 20_000 },
+      { role: "stripe", durationMs: 120_000, startMs: null },
+    ]);
+    expect(describeFaults(f)).toBe("silence=shop:90s@20s,silence=stripe:120s");
+  });
+});
+
+describe("silence windows", () => {
+  it("start where told, else a third into the campaign, and silence only their own sender", () => {
+    const [shop, stripe] = silenceWindows(parseFaults("silence=shop:90s@20s,silence=stripe:60s"), 1_000_000, 300_000);
+    expect(shop).toEqual({ role: "shop", from: 1_020_000, to: 1_110_000 });
+    expect(stripe).toEqual({ role: "stripe", from: 1_100_000, to: 1_160_000 });
+    const ws = [shop, stripe].filter((w) => w !== undefined);
+    expect(isSilenced(ws, "shop", 1_019_999)).toBe(false);
+    expect(isSilenced(ws, "shop", 1_020_000)).toBe(true);
+    expect(isSilenced(ws, "shop", 1_110_000)).toBe(false);
+    expect(isSilenced(ws, "crm", 1_050_000)).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ function order(partial: Partial<OrderLite>): OrderLite {
 }
 
 function task(partial: Partial<TaskLite>): TaskLite {
-  return { task_id: "tk_1", order_id: "1", type: "consumer_rejected", status: "open", owner: "ops@x.example", step: "routing", ...partial };
+  return { task_id: "tk_1", order_id: "1", type: "consumer_rejected", status: "open", owner: "ops@x.example", step: "routing", opened_at: "2026-11-27T10:00:00.000Z", ref: "", ...partial };
 }
 
 describe("classify: the silent-drop definition", () => {
@@ -67,12 +67,13 @@ describe("totals and percentiles", () => {
   it("renders the table with every row the issue asks for", () => {
     const s: Summary = {
       orders: 10,
-      categories: { terminal: 7, on_hold_with_owner: 2, waiting_on_sla_clock: 1, silently_dropped: 0 },
+      categories: { terminal: 7, on_hold_with_owner: 2, waiting_on_sla_clock: 1, sender_silent_with_owner: 0, silently_dropped: 0 },
       held: { consumer_rejected: 2 },
       waiting: { "payment clock": 1 },
       dropped: [],
-      inbound: { webhooks: 40, requests: 45, lost: 2, redeliveries: 2, duplicatesSent: 5, duplicatesAbsorbed: 5, gaveUp: 0, statuses: { "202": 40, "200": 5 } },
+      inbound: { webhooks: 40, requests: 45, lost: 2, redeliveries: 2, duplicatesSent: 5, duplicatesAbsorbed: 5, gaveUp: 0, silenced: 0, statuses: { "202": 40, "200": 5 } },
       latency: { count: 45, p50: 12, p99: 48, max: 60 },
+      silences: [],
       exports: { exports: 14, attempts: 16, retries: 2, byStatus: { acked: 14 } },
       consumers: { deliveries: 16, redeliveries: 0, outage503: 2, rejected422: 2, slow: 0, badSignature: 0 },
       wallSeconds: 90,
@@ -80,6 +81,40 @@ describe("totals and percentiles", () => {
     const text = renderSummary(s);
     for (const row of ["orders", "terminal", "on hold with owner", "SILENTLY DROPPED", "duplicates absorbed", "delivery attempts", "retries", "ack latency p50 / p99"]) expect(text).toContain(row);
     expect(text).toContain("12 ms / 48 ms");
+    expect(text).not.toContain("MTTD");
+  });
+
+  it("shows MTTD per silence fault, and an undetected one as such", () => {
+    const base = { role: "shop", source: "shop", from: "2026-12-07T12:00:00.000Z", to: "2026-12-07T12:01:30.000Z", silence_after_ms: 30_000, sweep_every_ms: 10_000, goal_ms: 40_000 };
+    const s: Summary = {
+      orders: 3,
+      categories: { terminal: 1, on_hold_with_owner: 0, waiting_on_sla_clock: 0, sender_silent_with_owner: 2, silently_dropped: 0 },
+      held: {},
+      waiting: {},
+      dropped: [],
+      inbound: { webhooks: 5, requests: 3, lost: 0, redeliveries: 0, duplicatesSent: 0, duplicatesAbsorbed: 0, gaveUp: 0, silenced: 2, statuses: { "202": 3 } },
+      latency: { count: 3, p50: 12, p99: 48, max: 60 },
+      silences: [
+        { ...base, detected: true, task_id: "tk_s", owner: "ops@x.example", opened_at: "2026-12-07T12:00:36.500Z", last_verified_receipt_at: "2026-12-07T11:59:59.000Z", mttd_ms: 36_500, since_last_receipt_ms: 37_500, within_goal: true },
+        { ...base, role: "stripe", source: "stripe", detected: false, task_id: null, owner: null, opened_at: null, last_verified_receipt_at: null, mttd_ms: null, since_last_receipt_ms: null, within_goal: false },
+      ],
+      exports: { exports: 0, attempts: 0, retries: 0, byStatus: {} },
+      consumers: { deliveries: 0, redeliveries: 0, outage503: 0, rejected422: 0, slow: 0, badSignature: 0 },
+      wallSeconds: 100,
+    };
+    const text = renderSummary(s);
+    expect(text).toMatch(/MTTD silence shop \(shop\) +│ +36\.5 s │ 37\.5 s after the last verified receipt: within goal 40\.0 s; task tk_s → ops@x\.example/);
+    expect(text).toMatch(/MTTD silence stripe \(stripe\) +│ +NOT DETECTED/);
+    expect(text).toMatch(/sender silent, outage owned +│ +2/);
+    expect(text).toMatch(/withheld \(silence\) +│ +2/);
+  });
+
+  it("an order its silenced sender never sent counts as owned only when the outage has a task", () => {
+    expect(classify(null, [], new Set(), "ops@x.example")).toEqual({ category: "sender_silent_with_owner", reason: "source_silent → ops@x.example" });
+    expect(classify(null, [], new Set(), null).category).toBe("silently_dropped");
+    // Known only from the payment (its orders/create was withheld): the outage owns it too.
+    expect(classify(order({ state: "received" }), [], new Set(), "ops@x.example")).toEqual({ category: "sender_silent_with_owner", reason: "state received; source_silent → ops@x.example" });
+    expect(classify(order({ state: "received" }), [], new Set(), null).category).toBe("silently_dropped");
   });
 });
 

@@ -1,4 +1,5 @@
 import { ACTION_STEP, parseExportId } from "../../domain/handoff/document";
+import { taskOnset, type OnsetFacts } from "../../domain/tasks/onset";
 import { EXPORT_ROWS, type AdminRow, type EventRow, type ExportName, type InventoryRow, type NotificationRow, type OrderRow, type TaskRow } from "./rows";
 
 /**
@@ -232,13 +233,17 @@ export interface TaskDbRow {
   action: string | null;
 }
 
+/** A task row as the export reads it: the row, and the few evidence facts its onset comes from. */
+export type TaskExportDbRow = TaskDbRow & OnsetFacts;
+
 function elapsedMs(from: string, to: string | null): number | null {
   if (to === null) return null;
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isFinite(ms) ? Math.round(ms) : null;
 }
 
-export function taskRow(tenant: string, r: TaskDbRow): TaskRow {
+export function taskRow(tenant: string, r: TaskExportDbRow): TaskRow {
+  const onset = taskOnset(r.type, r);
   return {
     tenant_id: tenant,
     task_id: r.task_id,
@@ -260,6 +265,8 @@ export function taskRow(tenant: string, r: TaskDbRow): TaskRow {
     action: r.action,
     first_response_ms: elapsedMs(r.opened_at, r.claimed_at),
     resolve_ms: elapsedMs(r.opened_at, r.resolved_at),
+    onset_at: onset,
+    detect_ms: onset === null ? null : elapsedMs(onset, r.opened_at),
   };
 }
 

@@ -103,6 +103,10 @@ export const TaskRow = z
     action: z.string().nullable().describe("replay, override, close"),
     first_response_ms: z.number().int().nullable().describe("opened → claimed"),
     resolve_ms: z.number().int().nullable().describe("opened → resolved"),
+    onset_at: ts.describe(
+      "When the trouble began, from the task's evidence: source_silent the sender's last verified receipt, stuck_order and sla_breach / payment_not_captured the step's due time; null where the evidence does not say (domain/tasks/onset.ts)",
+    ),
+    detect_ms: z.number().int().nullable().describe("onset → opened: time to detect"),
   })
   .meta({ title: "Handoff tasks export row" });
 export type TaskRow = z.infer<typeof TaskRow>;

@@ -1,5 +1,6 @@
 import { NOTIFY_CHAIN, NOTIFY_CHAIN_END } from "../../domain/notify/trail";
 import { CHECKPOINT_CHAIN } from "../../domain/retention/archive";
+import type { OnsetFacts } from "../../domain/tasks/onset";
 import type { AdminRow, EventRow, ExportName, InventoryRow, NotificationRow, OrderRow, TaskRow } from "./rows";
 import {
   adminRow,
@@ -17,7 +18,7 @@ import {
   type ExportFormat,
   type NotificationDbRow,
   type OrderDbRow,
-  type TaskDbRow,
+  type TaskExportDbRow,
 } from "./format";
 
 /**
@@ -178,15 +179,31 @@ interface TaskCursor {
   task_id: string;
 }
 
+/**
+ * The same facts read from a D1 task row's JSON evidence, in SQL (one
+ * expression per fact), so an export reads a few values and not the whole
+ * evidence, which runs to tens of KB on an order's task.
+ */
+const ONSET_SQL = {
+  last_verified_receipt_at: "json_extract(evidence, '$.last_verified_receipt_at')",
+  source_configured_at: "json_extract(evidence, '$.source.configured_at')",
+  stuck_since: "json_extract(evidence, '$.order.since')",
+  stuck_sla_ms: "json_extract(evidence, '$.sla.ms')",
+  breach_due_at: "(SELECT min(json_extract(b.value, '$.due_at')) FROM json_each(evidence, '$.breaches') b WHERE json_extract(b.value, '$.step') = tasks.step AND json_extract(b.value, '$.level') = 0)",
+} as const satisfies Record<keyof OnsetFacts, string>;
+const ONSET_COLUMNS = Object.entries(ONSET_SQL)
+  .map(([name, expr]) => `${expr} AS ${name}`)
+  .join(", ");
+
 function tasksSql(after: boolean): string {
   const keyset = after ? "AND (opened_at > ? OR (opened_at = ? AND task_id > ?))" : "";
   return `SELECT task_id, order_id, rejection_id, type, status, owner, owning_party, level, value_minor, currency,
-             opened_at, sla_due, claimed_at, claimed_by, resolved_at, resolved_by, action
+             opened_at, sla_due, claimed_at, claimed_by, resolved_at, resolved_by, action, ${ONSET_COLUMNS}
       FROM tasks WHERE tenant_id = ? AND opened_at >= ? AND opened_at < ? ${keyset}
       ORDER BY opened_at, task_id LIMIT ?`;
 }
 
-function tasks(w: ExportWindow): Source<TaskDbRow, TaskCursor, TaskRow> {
+function tasks(w: ExportWindow): Source<TaskExportDbRow, TaskCursor, TaskRow> {
   return {
     count: "SELECT count(*) AS n FROM tasks WHERE tenant_id = ? AND opened_at >= ? AND opened_at < ?",
     page: (c) => ({

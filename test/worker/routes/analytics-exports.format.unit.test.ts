@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { columns, csvField, csvHeader, encodeRows, eventRow, orderRow, taskRow, type OrderDbRow, type TaskDbRow } from "../../../worker/analytics-exports/format";
+import { columns, csvField, csvHeader, encodeRows, eventRow, orderRow, taskRow, type OrderDbRow, type TaskExportDbRow } from "../../../worker/analytics-exports/format";
 import { EventRow, OrderRow, TaskRow } from "../../../worker/analytics-exports/rows";
+
+const NO_ONSET = { last_verified_receipt_at: null, source_configured_at: null, stuck_since: null, stuck_sla_ms: null, breach_due_at: null };
 
 describe("CSV fields", () => {
   it("quotes only what RFC 4180 requires, and keeps values exact", () => {
@@ -97,7 +99,8 @@ describe("order and task rows", () => {
   });
 
   it("response and resolution times from the timestamps", () => {
-    const task: TaskDbRow = {
+    const task: TaskExportDbRow = {
+      ...NO_ONSET,
       task_id: "t1",
       order_id: null,
       rejection_id: "rej_1",
@@ -120,5 +123,36 @@ describe("order and task rows", () => {
     expect([row.first_response_ms, row.resolve_ms]).toEqual([250, 86_400_000]);
     expect(TaskRow.parse(taskRow("acme", { ...task, claimed_at: null, resolved_at: null }))).toMatchObject({ first_response_ms: null, resolve_ms: null });
     expect(Object.keys(row)).toEqual(columns("tasks"));
+    expect(row).toMatchObject({ onset_at: null, detect_ms: null });
+  });
+
+  it("times detection from the onset the task's evidence names, per detector", () => {
+    const base: TaskExportDbRow = {
+      ...NO_ONSET,
+      task_id: "t2",
+      order_id: null,
+      rejection_id: null,
+      type: "source_silent",
+      status: "open",
+      owner: "ops",
+      owning_party: "merchant",
+      level: 0,
+      value_minor: null,
+      currency: null,
+      opened_at: "2026-10-01T01:05:00.000Z",
+      sla_due: "2026-10-01T02:05:00.000Z",
+      claimed_at: null,
+      claimed_by: null,
+      resolved_at: null,
+      resolved_by: null,
+      action: null,
+    };
+    const silent = taskRow("acme", { ...base, last_verified_receipt_at: "2026-10-01T00:00:00.000Z", source_configured_at: "2026-09-01T00:00:00.000Z" });
+    expect(silent).toMatchObject({ onset_at: "2026-10-01T00:00:00.000Z", detect_ms: 65 * 60_000 });
+    expect(taskRow("acme", { ...base, source_configured_at: "2026-10-01T01:00:00.000Z" })).toMatchObject({ detect_ms: 5 * 60_000 });
+    const stuck = taskRow("acme", { ...base, type: "stuck_order", stuck_since: "2026-10-01T00:00:00.000Z", stuck_sla_ms: 3_600_000 });
+    expect(stuck).toMatchObject({ onset_at: "2026-10-01T01:00:00.000Z", detect_ms: 5 * 60_000 });
+    expect(taskRow("acme", { ...base, type: "sla_breach", breach_due_at: "2026-10-01T01:04:59.000Z" })).toMatchObject({ detect_ms: 1000 });
+    expect(taskRow("acme", { ...base, type: "consumer_rejected", breach_due_at: "2026-10-01T01:04:59.000Z" })).toMatchObject({ onset_at: null, detect_ms: null });
   });
 });

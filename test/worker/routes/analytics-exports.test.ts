@@ -299,7 +299,7 @@ describe("CSV and HTTP details", () => {
   it("an empty window is a header alone (CSV) or an empty body (NDJSON)", async () => {
     const q = { from: "2020-01-01", to: "2020-02-01" };
     expect((await fetchExport(T, "tasks", "csv", key, q)).text).toBe(
-      "tenant_id,task_id,order_id,rejection_id,type,status,owner,owning_party,level,value_minor,currency,opened_at,sla_due,claimed_at,claimed_by,resolved_at,resolved_by,action,first_response_ms,resolve_ms\r\n",
+      "tenant_id,task_id,order_id,rejection_id,type,status,owner,owning_party,level,value_minor,currency,opened_at,sla_due,claimed_at,claimed_by,resolved_at,resolved_by,action,first_response_ms,resolve_ms,onset_at,detect_ms\r\n",
     );
     expect((await fetchExport(T, "events", "ndjson", key, q)).text).toBe("");
   });
