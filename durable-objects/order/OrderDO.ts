@@ -1,21 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
 import { signedHeaders } from "../../domain/handoff/delivery";
-import { ackMissing, acknowledge, applyEvents, attemptFinished, decisionExpired, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
+import { acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
 import { STOCK_TIMER } from "../../domain/inventory/allocate";
 import { recordReservation } from "../../domain/inventory/record";
 import { initialState } from "../../domain/order/machine";
 import { reserveIfRoutable, runStockTimer } from "./stock";
 import { decideOutcome } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
-import { ackCancellation, checkCancelAck, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
+import { ackCancellation, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
 import { cancelledExportId } from "../../domain/handoff/cancellation";
-import { checkSla } from "../../domain/handoff/sla";
 import type { RulesInput } from "../../domain/handoff/plan";
 import { OrderCommit } from "../../domain/order/commit";
 import type { MachineState } from "../../domain/order/machine";
 import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot } from "../../domain/order/object";
-import { claim, escalateTask, resolve } from "../../domain/tasks/decide";
+import { claim, resolve } from "../../domain/tasks/decide";
 import type { QueueError, Resolution, Task } from "../../domain/tasks/task";
 import { inSpan, METRICS, NOOP_TELEMETRY, SPANS, telemetryFor, type Span, type Telemetry } from "../../worker/telemetry/tracer";
 import { tracedAttempt } from "./deliver";
@@ -27,6 +26,7 @@ import { notifierFor } from "../../worker/notify/notifier";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
 import type { TimerDbRow } from "./storage";
+import { timerDecision } from "./timers";
 
 /** Beyond this many facts an order is pathological: refuse rather than grow without bound. */
 const DEFAULT_MAX_FACTS = 1000;
@@ -319,38 +319,18 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       case "cancel":
         await this.deliver(t.key, t.kind, telemetry);
         return;
-      case "ack":
-        this.checkAck(t.key, now);
-        return;
-      case "cancel_ack":
-        this.decide(now, (c) => applyEvents(c, this.state(c.orderId), checkCancelAck(c, t.key)));
-        return;
-      case "ttl":
-        this.decide(now, (c) => decisionExpired(c, this.state(c.orderId), t.key));
-        return;
       case STOCK_TIMER:
         await this.stock(now);
         return;
-      case "task":
-        this.decide(now, (c) => {
-          escalateTask(c, t.key);
-          c.refreshIndex();
-          return null;
-        });
-        return;
-      case "sla":
-        this.decide(
-          now,
-          (c) => {
-            checkSla(c, this.state(c.orderId).view, t.key);
-            return null;
-          },
-          { telemetry, span: null },
-        );
-        return;
-      default:
-        this.store.cancel(t.kind, t.key);
     }
+    const decision = timerDecision(t.kind, t.key);
+    if (!decision) {
+      this.store.cancel(t.kind, t.key);
+      return;
+    }
+    // Breaches count in telemetry; the other timers' decisions have no metric of their own.
+    const obs = t.kind === "sla" ? { telemetry, span: null } : undefined;
+    this.decide(now, (c) => decision(c, this.state(c.orderId)), obs);
   }
 
   /** One attempt to send an export, or the cancellation of one, to its consumer. */
@@ -394,16 +374,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       if (kind === "deliver") return attemptFinished(c, this.state(c.orderId), row, n, result, sentAt);
       const outcome = decideOutcome(result, n, current.first_attempt_at ?? sentAt, c.now, retryPolicy(c.rules), jitter(current.id, n));
       return applyEvents(c, this.state(c.orderId), recordCancelAttempt(c, exportId, n, result, outcome));
-    });
-  }
-
-  /** No ack within the step's SLA: redeliver once, then escalate. */
-  private checkAck(exportId: string, now: number): void {
-    this.decide(now, (c) => {
-      c.cancel("ack", exportId);
-      const row = c.exportById(exportId);
-      if (!row || row.status !== "delivered") return null;
-      return ackMissing(c, this.state(c.orderId), row);
     });
   }
 
