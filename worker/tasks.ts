@@ -268,6 +268,7 @@ export async function replayRejection(
   const stock = adapter.parseStock?.(input) ?? null;
   const parsed = stock ?? adapter.parse(input);
   if (!parsed.ok) throw new ApiError(parsed.code, `Still refused: ${parsed.message}`, parsed.details);
+  if ("ignored" in parsed) throw new ApiError("conflict", `Nothing to replay: ${parsed.ignored}`);
   let result: { receipt: Receipt | InventoryReceipt };
   if ("sku" in parsed) {
     const committed = await commitStock(env, tenant, rej.source, parsed, rej.bodySha256);

@@ -162,7 +162,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed webhook from a sender
-         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.
+         * @description Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. WooCommerce `product.created`/`product.updated` with `manage_stock` and a SKU is an `inventory.snapshot` (on_hand = `stock_quantity`); without either it gets 200 `{ ignored, reason }`. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -2988,7 +2988,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere */
+            /** @description Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere; or a verified delivery with nothing to record (`{ ignored, reason }`: a WooCommerce product without stock management or SKU) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3006,6 +3006,10 @@ export interface operations {
                         /** @enum {boolean} */
                         ping: true;
                         webhook_id: string;
+                    } | {
+                        /** @enum {boolean} */
+                        ignored: true;
+                        reason: string;
                     };
                     "text/plain": "[accepted]";
                 };

@@ -37,6 +37,8 @@ import wooUpdatedCompleted from "../fixtures/woocommerce/order.updated-completed
 import wooUpdatedCancelled from "../fixtures/woocommerce/order.updated-cancelled.json?raw";
 import wooUpdatedFailed from "../fixtures/woocommerce/order.updated-failed.json?raw";
 import wooUpdatedRefunded from "../fixtures/woocommerce/order.updated-refunded.json?raw";
+import wooProductUpdated from "../fixtures/woocommerce/product.updated.json?raw";
+import wooProductUnmanaged from "../fixtures/woocommerce/product.updated-unmanaged.json?raw";
 import adyenAuthorisation from "../fixtures/adyen/authorisation.json?raw";
 import adyenAuthorisationRefused from "../fixtures/adyen/authorisation-refused.json?raw";
 import adyenCapture from "../fixtures/adyen/capture.json?raw";
@@ -115,7 +117,7 @@ export const thirdPartyStripe = {
   "payment_intent.succeeded (partial capture)": stripePartialCapture,
 } as const;
 
-/** WooCommerce's REST v3 order (its docs' order 727), keyed by `topic` or `topic-status`. */
+/** WooCommerce's REST v3 order (its docs' order 727) and product (its docs' product 794), keyed by `topic` or `topic-variant`. */
 export const WOO_ORDER_ID = "727";
 export const wooFixtures = {
   "order.created": wooOrderCreated,
@@ -125,7 +127,12 @@ export const wooFixtures = {
   "order.updated-cancelled": wooUpdatedCancelled,
   "order.updated-failed": wooUpdatedFailed,
   "order.updated-refunded": wooUpdatedRefunded,
+  "product.updated": wooProductUpdated,
+  "product.updated-unmanaged": wooProductUnmanaged,
 } as const;
+/** The SKU and stock_quantity of the product.updated fixture. */
+export const WOO_PRODUCT_SKU = "WOO-PQ-19";
+export const WOO_PRODUCT_ON_HAND = 12;
 
 /** The X-WC-Webhook-Topic a wooFixtures key is sent with. */
 export function wooTopic(key: keyof typeof wooFixtures): string {

@@ -96,7 +96,7 @@ function evidenceOf(adapter: SourceAdapter | null, settings: unknown): { names: 
   };
 }
 
-type Outcome = { res: Response; outcome: "acked" | "duplicate" | "ping" };
+type Outcome = { res: Response; outcome: "acked" | "duplicate" | "ping" | "ignored" };
 
 async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: string): Promise<Outcome> {
   const now = Date.now();
@@ -155,6 +155,11 @@ async function ingest(c: Context<AppEnv>, env: Env, tenant: string, source: stri
   const stock = adapter.parseStock?.({ raw: body.bytes, headers, source, settings }) ?? null;
   if (stock !== null) {
     if (!stock.ok) return refuse(stock.code, stock.message, stock.details);
+    // Authentic but about nothing we track: the sender gets its 200 (or it retries), the span and a counter say why.
+    if ("ignored" in stock) {
+      c.get("webhookSpan").set({ ignored: stock.ignored });
+      return { res: c.json({ ignored: true, reason: stock.ignored }, 200), outcome: "ignored" };
+    }
     c.get("webhookSpan").set({ sku: stock.sku, events: stock.events.map((e) => e.type).join(",") });
     const committed = await commitStock(env, tenant, source, stock, await sha256Hex(body.bytes));
     if (!committed.ok) return refuse(committed.code, committed.message);
@@ -203,7 +208,7 @@ webhooks.openAPIRegistry.registerPath({
   tags: ["webhooks"],
   summary: "Receive a signed webhook from a sender",
   description:
-    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.",
+    "Verifies the signature on the raw bytes (Shopify `X-Shopify-Hmac-Sha256`; Stripe `Stripe-Signature`; Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature`), maps the payload to canonical events and answers only after the order's Durable Object committed them. Every refusal after the tenant and source are known is recorded as a rejection; a tenant or source name that cannot exist is refused first (400 `invalid_path`), unrecorded. Stock messages (`inventory.snapshot`, `inventory.adjusted`; Shopify `inventory_levels/update`, whose inventory_item_id must be mapped to a SKU first, else 422 `schema_mismatch`) carry no order id: they are committed by the SKU's inventory object and answered with its receipt. A Shopify body that disagrees with its topic is refused (422 `topic_mismatch`), as is a body already accepted under another topic (422 `topic_conflict`). WooCommerce's unsigned `webhook_id=<n>` ping gets 200 `{ ping, webhook_id }` and is recorded nowhere. WooCommerce `product.created`/`product.updated` with `manage_stock` and a SKU is an `inventory.snapshot` (on_hand = `stock_quantity`); without either it gets 200 `{ ignored, reason }`. An Adyen notification is a batch: every item must verify and map, each becomes its own receipt, and the answer is `[accepted]` (text/plain, receipt ids in `x-handoff-receipts`) once all are durable.",
   request: {
     params: z.object({ tenant: TenantId, source: SourceName }),
     headers: SenderHeaders,
@@ -211,9 +216,12 @@ webhooks.openAPIRegistry.registerPath({
   },
   responses: {
     200: {
-      description: "Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere",
+      description:
+        "Duplicate delivery: the original receipt (Adyen: `[accepted]`); or WooCommerce's ping, recorded nowhere; or a verified delivery with nothing to record (`{ ignored, reason }`: a WooCommerce product without stock management or SKU)",
       content: {
-        "application/json": { schema: z.union([WebhookReceipt, z.object({ ping: z.literal(true), webhook_id: z.string() })]) },
+        "application/json": {
+          schema: z.union([WebhookReceipt, z.object({ ping: z.literal(true), webhook_id: z.string() }), z.object({ ignored: z.literal(true), reason: z.string() })]),
+        },
         "text/plain": { schema: z.literal("[accepted]") },
       },
     },
@@ -235,7 +243,7 @@ webhooks.post("/v1/tenants/:tenant/webhooks/:source", async (c) => {
   c.set("webhookSpan", span);
   try {
     const { res, outcome } = await ingest(c, c.env, tenant, source);
-    if (outcome !== "ping") telemetry.count(outcome === "duplicate" ? METRICS.duplicates : METRICS.acks, { tenant, source });
+    if (outcome !== "ping") telemetry.count(outcome === "duplicate" ? METRICS.duplicates : outcome === "ignored" ? METRICS.ignored : METRICS.acks, { tenant, source });
     span.set({ outcome });
     return res;
   } catch (err) {

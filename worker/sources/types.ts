@@ -52,6 +52,12 @@ export interface InventoryParse {
   item?: { system: "shopify"; id: string };
 }
 
+/** A well-formed, verified delivery that says nothing Handoff records (a WooCommerce product without stock management): 200, no receipt. */
+export interface Ignored {
+  ok: true;
+  ignored: string;
+}
+
 /** One delivery's events for one order: what the order's object commits under one receipt. */
 export interface Delivery {
   idempotencyKey: string;
@@ -91,9 +97,10 @@ export interface SourceAdapter {
   parse(input: ParseInput): Received;
   /**
    * Stock messages, asked before `parse`: null when the body is not one (then
-   * `parse` decides), else the SKU's stock events or why they were refused.
+   * `parse` decides), else the SKU's stock events, why they were refused, or
+   * why the message was ignored.
    */
-  parseStock?(input: ParseInput): InventoryParse | ParseFailure | null;
+  parseStock?(input: ParseInput): InventoryParse | Ignored | ParseFailure | null;
   /** The body the sender needs once everything is durable (Adyen: `[accepted]`); the receipt JSON when absent. */
   acceptedBody?: string;
 }

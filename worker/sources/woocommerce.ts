@@ -12,6 +12,7 @@ import {
   validateEvents,
 } from "./common";
 import type { HeaderGetter, ParseResult, SourceAdapter } from "./types";
+import { parseWooStock, WOO_PRODUCT_TOPICS, wooGmt } from "./woocommerce-stock";
 
 /**
  * WooCommerce webhooks (REST API v3 payloads): `X-WC-Webhook-Signature` is
@@ -38,7 +39,8 @@ type Draft = { type: string; occurred_at: unknown; data: Record<string, unknown>
 
 /** WooCommerce's `*_gmt` fields are UTC without an offset ("2026-11-20T19:28:02"); other instants pass through. */
 function gmt(v: unknown): unknown {
-  return typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(v) ? firstInstant(`${v}Z`) : v;
+  const utc = wooGmt(v);
+  return utc === v ? v : firstInstant(utc);
 }
 
 function money(amount: unknown, currency: unknown): Record<string, unknown> | undefined {
@@ -178,7 +180,7 @@ function parse({ raw, headers, source }: { raw: Uint8Array; headers: HeaderGette
 
   const topic = headers("x-wc-webhook-topic")?.trim().toLowerCase() ?? "";
   if (topic === "") return parseFailure("unsupported_event", "X-WC-Webhook-Topic header is missing");
-  if (!ORDER_TOPICS.has(topic)) return parseFailure("unsupported_event", `WooCommerce topic '${topic}' is not handled`, { supported: [...ORDER_TOPICS] });
+  if (!ORDER_TOPICS.has(topic)) return parseFailure("unsupported_event", `WooCommerce topic '${topic}' is not handled`, { supported: [...ORDER_TOPICS, ...WOO_PRODUCT_TOPICS] });
 
   const deliveryId = text(headers("x-wc-webhook-delivery-id"));
   if (deliveryId === undefined) return parseFailure("schema_mismatch", "X-WC-Webhook-Delivery-ID header is missing; cannot deduplicate");
@@ -217,4 +219,5 @@ export const woocommerce = {
   ping,
   verify,
   parse,
+  parseStock: parseWooStock,
 } satisfies SourceAdapter;

@@ -26,6 +26,8 @@ export const SPANS = {
 export const METRICS = {
   acks: "handoff.webhooks.acked",
   duplicates: "handoff.webhooks.duplicates",
+  /** Verified deliveries with nothing to record (a WooCommerce product without stock management). */
+  ignored: "handoff.webhooks.ignored",
   rejections: "handoff.webhooks.rejections",
   retries: "handoff.deliveries.retries",
   breaches: "handoff.sla.breaches",

@@ -2,8 +2,19 @@ import { hmacValidator as HmacValidator } from "@adyen/api-library";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { wooCommerceHeaders } from "../../../cli/sign";
-import { ADYEN_SECOND_ORDER_ID, adyenFixtures, EASYPOST_TRACKING_CODE, FIXTURE_ORDER_ID, lemonSqueezyOrderCreated, lemonSqueezyPreset, WOO_ORDER_ID } from "../../helpers/fixtures";
+import {
+  ADYEN_SECOND_ORDER_ID,
+  adyenFixtures,
+  EASYPOST_TRACKING_CODE,
+  FIXTURE_ORDER_ID,
+  lemonSqueezyOrderCreated,
+  lemonSqueezyPreset,
+  WOO_ORDER_ID,
+  WOO_PRODUCT_ON_HAND,
+  WOO_PRODUCT_SKU,
+} from "../../helpers/fixtures";
 import { ADMIN_TOKEN, call, createTenant, expectError, json, SECRETS, settleAlarms } from "../../helpers/http";
+import { level, settleInventory } from "../../helpers/inventory";
 import { adyen, easypost, lemon, putNewSenders, woo } from "../../helpers/senders";
 
 let key = "";
@@ -57,10 +68,25 @@ describe("WooCommerce through the real Worker", () => {
     const before = await rejectionCount();
     const unsigned = await call("POST", "/v1/tenants/senders/webhooks/woo", { raw: "{}", headers: { "x-wc-webhook-topic": "order.created" } });
     await expectError(unsigned, 401, "signature_missing");
-    const product = '{"id":93,"name":"Woo Single #1","sku":"","stock_quantity":4,"stock_status":"instock"}';
-    const headers = await wooCommerceHeaders({ topic: "product.updated", body: product, secret: SECRETS.woocommerce });
-    await expectError(await call("POST", "/v1/tenants/senders/webhooks/woo", { raw: product, headers }), 422, "unsupported_event");
+    const coupon = '{"id":719,"code":"10off","amount":"10.00","discount_type":"percent"}';
+    const headers = await wooCommerceHeaders({ topic: "coupon.created", body: coupon, secret: SECRETS.woocommerce });
+    await expectError(await call("POST", "/v1/tenants/senders/webhooks/woo", { raw: coupon, headers }), 422, "unsupported_event");
     expect(await rejectionCount()).toBe(before + 2);
+  });
+
+  it("product.updated with manage_stock is the SKU's on hand; a product without stock management is answered 200, ignored", async () => {
+    const res = await woo("senders", "product.updated");
+    expect(res.status).toBe(202);
+    expect(await json(res)).toMatchObject({ receipt: { sku: WOO_PRODUCT_SKU } });
+    expect((await woo("senders", "product.updated")).status).toBe(200);
+    expect(await level("senders", WOO_PRODUCT_SKU, key)).toMatchObject({ sku: WOO_PRODUCT_SKU, on_hand: WOO_PRODUCT_ON_HAND });
+    const before = await rejectionCount();
+    const ignored = await woo("senders", "product.updated-unmanaged");
+    expect(ignored.status).toBe(200);
+    expect(await json(ignored)).toEqual({ ignored: true, reason: "WooCommerce product 794 does not manage its stock (manage_stock: false)" });
+    expect(await rejectionCount()).toBe(before);
+    expect(await order("794")).toBeNull();
+    await settleInventory();
   });
 });
 
