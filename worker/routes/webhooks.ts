@@ -66,7 +66,9 @@ async function readCapped(req: Request, limit: number): Promise<CappedBody> {
       used += take.length;
     }
     if (total > limit) {
-      await reader.cancel();
+      // The answer is already known (413); a cancel the runtime refuses, because the upload
+      // was cut or errored meanwhile, must not turn it into a 500.
+      await reader.cancel().catch(() => undefined);
       break;
     }
   }
