@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { RetryPolicyMs } from "../handoff/delivery";
+import { DeliveryAttempt } from "../handoff/document";
 import type { Notice } from "./notice";
 
 /**
@@ -26,15 +27,8 @@ export function deliveryId(noticeKey: string, contactId: string, channelIndex: n
 }
 
 /** The subject's notifications as the API and the console show them: who, when, how, and every attempt. */
-export const NotificationAttempt = z.object({
-  n: z.number().int(),
-  at: z.string(),
-  status: z.number().int().nullable(),
-  latency_ms: z.number().int(),
-  error_class: z.string().nullable(),
-  outcome: z.string(),
-  detail: z.string().nullable(),
-});
+/** A delivery attempt of the exports' shape; a notification keeps the channel's answer instead of a next-attempt time. */
+export const NotificationAttempt = DeliveryAttempt.omit({ next_attempt_at: true }).extend({ detail: z.string().nullable() });
 
 export const NotificationDelivery = z
   .object({

@@ -7,6 +7,7 @@ import type { OrderReader } from "../../domain/order/commit";
 import type { AttemptRecord, AuditRecord, BreachRecord, ExportPatch, NewExport } from "../../domain/order/effects";
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import { AuditBlocks } from "./audit-store";
+import { MetaTable } from "./meta";
 import {
   ORDER_SCHEMA,
   type AttemptDbRow,
@@ -14,7 +15,6 @@ import {
   type BreachDbRow,
   type CancellationDbRow,
   type ExportDbRow,
-  type MetaKey,
   type ReceiptDbRow,
   type TimerDbRow,
 } from "./storage";
@@ -26,42 +26,13 @@ export { iso } from "../../domain/time";
  * everything here runs inside `transactionSync`, so a write either all lands
  * or none of it does.
  */
-export class OrderStore implements OrderReader {
-  /**
-   * The meta rows, read once per object: every call reads tenant and order id,
-   * and each distinct statement costs a prepare in every new object. Written
-   * through; `forget()` drops it when a transaction rolled back.
-   */
-  private meta: Map<string, string> | null = null;
-
-  private db: SqlStorage | null = null;
-
+export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
-
-  /** Opened on first use: touching `ctx.storage.sql` at all creates the object's database file. */
-  constructor(private readonly open: () => SqlStorage) {}
-
-  private get sql(): SqlStorage {
-    this.db ??= this.open();
-    return this.db;
-  }
-
-  /** Whether this object has ever been written: known once per object, since only migrate() changes it. */
-  private schema: boolean | null = null;
-
-  /**
-   * A read of `sqlite_master` does not create the object's database file (a
-   * CREATE TABLE does, ~90 KB): an object that was only ever read stays empty.
-   */
-  hasSchema(): boolean {
-    this.schema ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
-    return this.schema;
-  }
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
-    this.schema = true;
+    this.markMigrated();
     this.chain.upgrade();
     this.upgradeOutbox();
   }
@@ -77,37 +48,9 @@ export class OrderStore implements OrderReader {
   }
 
   /** After a rolled-back transaction: the copy may hold writes SQLite undid. Every transaction must go through OrderDO.tx, which calls this. */
-  forget(): void {
-    this.meta = null;
-    this.schema = null;
+  override forget(): void {
+    super.forget();
     this.chain.forget();
-  }
-
-  private metaRows(): Map<string, string> {
-    // An object never written has no meta table: it holds no order (and reading must not create one).
-    if (!this.hasSchema()) return new Map();
-    this.meta ??= new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
-    return this.meta;
-  }
-
-  getMeta(k: MetaKey): string | null {
-    return this.metaRows().get(k) ?? null;
-  }
-
-  setMeta(k: MetaKey, v: string): void {
-    const meta = this.metaRows();
-    if (meta.get(k) === v) return;
-    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
-    meta.set(k, v);
-  }
-
-  deleteMeta(...keys: MetaKey[]): void {
-    const meta = this.metaRows();
-    for (const k of keys) {
-      if (!meta.has(k)) continue;
-      this.sql.exec("DELETE FROM meta WHERE k = ?", k);
-      meta.delete(k);
-    }
   }
 
   // ── facts ────────────────────────────────────────────────────────────────

@@ -1,0 +1,73 @@
+import type { MetaKey } from "./storage";
+
+/**
+ * The order object's database handle and its `meta` key/value rows, the base of
+ * OrderStore. Synchronous on purpose: everything runs inside `transactionSync`.
+ */
+export class MetaTable {
+  /**
+   * The meta rows, read once per object: every call reads tenant and order id,
+   * and each distinct statement costs a prepare in every new object. Written
+   * through; `forget()` drops it when a transaction rolled back.
+   */
+  private meta: Map<string, string> | null = null;
+
+  private db: SqlStorage | null = null;
+
+  /** Opened on first use: touching `ctx.storage.sql` at all creates the object's database file. */
+  constructor(private readonly open: () => SqlStorage) {}
+
+  protected get sql(): SqlStorage {
+    this.db ??= this.open();
+    return this.db;
+  }
+
+  /** Whether this object has ever been written: known once per object, since only migrate() changes it. */
+  private schema: boolean | null = null;
+
+  /**
+   * A read of `sqlite_master` does not create the object's database file (a
+   * CREATE TABLE does, ~90 KB): an object that was only ever read stays empty.
+   */
+  hasSchema(): boolean {
+    this.schema ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
+    return this.schema;
+  }
+
+  protected markMigrated(): void {
+    this.schema = true;
+  }
+
+  /** After a rolled-back transaction: the cached copies may hold writes SQLite undid. */
+  forget(): void {
+    this.meta = null;
+    this.schema = null;
+  }
+
+  private metaRows(): Map<string, string> {
+    // An object never written has no meta table: it holds no order (and reading must not create one).
+    if (!this.hasSchema()) return new Map();
+    this.meta ??= new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    return this.meta;
+  }
+
+  getMeta(k: MetaKey): string | null {
+    return this.metaRows().get(k) ?? null;
+  }
+
+  setMeta(k: MetaKey, v: string): void {
+    const meta = this.metaRows();
+    if (meta.get(k) === v) return;
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
+    meta.set(k, v);
+  }
+
+  deleteMeta(...keys: MetaKey[]): void {
+    const meta = this.metaRows();
+    for (const k of keys) {
+      if (!meta.has(k)) continue;
+      this.sql.exec("DELETE FROM meta WHERE k = ?", k);
+      meta.delete(k);
+    }
+  }
+}
