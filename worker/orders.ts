@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
 import { tenantDefaultOwner } from "./tenancy";
+import { trackedSkus } from "./stock-skus";
 import type { Delivery } from "./sources/types";
 import type { TraceCarrier } from "./telemetry/context";
 
@@ -62,6 +63,8 @@ export async function commitToOrder(
     events: parsed.events,
     rules: await currentRules(env, tenant).catch(() => null),
     defaultOwner: await tenantDefaultOwner(env, tenant).catch(() => null),
+    // Unknown (D1 unreadable on a cold cache): every SKU is asked, as before the list existed.
+    stockSkus: await trackedSkus(env, tenant).catch(() => null),
   };
   return callObject(() => orderObject(env, tenant, parsed.orderId).ingest(input), "Order");
 }

@@ -22,6 +22,11 @@ export interface IngestInput {
   rules: RulesInput | null;
   /** The tenant's default owner (null for a tenant created before it existed): the owner of the order's tasks when no rule names one. */
   defaultOwner?: string | null;
+  /**
+   * The tenant's SKUs that track stock, when known: an order becoming routable asks only
+   * these SKUs' inventory objects to reserve. Absent or null: every SKU is asked.
+   */
+  stockSkus?: readonly string[] | null;
   /** The request this came with: its id lands on the receipt's audit entry, its span parents the commit's. */
   trace: { requestId: string; traceparent: string | null };
 }
