@@ -44,10 +44,18 @@ export class Drainer {
     return this.running;
   }
 
-  /** After a request's commit: drain in the background unless a failed drain is backing off (its timer decides). */
+  /**
+   * After a request's commit: drain in the background, unless a failed drain is
+   * backing off (its timer decides) or the alarm runs anyway before the backstop
+   * (a delivery due now): that alarm drains what it and this commit queued in one
+   * batch, where draining here too would write the order's D1 rows twice.
+   */
   soon(): void {
     const { store } = this.host;
     if (!store.hasSchema() || store.outboxSize() === 0 || store.getMeta("drain_attempts") !== null) return;
+    const other = store.nextDueBesidesDrain();
+    const drain = store.timer("drain", "outbox")?.due_at ?? null;
+    if (other !== null && drain !== null && other <= drain) return;
     this.host.waitUntil(
       this.drainAll()
         .then(() => this.host.rearm())
