@@ -4,6 +4,7 @@ import type { Env } from "./env";
 import { callObject } from "./orders";
 import type { InventoryParse } from "./sources/types";
 import { inventoryItemSku } from "./tenancy";
+import { noteStockCommitted } from "./stock-skus";
 
 /** The single writer for one SKU's stock: named by tenant and SKU. */
 export function inventoryObject(env: Env, tenant: string, sku: string): InventoryObject {
@@ -35,5 +36,8 @@ export async function commitStock(env: Env, tenant: string, source: string, pars
     events = events.map((e) => withSku(e, mapped));
   }
   const input = { tenant, sku, source, idempotencyKey: parsed.idempotencyKey, rawSha256, events };
-  return { ok: true, receipt: await callObject(async () => (await inventoryObject(env, tenant, sku).ingest(input)).receipt, "SKU") };
+  const receipt = await callObject(async () => (await inventoryObject(env, tenant, sku).ingest(input)).receipt, "SKU");
+  // This isolate's orders ask the SKU to reserve at once; others learn it from D1 (stock-skus.ts).
+  noteStockCommitted(tenant, sku);
+  return { ok: true, receipt };
 }

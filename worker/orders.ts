@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
 import { tenantDefaultOwner, tenantDirectory } from "./tenancy";
+import { trackedSkus } from "./stock-skus";
 import type { Delivery } from "./sources/types";
 import type { TraceCarrier } from "./telemetry/context";
 
@@ -65,6 +66,8 @@ export async function commitToOrder(
     defaultOwner: await tenantDefaultOwner(env, tenant).catch(() => null),
     // Free-text rules (stored before the tenant had contacts) are not gated on names: none; unreadable: the object keeps the last one.
     directory: rules?.names_checked ? await tenantDirectory(env, tenant).catch(() => undefined) : [],
+    // Unknown (D1 unreadable on a cold cache): every SKU is asked, as before the list existed.
+    stockSkus: await trackedSkus(env, tenant).catch(() => null),
   };
   return callObject(() => orderObject(env, tenant, parsed.orderId).ingest(input), "Order");
 }

@@ -43,19 +43,45 @@ const METHOD_BUCKET: Record<string, Bucket> = {
   poke: "admin",
 };
 
-export class OrderDO extends EngineOrderDO {
+/**
+ * What every metered object shares: its storage and D1 binding wrapped before
+ * the engine's constructor runs (`meteredEnv`, passed to `super`), and each
+ * request charged to a cause by object id (`ObjectMeter`).
+ */
+function meteredEnv(ctx: DurableObjectState, env: Env): Env {
+  meterState(ctx);
+  return { ...env, DB: meteredD1(env.DB) };
+}
+
+class ObjectMeter {
   private readonly objectId: string;
   private readonly rawSql: () => SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    meterState(ctx);
-    super(ctx, { ...env, DB: meteredD1(env.DB) });
+  constructor(ctx: DurableObjectState, private readonly prefix: string) {
     this.objectId = ctx.id.toString();
     this.rawSql = () => ctx.storage.sql;
   }
 
+  request<T>(method: string, bucket: Bucket, fn: () => Promise<T>): Promise<T> {
+    return doRequest(this.objectId, `${this.prefix}${method}`, bucket, this.rawSql, fn);
+  }
+
+  alarm(fn: () => Promise<void>): Promise<void> {
+    alarmFired(this.objectId);
+    return this.request("alarm", "alarm", fn);
+  }
+}
+
+export class OrderDO extends EngineOrderDO {
+  private readonly meter: ObjectMeter;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, meteredEnv(ctx, env));
+    this.meter = new ObjectMeter(ctx, "");
+  }
+
   private metered<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    return doRequest(this.objectId, method, METHOD_BUCKET[method] ?? "other", this.rawSql, fn);
+    return this.meter.request(method, METHOD_BUCKET[method] ?? "other", fn);
   }
 
   override ingest(input: IngestInput): Promise<IngestResult> {
@@ -86,8 +112,7 @@ export class OrderDO extends EngineOrderDO {
     return this.metered("flush", () => super.flush());
   }
   override alarm(): Promise<void> {
-    alarmFired(this.objectId);
-    return this.metered("alarm", () => super.alarm());
+    return this.meter.alarm(() => super.alarm());
   }
 }
 
@@ -98,61 +123,49 @@ export class OrderDO extends EngineOrderDO {
  * rest runs from the order's alarm: the stock timer, the drain's notices).
  */
 export class InventoryDO extends EngineInventoryDO {
-  private readonly objectId: string;
-  private readonly rawSql: () => SqlStorage;
+  private readonly meter: ObjectMeter;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    meterState(ctx);
-    super(ctx, { ...env, DB: meteredD1(env.DB) });
-    this.objectId = ctx.id.toString();
-    this.rawSql = () => ctx.storage.sql;
-  }
-
-  private metered<T>(method: string, bucket: Bucket, fn: () => Promise<T>): Promise<T> {
-    return doRequest(this.objectId, `inventory.${method}`, bucket, this.rawSql, fn);
+    super(ctx, meteredEnv(ctx, env));
+    this.meter = new ObjectMeter(ctx, "inventory.");
   }
 
   override reserve(input: ReserveInput) {
-    return this.metered("reserve", "webhook", () => super.reserve(input));
+    return this.meter.request("reserve", "webhook", () => super.reserve(input));
   }
   override commit(orderId: string) {
-    return this.metered("commit", "alarm", () => super.commit(orderId));
+    return this.meter.request("commit", "alarm", () => super.commit(orderId));
   }
   override release(orderId: string, reason: string) {
-    return this.metered("release", "alarm", () => super.release(orderId, reason));
+    return this.meter.request("release", "alarm", () => super.release(orderId, reason));
   }
   override consume(orderId: string, shippedAt: string) {
-    return this.metered("consume", "alarm", () => super.consume(orderId, shippedAt));
+    return this.meter.request("consume", "alarm", () => super.consume(orderId, shippedAt));
   }
   override ingest(input: InventoryIngestInput) {
-    return this.metered("ingest", "webhook", () => super.ingest(input));
+    return this.meter.request("ingest", "webhook", () => super.ingest(input));
   }
   override getLevel(sku: string) {
-    return this.metered("getLevel", "read", () => super.getLevel(sku));
+    return this.meter.request("getLevel", "read", () => super.getLevel(sku));
   }
   override alarm(): Promise<void> {
-    alarmFired(this.objectId);
-    return this.metered("alarm", "alarm", () => super.alarm());
+    return this.meter.alarm(() => super.alarm());
   }
 }
 
 export class Notifier extends EngineNotifier {
-  private readonly objectId: string;
-  private readonly rawSql: () => SqlStorage;
+  private readonly meter: ObjectMeter;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    meterState(ctx);
-    super(ctx, { ...env, DB: meteredD1(env.DB) });
-    this.objectId = ctx.id.toString();
-    this.rawSql = () => ctx.storage.sql;
+    super(ctx, meteredEnv(ctx, env));
+    this.meter = new ObjectMeter(ctx, "notifier.");
   }
 
   override enqueue(tenant: string, notices: Notice[]) {
-    return doRequest(this.objectId, "notifier.enqueue", "alarm", this.rawSql, () => super.enqueue(tenant, notices));
+    return this.meter.request("enqueue", "alarm", () => super.enqueue(tenant, notices));
   }
   override alarm(): Promise<void> {
-    alarmFired(this.objectId);
-    return doRequest(this.objectId, "notifier.alarm", "alarm", this.rawSql, () => super.alarm());
+    return this.meter.alarm(() => super.alarm());
   }
 }
 

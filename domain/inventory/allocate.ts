@@ -55,6 +55,17 @@ export function stockRequests(lines: readonly LineItem[]): StockRequest[] {
   return [...bySku].map(([sku, ls]) => ({ sku, lines: ls }));
 }
 
+/**
+ * The requests worth an RPC: those for SKUs the tenant tracks, when the caller
+ * knows which (null: unknown, ask every SKU). A SKU left out routes whole, as
+ * an untracked answer would have (allocate covers no line of it).
+ */
+export function askable(requests: readonly StockRequest[], tracked: readonly string[] | null): StockRequest[] {
+  if (tracked === null) return [...requests];
+  const set = new Set(tracked);
+  return requests.filter((r) => set.has(r.sku));
+}
+
 /** Joins the objects' answers to the order's lines. A line no answer covers (untracked, or quantity 0) routes whole. */
 export function allocate(lines: readonly LineItem[], answers: readonly SkuAnswer[]): Allocation {
   const outcomes = new Map<string, LineOutcome>();

@@ -5,8 +5,11 @@ import type { StoredReceipt } from "./receipt";
 import { iso } from "../time";
 import type { Allocation } from "../inventory/allocate";
 
-/** A short coalescing window so a burst of events on one order drains in one D1 batch. */
-export const DRAIN_DELAY_MS = 50;
+/**
+ * When the alarm drains a commit that its own request did not (durable-objects/order/drainer.ts:
+ * the committing request drains at once, after its answer). A backstop, so it can wait a second.
+ */
+export const DRAIN_DELAY_MS = 1000;
 
 /** How many of the latest audit entries a task's evidence shows. */
 export const EVIDENCE_AUDIT_ENTRIES = 40;

@@ -27,6 +27,11 @@ export interface IngestInput {
    * QA gate's "owner and contact known" checks; absent: keep the one the last event brought.
    */
   directory?: string[];
+  /**
+   * The tenant's SKUs that track stock, when known: an order becoming routable asks only
+   * these SKUs' inventory objects to reserve. Absent or null: every SKU is asked.
+   */
+  stockSkus?: readonly string[] | null;
   /** The request this came with: its id lands on the receipt's audit entry, its span parents the commit's. */
   trace: { requestId: string; traceparent: string | null };
 }

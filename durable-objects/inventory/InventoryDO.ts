@@ -5,10 +5,14 @@ import { commitOrder, consumeOrder, decideReserve, expireHeld, releaseOrder, typ
 import type { InventoryEventType } from "../../domain/inventory/events";
 import type { Env } from "../../worker/env";
 import { openDriftTask, recordDrift } from "../../worker/watchers/drift";
+import { markStockTracked } from "../../worker/stock-skus";
 import { InventoryStore } from "./store";
 import { OFFERED_VERSION, pushLevels } from "./channels";
 import { STOCK_RETRY, type LevelSummary } from "../../domain/inventory/channels";
 import type { RetryPolicyMs } from "../../domain/handoff/delivery";
+
+/** Meta key: "due" once the SKU holds stock, "written" once D1's `stock_skus` lists it. */
+const STOCK_MARK = "stock_mark";
 
 /** A reservation whose order has not confirmed its commit within this long goes back to stock. */
 const DEFAULT_HOLD_MS = 5 * 60_000;
@@ -41,6 +45,8 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
     void ctx.blockConcurrencyWhile(async () => {
       if (!this.store.hasSchema()) return;
       this.store.migrate();
+      // An object that got stock before D1 listed tracked SKUs: list it now (its alarm writes the mark).
+      if (this.store.getMeta(STOCK_MARK) === null && this.store.facts().length > 0) this.tx(() => this.store.setMeta(STOCK_MARK, "due"));
       // A sweep alarm lost to a crash or given up after retries is re-armed from the table.
       await this.rearm();
     });
@@ -101,6 +107,8 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       if (changed) {
         this.level = null;
         this.bump();
+        // The first stock this SKU holds: the alarm tells D1, so orders start asking it to reserve.
+        if (this.store.getMeta(STOCK_MARK) !== "written") this.store.setMeta(STOCK_MARK, "due");
         const at = new Date(now).toISOString();
         // Every drift is recorded (the inventory export); the alarm opens a task for those above the threshold.
         for (const d of this.stock().drifts) this.store.noteDrift(d, at);
@@ -224,7 +232,8 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
 
   private async rearm(): Promise<void> {
     // D1 work: a drift task to write, or a level the channels were not offered yet (the channel list is in D1).
-    const d1Due = this.store.unwrittenDrifts().length > 0 || this.version() > Number(this.store.getMeta(OFFERED_VERSION) ?? "0");
+    const d1Due =
+      this.store.unwrittenDrifts().length > 0 || this.version() > Number(this.store.getMeta(OFFERED_VERSION) ?? "0") || this.store.getMeta(STOCK_MARK) === "due";
     const candidates = [this.store.nextHeldExpiry(), this.store.nextSlotDue(), d1Due ? Math.max(this.retryAt, Date.now()) : null].filter((t): t is number => t !== null);
     if (candidates.length === 0) return;
     const next = Math.min(...candidates);
@@ -244,6 +253,10 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       const tenant = this.store.getMeta("tenant");
       const sku = this.store.getMeta("sku");
       if (tenant !== null && sku !== null) {
+        if (this.store.getMeta(STOCK_MARK) === "due") {
+          await markStockTracked(this.env, tenant, sku, new Date(this.clock()).toISOString());
+          this.tx(() => this.store.setMeta(STOCK_MARK, "written"));
+        }
         for (const p of this.store.unwrittenDrifts()) {
           await recordDrift(this.env, tenant, sku, p.drift, p.found_at);
           if (driftsAbove({ drifts: [p.drift] }, this.driftThreshold()).length > 0) await openDriftTask(this.env, tenant, sku, p.drift, p.found_at);

@@ -22,8 +22,7 @@ import { tracedAttempt } from "./deliver";
 import { unseal } from "../../worker/lib/sealed";
 import { readAck } from "./ack";
 import { applyEffects, rearmAlarm, type Observed } from "./apply";
-import { drainOutbox } from "./drain";
-import { notifierFor } from "../../worker/notify/notifier";
+import { Drainer } from "./drainer";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
 import type { TimerDbRow } from "./storage";
@@ -42,13 +41,23 @@ const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 export class OrderDO extends DurableObject<Env> implements OrderObject {
   private readonly store: OrderStore;
   private cached: MachineState | null = null;
-  private draining: Promise<{ drained: number; error: string | null }> | null = null;
+  private readonly drainer: Drainer;
   /** Clock seam: tests move time without touching the pure core. */
   clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new OrderStore(() => ctx.storage.sql);
+    this.drainer = new Drainer({
+      env,
+      store: this.store,
+      view: (orderId) => this.state(orderId).view,
+      rules: () => this.rules(),
+      clock: () => this.clock(),
+      tx: (fn) => this.tx(fn),
+      rearm: () => this.rearm(),
+      waitUntil: (p) => ctx.waitUntil(p),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       // Reads, acks and unauthenticated calls can name an order that does not
       // exist: the schema is created by the first ingest, never by a read, so
@@ -166,6 +175,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     // After the commit: confirm the holds now (the timer it left repeats this after a crash).
     if (allocation && this.store.timer(STOCK_TIMER, "follow_up")) await this.stock(this.clock()).catch((err: unknown) => console.error("order stock calls", err));
     await this.rearm();
+    this.drainer.soon();
     return result;
   }
 
@@ -203,6 +213,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       return acknowledge(c, this.state(c.orderId), current, { status: parsed.status, reason: parsed.reason ?? null });
     });
     await this.rearm();
+    this.drainer.soon();
     return out;
   }
 
@@ -218,6 +229,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       return null;
     });
     await this.rearm();
+    this.drainer.soon();
     return out;
   }
 
@@ -233,6 +245,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       return result.state;
     });
     await this.rearm();
+    this.drainer.soon();
     return out;
   }
 
@@ -268,10 +281,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   /** Drain now (reads that want D1 current); one drain at a time, later callers share it. */
   async flush(): Promise<{ drained: number; error: string | null }> {
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
+    return this.drainer.flush();
   }
 
   override async alarm(): Promise<void> {
@@ -366,23 +376,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       if (kind === "deliver") return attemptFinished(c, this.state(c.orderId), row, n, result, sentAt);
       const outcome = decideOutcome(result, n, current.first_attempt_at ?? sentAt, c.now, retryPolicy(c.rules), jitter(current.id, n));
       return applyEvents(c, this.state(c.orderId), recordCancelAttempt(c, exportId, n, result, outcome));
-    });
-  }
-
-  private async drain(): Promise<{ drained: number; error: string | null }> {
-    const tenant = this.store.getMeta("tenant");
-    const orderId = this.store.getMeta("order_id");
-    if (tenant === null || orderId === null) return { drained: 0, error: null };
-    return drainOutbox({
-      store: this.store,
-      d1: this.env.DB,
-      tenant,
-      orderId,
-      view: () => this.state(orderId).view,
-      rules: this.rules(),
-      clock: this.clock,
-      tx: (fn) => this.tx(fn),
-      notify: async (notices) => void (await notifierFor(this.env, tenant).enqueue(tenant, notices)),
     });
   }
 

@@ -1,4 +1,4 @@
-import { allocate, STOCK_TIMER, stockFollowUp, stockRequests, trackedSkus, type Allocation } from "../../domain/inventory/allocate";
+import { allocate, askable, STOCK_TIMER, stockFollowUp, stockRequests, trackedSkus, type Allocation } from "../../domain/inventory/allocate";
 import type { OrderCommit } from "../../domain/order/commit";
 import type { OrderStore } from "./store";
 import { wantsRouting, type RulesInput } from "../../domain/handoff/plan";
@@ -20,7 +20,7 @@ import { inventoryObject } from "../../worker/inventory";
 /** Would these events make the order routable with no stock decided yet? Then ask each SKU once. */
 export async function reserveIfRoutable(
   env: Env,
-  input: { tenant: string; orderId: string; events: readonly MachineEvent[] },
+  input: { tenant: string; orderId: string; events: readonly MachineEvent[]; stockSkus?: readonly string[] | null },
   at: { state: MachineState; held: Allocation | null },
   rules: RulesInput | null,
   now: number,
@@ -32,7 +32,7 @@ export async function reserveIfRoutable(
   if (!wantsRouting(s.view, rules.rules)) return null;
   const lines = s.view.fields.line_items ?? [];
   const answers = await Promise.all(
-    stockRequests(lines).map(async (r) => {
+    askable(stockRequests(lines), input.stockSkus ?? null).map(async (r) => {
       const a = await inventoryObject(env, tenant, r.sku).reserve({ tenant, sku: r.sku, orderId, lines: r.lines });
       return { sku: r.sku, tracked: a.tracked, lines: a.lines };
     }),

@@ -254,6 +254,11 @@ export class OrderStore extends MetaTable implements OrderReader {
     return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
   }
 
+  /** The earliest timer that is not the drain: the alarm that will run anyway. */
+  nextDueBesidesDrain(): number | null {
+    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers WHERE kind <> 'drain'").one().due;
+  }
+
   // ── exports, attempts, breaches ──────────────────────────────────────────
   exports(): ExportDbRow[] {
     return this.sql.exec<ExportDbRow>("SELECT * FROM exports ORDER BY action, version").toArray();

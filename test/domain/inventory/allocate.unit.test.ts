@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocate, stockFollowUp, stockRequests, trackedSkus, type SkuAnswer } from "../../../domain/inventory/allocate";
+import { allocate, askable, stockFollowUp, stockRequests, trackedSkus, type SkuAnswer } from "../../../domain/inventory/allocate";
 import { decideReserve, expireHeld } from "../../../domain/inventory/reserve";
 import type { OrderView } from "../../../domain/order/view";
 
@@ -76,5 +76,17 @@ describe("reserve after a crash: a hold the sweep released because its order nev
     expect(again.created[0]).toMatchObject({ status: "held", reserved: 2 });
     const cancelled = swept.map((r) => ({ ...r, reason: "cancelled" }));
     expect(decideReserve(5, 0, 0, cancelled, { ...req, now: 2000 }).created).toEqual([]);
+  });
+});
+
+describe("askable: which SKUs an order asks to reserve", () => {
+  const requests = stockRequests(LINES);
+  it("asks only the SKUs the tenant tracks; a SKU left out routes whole, as an untracked answer would", () => {
+    expect(askable(requests, ["TEE-BLK-M"]).map((r) => r.sku)).toEqual(["TEE-BLK-M"]);
+    expect(askable(requests, [])).toEqual([]);
+    expect(allocate(LINES, [])).toMatchObject({ outcome: "untracked", routed: LINES, backordered: [] });
+  });
+  it("asks every SKU when the list is unknown (null)", () => {
+    expect(askable(requests, null)).toEqual(requests);
   });
 });

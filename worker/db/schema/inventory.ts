@@ -63,3 +63,23 @@ export const inventoryDrift = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.sku, t.snapshotId] }), index("inventory_drift_tenant_at").on(t.tenantId, t.at, t.sku, t.snapshotId)],
 );
+
+/**
+ * The SKUs a tenant tracks stock for: those whose inventory object holds a
+ * stock fact. Written once per SKU by that object (its alarm), after its first
+ * stock report; read through the 30 s config cache on the webhook path, so an
+ * order asks only tracked SKUs' objects to reserve (docs/decisions.md,
+ * "Only tracked SKUs are asked to reserve"). Never deleted: stock facts are
+ * never deleted either, so a SKU once tracked stays tracked.
+ */
+export const stockSkus = sqliteTable(
+  "stock_skus",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    sku: text("sku").notNull(),
+    since: text("since").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
+);

@@ -1,0 +1,91 @@
+import type { RulesInput } from "../../domain/handoff/plan";
+import type { OrderView } from "../../domain/order/view";
+import type { Env } from "../../worker/env";
+import { notifierFor } from "../../worker/notify/notifier";
+import { drainOutbox } from "./drain";
+import type { OrderStore } from "./store";
+
+type DrainResult = { drained: number; error: string | null };
+
+/** What the drainer needs from its order object (read lazily: tests swap the clock). */
+export interface DrainHost {
+  env: Env;
+  store: OrderStore;
+  view(orderId: string): OrderView;
+  rules(): RulesInput | null;
+  clock(): number;
+  tx(fn: () => void): void;
+  rearm(): Promise<void>;
+  /** Keeps the object at work after its answer has been sent. */
+  waitUntil(p: Promise<unknown>): void;
+}
+
+/** How many drains one request runs back to back for commits that landed while it was draining. */
+const DRAINS_PER_REQUEST = 3;
+
+/**
+ * When the order's outbox reaches D1. A commit leaves a `drain` timer (the
+ * alarm's backstop) and the request that committed drains at once, after its
+ * answer: the acknowledgement never waits on D1, and the alarm that used to
+ * drain each commit 50 ms later (one billed request per webhook) fires only
+ * when that drain did not finish (the object was evicted, or D1 failed and
+ * the drain backs off). One drain at a time; later callers share it.
+ */
+export class Drainer {
+  private running: Promise<DrainResult> | null = null;
+
+  constructor(private readonly host: DrainHost) {}
+
+  /** Drain now and wait for it (reads that want D1 current, the alarm). */
+  flush(): Promise<DrainResult> {
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /**
+   * After a request's commit: drain in the background, unless a failed drain is
+   * backing off (its timer decides) or the alarm runs anyway before the backstop
+   * (a delivery due now): that alarm drains what it and this commit queued in one
+   * batch, where draining here too would write the order's D1 rows twice.
+   */
+  soon(): void {
+    const { store } = this.host;
+    if (!store.hasSchema() || store.outboxSize() === 0 || store.getMeta("drain_attempts") !== null) return;
+    const other = store.nextDueBesidesDrain();
+    const drain = store.timer("drain", "outbox")?.due_at ?? null;
+    if (other !== null && drain !== null && other <= drain) return;
+    this.host.waitUntil(
+      this.drainAll()
+        .then(() => this.host.rearm())
+        .catch((err: unknown) => console.error("order drain after commit", err)),
+    );
+  }
+
+  /** Commits that landed during a drain are drained right after it, so a burst shares a few drains. */
+  private async drainAll(): Promise<void> {
+    for (let i = 0; i < DRAINS_PER_REQUEST; i++) {
+      const r = await this.flush();
+      if (r.error !== null || this.host.store.outboxSize() === 0) return;
+    }
+  }
+
+  private async drain(): Promise<DrainResult> {
+    const { store, env } = this.host;
+    const tenant = store.getMeta("tenant");
+    const orderId = store.getMeta("order_id");
+    if (tenant === null || orderId === null) return { drained: 0, error: null };
+    return drainOutbox({
+      store,
+      d1: env.DB,
+      tenant,
+      orderId,
+      view: () => this.host.view(orderId),
+      rules: this.host.rules(),
+      clock: () => this.host.clock(),
+      tx: (fn) => this.host.tx(fn),
+      notify: async (notices) => void (await notifierFor(env, tenant).enqueue(tenant, notices)),
+    });
+  }
+}
