@@ -11,7 +11,8 @@ import { loadNotebook, notebookNames, runNodeNotebook } from "./node/host";
 const USAGE = `usage: npm run notebook -- <notebook> --input <dir> [--out <file.html>]
 
   <notebook>     a name in analytics/notebooks/ (${notebookNames().join(", ")}) or a path to a .md
-  --input DIR    folder with events.csv, orders.csv and tasks.csv (\`npm run export\` writes them)
+  --input DIR    folder with events.csv, orders.csv and tasks.csv, and inventory.csv for the drift report
+                 (\`npm run export\` writes them)
   --out FILE     where to write the report (default: <notebook>.report.html in the current folder)
 `;
 
@@ -46,7 +47,7 @@ export async function notebookCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const { run, html, engine } = await runNodeNotebook(nb, values.input, {
     onLoading: (table, bytes) => log(`  loading ${table}.csv (${mb(bytes)})`),
-    onLoaded: (counts, ms) => log(`  loaded ${counts.events.toLocaleString("en-US")} events, ${counts.orders.toLocaleString("en-US")} orders, ${counts.tasks.toLocaleString("en-US")} tasks in ${Math.round(ms)} ms`),
+    onLoaded: (counts, ms) => log(`  loaded ${counts.events.toLocaleString("en-US")} events, ${counts.orders.toLocaleString("en-US")} orders, ${counts.tasks.toLocaleString("en-US")} tasks${counts.inventory === undefined ? "" : `, ${counts.inventory.toLocaleString("en-US")} stock counts`} in ${Math.round(ms)} ms`),
     onCell: (c) => log(`  ${c.error === null ? "✓" : "✗"} ${c.cell.name.padEnd(24)} ${c.error === null ? `${c.result?.rows.length ?? 0} rows` : c.error.split("\n")[0]} · ${Math.round(c.ms)} ms`),
   });
   writeFileSync(out, html);

@@ -7,8 +7,8 @@ import { generateScenario, type GeneratedOrder, type ScenarioOptions } from "./g
 export { generateScenario, windowOf, type GeneratedOrder, type ScenarioOptions } from "./generate/scenario";
 
 /**
- * Writes a generated month as the exports would: events.csv, orders.csv and
- * tasks.csv (and .ndjson when asked, for the load-method benchmark), in the
+ * Writes a generated month as the exports would: events.csv, orders.csv,
+ * tasks.csv and inventory.csv (and .ndjson when asked, for the load-method benchmark), in the
  * column order of worker/analytics-exports/rows.ts, encoded like worker/analytics-exports/format.ts
  * (RFC 4180, CRLF, null as an empty field, "" as a quoted empty field).
  */
@@ -78,7 +78,7 @@ export function writeScenario(
       sinks.push({ format, table, sink: new Sink(path.join(dir, `${table}.${format}`), header) });
     }
   }
-  const rows: Record<TableName, number> = { events: 0, orders: 0, tasks: 0 };
+  const rows: Record<TableName, number> = { events: 0, orders: 0, tasks: 0, inventory: 0 };
   const kept: GeneratedOrder[] = [];
   const write = (table: TableName, row: object): void => {
     rows[table]++;
@@ -94,6 +94,7 @@ export function writeScenario(
     for (const e of g.events) write("events", e);
     if (g.order) write("orders", g.order);
     for (const t of g.tasks) write("tasks", t);
+    for (const r of g.inventory ?? []) write("inventory", r);
   }
   for (const s of sinks) s.sink.close();
   return { dir, rows, orders: opts.keep ? kept : null };
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     formats: values.ndjson ? ["csv", "ndjson"] : ["csv"],
   });
   const secs = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`wrote ${s.rows.orders} orders, ${s.rows.events} events, ${s.rows.tasks} tasks to ${s.dir} in ${secs} s`);
+  console.log(`wrote ${s.rows.orders} orders, ${s.rows.events} events, ${s.rows.tasks} tasks, ${s.rows.inventory} stock counts to ${s.dir} in ${secs} s`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {

@@ -5,20 +5,20 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { parseArgs } from "node:util";
-import { mentionedNames } from "../analytics/engine/run";
-import { loadedColumns, TABLE_NAMES, type TableName } from "../analytics/engine/schema";
+import { mentionedNames, notebookTables } from "../analytics/engine/run";
+import { loadedColumns, type TableName } from "../analytics/engine/schema";
 import { loadNotebook } from "../analytics/node/notebooks";
 import { DEMO_FILE, type DemoCredentials } from "./start";
 
 /**
  * `npm run export -- --tenant acme --from 2026-10-01 --to 2026-11-01 --out exports/`:
- * writes the tenant's events, orders and tasks exports to <out>/<name>.<format>.
+ * writes the tenant's events, orders, tasks and inventory exports to <out>/<name>.<format>.
  * Bodies are piped to disk chunk by chunk (a month can be gigabytes), into a
  * `.partial` file renamed only once complete, so a file with the final name
  * is always a whole export.
  */
 
-export const EXPORT_NAMES = ["events", "orders", "tasks"] as const;
+export const EXPORT_NAMES = ["events", "orders", "tasks", "inventory"] as const;
 export type ExportName = (typeof EXPORT_NAMES)[number];
 const FORMATS = ["csv", "ndjson"] as const;
 type Format = (typeof FORMATS)[number];
@@ -29,8 +29,9 @@ const USAGE = `usage: npm run export -- --tenant <id> [--from YYYY-MM-DD] [--to 
                          [--notebook <name>]
 
   --from is inclusive, --to exclusive (dates are midnight UTC; datetimes need Z or an offset).
-  --notebook monthly-root-cause exports only the columns that notebook reads (no raw audit
-  JSON): a smaller file that loads faster. Without it, every column.
+  Writes events, orders, tasks and inventory (the stock drift rows).
+  --notebook monthly-root-cause exports only the exports and columns that notebook reads (no raw
+  audit JSON): smaller files that load faster. Without it, every export and column.
   For --tenant demo, --base and --key default to .wrangler/demo.json (written by npm start);
   otherwise to HANDOFF_URL and HANDOFF_API_KEY.
 `;
@@ -48,9 +49,10 @@ export interface ExportOptions {
 }
 
 /** The columns a notebook reads from each export (the names its SQL mentions), as `--notebook` asks for. */
-export function notebookColumns(name: string): Record<TableName, string[]> {
-  const reads = mentionedNames(loadNotebook(name));
-  return Object.fromEntries(TABLE_NAMES.map((t) => [t, loadedColumns(t, { only: reads })])) as Record<TableName, string[]>;
+export function notebookColumns(name: string): Partial<Record<TableName, string[]>> {
+  const nb = loadNotebook(name);
+  const reads = mentionedNames(nb);
+  return Object.fromEntries(notebookTables(nb).map((t) => [t, loadedColumns(t, { only: reads })]));
 }
 
 function isFormat(s: string): s is Format {
@@ -267,7 +269,8 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const o = resolveOptions(argv);
   const window = `${o.from ?? "the beginning"} → ${o.to ?? "now"}`;
   console.log(`exporting tenant ${o.tenant} (${window}) from ${o.base} to ${o.out}/ as ${o.format}`);
-  for (const name of EXPORT_NAMES) {
+  // With --notebook, only the exports that notebook reads.
+  for (const name of EXPORT_NAMES.filter((n) => o.columns === undefined || o.columns[n] !== undefined)) {
     const progress = new Progress(process.stderr);
     let r: ExportResult;
     try {

@@ -3,7 +3,7 @@ import { fromArrow } from "../engine/arrow";
 import { renderRun } from "../engine/chart";
 import { escapeHtml } from "../engine/html";
 import type { Notebook } from "../engine/notebook";
-import { mentionedNames, runNotebook, type Database, type ExportFiles } from "../engine/run";
+import { mentionedNames, notebookTables, runNotebook, type Database, type ExportFiles } from "../engine/run";
 import { loadedColumns, TABLE_NAMES, parseHeaderLine, tableOfHeader, type TableName } from "../engine/schema";
 import type { DuckdbManifest } from "../build-assets";
 
@@ -76,8 +76,20 @@ function adapter(conn: AsyncDuckDBConnection): Database {
 
 let runs = 0;
 
-/** Registers the three exports under `names` and returns each file's header row. */
-type Register = (db: AsyncDuckDB, names: ExportFiles) => Promise<Record<TableName, string[]>>;
+/** Registers the exports the notebook reads under `names` and returns each file's header row. */
+type Register = (db: AsyncDuckDB, names: ExportFiles) => Promise<Partial<Record<TableName, string[]>>>;
+
+/** The exports this page's notebook reads: the core three, and inventory for the drift report. */
+function tables(): TableName[] {
+  return notebookTables(notebook());
+}
+
+/** `name` for every table the notebook reads. */
+function fileNames(name: (t: TableName) => string): ExportFiles {
+  const names: Partial<Record<TableName, string>> = {};
+  for (const t of tables()) names[t] = name(t);
+  return { ...names, events: name("events"), orders: name("orders"), tasks: name("tasks") };
+}
 
 async function run(register: Register): Promise<void> {
   const nb = notebook();
@@ -87,7 +99,7 @@ async function run(register: Register): Promise<void> {
     const { db, conn } = await duckdb();
     // Fresh names per run: a second load must never read the first one's files.
     const n = ++runs;
-    const names = Object.fromEntries(TABLE_NAMES.map((t) => [t, `run${n}-${t}.csv`])) as ExportFiles;
+    const names = fileNames((t) => `run${n}-${t}.csv`);
     const headers = await register(db, names);
     for (const section of document.querySelectorAll<HTMLElement>(".nb-output")) section.dataset.state = "pending";
     say("Loading the exports…");
@@ -104,7 +116,7 @@ async function run(register: Register): Promise<void> {
     const failed = result.cells.filter((c) => c.error !== null).length;
     const summary = `Loaded ${result.loaded.orders?.toLocaleString("en-US") ?? 0} orders in ${Math.round(result.loadMs)} ms; ran ${result.cells.length} cells in ${Math.round(result.runMs)} ms.`;
     say(failed ? `${summary} ${failed} cell(s) failed.` : summary, failed ? "error" : "done");
-    for (const t of TABLE_NAMES) await db.dropFile(names[t]);
+    for (const t of tables()) await db.dropFile(names[t] ?? "");
   } catch (err) {
     say(err instanceof Error ? err.message : String(err), "error");
   } finally {
@@ -115,7 +127,7 @@ async function run(register: Register): Promise<void> {
 const headerOf = (text: string): string[] => parseHeaderLine(text.split(/\r?\n/, 1)[0] ?? "");
 
 /** Which export a file is: by its header row (robust to renamed files; an export of some columns too), its name breaking ties. */
-async function classify(files: readonly File[]): Promise<Record<TableName, { file: File; header: string[] }>> {
+async function classify(files: readonly File[]): Promise<Partial<Record<TableName, { file: File; header: string[] }>>> {
   const found: Partial<Record<TableName, { file: File; header: string[] }>> = {};
   for (const f of files) {
     const header = headerOf(await f.slice(0, 64 * 1024).text());
@@ -127,9 +139,9 @@ async function classify(files: readonly File[]): Promise<Record<TableName, { fil
     if (seen) throw new Error(`Both ${seen.file.name} and ${f.name} look like ${table}.csv: pick one of each export.`);
     found[table] = { file: f, header };
   }
-  const missing = TABLE_NAMES.filter((t) => !found[t]);
-  if (missing.length > 0) throw new Error(`Pick all three exports; missing ${missing.map((t) => `${t}.csv`).join(", ")}.`);
-  return found as Record<TableName, { file: File; header: string[] }>;
+  const missing = tables().filter((t) => !found[t]);
+  if (missing.length > 0) throw new Error(`Pick all ${tables().length === 3 ? "three" : String(tables().length)} exports; missing ${missing.map((t) => `${t}.csv`).join(", ")}.`);
+  return found;
 }
 
 function onPick(input: HTMLInputElement): void {
@@ -138,10 +150,15 @@ function onPick(input: HTMLInputElement): void {
     if (files.length === 0) return;
     void run(async (db, names) => {
       const picked = await classify(files);
-      say(`Reading ${TABLE_NAMES.map((t) => `${picked[t].file.name} (${mb(picked[t].file.size)})`).join(", ")}…`);
+      const used = tables().flatMap((t) => {
+        const p = picked[t];
+        const name = names[t];
+        return p === undefined || name === undefined ? [] : [{ t, name, ...p }];
+      });
+      say(`Reading ${used.map((u) => `${u.file.name} (${mb(u.file.size)})`).join(", ")}…`);
       // Read by DuckDB straight from the File: nothing is copied into memory up front.
-      for (const t of TABLE_NAMES) await db.registerFileHandle(names[t], picked[t].file, DuckDBDataProtocol.BROWSER_FILEREADER, true);
-      return Object.fromEntries(TABLE_NAMES.map((t) => [t, picked[t].header])) as Record<TableName, string[]>;
+      for (const u of used) await db.registerFileHandle(u.name, u.file, DuckDBDataProtocol.BROWSER_FILEREADER, true);
+      return Object.fromEntries(used.map((u) => [u.t, u.header]));
     });
   });
 }
@@ -168,9 +185,9 @@ function onLive(): void {
       return;
     }
     void run(async (db, names) => {
-      const headers = {} as Record<TableName, string[]>;
+      const headers: Partial<Record<TableName, string[]>> = {};
       const reads = mentionedNames(notebook());
-      for (const t of TABLE_NAMES) {
+      for (const t of tables()) {
         const q = new URLSearchParams();
         if (from) q.set("from", from);
         if (to) q.set("to", to);
@@ -184,7 +201,7 @@ function onLive(): void {
         if (!res.ok) throw new Error(`The ${t} export failed: ${await apiError(res)}`);
         const bytes = new Uint8Array(await res.arrayBuffer());
         headers[t] = headerOf(new TextDecoder().decode(bytes.subarray(0, 64 * 1024)));
-        await db.registerFileBuffer(names[t], bytes);
+        await db.registerFileBuffer(names[t] ?? `${t}.csv`, bytes);
       }
       return headers;
     });
@@ -196,7 +213,7 @@ try {
   onPick($<HTMLInputElement>("nb-files"));
   onPick($<HTMLInputElement>("nb-folder"));
   onLive();
-  say("Pick the three export files (or their folder), or load the tenant's live export.");
+  say(`Pick the ${tables().length === 3 ? "three" : String(tables().length)} export files (${tables().map((t) => `${t}.csv`).join(", ")}) or their folder, or load the tenant's live export.`);
 } catch (err) {
   status.innerHTML = escapeHtml(err instanceof Error ? err.message : String(err));
   status.dataset.state = "error";

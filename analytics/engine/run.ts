@@ -1,5 +1,5 @@
 import { cells, type Notebook, type NotebookCell } from "./notebook";
-import { TABLE_NAMES, loadCsvSql, type LoadOptions, type TableName } from "./schema";
+import { loadCsvSql, tablesFor, type CoreTable, type LoadOptions, type TableName } from "./schema";
 
 /**
  * Running a notebook, whatever DuckDB runs it: duckdb-wasm in Node, in a
@@ -37,7 +37,7 @@ export interface NotebookRun {
   notebook: Notebook;
   cells: CellRun[];
   /** Rows per loaded table, when the run loaded them. */
-  loaded: Partial<Record<TableName, number>>;
+  loaded: Partial<LoadCounts>;
   loadMs: number;
   runMs: number;
 }
@@ -94,13 +94,21 @@ export async function runScript(db: Database, sql: string): Promise<QueryResult>
   return last;
 }
 
-export type ExportFiles = Record<TableName, string>;
+/** The core three exports always; another (inventory) when the notebook reads it. */
+export type ExportFiles = Record<CoreTable, string> & Partial<Record<TableName, string>>;
+export type LoadCounts = Record<CoreTable, number> & Partial<Record<TableName, number>>;
 
-/** Loads the three exports from names the host registered with DuckDB. */
-export async function loadExports(db: Database, files: ExportFiles, opts: LoadOptions = {}): Promise<Record<TableName, number>> {
-  const counts: Record<TableName, number> = { events: 0, orders: 0, tasks: 0 };
-  for (const table of TABLE_NAMES) {
-    await db.query(loadCsvSql(table, files[table], opts));
+/** The tables a notebook loads (the core three, and any other its SQL names). */
+export function notebookTables(nb: Notebook): TableName[] {
+  return tablesFor(mentionedNames(nb));
+}
+
+/** Loads the exports from names the host registered with DuckDB: the core three, and every other file given. */
+export async function loadExports(db: Database, files: ExportFiles, opts: LoadOptions = {}): Promise<LoadCounts> {
+  const counts: LoadCounts = { events: 0, orders: 0, tasks: 0 };
+  for (const [table, file] of Object.entries(files) as [TableName, string | undefined][]) {
+    if (file === undefined) continue;
+    await db.query(loadCsvSql(table, file, opts));
     const r = await db.query(`SELECT count(*) AS n FROM ${table}`);
     counts[table] = Number(r.rows[0]?.[0] ?? 0);
   }
@@ -132,7 +140,7 @@ export async function runCells(db: Database, nb: Notebook, onCell?: (run: CellRu
 }
 
 export interface RunOptions extends LoadOptions {
-  onLoaded?: (counts: Record<TableName, number>, ms: number) => void;
+  onLoaded?: (counts: LoadCounts, ms: number) => void;
   onCell?: (run: CellRun) => void;
 }
 
@@ -152,6 +160,8 @@ export function mentionedNames(nb: Notebook): Set<string> {
 
 /** Load the exports (the columns the notebook names), then run the notebook: the whole review. */
 export async function runNotebook(db: Database, nb: Notebook, files: ExportFiles, opts: RunOptions = {}): Promise<NotebookRun> {
+  const missing = notebookTables(nb).filter((t) => files[t] === undefined);
+  if (missing.length > 0) throw new Error(`${nb.name} reads ${missing.map((t) => `${t}.csv`).join(", ")}: give ${missing.length === 1 ? "that export" : "those exports"} too`);
   const t0 = now();
   const loaded = await loadExports(db, files, opts.allColumns ? opts : { ...opts, only: opts.only ?? mentionedNames(nb) });
   const loadMs = now() - t0;

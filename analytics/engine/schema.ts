@@ -1,13 +1,21 @@
 /**
- * The three export tables as DuckDB sees them. The column contract is
+ * The export tables as DuckDB sees them. The column contract is
  * worker/analytics-exports/rows.ts; this mirror exists so the engine (which also runs in
  * the browser) needs neither zod nor the Worker's code, and a unit test keeps
  * the two identical, name for name and in order.
  */
 
 export type SqlType = "VARCHAR" | "INTEGER" | "BIGINT" | "TIMESTAMP";
-export type TableName = "events" | "orders" | "tasks";
-export const TABLE_NAMES: readonly TableName[] = ["events", "orders", "tasks"];
+export type TableName = "events" | "orders" | "tasks" | "inventory";
+export const TABLE_NAMES: readonly TableName[] = ["events", "orders", "tasks", "inventory"];
+/** Loaded for every notebook, as they always were; the others only for a notebook whose SQL names them. */
+export type CoreTable = "events" | "orders" | "tasks";
+export const CORE_TABLES: readonly CoreTable[] = ["events", "orders", "tasks"];
+
+/** The tables a notebook loads: the core three, and any other it names (`names`: `mentionedNames(nb)`). */
+export function tablesFor(names: ReadonlySet<string>): TableName[] {
+  return TABLE_NAMES.filter((t) => (CORE_TABLES as readonly string[]).includes(t) || names.has(t));
+}
 
 type Columns = readonly (readonly [string, SqlType])[];
 
@@ -97,7 +105,21 @@ const TASKS: Columns = [
   ["detect_ms", "BIGINT"],
 ];
 
-export const TABLE_COLUMNS: Record<TableName, Columns> = { events: EVENTS, orders: ORDERS, tasks: TASKS };
+/** The inventory drift export: one row per WMS snapshot, what it counted against what the engine had computed. */
+const INVENTORY: Columns = [
+  ["tenant_id", "VARCHAR"],
+  ["sku", "VARCHAR"],
+  ["location", "VARCHAR"],
+  ["snapshot_id", "VARCHAR"],
+  ["at", "TIMESTAMP"],
+  ["expected", "BIGINT"],
+  ["reported", "BIGINT"],
+  ["drift", "BIGINT"],
+  ["abs_drift", "BIGINT"],
+  ["recorded_at", "TIMESTAMP"],
+];
+
+export const TABLE_COLUMNS: Record<TableName, Columns> = { events: EVENTS, orders: ORDERS, tasks: TASKS, inventory: INVENTORY };
 
 /**
  * Never loaded unless asked: `events.data` is the raw audit JSON the other

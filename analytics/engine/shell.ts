@@ -1,6 +1,7 @@
 import { escapeHtml, renderBody, withoutTitle } from "./html";
 import type { Notebook } from "./notebook";
 import { markdownToHtml } from "./prose";
+import { notebookTables } from "./run";
 import { NOTEBOOK_CSS, PAGE_CSS } from "./style";
 
 /**
@@ -62,11 +63,11 @@ export function recentDays(now: Date, days = 30): { from: string; to: string } {
 /** The way back to the other pages people use: the notebook list and the operator console. */
 const NAV = `<nav class="nb-nav" aria-label="Handoff"><a href="/notebooks">Notebooks</a><a href="/console">Console</a></nav>`;
 
-const LOAD_PANEL = (window: { from: string; to: string }): string => `
+const LOAD_PANEL = (window: { from: string; to: string }, tables: readonly string[]): string => `
 <section class="nb-load" aria-label="Load the exports">
   <fieldset>
     <legend>Export files</legend>
-    <label for="nb-files">The three CSV exports (events, orders, tasks)</label>
+    <label for="nb-files">The ${tables.length === 3 ? "three" : String(tables.length)} CSV exports (${tables.join(", ")})</label>
     <input type="file" id="nb-files" multiple accept=".csv,text/csv">
     <label for="nb-folder">…or the folder <code>npm run export</code> wrote</label>
     <input type="file" id="nb-folder" webkitdirectory>
@@ -98,7 +99,7 @@ export function renderShell(nb: Notebook, now = new Date()): string {
   // JSON in a script element: only "<" could end it early.
   const data = JSON.stringify(nb).replace(/</g, "\\u003c");
   const tail = `<script type="application/json" id="nb-data">${data}</script>\n<script type="module" src="${PAGE_MODULE}"></script>`;
-  return page(nb.title, `${header}${LOAD_PANEL(recentDays(now))}\n${status}\n${body}`, tail);
+  return page(nb.title, `${header}${LOAD_PANEL(recentDays(now), notebookTables(nb))}\n${status}\n${body}`, tail);
 }
 
 export interface NotebookListing {

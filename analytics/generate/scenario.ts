@@ -1,7 +1,8 @@
-import type { EventRow, OrderRow, TaskRow } from "../../worker/analytics-exports/rows";
+import type { EventRow, InventoryRow, OrderRow, TaskRow } from "../../worker/analytics-exports/rows";
 import { OrderBuilder, RULES } from "./builder";
 import { PATH_WEIGHTS, playPath, type PathName } from "./paths";
 import { DAY, HOUR, MINUTE, Rng } from "./random";
+import { inventoryMonth } from "./inventory";
 import { sourceOutages, stuckOrderTask } from "./watchers";
 
 export interface ScenarioOptions {
@@ -13,14 +14,18 @@ export interface ScenarioOptions {
   days?: number;
   /** Whether the watchers ran (default true): they give every order nobody was on a stuck_order task, and senders' outages a source_silent one. */
   watchers?: boolean;
+  /** Whether the tenant's WMS reported stock counts (default true): inventory.csv rows, and inventory_drift tasks for the big drifts. */
+  inventory?: boolean;
 }
 
-/** One order as the three exports show it, with the lifecycle that produced it (for the tests' own bookkeeping). */
+/** One order as the exports show it, with the lifecycle that produced it (for the tests' own bookkeeping). */
 export interface GeneratedOrder {
-  path: PathName | "orphan_rejection" | "source_outage";
+  path: PathName | "orphan_rejection" | "source_outage" | "inventory_drift";
   order: OrderRow | null;
   events: EventRow[];
   tasks: TaskRow[];
+  /** The stock counts (inventory.csv): only on the one `inventory_drift` entry. */
+  inventory?: InventoryRow[];
 }
 
 const SOURCES = [["shop", 65], ["marketplace", 20], ["pos", 15]] as const;
@@ -83,6 +88,10 @@ export function* generateScenario(opts: ScenarioOptions): Generator<GeneratedOrd
   }
   const outages = opts.watchers === false ? [] : sourceOutages(tenant, opts.seed ?? 1, start, end);
   if (outages.length > 0) yield { path: "source_outage", order: null, events: [], tasks: outages };
+  if (opts.inventory !== false) {
+    const stock = inventoryMonth(tenant, opts.seed ?? 1, start, end);
+    yield { path: "inventory_drift", order: null, events: [], tasks: stock.tasks, inventory: stock.rows };
+  }
 }
 
 function orphanRejection(tenant: string, rng: Rng, t0: number, asOf: number): GeneratedOrder {

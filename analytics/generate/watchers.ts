@@ -30,11 +30,11 @@ function detectedAt(rng: Rng, onset: number): number {
   return onset + rng.int(0, SWEEP_MS) + rng.int(SECOND, 20 * SECOND);
 }
 
-interface WatcherTaskInput {
+export interface WatcherTaskInput {
   tenant: string;
   id: string;
   orderId: string | null;
-  type: "stuck_order" | "source_silent";
+  type: "stuck_order" | "source_silent" | "inventory_drift";
   owner: string;
   owningParty: string;
   onset: number;
@@ -45,7 +45,8 @@ interface WatcherTaskInput {
   value: { minor: number | null; currency: string | null };
 }
 
-function row(t: WatcherTaskInput, asOf: number): TaskRow {
+/** A D1-only task as the tasks export shows it at `asOf` (the watchers' and the inventory drift task alike). */
+export function watcherTaskRow(t: WatcherTaskInput, asOf: number): TaskRow {
   const claimed = t.claimed !== null && t.claimed <= asOf ? t.claimed : null;
   const closed = t.closed !== null && t.closed.at <= asOf ? t.closed : null;
   return {
@@ -71,7 +72,7 @@ export function stuckOrderTask(rng: Rng, order: OrderRow, asOf: number): TaskRow
   const opened = detectedAt(rng, onset);
   if (opened > asOf) return null;
   const claimed = rng.chance(0.7) ? opened + rng.int(10 * MINUTE, 8 * HOUR) : null;
-  return row(
+  return watcherTaskRow(
     {
       tenant: order.tenant_id, id: `tk_stuck_${order.order_id}`, orderId: order.order_id, type: "stuck_order",
       owner: rule.ladder[0], owningParty: rule.owning_party, onset, opened, slaMs: rule.sla_ms, claimed, closed: null,
@@ -95,7 +96,7 @@ export function sourceOutages(tenant: string, seed: number, start: number, end: 
       const back = opened + rng.int(10 * MINUTE, 6 * HOUR);
       const claimed = rng.chance(0.8) ? opened + rng.int(2 * MINUTE, 90 * MINUTE) : null;
       out.push(
-        row(
+        watcherTaskRow(
           {
             tenant, id: `tk_silent_${s.source}_${i + 1}`, orderId: null, type: "source_silent", owner: RULES.routing.ladder[0],
             owningParty: RULES.routing.owning_party, onset: lastReceipt, opened, slaMs: s.silence_after_ms, claimed: claimed !== null && claimed < back ? claimed : null,

@@ -1,24 +1,27 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Notebook } from "../engine/notebook";
-import { runNotebook, type CellRun, type ExportFiles, type NotebookRun } from "../engine/run";
-import { parseHeaderLine, TABLE_NAMES, type TableName } from "../engine/schema";
+import { notebookTables, runNotebook, type CellRun, type ExportFiles, type LoadCounts, type NotebookRun } from "../engine/run";
+import { CORE_TABLES, parseHeaderLine, type TableName } from "../engine/schema";
 import { WasmDatabase } from "./wasm";
 
 /** The Node host: notebooks from analytics/notebooks/, exports from a folder, duckdb-wasm's Node build. */
 
 export { loadNotebook, NOTEBOOKS_DIR, notebookNames } from "./notebooks";
 
-export function exportFiles(inputDir: string): ExportFiles {
-  const files = {} as ExportFiles;
+/** `<table>.csv` in `inputDir` for each table asked (default: the core three); all must exist. */
+export function exportFiles(inputDir: string, tables: readonly TableName[] = CORE_TABLES): ExportFiles {
+  const files: Partial<Record<TableName, string>> = {};
   const missing: string[] = [];
-  for (const t of TABLE_NAMES) {
+  for (const t of tables) {
     const f = path.resolve(inputDir, `${t}.csv`);
     if (!existsSync(f)) missing.push(`${t}.csv`);
     files[t] = f;
   }
   if (missing.length > 0) throw new Error(`${inputDir} lacks ${missing.join(", ")} (write them with \`npm run export\`)`);
-  return files;
+  const { events, orders, tasks } = files;
+  if (events === undefined || orders === undefined || tasks === undefined) throw new Error("the events, orders and tasks exports are always read");
+  return { ...files, events, orders, tasks };
 }
 
 /** The names in a CSV file's first line (read from its first 64 KiB, not the whole file). */
@@ -37,7 +40,7 @@ export function readCsvHeader(file: string): string[] {
 
 export interface NodeRunOptions {
   onLoading?: (table: TableName, bytes: number) => void;
-  onLoaded?: (counts: Record<TableName, number>, ms: number) => void;
+  onLoaded?: (counts: LoadCounts, ms: number) => void;
   onCell?: (run: CellRun) => void;
 }
 
@@ -49,19 +52,23 @@ export interface NodeRun {
 
 /** Loads the exports in `inputDir`, runs the notebook and renders the self-contained report. */
 export async function runNodeNotebook(nb: Notebook, inputDir: string, opts: NodeRunOptions = {}): Promise<NodeRun> {
-  const paths = exportFiles(inputDir);
+  const tables = notebookTables(nb);
+  const paths = exportFiles(inputDir, tables);
   // Plot and linkedom load while the wasm compiles (on V8's background threads): a second less to wait.
   const rendering = import("./render");
   rendering.catch(() => undefined);
   const db = await WasmDatabase.open();
   try {
-    const names = {} as ExportFiles;
-    for (const t of TABLE_NAMES) {
+    const names: ExportFiles = { events: "events.csv", orders: "orders.csv", tasks: "tasks.csv" };
+    const headers: Partial<Record<TableName, string[]>> = {};
+    for (const t of tables) {
+      const file = paths[t];
+      if (file === undefined) continue;
       names[t] = `${t}.csv`;
-      db.registerFile(names[t], paths[t]);
-      opts.onLoading?.(t, statSync(paths[t]).size);
+      db.registerFile(`${t}.csv`, file);
+      opts.onLoading?.(t, statSync(file).size);
+      headers[t] = readCsvHeader(file);
     }
-    const headers = Object.fromEntries(TABLE_NAMES.map((t) => [t, readCsvHeader(paths[t])]));
     const run = await runNotebook(db, nb, names, { headers, onLoaded: opts.onLoaded, onCell: opts.onCell });
     const engine = `duckdb-wasm ${db.version()} (Node)`;
     const { renderNodeReport } = await rendering;

@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadExports, mentionedNames, runCells, type CellRun, type Database, type ExportFiles } from "../../analytics/engine/run";
-import { TABLE_NAMES } from "../../analytics/engine/schema";
+import { CORE_TABLES } from "../../analytics/engine/schema";
 import { writeScenario } from "../../analytics/generate";
 import { loadNotebook } from "../../analytics/node/host";
 import { renderNodeReport } from "../../analytics/node/render";
@@ -103,13 +103,13 @@ async function benchMonth(dir: string, orders: number, opts: { runs: number; col
   log(`a month of ${orders.toLocaleString("en-US")} orders:`);
   const t0 = performance.now();
   const gen = writeScenario(dir, { orders, seed: opts.seed });
-  const bytes = Object.fromEntries(TABLE_NAMES.map((t) => [t, statSync(path.join(dir, `${t}.csv`)).size]));
+  const bytes = Object.fromEntries(CORE_TABLES.map((t) => [t, statSync(path.join(dir, `${t}.csv`)).size]));
   log(`  generated ${gen.rows.events.toLocaleString("en-US")} events (events.csv ${((bytes.events ?? 0) / 1_048_576).toFixed(0)} MB), ${gen.rows.orders.toLocaleString("en-US")} orders, ${gen.rows.tasks.toLocaleString("en-US")} tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const paths = Object.fromEntries(TABLE_NAMES.map((t) => [t, path.join(dir, `${t}.csv`)])) as ExportFiles;
-  const wasmNames = Object.fromEntries(TABLE_NAMES.map((t) => [t, `${t}.csv`])) as ExportFiles;
+  const paths = Object.fromEntries(CORE_TABLES.map((t) => [t, path.join(dir, `${t}.csv`)])) as ExportFiles;
+  const wasmNames = Object.fromEntries(CORE_TABLES.map((t) => [t, `${t}.csv`])) as ExportFiles;
   const openWasm = async (): Promise<WasmDatabase> => {
     const db = await WasmDatabase.open();
-    for (const t of TABLE_NAMES) db.registerFile(wasmNames[t], paths[t]);
+    for (const t of CORE_TABLES) db.registerFile(wasmNames[t], paths[t]);
     return db;
   };
   const wasmRuns: Phase[] = [];
@@ -137,7 +137,7 @@ async function benchMonth(dir: string, orders: number, opts: { runs: number; col
   // The same month (same seed) as `npm run export -- --notebook monthly-root-cause` writes it.
   const leanDir = path.join(dir, "notebook-export");
   writeScenario(leanDir, { orders, seed: opts.seed, columns: notebookColumns("monthly-root-cause") });
-  const leanBytes = Object.fromEntries(TABLE_NAMES.map((t) => [t, statSync(path.join(leanDir, `${t}.csv`)).size]));
+  const leanBytes = Object.fromEntries(CORE_TABLES.map((t) => [t, statSync(path.join(leanDir, `${t}.csv`)).size]));
   const cold: number[] = [];
   const coldLean: number[] = [];
   // Alternated, like the engines above.

@@ -3,6 +3,7 @@ import { writeDrain, type DrainBatch } from "../../durable-objects/order/drain";
 import type { AuditInsert } from "../../worker/db/schema";
 import type { Env } from "../../worker/env";
 import engine from "../../worker/index";
+import { inventoryObject } from "../../worker/inventory";
 
 export { OrderDO } from "../../durable-objects/order/OrderDO";
 export { InventoryDO } from "../../durable-objects/inventory/InventoryDO";
@@ -20,6 +21,11 @@ export { Notifier } from "../../durable-objects/notifier/NotifierDO";
  *                                  engine's own writeDrain(), B rows per call
  *                                  (B=1 is row-at-a-time), sequentially, and
  *                                  reports the elapsed time
+ *   POST /__bench/reserve?tenant=T&sku=S&order=O&units=N
+ *                                  one reservation straight on the SKU's
+ *                                  inventory object (the RPC an order makes),
+ *                                  without the order around it — the object's
+ *                                  own ceiling (bench/inventory)
  */
 
 interface BenchEnv extends Env {
@@ -71,6 +77,18 @@ async function drain(env: BenchEnv, url: URL): Promise<Response> {
   return Response.json({ rows, batch: batchSize, calls: Math.ceil(rows / batchSize), ms, stored: stored?.n ?? 0 });
 }
 
+async function reserve(env: BenchEnv, url: URL): Promise<Response> {
+  const tenant = url.searchParams.get("tenant") ?? "";
+  const sku = url.searchParams.get("sku") ?? "";
+  const orderId = url.searchParams.get("order") ?? "";
+  const units = Number(url.searchParams.get("units") ?? "1");
+  if (tenant === "" || sku === "" || orderId === "" || !Number.isInteger(units) || units < 1) {
+    return Response.json({ error: "tenant, sku, order and units (a positive integer) are required" }, { status: 400 });
+  }
+  const r = await inventoryObject(env, tenant, sku).reserve({ tenant, sku, orderId, lines: [{ line: "0", quantity: units }] });
+  return Response.json({ outcome: r.outcome, tracked: r.tracked, available: r.available });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -81,6 +99,7 @@ export default {
       return Response.json({ ok: true }, { status: 202 });
     }
     if (url.pathname === "/__bench/drain" && request.method === "POST") return drain(env, url);
+    if (url.pathname === "/__bench/reserve" && request.method === "POST") return reserve(env, url);
     return engine.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<BenchEnv>;

@@ -17,7 +17,13 @@ export const OrderLite = z.object({
   exports: z
     .array(
       z.object({
-        export: z.object({ export_id: z.string(), intended_action: z.string() }),
+        export: z.object({
+          export_id: z.string(),
+          intended_action: z.string(),
+          version: z.number().optional(),
+          // Read by --stock: which units were routed and which backordered.
+          order: z.object({ line_items: z.array(z.object({ sku: z.string(), quantity: z.number() })).default([]) }).optional(),
+        }),
         status: z.string(),
         attempts: z.array(z.object({ status: z.number().nullable(), outcome: z.string() })).default([]),
       }),
@@ -28,6 +34,10 @@ export const OrderLite = z.object({
   outbox: z.object({ pending: z.number() }).default({ pending: 0 }),
 });
 export type OrderLite = z.infer<typeof OrderLite>;
+
+/** What GET /v1/tenants/:tenant/inventory/:sku answers, reduced to what --stock reads. */
+export const LevelLite = z.object({ sku: z.string(), on_hand: z.number(), reserved: z.number(), available: z.number(), oversell_buffer: z.number() });
+export type LevelLite = z.infer<typeof LevelLite>;
 
 export const TaskLite = z.object({
   task_id: z.string(),
@@ -121,6 +131,12 @@ export class EngineApi {
     });
     const body = this.body(a, `GET order ${id}`, "null");
     return body === null ? null : z.object({ order: OrderLite }).parse(body).order;
+  }
+
+  /** One SKU's level as its inventory object holds it (a SKU nobody reported reads as zero). */
+  async inventory(sku: string): Promise<LevelLite> {
+    const a = await this.client("key").GET("/v1/tenants/{tenant}/inventory/{sku}", { params: { path: { tenant: this.tenant, sku } }, signal: this.signal() });
+    return LevelLite.parse(this.body(a, `GET inventory ${sku}`));
   }
 
   /** Every task with this status (and type, if given), following the cursor. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DEFAULT_ORDERS_PER_HOUR } from "./campaign";
 import { parseDuration, parseFaults, type FaultConfig } from "./faults";
 import type { ConsumerSecrets } from "./rules";
+import { parseStock, type StockSpec } from "./stock";
 
 /**
  * Flags, environment and credentials for `handoff simulate`. Works against
@@ -38,8 +39,11 @@ export const SIMULATE_USAGE = `usage: handoff simulate [options]
   --consumers-url URL    how the engine reaches them, e.g. a tunnel, when the engine is not on this machine
   --keep-rules           leave the ownership rules pointing at the simulator afterwards
   --report FILE          also write the summary as JSON
+  --stock SKU:UNITS      repeatable: before the campaign, report SKU's on hand as UNITS (an inventory.snapshot from
+                         the WMS sender), give the orders' line items those SKUs, and report routed / split /
+                         backordered orders and the oversells prevented
 
-Exit code 0 only when no order was silently dropped.
+Exit code 0 only when no order was silently dropped (and, with --stock, no SKU was oversold).
 `;
 
 export const ROLES = ["shop", "stripe", "wms", "carrier", "crm"] as const;
@@ -81,6 +85,8 @@ export interface SimulateConfig {
   keepRules: boolean;
   reportFile: string | null;
   secretsFrom: string;
+  /** --stock: SKUs stocked before the campaign (empty: the orders keep the fixture's SKUs, untracked). */
+  stock: StockSpec[];
 }
 
 function positiveInt(v: string | undefined, fallback: number, what: string): number {
@@ -140,6 +146,7 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
       "consumers-url": { type: "string" },
       "keep-rules": { type: "boolean" },
       report: { type: "string" },
+      stock: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -185,5 +192,6 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
     keepRules: values["keep-rules"] ?? false,
     reportFile: values.report ?? null,
     secretsFrom: secretsPath,
+    stock: parseStock(values.stock),
   };
 }

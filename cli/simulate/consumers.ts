@@ -61,7 +61,8 @@ export interface Consumers {
 const Delivery = z.object({ export_id: z.string(), order_id: z.string(), intended_action: z.string() });
 type Delivery = z.infer<typeof Delivery>;
 
-const EXPECTED_ACTION: Record<ConsumerRole, string> = { wms: "fulfil_order", carrier: "request_shipment" };
+/** The routing consumer also receives the backorder export when the rules have no `steps.backorder` (--stock runs). */
+const EXPECTED_ACTIONS: Record<ConsumerRole, readonly string[]> = { wms: ["fulfil_order", "backorder_order"], carrier: ["request_shipment"] };
 /** A WMS in maintenance asks for a pause; the engine waits at least this long between attempts. */
 const OUTAGE_RETRY_AFTER_S = 15;
 
@@ -122,9 +123,15 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     timers.add(timer);
   };
 
-  const onWms = (d: Delivery, order: PlannedOrder): void => {
+  /** The WMS acknowledges an export it took on; returns when. */
+  const ackWms = (d: Delivery): number => {
     const ackAt = Date.now() + delay(d.export_id, "wmsAck");
     report("wms", d, "ack", ackAt, { status: "accepted" }, `/v1/tenants/${encodeURIComponent(o.tenant)}/exports/${encodeURIComponent(d.export_id)}/ack`);
+    return ackAt;
+  };
+
+  const onWms = (d: Delivery, order: PlannedOrder): void => {
+    const ackAt = ackWms(d);
     const decideAt = ackAt + delay(d.export_id, "wmsDecision");
     const fulfillment = { fulfillment_id: `SIM-FO-${order.number}`, location: "SIM-DC-1", export_id: d.export_id };
     if (order.stockout) {
@@ -133,6 +140,11 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     } else {
       report("wms", d, "fulfillment.accepted", decideAt, fulfillment);
     }
+  };
+
+  /** A backorder is put on the WMS's books and acknowledged; nothing ships until stock arrives, which the run does not simulate. */
+  const onBackorder = (d: Delivery): void => {
+    ackWms(d);
   };
 
   const onCarrier = (d: Delivery, order: PlannedOrder): void => {
@@ -169,7 +181,7 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     } catch {
       return reply(res, 400, { error: "not a handoff export" });
     }
-    if (d.intended_action !== EXPECTED_ACTION[role]) return reply(res, 422, { error: `expected ${EXPECTED_ACTION[role]}, got ${d.intended_action}` });
+    if (!EXPECTED_ACTIONS[role].includes(d.intended_action)) return reply(res, 422, { error: `expected ${EXPECTED_ACTIONS[role].join(" or ")}, got ${d.intended_action}` });
     const order = o.orders.get(d.order_id);
     if (!order) {
       // An export from an earlier run still being retried: take it, do nothing.
@@ -193,7 +205,8 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     const first = !handled[role].has(d.export_id);
     if (first) {
       handled[role].add(d.export_id);
-      if (role === "wms") onWms(d, order);
+      if (d.intended_action === "backorder_order") onBackorder(d);
+      else if (role === "wms") onWms(d, order);
       else onCarrier(d, order);
     } else {
       stats.redeliveries++;

@@ -4,6 +4,7 @@ import type { Job, Schedule } from "./dispatcher";
 import type { DeliveryPlan } from "./faults";
 import { attributionData, shopifyOrderBody, standardBody, stripeBody, type Templates } from "./payloads";
 import { compress } from "./schedules";
+import { withLineSkus } from "./stock";
 
 /**
  * Turns the planned campaign deliveries into signed jobs for the dispatcher.
@@ -18,6 +19,8 @@ export interface JobContext {
   timeFactor: number;
   templates: Templates;
   sources: Record<"shop" | "stripe" | "crm", { name: string; secret: string }>;
+  /** --stock: the SKUs an order's line items carry (null: the fixture's). */
+  lineSkus?: (order: PlannedOrder) => string[] | null;
 }
 
 export function wallTime(ctx: Pick<JobContext, "runStart" | "timeFactor">, campaignMs: number): number {
@@ -41,6 +44,8 @@ export function campaignJob(ctx: JobContext, order: PlannedOrder, plan: Delivery
     case "shopify.orders/paid": {
       const paid = e.kind === "shopify.orders/paid";
       body = shopifyOrderBody(paid ? ctx.templates.shopifyPaid : ctx.templates.shopifyCreate, order, { created, paid: iso(at) }, paid ? "paid" : (e.financialStatus ?? "authorized"));
+      const skus = ctx.lineSkus?.(order) ?? null;
+      if (skus !== null) body = withLineSkus(body, skus);
       const topic = paid ? "orders/paid" : "orders/create";
       // Webhook id and triggered-at stay the same on every retry: it is the same delivery.
       headers = () => shopifyHeaders({ topic, body, secret: source.secret, webhookId: e.deliveryId, eventId: e.eventId ?? undefined, triggeredAt: iso(at) });

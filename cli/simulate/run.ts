@@ -13,6 +13,7 @@ import { Progress } from "./progress";
 import { classify, countBy, exportTotals, percentile, renderSummary, SILENT_DROP_DEFINITION, TERMINAL_STATES, type Summary } from "./report";
 import { parseStoredRules, restoredRules, simulatorRules, type StoredRules } from "./rules";
 import { compress } from "./schedules";
+import { lineSkus, readLevels, renderStock, stockReport, stockUp, type StockReport } from "./stock";
 import { isoDuration, silenceResults, Sweeper, type SilenceResult } from "./watch";
 
 /**
@@ -145,6 +146,9 @@ export async function simulate(argv: string[]): Promise<number> {
         `  campaign events span ${(span / 1000).toFixed(0)} s of wall time, then the engine gets up to ${cfg.settleTimeoutMs / 1000} s past the simulator's last planned step to settle`,
     );
     const sources = { shop: need("shop"), stripe: need("stripe"), crm: { name: crm?.name ?? "crm", secret: crmSecret ?? "" } };
+    const stockBefore = await stockUp(api, cfg.target, cfg.tenant, need("wms"), cfg.stock, cfg.runId);
+    for (const [sku, l] of stockBefore) progress.log(`stock: ${sku} on hand ${l.on_hand}, reserved ${l.reserved}, oversell buffer ${l.oversell_buffer}`);
+    const skusOf = cfg.stock.length === 0 ? undefined : (o: PlannedOrder) => lineSkus(cfg.seed, o.id, cfg.stock);
     for (const w of windows) {
       if (watched.has(w.role)) continue;
       const secret = w.role === "crm" ? crmSecret : cfg.sources[w.role]?.secret;
@@ -164,7 +168,7 @@ export async function simulate(argv: string[]): Promise<number> {
       if (plan.event.kind === "standard.attribution.updated" && crmSecret === null) continue;
       const order = byId.get(plan.event.orderId);
       if (!order) continue;
-      const { job, schedule } = campaignJob({ tenant: cfg.tenant, runStart, timeFactor: cfg.timeFactor, templates, sources }, order, plan);
+      const { job, schedule } = campaignJob({ tenant: cfg.tenant, runStart, timeFactor: cfg.timeFactor, templates, sources, lineSkus: skusOf }, order, plan);
       lastSend = Math.max(lastSend, schedule.firstAt);
       dispatcher.submit(job, schedule);
     }
@@ -215,11 +219,13 @@ export async function simulate(argv: string[]): Promise<number> {
     for (const t of tasks) if (t.order_id !== null) tasksByOrder.set(t.order_id, [...(tasksByOrder.get(t.order_id) ?? []), t]);
     const summary = summarize(orders, snapshots, tasksByOrder, dispatcher, consumers, silences, (Date.now() - setupAt) / 1000);
     console.log(`\n${SILENT_DROP_DEFINITION}\n\n${renderSummary(summary)}\n`);
+    const stock: StockReport | null = cfg.stock.length === 0 ? null : stockReport(cfg.stock, stockBefore, await readLevels(api, cfg.stock), snapshots);
+    if (stock !== null) console.log(`${renderStock(stock)}\n`);
     if (cfg.reportFile) {
-      writeFileSync(cfg.reportFile, JSON.stringify({ config: { ...cfg, apiKey: undefined, adminToken: undefined, sources: undefined, originalConsumerSecrets: undefined }, summary }, null, 2));
+      writeFileSync(cfg.reportFile, JSON.stringify({ config: { ...cfg, apiKey: undefined, adminToken: undefined, sources: undefined, originalConsumerSecrets: undefined }, summary, stock }, null, 2));
       console.log(`summary written to ${cfg.reportFile}`);
     }
-    return summary.categories.silently_dropped === 0 && silences.every((x) => x.detected) && !interrupted ? 0 : 1;
+    return summary.categories.silently_dropped === 0 && silences.every((x) => x.detected) && !interrupted && stock?.oversold !== true ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -145,7 +145,7 @@ describe("mentionedNames", () => {
 
 describe("the shipped notebooks", () => {
   it("parse, and every SQL file is used", () => {
-    expect(notebookNames()).toEqual(["monthly-root-cause", "sla-review"]);
+    expect(notebookNames()).toEqual(["monthly-root-cause", "sla-review", "weekly-inventory-drift"]);
     for (const name of notebookNames()) {
       const nb = loadNotebook(name);
       expect(cells(nb).filter((c) => !c.hidden).length).toBeGreaterThan(3);

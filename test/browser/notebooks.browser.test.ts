@@ -8,6 +8,7 @@ import { writeScenario } from "../../analytics/generate";
 import { standardHeaders } from "../../cli/sign";
 import * as x from "../analytics/expected";
 import * as t from "../analytics/expected-trail";
+import type { InventoryRow } from "../../worker/analytics-exports/rows";
 import { engineUp, launch, shot } from "./chromium";
 
 /**
@@ -22,6 +23,7 @@ const adminToken = inject("adminToken");
 let browser: Browser;
 let dir = "";
 let month: x.Month;
+let stock: InventoryRow[] = [];
 
 /**
  * `npm test` builds the assets before vitest starts (pretest); rebuilding them
@@ -44,6 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "handoff-notebook-page-"));
   const s = writeScenario(dir, { orders: 1500, seed: 11, keep: true });
   month = new x.Month(s.orders ?? []);
+  stock = (s.orders ?? []).flatMap((g) => g.inventory ?? []);
   await assetsServed();
   browser = await launch();
 }, 120_000);
@@ -72,7 +75,7 @@ async function openNotebook(name: string): Promise<{ page: Page; external: strin
   await page.goto(`${engineUrl}/notebooks/${name}`);
   // Locators, not page-side functions: the page's CSP (rightly) refuses the eval those need.
   try {
-    await page.locator("#nb-status", { hasText: /^Pick the three/ }).waitFor();
+    await page.locator("#nb-status", { hasText: /^Pick the / }).waitFor();
   } catch (err) {
     throw new Error(`the page module never started: ${await page.locator("#nb-status").innerText()}\n${problems.join("\n")}`, { cause: err });
   }
@@ -127,6 +130,30 @@ describe("/notebooks in Chromium", () => {
     const open = t.openBreaches(month)[0];
     expect(await text(page, "open_breaches")).toContain(`${String(open?.[0])} ${String(open?.[1])} ${String(open?.[2])} ${String(open?.[3])}`);
     await shot(page, "notebook-sla-review");
+    await page.close();
+  });
+
+  it("runs weekly-inventory-drift on the four exports, inventory.csv among them", async () => {
+    const { page, external } = await openNotebook("weekly-inventory-drift");
+    expect(await page.locator("#nb-status").innerText()).toContain("inventory.csv");
+    await page.setInputFiles("#nb-files", ["events.csv", "orders.csv", "tasks.csv"].map((f) => path.join(dir, f)));
+    await page.locator('#nb-status[data-state="error"]').waitFor();
+    expect(await page.locator("#nb-status").innerText()).toContain("missing inventory.csv");
+
+    await page.setInputFiles("#nb-files", ["inventory.csv", "events.csv", "orders.csv", "tasks.csv"].map((f) => path.join(dir, f)));
+    await page.waitForSelector("#cell-drift_tasks_by_week .nb-output[data-state=done]", { timeout: 90_000 });
+    await page.locator('#nb-status[data-state="done"]').waitFor();
+    expect(await page.locator(".nb-error").count()).toBe(0);
+    expect(await page.locator(".nb-chart svg").count()).toBeGreaterThanOrEqual(3);
+    // The first week's worst SKU, ranked here from the generated counts.
+    const firstWeek = x.weekOf(stock.map((r) => r.at).sort()[0] ?? "");
+    const bySku = new Map<string, number>();
+    for (const r of stock) if (x.weekOf(r.at) === firstWeek) bySku.set(r.sku, (bySku.get(r.sku) ?? 0) + r.abs_drift);
+    const [topSku, topAbs] = [...bySku].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? ["", 0];
+    expect(await text(page, "top_skus_by_week")).toContain(`${firstWeek.slice(0, 10)} 1 ${topSku} ${topAbs}`);
+    expect(await text(page, "chronic_skus")).toContain("SKU-0029");
+    expect(external).toEqual([]);
+    await shot(page, "notebook-weekly-inventory-drift");
     await page.close();
   });
 
