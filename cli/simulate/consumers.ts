@@ -38,8 +38,8 @@ export interface ConsumerOptions {
   consumerSecrets: Record<ConsumerRole, string>;
   /** Sign their inbound events: the tenant's source secrets and names for them (easypost: a carrier reporting through EasyPost trackers). */
   sources: Record<ConsumerRole, { name: string; secret: string }> & { easypost?: { name: string; secret: string } };
-  /** The EasyPost tracker events a carrier on EasyPost reports with. */
-  templates: Pick<Templates, "easypostInTransit" | "easypostDelivered">;
+  /** The EasyPost tracker events a carrier on EasyPost reports with (needed only when the mix has one). */
+  templates?: Pick<Templates, "easypostInTransit" | "easypostDelivered">;
 }
 
 export interface ConsumerStats {
@@ -125,7 +125,7 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
   /** A carrier on EasyPost: its tracker's tracker.updated Event for this status. */
   const trackerUpdate = (d: Delivery, status: "in_transit" | "delivered", at: number, tracking: string): void => {
     const source = o.sources.easypost;
-    if (source === undefined) throw new Error("an EasyPost carrier needs the easypost source");
+    if (source === undefined || o.templates === undefined) throw new Error("an EasyPost carrier needs the easypost source and its templates");
     const eventId = `evt_${d.export_id.replace(/[^A-Za-z0-9]/g, "").slice(-20)}${status === "delivered" ? "d" : "t"}`;
     const body = easypostBody(status === "delivered" ? o.templates.easypostDelivered : o.templates.easypostInTransit, d.order_id, eventId, tracking, at);
     const headers = async () => (await signAs("easypost", { body, secret: source.secret })).headers;

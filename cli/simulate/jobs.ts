@@ -22,8 +22,8 @@ export interface JobContext {
   templates: Templates;
   /** The tenant's source name and secret per sender the campaign uses. */
   sources: Partial<Record<InboundSource, { name: string; secret: string }>>;
-  /** The `hmac` sender's signature rule, as its source is configured. */
-  preset: HmacPresetConfig;
+  /** The `hmac` sender's signature rule, as its source is configured (default: the demo's Lemon Squeezy preset). */
+  preset?: HmacPresetConfig;
 }
 
 /** Adyen batches items due within this much campaign time of a batch's first, up to ADYEN_BATCH_MAX. */
