@@ -47,10 +47,10 @@ export function demoSources(secrets: Record<string, string | undefined>): Record
   return out;
 }
 
-/** Shopify fixture file name → the X-Shopify-Topic it is sent with. */
-function shopifyTopic(fixture: string): string {
-  const [resource = "", action = ""] = fixture.split("-");
-  return `${resource}/${action}`;
+/** Shopify fixture file name → the X-Shopify-Topic it is sent with: orders-create-paid → orders/create, inventory-levels-update → inventory_levels/update. */
+export function shopifyTopic(fixture: string): string {
+  const m = /^(inventory-levels|[a-z]+)-([a-z]+)/.exec(fixture);
+  return m?.[1] && m[2] ? `${m[1].replace("-", "_")}/${m[2]}` : fixture;
 }
 
 /** Every kind of sender the engine understands. */
