@@ -17,8 +17,11 @@ export async function send(args: string[]): Promise<void> {
   if (!isDemoSource(source)) throw new Error(`source must be one of ${Object.keys(DEMO_SENDERS).join(", ")}`);
   const dir = path.join(ROOT, "test", "fixtures", DEMO_SENDERS[source].dir);
   const file = path.join(dir, `${fixture}.json`);
-  if (!existsSync(file)) {
-    const names = readdirSync(dir).map((f) => f.replace(/\.json$/, ""));
+  // A preset's configuration sits beside its samples; it is not something the sender posts.
+  if (!existsSync(file) || fixture.endsWith(".config")) {
+    const names = readdirSync(dir)
+      .filter((f) => !f.endsWith(".config.json"))
+      .map((f) => f.replace(/\.json$/, ""));
     throw new Error(`no fixture '${fixture}' for ${source}; choose one of: ${names.join(", ")}`);
   }
   if (!existsSync(DEMO_FILE)) throw new Error("no demo credentials yet: run `npm start` first");

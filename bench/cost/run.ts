@@ -144,7 +144,7 @@ export async function costBench(argv: string[]): Promise<number> {
     for (const plan of plans) {
       const order = byId.get(plan.event.orderId);
       if (!order) continue;
-      const { job, schedule } = campaignJob({ tenant, runStart, timeFactor: TIME_FACTOR, templates, sources: signing }, order, plan);
+      const { job, schedule } = await campaignJob({ tenant, runStart, timeFactor: TIME_FACTOR, templates, sources: signing }, order, plan);
       lastSend = Math.max(lastSend, schedule.firstAt);
       d.submit(job, schedule);
     }

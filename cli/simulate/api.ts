@@ -4,6 +4,8 @@ import type { paths } from "../api/schema";
 
 /** The body PUT /ownership takes, as the spec declares it. */
 export type OwnershipRulesBody = paths["/v1/tenants/{tenant}/ownership"]["put"]["requestBody"]["content"]["application/json"];
+/** The body PUT /sources/:source takes. */
+export type SourceBody = paths["/v1/tenants/{tenant}/sources/{source}"]["put"]["requestBody"]["content"]["application/json"];
 
 /**
  * The few engine calls the simulator makes, with only the fields it reads
@@ -172,9 +174,14 @@ export class EngineApi {
    * Answers the watch in force afterwards (so a PUT without one reads it).
    */
   async putSource(name: string, kind: "shopify" | "stripe" | "standard", secret: string, watch?: SourceWatch | null): Promise<SourceWatch | null> {
+    return this.putSourceBody(name, { kind, secret, ...(watch === undefined ? {} : { watch }) });
+  }
+
+  /** Any kind of sender, with its configuration (EasyPost's order-id path, the hmac preset and its sample). */
+  async putSourceBody(name: string, body: SourceBody): Promise<SourceWatch | null> {
     const a = await this.client("admin").PUT("/v1/tenants/{tenant}/sources/{source}", {
       params: { path: { tenant: this.tenant, source: name } },
-      body: { kind, secret, ...(watch === undefined ? {} : { watch }) },
+      body,
       signal: this.signal(),
     });
     return StoredSource.parse(this.body(a, `PUT source ${name}`)).source.watch;

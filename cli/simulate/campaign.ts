@@ -1,4 +1,5 @@
 import { hash32, Rng } from "./rng";
+import { chooseSenders, DEFAULT_MIX, type OrderSenders, type SenderMix } from "./senders";
 
 /**
  * The campaign generator: which orders arrive when, how each is paid, and
@@ -12,13 +13,13 @@ import { hash32, Rng } from "./rng";
  */
 
 export type Flow =
-  /** Shopify Payments captures at checkout: one orders/create with financial_status "paid". */
+  /** The cart captures at checkout: Shopify orders/create with financial_status "paid", WooCommerce order.created "processing". */
   | "paid_at_checkout"
-  /** Card pre-authorised through Stripe, captured later by the merchant. */
+  /** Card pre-authorised through the payment gateway (Stripe, Adyen; the hmac preset only captures), captured later by the merchant. */
   | "stripe_capture"
-  /** Authorised in Shopify, captured later from the Shopify admin (orders/paid). */
+  /** Authorised at checkout, captured later from the cart's admin (Shopify orders/paid, WooCommerce order.updated "processing"). */
   | "shopify_capture"
-  /** Pre-authorised through Stripe and never captured: the engine must escalate it, not forget it. */
+  /** Pre-authorised through the gateway and never captured: the engine must escalate it, not forget it. */
   | "never_captured";
 
 /** A realistic mix for a merchant running Stripe for part of its traffic. */
@@ -34,10 +35,16 @@ export type InboundKind =
   | "shopify.orders/paid"
   | "stripe.payment_intent.amount_capturable_updated"
   | "stripe.payment_intent.succeeded"
-  | "standard.attribution.updated";
+  | "standard.attribution.updated"
+  | "woocommerce.order.created"
+  | "woocommerce.order.updated"
+  | "adyen.AUTHORISATION"
+  | "adyen.CAPTURE"
+  /** Lemon Squeezy's order_created through the hmac preset: a captured payment. */
+  | "hmac.order_created";
 
 /** Which of the tenant's senders reports an inbound kind. */
-export type InboundSource = "shop" | "stripe" | "crm";
+export type InboundSource = "shop" | "stripe" | "crm" | "woo" | "adyen" | "hmac";
 
 export const SOURCE_OF: Record<InboundKind, InboundSource> = {
   "shopify.orders/create": "shop",
@@ -45,6 +52,11 @@ export const SOURCE_OF: Record<InboundKind, InboundSource> = {
   "stripe.payment_intent.amount_capturable_updated": "stripe",
   "stripe.payment_intent.succeeded": "stripe",
   "standard.attribution.updated": "crm",
+  "woocommerce.order.created": "woo",
+  "woocommerce.order.updated": "woo",
+  "adyen.AUTHORISATION": "adyen",
+  "adyen.CAPTURE": "adyen",
+  "hmac.order_created": "hmac",
 };
 
 export interface PlannedEvent {
@@ -54,11 +66,11 @@ export interface PlannedEvent {
   kind: InboundKind;
   /** When it happened (campaign ms): the payload's own timestamp. */
   at: number;
-  /** The sender's delivery identity, stable across its retries: Shopify webhook id, Stripe event id, webhook-id. */
+  /** The sender's delivery identity, stable across its retries: Shopify webhook id, Stripe event id, webhook-id, WooCommerce delivery id, Adyen pspReference, the preset's body id. */
   deliveryId: string;
   /** Shopify's X-Shopify-Event-Id (one merchant action); null for other senders. */
   eventId: string | null;
-  /** orders/create only: the financial status Shopify reports. */
+  /** The cart's order creation only: the financial status Shopify reports (WooCommerce: processing or pending). */
   financialStatus: "paid" | "authorized" | null;
 }
 
@@ -68,11 +80,13 @@ export interface PlannedOrder {
   number: number;
   flow: Flow;
   createdAt: number;
-  /** Stripe PaymentIntent id for the Stripe flows. */
+  /** The gateway's payment for the gateway flows: a Stripe PaymentIntent id (Adyen's pspReference is derived from it). */
   paymentIntent: string | null;
   events: PlannedEvent[];
   /** The WMS reports it out of stock first and accepts it after a restock. */
   stockout: boolean;
+  /** Which cart, payment and carrier senders report it. */
+  senders: OrderSenders;
 }
 
 export interface CampaignOptions {
@@ -86,6 +100,8 @@ export interface CampaignOptions {
   attributionRate?: number;
   /** Share of routed orders the WMS first reports out of stock. */
   stockoutRate?: number;
+  /** Which senders play cart, payment and carrier (default Shopify, Stripe, Standard Webhooks). */
+  senders?: SenderMix;
 }
 
 const SECOND = 1000;
@@ -144,10 +160,11 @@ export function generateCampaign(opts: CampaignOptions): PlannedOrder[] {
     const flow = rng.weighted(FLOW_MIX);
     const stripe = flow === "stripe_capture" || flow === "never_captured";
     const paymentIntent = stripe ? `pi_${rng.base62(24)}` : null;
+    const senders = chooseSenders(opts.seed, id, opts.senders ?? DEFAULT_MIX);
     const events: PlannedEvent[] = [];
     const add = (kind: InboundKind, at: number, financialStatus: PlannedEvent["financialStatus"] = null): void => {
       const source = SOURCE_OF[kind];
-      const deliveryId = source === "shop" ? rng.uuid() : source === "stripe" ? `evt_${rng.base62(24)}` : `msg_${rng.base62(27)}`;
+      const deliveryId = newDeliveryId(rng, source);
       events.push({
         key: `${id}#${events.length}`,
         orderId: id,
@@ -158,22 +175,57 @@ export function generateCampaign(opts: CampaignOptions): PlannedOrder[] {
         financialStatus,
       });
     };
-    add("shopify.orders/create", createdAt, flow === "paid_at_checkout" ? "paid" : "authorized");
+    const kinds = KINDS[senders.cart];
+    const gateway = GATEWAY_KINDS[senders.payment];
+    add(kinds.create, createdAt, flow === "paid_at_checkout" ? "paid" : "authorized");
     let capturedAt: number | null = null;
-    if (stripe) add("stripe.payment_intent.amount_capturable_updated", createdAt + between(rng, CAMPAIGN_TIMING.preauthAfterCreate));
+    // Drawn whatever the gateway, so the stream stays aligned; the hmac preset has no authorisation to report.
+    const preauthAt = stripe ? createdAt + between(rng, CAMPAIGN_TIMING.preauthAfterCreate) : null;
+    if (preauthAt !== null && gateway.authorize !== null) add(gateway.authorize, preauthAt);
     if (flow === "paid_at_checkout") capturedAt = createdAt;
     if (flow === "stripe_capture" || flow === "shopify_capture") {
       capturedAt = createdAt + between(rng, CAMPAIGN_TIMING.captureAfterCreate);
-      add(flow === "stripe_capture" ? "stripe.payment_intent.succeeded" : "shopify.orders/paid", capturedAt);
+      add(flow === "stripe_capture" ? gateway.capture : kinds.paid, capturedAt);
     }
     // Drawn for every order so the stream stays aligned whatever the flow.
     const attributed = rng.next() < attributionRate;
     const attributionDelay = between(rng, CAMPAIGN_TIMING.attributionAfterCapture);
     if (capturedAt !== null && attributed) add("standard.attribution.updated", capturedAt + attributionDelay);
     const stockout = rng.next() < stockoutRate;
-    orders.push({ id, number, flow, createdAt, paymentIntent, events, stockout });
+    orders.push({ id, number, flow, createdAt, paymentIntent, events, stockout, senders });
   }
   return orders;
+}
+
+const KINDS: Record<OrderSenders["cart"], { create: InboundKind; paid: InboundKind }> = {
+  shopify: { create: "shopify.orders/create", paid: "shopify.orders/paid" },
+  woocommerce: { create: "woocommerce.order.created", paid: "woocommerce.order.updated" },
+};
+
+const GATEWAY_KINDS: Record<OrderSenders["payment"], { authorize: InboundKind | null; capture: InboundKind }> = {
+  stripe: { authorize: "stripe.payment_intent.amount_capturable_updated", capture: "stripe.payment_intent.succeeded" },
+  adyen: { authorize: "adyen.AUTHORISATION", capture: "adyen.CAPTURE" },
+  hmac: { authorize: null, capture: "hmac.order_created" },
+};
+
+/** A delivery id shaped like the sender's own. */
+function newDeliveryId(rng: Rng, source: InboundSource): string {
+  switch (source) {
+    case "shop":
+      return rng.uuid();
+    case "stripe":
+      return `evt_${rng.base62(24)}`;
+    case "crm":
+      return `msg_${rng.base62(27)}`;
+    case "woo":
+      // WooCommerce's is a sha1 hex of the webhook id and the second.
+      return rng.hex(40);
+    case "adyen":
+      // A pspReference: 16 upper-case letters and digits.
+      return rng.base62(16).toUpperCase();
+    case "hmac":
+      return String(rng.int(100_000, 999_999_999));
+  }
 }
 
 /** Campaign ms from the first arrival to the last planned inbound event. */

@@ -5,6 +5,7 @@ import { DEFAULT_ORDERS_PER_HOUR } from "./campaign";
 import { parseDuration, parseFaults, type FaultConfig } from "./faults";
 import type { ConsumerSecrets } from "./rules";
 import { parseStock, type StockSpec } from "./stock";
+import { parseSenders, type SenderMix } from "./senders";
 
 /**
  * Flags, environment and credentials for `handoff simulate`. Works against
@@ -18,6 +19,11 @@ export const SIMULATE_USAGE = `usage: handoff simulate [options]
   --target URL           the engine (default: HANDOFF_URL, else the demo's base_url, else http://127.0.0.1:8787)
   --tenant ID            tenant to drive (default: HANDOFF_TENANT, else demo)
   --orders N             orders in the campaign (default 200)
+  --senders LIST         the sender mix, e.g. woocommerce,adyen,easypost,hmac: carts shopify|woocommerce, payments
+                         stripe|adyen|hmac (a Lemon Squeezy-style preset), carrier reports standard|easypost; each
+                         order draws one of each part's list; a part left out keeps its default (shopify, stripe,
+                         standard). The simulator (re)registers the sources it needs beyond the demo's: sim-woo,
+                         sim-adyen, sim-easypost, sim-hmac (secrets from the secrets file when it has them)
   --faults SPEC          e.g. drop=0.05,dup=0.2,reorder=0.1,outage=wms:60s,reject=0.02,slow=0.05:3s,silence=shop:90s@20s
                          (default none; see cli/simulate/faults.ts for each fault)
   --silence-after D      watch.silence_after set on each silenced sender for the run (default 30s; put back afterwards)
@@ -31,7 +37,8 @@ export const SIMULATE_USAGE = `usage: handoff simulate [options]
   --secrets FILE         JSON with the tenant's source secrets: {"secrets": {"shop","stripe","wms","carrier","crm"?},
                          "consumer_secrets"?: {"wms","carrier"}, "api_key"?, "admin_token"?} — the shape of
                          .wrangler/demo.json, which is used when this is left out
-  --sources MAP          source names if not the demo's, e.g. shop=shopify-eu,stripe=stripe,wms=wms,carrier=ups,crm=crm
+  --sources MAP          source names if not the demo's, e.g. shop=shopify-eu,stripe=stripe,wms=wms,carrier=ups,crm=crm,
+                         woo=…,adyen=…,easypost=…,hmac=…
   --api-key KEY          tenant API key for reads (default: HANDOFF_API_KEY, else the secrets file)
   --admin-token TOKEN    to point the ownership rules at the simulator (default: HANDOFF_ADMIN_TOKEN, else the secrets file)
   --consumers-host H     where the simulated WMS and carrier listen (default 127.0.0.1)
@@ -46,8 +53,17 @@ export const SIMULATE_USAGE = `usage: handoff simulate [options]
 Exit code 0 only when no order was silently dropped (and, with --stock, no SKU was oversold).
 `;
 
-export const ROLES = ["shop", "stripe", "wms", "carrier", "crm"] as const;
+/** Sources the tenant must have (crm is registered when missing). */
+const REQUIRED_ROLES = ["shop", "stripe", "wms", "carrier", "crm"] as const;
+/** Senders of the mix beyond the demo's first five: registered by the simulator under these names unless --sources renames them. */
+export const MIX_ROLES = { woo: "woocommerce", adyen: "adyen", easypost: "easypost", hmac: "hmac" } as const;
+export type MixRole = keyof typeof MIX_ROLES;
+export const ROLES = [...REQUIRED_ROLES, ...(Object.keys(MIX_ROLES) as MixRole[])] as const;
 export type Role = (typeof ROLES)[number];
+
+function isMixRole(role: string): role is MixRole {
+  return role in MIX_ROLES;
+}
 
 const SecretsFile = z.object({
   base_url: z.string().optional(),
@@ -63,6 +79,8 @@ export interface SimulateConfig {
   target: string;
   tenant: string;
   orders: number;
+  senders: SenderMix;
+  sendersSpec: string;
   faults: FaultConfig;
   faultSpec: string;
   timeFactor: number;
@@ -75,7 +93,7 @@ export interface SimulateConfig {
   sweepEveryMs: number;
   apiKey: string | null;
   adminToken: string | null;
-  /** Tenant source name and signing secret per role; crm may be missing (then registered, or skipped). */
+  /** Tenant source name and signing secret per role; crm and the mix's senders may have none (then registered with a fresh one). */
   sources: Partial<Record<Role, { name: string; secret: string | null }>>;
   /** The tenant's real consumer secrets, to put its rules back afterwards. */
   originalConsumerSecrets: ConsumerSecrets | null;
@@ -111,7 +129,7 @@ function readSecrets(file: string): SecretsFile {
 }
 
 function sourceNames(spec: string | undefined): Record<Role, string> {
-  const names: Record<Role, string> = { shop: "shop", stripe: "stripe", wms: "wms", carrier: "carrier", crm: "crm" };
+  const names: Record<Role, string> = { shop: "shop", stripe: "stripe", wms: "wms", carrier: "carrier", crm: "crm", woo: "sim-woo", adyen: "sim-adyen", easypost: "sim-easypost", hmac: "sim-hmac" };
   if (!spec) return names;
   for (const part of spec.split(",")) {
     const [role = "", name = ""] = part.split("=").map((s) => s.trim());
@@ -128,6 +146,7 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
       target: { type: "string" },
       tenant: { type: "string" },
       orders: { type: "string" },
+      senders: { type: "string" },
       faults: { type: "string" },
       "time-factor": { type: "string" },
       concurrency: { type: "string" },
@@ -158,8 +177,8 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
   const names = sourceNames(values.sources);
   const sources: SimulateConfig["sources"] = {};
   for (const role of ROLES) {
-    const secret = file.secrets[names[role]] ?? file.secrets[role] ?? null;
-    if (secret === null && role !== "crm") throw new Error(`${secretsPath} has no secret for source '${names[role]}' (${role})`);
+    const secret = file.secrets[names[role]] ?? (isMixRole(role) ? null : file.secrets[role]) ?? null;
+    if (secret === null && role !== "crm" && !isMixRole(role)) throw new Error(`${secretsPath} has no secret for source '${names[role]}' (${role})`);
     sources[role] = { name: names[role], secret };
   }
   const seedText = values.seed ?? String(Math.floor(Math.random() * 1_000_000));
@@ -172,6 +191,8 @@ export function parseSimulateArgs(argv: string[], env: NodeJS.ProcessEnv, demoFi
     target,
     tenant: values.tenant ?? env.HANDOFF_TENANT ?? file.tenant ?? "demo",
     orders: positiveInt(values.orders, 200, "--orders"),
+    senders: parseSenders(values.senders),
+    sendersSpec: values.senders ?? "default",
     faults: parseFaults(values.faults),
     faultSpec: values.faults ?? "none",
     timeFactor: positive(values["time-factor"], 60, "--time-factor"),

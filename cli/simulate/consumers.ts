@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import { standardHeaders } from "../sign";
+import { signAs } from "../demo-senders";
 import { header, MAX_CONSUMER_BODY_BYTES, readBody, reply } from "../consumer-http";
 import { CONSUMER_TIMING, type PlannedOrder } from "./campaign";
-import type { Dispatcher } from "./dispatcher";
+import type { Dispatcher, Job } from "./dispatcher";
 import { consumerFaults, deliveryFaults, isReordered, outageRemaining, REORDER_HOLD_MS, type ConsumerRole, type FaultConfig } from "./faults";
-import { standardBody } from "./payloads";
+import { webhookPath } from "./jobs";
+import { standardBody, type Templates } from "./payloads";
 import { unit } from "./rng";
+import { easypostBody } from "./sender-payloads";
 import { compress } from "./schedules";
 
 /**
@@ -34,8 +36,10 @@ export interface ConsumerOptions {
   orders: ReadonlyMap<string, PlannedOrder>;
   /** Verify deliveries and sign acks: the ownership rules' consumer secrets. */
   consumerSecrets: Record<ConsumerRole, string>;
-  /** Sign their inbound events: the tenant's source secrets and names for them. */
-  sources: Record<ConsumerRole, { name: string; secret: string }>;
+  /** Sign their inbound events: the tenant's source secrets and names for them (easypost: a carrier reporting through EasyPost trackers). */
+  sources: Record<ConsumerRole, { name: string; secret: string }> & { easypost?: { name: string; secret: string } };
+  /** The EasyPost tracker events a carrier on EasyPost reports with (needed only when the mix has one). */
+  templates?: Pick<Templates, "easypostInTransit" | "easypostDelivered">;
 }
 
 export interface ConsumerStats {
@@ -90,37 +94,43 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     return compress(lo + (hi - lo) * unit(o.seed, `${step}:${exportId}`), o.timeFactor);
   };
 
-  /** Hands a report to the dispatcher at wall time `at`, with the inbound faults for its key. */
-  const report = (role: ConsumerRole, d: Delivery, type: string, at: number, data: Record<string, unknown>, path?: string): void => {
-    const key = `${role}:${type}:${d.export_id}`;
-    const f = deliveryFaults(o.seed, o.faults, key, "standard");
-    const id = `sim-${role}_${type}_${d.export_id}`;
-    const ack = path !== undefined;
-    const body = ack ? JSON.stringify(data) : standardBody(type, d.order_id, at, data);
-    const secret = ack ? o.consumerSecrets[role] : o.sources[role].secret;
-    track(d.order_id, 1);
+  /** Hands a webhook to the dispatcher at wall time `at`, with the inbound faults for its key. */
+  const submitAt = (orderId: string, key: string, at: number, wire: Pick<Job, "label" | "sender" | "path" | "body" | "headers">): void => {
+    const f = deliveryFaults(o.seed, o.faults, key, wire.sender);
+    track(orderId, 1);
     const timer = setTimeout(
       () => {
         timers.delete(timer);
-        track(d.order_id, -1);
+        track(orderId, -1);
         if (closed) return;
         o.dispatcher.submit(
-          {
-            key,
-            orderId: d.order_id,
-            label: ack ? "ack" : role,
-            sender: "standard",
-            path: path ?? `/v1/tenants/${encodeURIComponent(o.tenant)}/webhooks/${encodeURIComponent(o.sources[role].name)}`,
-            body,
-            headers: () => standardHeaders({ body, secret, id }),
-            countLatency: !ack,
-          },
+          { key, orderId, ...wire, countLatency: wire.label !== "ack" },
           { firstAt: at, dropFirst: f.dropFirst, duplicateAt: f.duplicateAfter === null ? null : at + compress(f.duplicateAfter, o.timeFactor) },
         );
       },
       Math.max(0, at - Date.now()),
     );
     timers.add(timer);
+  };
+
+  /** A Standard Webhooks report (or, with `path`, the export's ack) from the WMS or carrier. */
+  const report = (role: ConsumerRole, d: Delivery, type: string, at: number, data: Record<string, unknown>, path?: string): void => {
+    const id = `sim-${role}_${type}_${d.export_id}`;
+    const ack = path !== undefined;
+    const body = ack ? JSON.stringify(data) : standardBody(type, d.order_id, at, data);
+    const secret = ack ? o.consumerSecrets[role] : o.sources[role].secret;
+    const headers = async () => (await signAs("standard", { body, secret, deliveryId: id })).headers;
+    submitAt(d.order_id, `${role}:${type}:${d.export_id}`, at, { label: ack ? "ack" : role, sender: "standard", path: path ?? webhookPath(o.tenant, o.sources[role].name), body, headers });
+  };
+
+  /** A carrier on EasyPost: its tracker's tracker.updated Event for this status. */
+  const trackerUpdate = (d: Delivery, status: "in_transit" | "delivered", at: number, tracking: string): void => {
+    const source = o.sources.easypost;
+    if (source === undefined || o.templates === undefined) throw new Error("an EasyPost carrier needs the easypost source and its templates");
+    const eventId = `evt_${d.export_id.replace(/[^A-Za-z0-9]/g, "").slice(-20)}${status === "delivered" ? "d" : "t"}`;
+    const body = easypostBody(status === "delivered" ? o.templates.easypostDelivered : o.templates.easypostInTransit, d.order_id, eventId, tracking, at);
+    const headers = async () => (await signAs("easypost", { body, secret: source.secret })).headers;
+    submitAt(d.order_id, `carrier:easypost.${status}:${d.export_id}`, at, { label: "easypost", sender: "easypost", path: webhookPath(o.tenant, source.name), body, headers });
   };
 
   /** The WMS acknowledges an export it took on; returns when. */
@@ -155,6 +165,11 @@ export async function startConsumers(o: ConsumerOptions): Promise<Consumers> {
     if (isReordered(o.seed, o.faults, order.id)) {
       const [lo, hi] = REORDER_HOLD_MS;
       shipAt = deliverAt + compress(lo + (hi - lo) * unit(o.seed, `hold:${d.export_id}`), o.timeFactor);
+    }
+    if (order.senders.carrier === "easypost") {
+      trackerUpdate(d, "in_transit", shipAt, `EZ${tracking}`);
+      trackerUpdate(d, "delivered", deliverAt, `EZ${tracking}`);
+      return;
     }
     const parcel = { fulfillment_id: `SIM-FO-${order.number}`, carrier: "SimPost", tracking_number: tracking };
     report("carrier", d, "shipment.shipped", shipAt, { ...parcel, tracking_url: `https://track.simpost.example/${tracking}` });

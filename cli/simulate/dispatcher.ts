@@ -12,7 +12,9 @@ export interface Job {
   /** Unique per webhook; copies and retries share it. */
   key: string;
   orderId: string;
-  /** Stats bucket: "shop", "stripe", "crm", "wms", "carrier", "ack". */
+  /** A batch (Adyen) carries more orders than the first: theirs, in item order after orderId. */
+  alsoFor?: readonly string[];
+  /** Stats bucket: "shop", "stripe", "crm", "wms", "carrier", "ack", "woo", "adyen", "easypost", "hmac". */
   label: string;
   sender: SenderKind;
   /** Path on the engine, e.g. /v1/tenants/demo/webhooks/shop. */
@@ -48,7 +50,22 @@ export interface SendStats {
   timeouts: number;
   networkErrors: number;
   statuses: Record<string, number>;
-  byLabel: Record<string, { webhooks: number; requests: number; failures: number }>;
+  /** Per sender (the job's label): what it sent and how the engine answered. */
+  byLabel: Record<string, LabelStats>;
+}
+
+export interface LabelStats {
+  webhooks: number;
+  requests: number;
+  failures: number;
+  gaveUp: number;
+  duplicateReceipts: number;
+  statuses: Record<string, number>;
+}
+
+/** Every order a job carries. */
+export function ordersOf(job: Pick<Job, "orderId" | "alsoFor">): string[] {
+  return [job.orderId, ...(job.alsoFor ?? [])];
 }
 
 interface Pending {
@@ -108,7 +125,7 @@ export class Dispatcher {
   }
 
   private bucket(label: string) {
-    this.stats.byLabel[label] ??= { webhooks: 0, requests: 0, failures: 0 };
+    this.stats.byLabel[label] ??= { webhooks: 0, requests: 0, failures: 0, gaveUp: 0, duplicateReceipts: 0, statuses: {} };
     return this.stats.byLabel[label];
   }
 
@@ -145,18 +162,20 @@ export class Dispatcher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const p of this.queue.splice(0)) this.track(p.job.orderId, -1);
+    for (const p of this.queue.splice(0)) this.track(p.job, -1);
     this.settleIdle();
   }
 
-  private track(orderId: string, delta: number): void {
-    const n = (this.pendingByOrder.get(orderId) ?? 0) + delta;
-    if (n <= 0) this.pendingByOrder.delete(orderId);
-    else this.pendingByOrder.set(orderId, n);
+  private track(job: Job, delta: number): void {
+    for (const orderId of ordersOf(job)) {
+      const n = (this.pendingByOrder.get(orderId) ?? 0) + delta;
+      if (n <= 0) this.pendingByOrder.delete(orderId);
+      else this.pendingByOrder.set(orderId, n);
+    }
   }
 
   private push(p: Pending): void {
-    this.track(p.job.orderId, 1);
+    this.track(p.job, 1);
     // Sorted insert: the queue is small enough (thousands) that a heap buys nothing.
     let lo = 0;
     let hi = this.queue.length;
@@ -189,7 +208,7 @@ export class Dispatcher {
         })
         .finally(() => {
           this.inflight--;
-          this.track(head.job.orderId, -1);
+          this.track(head.job, -1);
           this.pump();
           this.settleIdle();
         });
@@ -207,7 +226,10 @@ export class Dispatcher {
     if (p.copy === "duplicate" && p.attempt >= COPY_ATTEMPTS) return;
     const delay = retryDelayMs(p.job.sender, p.attempt);
     if (delay === null || p.attempt >= maxAttempts(p.job.sender)) {
-      if (!this.succeeded.has(p.job.key)) this.stats.gaveUp++;
+      if (!this.succeeded.has(p.job.key)) {
+        this.stats.gaveUp++;
+        this.bucket(p.job.label).gaveUp++;
+      }
       return;
     }
     this.stats.retries++;
@@ -221,9 +243,11 @@ export class Dispatcher {
     // A silenced sender sends nothing and retries nothing: its subscription is gone, not failing.
     if (this.opts.silenced?.(job.label, this.now())) {
       this.stats.silenced++;
-      const set = this.withheld.get(job.orderId) ?? new Set<string>();
-      set.add(job.label);
-      this.withheld.set(job.orderId, set);
+      for (const orderId of ordersOf(job)) {
+        const set = this.withheld.get(orderId) ?? new Set<string>();
+        set.add(job.label);
+        this.withheld.set(orderId, set);
+      }
       return;
     }
     this.stats.attempts++;
@@ -238,6 +262,7 @@ export class Dispatcher {
     const started = performance.now();
     let status: number | null = null;
     let body = "";
+    let receiptIds: string | null = null;
     try {
       const res = await fetch(`${this.base}${job.path}`, {
         method: "POST",
@@ -246,6 +271,7 @@ export class Dispatcher {
         signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS[job.sender]),
       });
       status = res.status;
+      receiptIds = res.headers.get("x-handoff-receipts");
       body = await res.text();
     } catch (err) {
       if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) this.stats.timeouts++;
@@ -254,17 +280,30 @@ export class Dispatcher {
     const latency = performance.now() - started;
     const key = status === null ? "no answer" : String(status);
     this.stats.statuses[key] = (this.stats.statuses[key] ?? 0) + 1;
+    const bucket = this.bucket(job.label);
+    bucket.statuses[key] = (bucket.statuses[key] ?? 0) + 1;
     if (status !== null && status >= 200 && status < 300) {
       if (job.countLatency) this.latencies.push(latency);
       this.succeeded.add(job.key);
-      this.recordReceipt(job, status, body);
+      this.recordReceipt(job, status, body, receiptIds);
       return;
     }
     this.bucket(job.label).failures++;
     this.retry(p);
   }
 
-  private recordReceipt(job: Job, status: number, text: string): void {
+  private addReceipt(orderId: string, id: string): void {
+    const set = this.receipts.get(orderId) ?? new Set<string>();
+    set.add(id);
+    this.receipts.set(orderId, set);
+  }
+
+  /**
+   * A JSON receipt, or (Adyen, answered `[accepted]`) the receipt ids in
+   * x-handoff-receipts, one per item in the batch's order. A 200 there is a
+   * redelivery whose items were all recorded before.
+   */
+  private recordReceipt(job: Job, status: number, text: string, receiptIds: string | null): void {
     let parsed: ReceiptBody | null = null;
     try {
       parsed = JSON.parse(text) as ReceiptBody;
@@ -272,12 +311,18 @@ export class Dispatcher {
       parsed = null;
     }
     const receipt = parsed?.receipt;
-    if (status === 200 && (receipt?.duplicate === true || (receipt === undefined && text.includes('"duplicate":true')))) this.stats.duplicateReceipts++;
-    else if (status === 202 || status === 200) this.stats.accepted++;
-    if (receipt && typeof receipt.id === "string") {
-      const set = this.receipts.get(job.orderId) ?? new Set<string>();
-      set.add(receipt.id);
-      this.receipts.set(job.orderId, set);
+    const duplicate = status === 200 && (receipt?.duplicate === true || (receipt === undefined && (text.includes('"duplicate":true') || receiptIds !== null)));
+    if (duplicate) {
+      this.stats.duplicateReceipts++;
+      this.bucket(job.label).duplicateReceipts++;
+    } else if (status === 202 || status === 200) this.stats.accepted++;
+    if (receipt && typeof receipt.id === "string") this.addReceipt(job.orderId, receipt.id);
+    else if (receiptIds !== null) {
+      const orders = ordersOf(job);
+      receiptIds.split(",").forEach((id, i) => {
+        const orderId = orders[i];
+        if (id !== "" && orderId !== undefined) this.addReceipt(orderId, id);
+      });
     }
   }
 }

@@ -140,7 +140,9 @@ export function describeFaults(cfg: FaultConfig): string {
 }
 
 export function senderOf(kind: InboundKind): SenderKind {
-  return kind.startsWith("shopify.") ? "shopify" : kind.startsWith("stripe.") ? "stripe" : "standard";
+  const prefix = kind.slice(0, kind.indexOf("."));
+  const kinds: readonly SenderKind[] = ["shopify", "stripe", "woocommerce", "adyen", "hmac"];
+  return kinds.find((k) => k === prefix) ?? "standard";
 }
 
 export interface DeliveryFaults {

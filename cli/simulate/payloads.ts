@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { PlannedEvent, PlannedOrder } from "./campaign";
+import { SENDER_TEMPLATE_FILES, type SenderTemplates } from "./sender-payloads";
 
 /**
  * Raw bodies as each sender would post them, made from the senders' real
@@ -16,7 +17,7 @@ const FIXTURE_ORDER_ID = "820982911946154508";
 const FIXTURE_CREATED = "2026-11-20T10:00:00-05:00";
 const FIXTURE_PAID = "2026-11-20T14:30:05-05:00";
 
-export interface Templates {
+export interface Templates extends SenderTemplates {
   shopifyCreate: string;
   shopifyPaid: string;
   stripeAuthorized: string;
@@ -25,7 +26,9 @@ export interface Templates {
 
 export function loadTemplates(dir = FIXTURES): Templates {
   const read = (p: string) => readFileSync(path.join(dir, p), "utf8");
+  const others = Object.fromEntries(Object.entries(SENDER_TEMPLATE_FILES).map(([k, f]) => [k, read(f)])) as Record<keyof SenderTemplates, string>;
   return {
+    ...others,
     shopifyCreate: read("shopify/orders-create.json"),
     shopifyPaid: read("shopify/orders-paid.json"),
     stripeAuthorized: read("stripe/payment_intent.amount_capturable_updated.json"),
@@ -82,9 +85,10 @@ function isStripeEvent(v: unknown): v is StripeEvent {
 
 /**
  * Stripe bodies hold no integers beyond 2^53 (amounts are minor units, times
- * Unix seconds), so these are edited as JSON.
+ * Unix seconds), so these are edited as JSON. `amountMinor` sets the amounts
+ * to another cart's total (the fixture's match Shopify's).
  */
-export function stripeBody(template: string, order: Pick<PlannedOrder, "id" | "number" | "paymentIntent">, event: Pick<PlannedEvent, "deliveryId">, occurredAtMs: number): string {
+export function stripeBody(template: string, order: Pick<PlannedOrder, "id" | "number" | "paymentIntent">, event: Pick<PlannedEvent, "deliveryId">, occurredAtMs: number, amountMinor?: number): string {
   const parsed: unknown = JSON.parse(template);
   if (!isStripeEvent(parsed)) throw new Error("fixture drifted: Stripe event has no data.object.metadata");
   const intent = order.paymentIntent ?? `pi_${order.id}`;
@@ -94,6 +98,10 @@ export function stripeBody(template: string, order: Pick<PlannedOrder, "id" | "n
   parsed.data.object.client_secret = `${intent}_secret_sim`;
   parsed.data.object.description = `Order #${order.number}`;
   parsed.data.object.metadata = { ...parsed.data.object.metadata, order_id: order.id, shopify_order_name: `#${order.number}` };
+  if (amountMinor !== undefined) {
+    const obj = parsed.data.object;
+    for (const field of ["amount", "amount_capturable", "amount_received"]) if (typeof obj[field] === "number" && (field === "amount" || obj[field] !== 0)) obj[field] = amountMinor;
+  }
   return JSON.stringify(parsed);
 }
 

@@ -1,4 +1,5 @@
 import type { OrderLite, TaskLite } from "./api";
+import type { LabelStats } from "./dispatcher";
 import type { SilenceResult } from "./watch";
 
 /**
@@ -99,7 +100,51 @@ export interface Summary {
   silences: SilenceResult[];
   exports: ExportTotals;
   consumers: { deliveries: number; redeliveries: number; outage503: number; rejected422: number; slow: number; badSignature: number };
+  /** Per sender (shop, woo, stripe, adyen, hmac, carrier, easypost, wms, crm, ack): what it sent, and what became of the orders it reported on. */
+  senders: Record<string, SenderSummary>;
   wallSeconds: number;
+}
+
+export interface SenderSummary {
+  webhooks: number;
+  requests: number;
+  statuses: Record<string, number>;
+  duplicatesAbsorbed: number;
+  gaveUp: number;
+  /** The orders this sender took part in, by category (cart, payment and carrier senders only). */
+  orders: Partial<Record<Category, number>>;
+}
+
+/** The per-sender breakdown: the dispatcher's counts per label, and each order's category under each of its senders. */
+export function bySender(orders: readonly { category: Category; labels: readonly string[] }[], byLabel: Readonly<Record<string, LabelStats>>): Record<string, SenderSummary> {
+  const out: Record<string, SenderSummary> = {};
+  const entry = (label: string): SenderSummary => (out[label] ??= { webhooks: 0, requests: 0, statuses: {}, duplicatesAbsorbed: 0, gaveUp: 0, orders: {} });
+  for (const [label, l] of Object.entries(byLabel)) Object.assign(entry(label), { webhooks: l.webhooks, requests: l.requests, statuses: { ...l.statuses }, duplicatesAbsorbed: l.duplicateReceipts, gaveUp: l.gaveUp });
+  for (const o of orders) {
+    for (const label of new Set(o.labels)) {
+      const e = entry(label);
+      e.orders[o.category] = (e.orders[o.category] ?? 0) + 1;
+    }
+  }
+  return out;
+}
+
+const CATEGORY_LABEL: Record<Category, string> = {
+  terminal: "terminal",
+  on_hold_with_owner: "held",
+  waiting_on_sla_clock: "waiting",
+  sender_silent_with_owner: "silent, owned",
+  silently_dropped: "DROPPED",
+};
+
+function senderRows(senders: Record<string, SenderSummary>): Row[] {
+  return Object.entries(senders)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, x]): Row => {
+      const orders = (Object.entries(x.orders) as [Category, number][]).map(([c, n]) => `${CATEGORY_LABEL[c]} ${n}`).join(", ");
+      const parts = [breakdown(x.statuses), x.gaveUp > 0 ? `gave up ${x.gaveUp}` : "", orders === "" ? "" : `orders: ${orders}`].filter((p) => p !== "");
+      return [`  ${label}`, `${x.webhooks} / ${x.requests}`, parts.join(" · ")];
+    });
 }
 
 export function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
@@ -151,6 +196,8 @@ export function renderSummary(s: Summary): string {
     ["  never acknowledged", String(s.inbound.gaveUp), "the sender gave up"],
     ...(s.silences.length > 0 ? [["  withheld (silence)", String(s.inbound.silenced), "never sent: the sender was silenced"] as Row] : []),
     ...s.silences.map((x): Row => silenceRow(x)),
+    ["per sender: webhooks / requests", "", "answers · orders it reported on, by outcome"],
+    ...senderRows(s.senders),
     ["ack latency p50 / p99", `${fmtMs(s.latency.p50)} / ${fmtMs(s.latency.p99)}`, `webhook POST → 2xx, ${s.latency.count} samples, max ${fmtMs(s.latency.max)}`],
     ["exports (engine → consumers)", String(s.exports.exports), breakdown(s.exports.byStatus)],
     ["  delivery attempts", String(s.exports.attempts), "from the orders' exports[].attempts"],

@@ -7,10 +7,13 @@ import { parseSimulateArgs, SIMULATE_USAGE, type SimulateConfig } from "./config
 import { startConsumers, type Consumers } from "./consumers";
 import { Dispatcher } from "./dispatcher";
 import { describeFaults, isSilenced, planDeliveries, silenceWindows, type SilenceWindow } from "./faults";
-import { campaignJob } from "./jobs";
+import { campaignJobs } from "./jobs";
+import { registerMixSources, senderLabels } from "./mix-sources";
+import { demoPreset } from "../demo-senders";
+import { describeSenders } from "./senders";
 import { loadTemplates } from "./payloads";
 import { Progress } from "./progress";
-import { classify, countBy, exportTotals, percentile, renderSummary, SILENT_DROP_DEFINITION, TERMINAL_STATES, type Summary } from "./report";
+import { bySender, classify, countBy, exportTotals, percentile, renderSummary, SILENT_DROP_DEFINITION, TERMINAL_STATES, type Summary } from "./report";
 import { parseStoredRules, restoredRules, simulatorRules, type StoredRules } from "./rules";
 import { compress } from "./schedules";
 import { lineSkus, readLevels, renderStock, stockReport, stockUp, type StockReport } from "./stock";
@@ -98,7 +101,8 @@ export async function simulate(argv: string[]): Promise<number> {
     return { name: s.name, secret: s.secret };
   };
 
-  const orders = generateCampaign({ orders: cfg.orders, seed: cfg.seed, runId: cfg.runId, ordersPerHour: cfg.ordersPerHour });
+  const mixSources = await registerMixSources((name, body) => api.putSourceBody(name, body), cfg, (line) => progress.log(line));
+  const orders = generateCampaign({ orders: cfg.orders, seed: cfg.seed, runId: cfg.runId, ordersPerHour: cfg.ordersPerHour, senders: cfg.senders });
   const byId = new Map<string, PlannedOrder>(orders.map((o) => [o.id, o]));
   const plans = planDeliveries(orders, cfg.faults, cfg.seed);
   const templates = loadTemplates();
@@ -134,18 +138,20 @@ export async function simulate(argv: string[]): Promise<number> {
       dispatcher,
       orders: byId,
       consumerSecrets,
-      sources: { wms: need("wms"), carrier: need("carrier") },
+      sources: { wms: need("wms"), carrier: need("carrier"), ...(mixSources.easypost ? { easypost: mixSources.easypost } : {}) },
+      templates,
     });
     const taken = await takeOverRules(api, consumers.url, consumerSecrets);
     original = taken.original;
     rulesTaken = true;
     console.log(
       `simulate: ${cfg.orders} orders against ${cfg.target} (tenant ${cfg.tenant})\n` +
+        `  senders ${describeSenders(cfg.senders)}\n` +
         `  faults ${describeFaults(cfg.faults)} · time factor ${cfg.timeFactor}× · concurrency ${cfg.concurrency} · seed ${cfg.seed} · run ${cfg.runId}\n` +
         `  secrets from ${cfg.secretsFrom}; WMS ${consumers.url}/wms and carrier ${consumers.url}/carrier (ownership rules v${taken.version})\n` +
         `  campaign events span ${(span / 1000).toFixed(0)} s of wall time, then the engine gets up to ${cfg.settleTimeoutMs / 1000} s past the simulator's last planned step to settle`,
     );
-    const sources = { shop: need("shop"), stripe: need("stripe"), crm: { name: crm?.name ?? "crm", secret: crmSecret ?? "" } };
+    const sources = { shop: need("shop"), stripe: need("stripe"), crm: { name: crm?.name ?? "crm", secret: crmSecret ?? "" }, ...mixSources };
     const stockBefore = await stockUp(api, cfg.target, cfg.tenant, need("wms"), cfg.stock, cfg.runId);
     for (const [sku, l] of stockBefore) progress.log(`stock: ${sku} on hand ${l.on_hand}, reserved ${l.reserved}, oversell buffer ${l.oversell_buffer}`);
     const skusOf = cfg.stock.length === 0 ? undefined : (o: PlannedOrder) => lineSkus(cfg.seed, o.id, cfg.stock);
@@ -164,11 +170,8 @@ export async function simulate(argv: string[]): Promise<number> {
     }
     if (windows.length > 0) sweeper.start();
     let lastSend = runStart;
-    for (const plan of plans) {
-      if (plan.event.kind === "standard.attribution.updated" && crmSecret === null) continue;
-      const order = byId.get(plan.event.orderId);
-      if (!order) continue;
-      const { job, schedule } = campaignJob({ tenant: cfg.tenant, runStart, timeFactor: cfg.timeFactor, templates, sources, lineSkus: skusOf }, order, plan);
+    const sendable = plans.filter((plan) => plan.event.kind !== "standard.attribution.updated" || crmSecret !== null);
+    for (const { job, schedule } of await campaignJobs({ tenant: cfg.tenant, runStart, timeFactor: cfg.timeFactor, templates, sources, preset: demoPreset(), lineSkus: skusOf }, sendable, byId)) {
       lastSend = Math.max(lastSend, schedule.firstAt);
       dispatcher.submit(job, schedule);
     }
@@ -252,7 +255,7 @@ function summarize(
     const roles = dispatcher.withheld.get(id);
     return silences.find((x) => x.detected && roles?.has(x.role))?.owner ?? null;
   };
-  const classified = orders.map((o, i) => ({ id: o.id, c: classify(snapshots[i] ?? null, tasksByOrder.get(o.id) ?? [], dispatcher.receipts.get(o.id) ?? new Set(), silentOwner(o.id)) }));
+  const classified = orders.map((o, i) => ({ id: o.id, labels: senderLabels(o.senders), c: classify(snapshots[i] ?? null, tasksByOrder.get(o.id) ?? [], dispatcher.receipts.get(o.id) ?? new Set(), silentOwner(o.id)) }));
   const by = (cat: string) => classified.filter((x) => x.c.category === cat);
   const lat = [...dispatcher.latencies].sort((a, b) => a - b);
   const s = dispatcher.stats;
@@ -284,6 +287,7 @@ function summarize(
     latency: { count: lat.length, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1) ?? Number.NaN },
     exports: exportTotals(snapshots),
     consumers: { deliveries: cs.deliveries, redeliveries: cs.redeliveries, outage503: cs.outage503, rejected422: cs.rejected422, slow: cs.slow, badSignature: cs.badSignature },
+    senders: bySender(classified.map((x) => ({ category: x.c.category, labels: x.labels })), s.byLabel),
     wallSeconds,
   };
 }

@@ -22,9 +22,27 @@
  * Standard Webhooks senders (WMS, carrier, CRM: typically Svix-based) — Svix
  *   documents its schedule (docs.svix.com/retries): immediately, then 5 s, 5 min,
  *   30 min, 2 h, 5 h, 10 h, 10 h; a 2xx within 15 s counts as delivered.
+ *
+ * WooCommerce — does not redeliver: WC_Webhook::deliver() posts once and a
+ *   failure only counts towards disabling the webhook (after 5 consecutive
+ *   ones, `woocommerce_max_webhook_delivery_failures`). A lost WooCommerce
+ *   webhook is lost; its timeout is `woocommerce_webhook_deliver_timeout`, 5 s.
+ *
+ * Adyen — three quick retries (9, 18 and 27 s after the first attempt), then
+ *   its retry queue: 2, 5, 10, 15, 30 min, 1, 2, 4, 8 h, and on for up to 30
+ *   days (docs.adyen.com, "Troubleshoot webhooks"; we stop after the 8 h one).
+ *   An answer must come within 10 s.
+ *
+ * EasyPost — "a progressive backoff scheme" for up to 24 hours (EasyPost
+ *   support, webhook URL down); the intervals are not published, so we double
+ *   from 1 min and make the last attempt at the 24 h mark. 7 s timeout (assumed).
+ *
+ * The `hmac` preset stands for the long tail, whose schedules vary; we play
+ *   three retries at 5 s, 25 s and 125 s (assumed, the shape many small
+ *   senders use) and a 10 s timeout.
  */
 
-export type SenderKind = "shopify" | "stripe" | "standard";
+export type SenderKind = "shopify" | "stripe" | "standard" | "woocommerce" | "adyen" | "easypost" | "hmac";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -40,6 +58,10 @@ export const RETRY_SCHEDULES: Record<SenderKind, readonly number[]> = {
   shopify: Array.from({ length: SHOPIFY_RETRIES }, (_, i) => Math.round(SHOPIFY_BASE_MS * 2 ** i)),
   stripe: [1 * HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 32 * HOUR, 72 * HOUR - 63 * HOUR],
   standard: [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR],
+  woocommerce: [],
+  adyen: [9 * SECOND, 9 * SECOND, 9 * SECOND, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, 1 * HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR],
+  easypost: [...Array.from({ length: 10 }, (_, i) => MINUTE * 2 ** i), 24 * HOUR - 1023 * MINUTE],
+  hmac: [5 * SECOND, 25 * SECOND, 125 * SECOND],
 };
 
 /**
@@ -50,6 +72,10 @@ export const RESPONSE_TIMEOUT_MS: Record<SenderKind, number> = {
   shopify: 5 * SECOND,
   stripe: 10 * SECOND,
   standard: 15 * SECOND,
+  woocommerce: 5 * SECOND,
+  adyen: 10 * SECOND,
+  easypost: 7 * SECOND,
+  hmac: 10 * SECOND,
 };
 
 /** Sender time → wall-clock time of the simulation. */

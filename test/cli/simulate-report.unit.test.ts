@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OrderLite, TaskLite } from "../../cli/simulate/api";
-import { classify, exportTotals, percentile, renderSummary, type Summary } from "../../cli/simulate/report";
+import { bySender, classify, exportTotals, percentile, renderSummary, type Summary } from "../../cli/simulate/report";
 import { parseStoredRules, restoredRules, simulatorRules } from "../../cli/simulate/rules";
 import { demoOwnershipRules } from "../../cli/demo-consumers";
 import { OwnershipRules, StoredOwnershipRules } from "../../domain/ownership/schema";
@@ -12,6 +12,21 @@ function order(partial: Partial<OrderLite>): OrderLite {
 function task(partial: Partial<TaskLite>): TaskLite {
   return { task_id: "tk_1", order_id: "1", type: "consumer_rejected", status: "open", owner: "ops@x.example", step: "routing", opened_at: "2026-11-27T10:00:00.000Z", ref: "", ...partial };
 }
+
+const EMPTY: Summary = {
+  orders: 0,
+  categories: { terminal: 0, on_hold_with_owner: 0, waiting_on_sla_clock: 0, sender_silent_with_owner: 0, silently_dropped: 0 },
+  held: {},
+  waiting: {},
+  dropped: [],
+  inbound: { webhooks: 0, requests: 0, lost: 0, redeliveries: 0, duplicatesSent: 0, duplicatesAbsorbed: 0, gaveUp: 0, silenced: 0, statuses: {} },
+  latency: { count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
+  silences: [],
+  exports: { exports: 0, attempts: 0, retries: 0, byStatus: {} },
+  consumers: { deliveries: 0, redeliveries: 0, outage503: 0, rejected422: 0, slow: 0, badSignature: 0 },
+  senders: {},
+  wallSeconds: 0,
+};
 
 describe("classify: the silent-drop definition", () => {
   const none = new Set<string>();
@@ -76,12 +91,32 @@ describe("totals and percentiles", () => {
       silences: [],
       exports: { exports: 14, attempts: 16, retries: 2, byStatus: { acked: 14 } },
       consumers: { deliveries: 16, redeliveries: 0, outage503: 2, rejected422: 2, slow: 0, badSignature: 0 },
+      senders: {},
       wallSeconds: 90,
     };
     const text = renderSummary(s);
     for (const row of ["orders", "terminal", "on hold with owner", "SILENTLY DROPPED", "duplicates absorbed", "delivery attempts", "retries", "ack latency p50 / p99"]) expect(text).toContain(row);
     expect(text).toContain("12 ms / 48 ms");
     expect(text).not.toContain("MTTD");
+  });
+
+  it("breaks the results down per sender: what each sent, how the engine answered, what became of its orders", () => {
+    const stats = (webhooks: number, requests: number, statuses: Record<string, number>, gaveUp = 0) => ({ webhooks, requests, failures: requests - webhooks, gaveUp, duplicateReceipts: 0, statuses });
+    const senders = bySender(
+      [
+        { category: "terminal", labels: ["woo", "adyen", "easypost"] },
+        { category: "terminal", labels: ["shop", "adyen", "carrier"] },
+        { category: "silently_dropped", labels: ["woo", "hmac", "easypost"] },
+      ],
+      { woo: stats(3, 3, { "202": 2, "503": 1 }, 1), adyen: stats(2, 2, { "202": 2 }), wms: stats(4, 4, { "202": 4 }) },
+    );
+    expect(senders.woo).toEqual({ webhooks: 3, requests: 3, statuses: { "202": 2, "503": 1 }, duplicatesAbsorbed: 0, gaveUp: 1, orders: { terminal: 1, silently_dropped: 1 } });
+    expect(senders.adyen?.orders).toEqual({ terminal: 2 });
+    expect(senders.wms?.orders).toEqual({});
+    expect(senders.hmac).toMatchObject({ webhooks: 0, orders: { silently_dropped: 1 } });
+    const text = renderSummary({ ...EMPTY, senders });
+    expect(text).toMatch(/ {2}woo +│ +3 \/ 3 │ 202 2, 503 1 · gave up 1 · orders: terminal 1, DROPPED 1/);
+    expect(text).toMatch(/ {2}adyen +│ +2 \/ 2 │ 202 2 · orders: terminal 2/);
   });
 
   it("shows MTTD per silence fault, and an undetected one as such", () => {
@@ -100,6 +135,7 @@ describe("totals and percentiles", () => {
       ],
       exports: { exports: 0, attempts: 0, retries: 0, byStatus: {} },
       consumers: { deliveries: 0, redeliveries: 0, outage503: 0, rejected422: 0, slow: 0, badSignature: 0 },
+      senders: {},
       wallSeconds: 100,
     };
     const text = renderSummary(s);

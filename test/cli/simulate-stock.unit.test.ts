@@ -69,7 +69,7 @@ describe("orders carry the stocked SKUs", () => {
     for (const plan of plans.filter((p) => p.event.kind.startsWith("shopify."))) {
       const order = orders.find((o) => o.id === plan.event.orderId);
       if (!order) throw new Error("plan without order");
-      const { job } = campaignJob(ctx, order, plan);
+      const { job } = await campaignJob(ctx, order, plan);
       const parsed = shopify.parse({ raw: utf8(job.body), headers: headerGetter(await job.headers()), source: "shop" });
       if (!parsed.ok || !("events" in parsed)) throw new Error(`not parsed: ${JSON.stringify(parsed)}`);
       // orders/paid is read as a capture (no lines), so its body is checked as text.

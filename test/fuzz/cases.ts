@@ -11,9 +11,11 @@ import {
   type Sender,
   type Unsigned,
 } from "../helpers/arbitraries";
-import { adyenArb, easypostArb, lemonArb, wooArb } from "../helpers/arbitraries-senders";
+import { adyenArb, easypostArb, lemonArb, wooArb, wooProductArb } from "../helpers/arbitraries-senders";
 
-const ALL_VALID: Record<Sender, fc.Arbitrary<Unsigned>> = { ...VALID, woocommerce: wooArb, adyen: adyenArb, easypost: easypostArb, hmac: lemonArb };
+/** WooCommerce sends orders and, for stores that sync stock, products. */
+const wooAnyArb = fc.oneof({ weight: 3, arbitrary: wooArb }, { weight: 2, arbitrary: wooProductArb });
+const ALL_VALID: Record<Sender, fc.Arbitrary<Unsigned>> = { ...VALID, woocommerce: wooAnyArb, adyen: adyenArb, easypost: easypostArb, hmac: lemonArb };
 /** Senders whose signature covers a timestamp: only these can be stale. */
 const TIMESTAMPED = new Set<Sender>(["stripe", "standard"]);
 
@@ -36,7 +38,12 @@ export type Sign =
   /** A genuine signature, lifted from another body. */
   | { kind: "other_body" };
 
-export type Expectation = { kind: "accepted" } | { kind: "refused"; codes: ErrorCode[] } | { kind: "either"; codes: ErrorCode[] };
+/**
+ * `ignored`: 200 `{ ignored, reason }`, the documented answer to a verified
+ * delivery with nothing to record (a WooCommerce product without managed
+ * stock or SKU); `either` with `ignorable` also allows it.
+ */
+export type Expectation = { kind: "accepted" } | { kind: "ignored" } | { kind: "refused"; codes: ErrorCode[] } | { kind: "either"; codes: ErrorCode[]; ignorable?: boolean };
 
 export interface FuzzCase {
   sender: Sender;
@@ -264,7 +271,7 @@ function signArb(sender: Sender): fc.Arbitrary<Sign> {
 // ---------------------------------------------------------------------------
 // The oracle: what the engine must answer, from the order its checks run in
 
-function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mutated: boolean): Expectation {
+function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mutated: boolean, base: Pick<Unsigned, "ignored" | "headers">): Expectation {
   if (c.target === "unknown_tenant") return { kind: "refused", codes: ["tenant_not_found"] };
   if (c.target === "unknown_source") return { kind: "refused", codes: ["source_not_found"] };
   if (c.pad_to !== null) return { kind: "refused", codes: ["payload_too_large"] };
@@ -284,7 +291,9 @@ function expectation(c: Omit<FuzzCase, "expect" | "mutations">, shape: Shape, mu
       if (shape === "unparseable") return { kind: "refused", codes: ["invalid_json"] };
       // Parseable JSON of the wrong shape (an array, a number) parses but maps to no event: 422.
       if (shape === "json") return { kind: "refused", codes: ["schema_mismatch"] };
-      return mutated ? { kind: "either", codes: MAPPING_CODES } : { kind: "accepted" };
+      if (!mutated) return base.ignored === true ? { kind: "ignored" } : { kind: "accepted" };
+      // A mutated product may lose its managed stock or SKU (ignored) or keep a count that is no count (422).
+      return isProductTopic(base) ? { kind: "either", codes: MAPPING_CODES, ignorable: true } : { kind: "either", codes: MAPPING_CODES };
   }
 }
 
@@ -300,6 +309,10 @@ function adyenExpectation(sign: Sign, shape: Shape, mutated: boolean): Expectati
   return mutated ? { kind: "either", codes: ["signature_missing", "signature_invalid", ...MAPPING_CODES] } : { kind: "accepted" };
 }
 
+function isProductTopic(base: Pick<Unsigned, "headers">): boolean {
+  return /^product\./.test(base.headers["x-wc-webhook-topic"] ?? "");
+}
+
 function assemble(base: Unsigned, m: BodyMutation | null, h: { name: string; value: string | null } | null, sign: Sign, target: FuzzCase["target"], repeat: boolean): FuzzCase {
   const mb = mutateBody(base.body, m);
   const headers = { ...base.headers };
@@ -313,7 +326,7 @@ function assemble(base: Unsigned, m: BodyMutation | null, h: { name: string; val
   if (target !== "known") labels.push(target);
   const partial = { sender: base.sender, target, body: mb.body, pad_to: mb.pad_to, headers, sign, repeat };
   const headerChanged = h !== null && h.name !== "content-type";
-  return { ...partial, mutations: labels, expect: expectation(partial, mb.shape, m !== null || headerChanged) };
+  return { ...partial, mutations: labels, expect: expectation(partial, mb.shape, m !== null || headerChanged, base) };
 }
 
 const targetArb = fc.oneof(

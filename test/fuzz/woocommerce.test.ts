@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { settleAlarms } from "../helpers/http";
 import { caseArb } from "./cases";
@@ -11,7 +12,16 @@ const SEED = 0x5e0d04;
 const RUNS = 150;
 
 describe("fuzz: WooCommerce deliveries through the real Worker", () => {
-  it("never answers 5xx; refuses with a documented, recorded 4xx; accepts every valid delivery", async () => {
+  it("the run covers product topics: stock snapshots, products answered ignored, and mutated products", () => {
+    // The same cases the property below draws first (same seed): products are among them, not only orders.
+    const cases = fc.sample(caseArb("woocommerce"), { seed: SEED, numRuns: RUNS });
+    const product = cases.filter((c) => /^product\./.test(c.headers["x-wc-webhook-topic"] ?? ""));
+    expect(product.filter((c) => c.expect.kind === "accepted").length).toBeGreaterThan(3);
+    expect(product.filter((c) => c.expect.kind === "ignored").length).toBeGreaterThan(1);
+    expect(product.filter((c) => c.expect.kind === "either" && c.expect.ignorable === true).length).toBeGreaterThan(3);
+  });
+
+  it("never answers 5xx; refuses with a documented, recorded 4xx; accepts every valid delivery (a product without managed stock: 200 ignored)", async () => {
     const report = await fuzzSender("woocommerce", caseArb("woocommerce"), SEED, RUNS);
     expect(report.violations).toEqual([]);
     expect(report.receipts).toBeGreaterThan(0);

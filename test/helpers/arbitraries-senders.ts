@@ -154,3 +154,55 @@ export const lemonArb = fc
     headers: { "content-type": contentType },
   }));
 
+
+/**
+ * WooCommerce product.created / product.updated (REST v3 product, as
+ * test/fixtures/woocommerce/product.updated.json): a product that manages its
+ * stock and has a SKU is a stock snapshot (a receipt from the SKU's inventory
+ * object); one that does not manage stock, or has no SKU, is answered
+ * 200 `{ ignored, reason }` (`ignored: true` here).
+ */
+export const wooProductArb = fc
+  .record({
+    topic: fc.constantFrom("product.created", "product.updated"),
+    id: fc.integer({ min: 1, max: 2 ** 31 }),
+    sku: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:#-]{0,30}$/) }, { weight: 1, arbitrary: fc.constant("") }),
+    manage: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    count: fc.integer({ min: -50, max: 100_000 }),
+    type: fc.constantFrom("simple", "variation"),
+    at: instantArb,
+    delivery: fc.stringMatching(/^[0-9a-f]{40}$/),
+    contentType: contentTypeArb,
+  })
+  .map(({ topic, id, sku, manage, count, type, at, delivery, contentType }) => {
+    const when = gmt(at);
+    const body: JsonObject = {
+      id,
+      name: `Product ${id}`,
+      slug: `product-${id}`,
+      date_created_gmt: when,
+      date_modified_gmt: when,
+      type,
+      status: "publish",
+      sku,
+      price: "21.99",
+      regular_price: "21.99",
+      manage_stock: manage,
+      // WooCommerce sends null for a product that does not manage its stock.
+      stock_quantity: manage ? count : null,
+      stock_status: count > 0 || !manage ? "instock" : "outofstock",
+      backorders: count < 0 ? "notify" : "no",
+      parent_id: type === "variation" ? id + 1 : 0,
+      variations: [],
+    };
+    const [resource = "", event = ""] = topic.split(".");
+    const headers = {
+      "content-type": contentType,
+      "x-wc-webhook-topic": topic,
+      "x-wc-webhook-resource": resource,
+      "x-wc-webhook-event": event,
+      "x-wc-webhook-id": "8",
+      "x-wc-webhook-delivery-id": delivery,
+    };
+    return { sender: "woocommerce" as const, body, headers, ignored: !manage || sku === "" };
+  });

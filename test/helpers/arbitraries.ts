@@ -193,6 +193,8 @@ export interface Unsigned {
   sender: Sender;
   body: JsonObject;
   headers: Record<string, string>;
+  /** Valid, and answered 200 `{ ignored, reason }`: nothing to record (a WooCommerce product without managed stock). */
+  ignored?: boolean;
 }
 
 const YEAR_2020 = Date.UTC(2020, 0, 1);
