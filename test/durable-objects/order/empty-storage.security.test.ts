@@ -12,7 +12,9 @@ let key = "";
 beforeAll(async () => {
   key = await seedTenant("strangers");
 });
-afterEach(settleAlarms);
+// Each settle visits every object the test made (100+ here): slow on a loaded machine, never wrong.
+const SLOW_MS = 120_000;
+afterEach(settleAlarms, SLOW_MS);
 
 async function objectIds(): Promise<Set<string>> {
   return new Set((await listDurableObjectIds(env.ORDER)).map((id) => id.toString()));
@@ -50,7 +52,7 @@ describe("order objects are created by writes only", () => {
       await expectError(await call("GET", `/v1/tenants/strangers/orders/${id}/audit`, { token: key }), 404, "order_not_found");
     }
     expect(await storageSince(before)).toEqual({ objects: 50, tables: 0, maxBytes: 4096 });
-  });
+  }, SLOW_MS);
 
   it("100 unauthenticated acks to made-up export ids answer 404 and leave no order storage", async () => {
     const before = await objectIds();
@@ -62,7 +64,7 @@ describe("order objects are created by writes only", () => {
     }
     expect([...statuses]).toEqual([404]);
     expect(await storageSince(before)).toEqual({ objects: 100, tables: 0, maxBytes: 4096 });
-  });
+  }, SLOW_MS);
 
   it("an object that was only read holds no table, a written one holds its schema", async () => {
     const stub = orderStub("strangers", `never-written-${randomId()}`);
@@ -80,7 +82,7 @@ describe("order objects are created by writes only", () => {
     const written = orderStub("strangers", ORDER_ID);
     const writtenSize = await runInDurableObject(written, (_i, state) => state.storage.sql.databaseSize);
     expect({ tables: size, writtenOverOnePage: writtenSize > 4096 }).toEqual({ tables: 0, writtenOverOnePage: true });
-  });
+  }, SLOW_MS);
 
   it("keeps read-your-writes: an order acknowledged a moment ago is readable at once", async () => {
     const rywKey = await seedTenant("ryw");
@@ -89,5 +91,5 @@ describe("order objects are created by writes only", () => {
     const got = await call("GET", `/v1/tenants/ryw/orders/${ORDER_ID}`, { token: rywKey });
     expect(got.status).toBe(200);
     expect((await json<{ order: { id: string } }>(got)).order.id).toBe(ORDER_ID);
-  });
+  }, SLOW_MS);
 });
