@@ -68,6 +68,10 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
     for (let round = 0; round < 3; round++) {
       const existing = existingExports(c.exports());
       const planned = planExports(c.tenant, s.view, s.facts, c.rules, existing, c.now, justification, c.allocation());
+      for (const id of planned.retire) {
+        const row = c.exportById(id);
+        if (row) retract(c, row, "every backordered unit was filled from arriving stock", null);
+      }
       if (planned.issue.length === 0) break;
       // Nothing leaves without passing the QA gate; an override waives what a person can vouch for.
       const { plan, blocked, waived } = gatePlan(planned, { rules: c.rules.rules, existing, now: c.now, directory: null, override: justification !== null });

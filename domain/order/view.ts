@@ -194,6 +194,8 @@ export function deriveFromFactSet(orderId: string, facts: readonly MachineEvent[
       case "fulfillment.requested":
         first("routed_at", e);
         requested = true;
+        // Routed again after an out-of-stock answer (stock arrived): no longer backordered.
+        if (decision?.type === "fulfillment.rejected" && decision.data.code === "out_of_stock") decision = undefined;
         location = e.data.location ?? location;
         break;
       case "fulfillment.accepted":

@@ -63,3 +63,20 @@ export const inventoryDrift = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.sku, t.snapshotId] }), index("inventory_drift_tenant_at").on(t.tenantId, t.at, t.sku, t.snapshotId)],
 );
+
+/**
+ * The SKUs a tenant tracks (stock was reported for them): written once by
+ * each SKU's inventory object from its alarm, read when a stock channel is
+ * added so every SKU sends the new channel its current level at once.
+ */
+export const inventorySkus = sqliteTable(
+  "inventory_skus",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    sku: text("sku").notNull(),
+    firstSeenAt: text("first_seen_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.sku] })],
+);
