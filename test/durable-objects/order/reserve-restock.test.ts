@@ -7,10 +7,11 @@ import { ack, getOrder, handoffTenant, ORDER_DATA, paidOrder, post, ROUTING_SECR
 import { json, settleAlarms } from "../../helpers/http";
 import { level, sendStock, settleInventory } from "../../helpers/inventory";
 
+// Every inventory and order alarm still pending (sweeps, restock offers, deliveries): slow on a loaded machine.
 afterEach(async () => {
   await settleInventory();
   await settleAlarms();
-});
+}, 60_000);
 
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 const wmsOf = new Map<string, string>();
