@@ -50,8 +50,12 @@ describe("re-reserving when stock arrives: backorders filled first come first se
     await arrive(tenant, 2, "adj-rr-none");
     const route = exportId("fulfil_order", 1, "o-1");
     await expect.poll(async () => (await getOrder(tenant, "o-1", key)).exports.map((e) => e.export.export_id), { timeout: 10_000 }).toContain(route);
-    // The backorder was delivered, so it is cancelled with its consumer; the routing waits for nothing (another action).
-    expect(exportsOf(await getOrder(tenant, "o-1", key))).toEqual(expect.arrayContaining([[back, "cancelling", [2]], [route, expect.stringMatching(/pending|delivered/), [2]]]));
+    // The backorder was delivered, so it is cancelled with its consumer; the routing of the same units waits for that ack
+    // (the backorder's consumer may already have sourced them: they must not also ship from stock).
+    expect(exportsOf(await getOrder(tenant, "o-1", key))).toEqual([
+      [back, "cancelling", [2]],
+      [route, "awaiting_cancellation", [2]],
+    ]);
     const routed = await getOrder(tenant, "o-1", key);
     expect(routed.state).toBe("routed");
     expect(routed.milestones.backordered_at).toBeDefined();
@@ -69,11 +73,31 @@ describe("re-reserving when stock arrives: backorders filled first come first se
     const msg = ExportCancellation.parse(new Webhook(ROUTING_SECRET).verify(sent?.body ?? "", sent?.headers ?? {}));
     expect(msg).toMatchObject({ export_id: back, cancelled: { intended_action: "backorder_order", version: 1 }, superseded_by: null });
     expect(msg.reason).toMatch(/filled from arriving stock/);
+    expect((await requests(wmsOf.get(tenant) ?? "")).map((r) => r.headers["webhook-id"])).not.toContain(route);
     expect(await json(await ack(tenant, cxl, "accepted"))).toMatchObject({ status: "cancelled", duplicate: false });
     await received(tenant, route);
     const done = await getOrder(tenant, "o-1", key);
     expect(done.exports.find((e) => e.export.export_id === back)?.status).toBe("cancelled");
     expect(done.sla.map((c) => c.step)).not.toContain("backorder");
+  });
+
+  it("a backorder consumer that already sourced the units refuses the cancellation: the routing is withdrawn unsent and a person decides", async () => {
+    const tenant = "rr-kept";
+    const key = await tenantWithStock(tenant, 0);
+    await paidOrder(tenant, "o-k", T0);
+    const back = exportId("backorder_order", 1, "o-k");
+    await received(tenant, back);
+    await arrive(tenant, 2, "adj-rr-kept");
+    const cxl = cancellationId(back);
+    await received(tenant, cxl);
+    expect(await json(await ack(tenant, cxl, "rejected", ROUTING_SECRET, "already ordered from the supplier"))).toMatchObject({ status: "not_cancelled" });
+    const o = await getOrder(tenant, "o-k", key);
+    expect(exportsOf(o)).toEqual([
+      [back, "not_cancelled", [2]],
+      [exportId("fulfil_order", 1, "o-k"), "superseded", [2]],
+    ]);
+    expect(o.state).toBe("on_hold");
+    expect((await requests(wmsOf.get(tenant) ?? "")).map((r) => r.headers["webhook-id"])).not.toContain(exportId("fulfil_order", 1, "o-k"));
   });
 
   it("a split order: the filled unit joins the routing (a new version replacing the first), the backorder export is taken back", async () => {
