@@ -92,7 +92,9 @@ describe("chaos: 50 paid orders race for 10 units of one SKU, sold on 3 channels
     const receipt = () => sendStock(tenant, "adj-chaos-restock", "inventory.adjusted", { sku: "MUG-01", delta: RESTOCK, reason: "receipt" }, "2026-12-07T11:00:00Z");
     expect((await Promise.all([receipt(), receipt()])).map((r) => r.status).sort()).toEqual([200, 202]);
     const routedNow = async () => (await mapPool(line, 8, (o) => getOrder(tenant, o, key))).filter((o) => o.exports.some((e) => e.export.intended_action === "fulfil_order"));
-    await expect.poll(async () => (await routedNow()).length, { timeout: 60_000, interval: 500 }).toBe(RESTOCK);
+    // First the SKU's side (one read), then the orders' (40 reads a round).
+    await expect.poll(async () => (await level(tenant, "MUG-01", key)).waitlist.length, { timeout: 60_000, interval: 250 }).toBe(line.length - RESTOCK);
+    await expect.poll(async () => (await routedNow()).length, { timeout: 60_000, interval: 2_000 }).toBe(RESTOCK);
     const filled = await routedNow();
     expect(filled.map((o) => o.order_id).sort()).toEqual(line.slice(0, RESTOCK).sort());
     for (const o of filled) {
@@ -110,5 +112,5 @@ describe("chaos: 50 paid orders race for 10 units of one SKU, sold on 3 channels
       const versions = got.map((g) => g.version);
       expect(versions).toEqual([...versions].sort((a, b) => a - b));
     }
-  }, 300_000);
+  }, 600_000);
 });
