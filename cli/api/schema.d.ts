@@ -275,7 +275,7 @@ export interface paths {
         get?: never;
         /**
          * Create or replace a stock channel (a marketplace, the storefront) that receives every SKU's level
-         * @description Every stock change of every SKU is sent to each channel as a signed Standard Webhooks `inventory.level` message, retried, coalesced (a channel that was down gets the latest level, not every step) and versioned (`data.version` and `webhook-id` grow with every change; drop a message whose version is lower than one you applied). The secret is sealed before it reaches D1 and never returned. Recorded on the admin audit.
+         * @description Every SKU the tenant tracks sends a channel its current level as soon as the channel is added; after that, every stock change of every SKU is sent to each channel as a signed Standard Webhooks `inventory.level` message, retried, coalesced (a channel that was down gets the latest level, not every step) and versioned (`data.version` and `webhook-id` grow with every change; drop a message whose version is lower than one you applied). The secret is sealed before it reaches D1 and never returned. Recorded on the admin audit.
          */
         put: operations["putStockChannel"];
         post?: never;
@@ -1326,7 +1326,7 @@ export interface components {
                 reported: number;
                 drift: number;
             } | null;
-            /** @description Reservations: active ones first, then the newest closed */
+            /** @description Reservations: active ones first, then the newest closed (a restock fill is its own row, line `<line>#r<n>`) */
             orders: {
                 order_id: string;
                 line: string;
@@ -1338,6 +1338,14 @@ export interface components {
                 expires_at: string;
                 closed_at: string | null;
                 reason: string | null;
+            }[];
+            /** @description Backordered lines still waiting for stock, in the order they are served when it arrives */
+            waitlist: {
+                seq: number;
+                order_id: string;
+                line: string;
+                since: string;
+                waiting: number;
             }[];
         };
         InventorySettings: {

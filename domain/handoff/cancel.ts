@@ -5,7 +5,7 @@ import { stepSlaMs } from "../ownership/schema";
 import { iso } from "../time";
 import { actedOnCancelled, cancellationMessage, CancellationState, retraction, type CancellationStatus } from "./cancellation";
 import type { AttemptResult, Outcome } from "./delivery";
-import { ACTION_STEP, HandoffExport, IntendedAction, type ExportStatus } from "./document";
+import { ACTION_STEP, HandoffExport, INTENDED_ACTIONS, IntendedAction, type ExportStatus } from "./document";
 import { escalation, logAttempt } from "./records";
 
 /**
@@ -57,22 +57,35 @@ export function retract(c: OrderCommit, row: ExportRecord, reason: string, super
   });
 }
 
-/** A new version waits while an older one of its action is being cancelled; the cancellation then names it. */
+/**
+ * The actions whose cancellation a new decision of `action` waits for: its
+ * own older versions, and for routing also the backorder. A restock moves
+ * units from the backorder to routing; until the backorder's consumer has
+ * confirmed it dropped them, routing them too could source and ship them twice.
+ */
+function waitsOn(action: string): string[] {
+  return action === "fulfil_order" ? ["fulfil_order", "backorder_order"] : [action];
+}
+
+/** A new version waits while an older one of its action (or a backorder, for routing) is being cancelled; its own action's cancellation then names it. */
 export function waitsForCancellation(c: OrderCommit, ex: HandoffExport): boolean {
-  const cancelling = c.exports().filter((r) => r.action === ex.intended_action && r.status === "cancelling");
-  for (const r of cancelling) c.updateCancellation(r.export_id, { superseded_by: ex.export_id });
+  const blockers = waitsOn(ex.intended_action);
+  const cancelling = c.exports().filter((r) => blockers.includes(r.action) && r.status === "cancelling");
+  for (const r of cancelling) if (r.action === ex.intended_action) c.updateCancellation(r.export_id, { superseded_by: ex.export_id });
   return cancelling.length > 0;
 }
 
-/** Replacements go out once no older version of their action is still being cancelled. */
+/** Decisions that wait on a cancellation of `action` go out once nothing they wait on is still being cancelled. */
 function release(c: OrderCommit, action: string): void {
-  const rows = c.exports().filter((r) => r.action === action);
-  if (rows.some((r) => r.status === "cancelling")) return;
-  for (const r of rows) {
-    if (r.status !== "awaiting_cancellation") continue;
-    c.updateExport(r.export_id, { status: "pending" });
-    c.schedule("deliver", r.export_id, c.now);
-    c.audit("export.released", { export_id: r.export_id });
+  for (const waiting of INTENDED_ACTIONS) {
+    const blockers = waitsOn(waiting);
+    if (!blockers.includes(action) || c.exports().some((r) => blockers.includes(r.action) && r.status === "cancelling")) continue;
+    for (const r of c.exports()) {
+      if (r.action !== waiting || r.status !== "awaiting_cancellation") continue;
+      c.updateExport(r.export_id, { status: "pending" });
+      c.schedule("deliver", r.export_id, c.now);
+      c.audit("export.released", { export_id: r.export_id });
+    }
   }
 }
 
@@ -95,8 +108,10 @@ function ended(c: OrderCommit, row: ExportRecord, kind: EndKind, status: Cancell
   c.cancel("cancel", row.export_id);
   c.cancel("cancel_ack", row.export_id);
   if (row.status === "cancelling") c.updateExport(row.export_id, { status: "not_cancelled" });
+  // Its unsent replacements, and routing that waited on it (the consumer kept the units it was to drop).
   for (const r of c.exports()) {
-    if (r.action !== row.action || retraction(r.status as ExportStatus, r.first_attempt_at !== null) !== "withdraw") continue;
+    const waited = r.action !== row.action && waitsOn(r.action).includes(row.action) && r.status === "awaiting_cancellation";
+    if (!waited && (r.action !== row.action || retraction(r.status as ExportStatus, r.first_attempt_at !== null) !== "withdraw")) continue;
     withdraw(c, r.export_id, `${row.export_id} was not cancelled (${kind})`);
   }
   return [escalation(c, row.export_id, stepOf(row), kind, detail)];

@@ -69,6 +69,10 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
       const existing = existingExports(c.exports());
       const reopened = unblockedByDirectory(s.view.holds, existing, c.rules.rules, c.directory);
       const planned = planExports(c.tenant, s.view, s.facts, c.rules, existing, c.now, justification, c.allocation(), reopened);
+      for (const id of planned.retire) {
+        const row = c.exportById(id);
+        if (row) retract(c, row, "every backordered unit was filled from arriving stock", null);
+      }
       if (planned.issue.length === 0) break;
       // Nothing leaves without passing the QA gate (names against the directory the object holds); an override waives what a person can vouch for.
       const { plan, blocked, waived } = gatePlan(planned, { rules: c.rules.rules, existing, now: c.now, directory: c.directory, override: justification !== null });

@@ -185,7 +185,7 @@ export function gatePlan(
   plan: Plan,
   ctx: { rules: OwnershipRules; existing: readonly ExistingExport[]; now: number; directory: ReadonlySet<string> | null; override: boolean },
 ): { plan: Plan; blocked: GateResult[]; waived: GateResult[] } {
-  const out: Plan = { issue: [], supersede: [...plan.supersede], facts: [...plan.facts] };
+  const out: Plan = { issue: [], supersede: [...plan.supersede], facts: [...plan.facts], retire: [...plan.retire] };
   const blocked: GateResult[] = [];
   const waived: GateResult[] = [];
   const actionOf = new Map(ctx.existing.map((e) => [e.export.export_id, e.export.intended_action]));

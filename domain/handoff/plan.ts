@@ -115,6 +115,8 @@ export interface Plan {
   supersede: string[];
   /** Facts the decisions add to the order (routing makes it `routed`). */
   facts: MachineEvent[];
+  /** Live decisions nothing replaces, taken back (a backorder whose units all came in stock): withdrawn or cancelled like a superseded one. */
+  retire: string[];
 }
 
 export function planExports(
@@ -132,7 +134,7 @@ export function planExports(
   reopened: ReadonlySet<string> = new Set(),
 ): Plan {
   const { rules, version } = rulesIn;
-  const plan: Plan = { issue: [], supersede: [], facts: [] };
+  const plan: Plan = { issue: [], supersede: [], facts: [], retire: [] };
   const trail = facts
     .filter((f) => f.source !== "handoff")
     .map((f) => ({ event_id: f.id, type: f.type, source: f.source, occurred_at: f.occurred_at }));
@@ -211,6 +213,10 @@ export function planExports(
       });
     }
   }
+  // Every backordered unit came in stock (a restock filled it): the backorder decision is taken back, never silently dropped.
+  if (allocation !== null && allocation.fills.length > 0 && allocation.backordered.length === 0) {
+    for (const e of existing) if (e.export.intended_action === "backorder_order" && !isWithdrawn(e.status)) plan.retire.push(e.export.export_id);
+  }
   // Nothing could be promised: the order is backordered (its backorder export owns the rest).
   if (allocation?.outcome === "none" && view.fulfillment.status === "none" && !TERMINAL_STATES.includes(view.state)) {
     plan.facts.push({
@@ -261,7 +267,7 @@ export interface Deadline {
  * Running SLA clocks: one per step whose starting milestone happened and whose
  * finishing one has not. Terminal orders run none.
  */
-export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: readonly ExistingExport[]): Deadline[] {
+export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: readonly ExistingExport[], allocation: Allocation | null = null): Deadline[] {
   if (TERMINAL_STATES.includes(view.state)) return [];
   const { rules } = rulesIn;
   const m = view.milestones;
@@ -285,7 +291,10 @@ export function slaDeadlines(view: OrderView, rulesIn: RulesInput, exports: read
   // payment with nothing to route must still breach and reach an owner.
   // Nothing could be routed and the whole order was handed to the backorder step: routing was decided, its clock stops.
   const wholeBackorder = exports.some((e) => e.export.intended_action === "backorder_order" && !isWithdrawn(e.status)) && !exports.some((e) => e.export.intended_action === "fulfil_order");
-  if (!routingAcked && !progressed && !wholeBackorder) clock("routing", "captured_at", routeFrom);
+  // Routing re-decided because stock arrived (a restock fill): its clock runs from the arrival, not from the capture days ago.
+  const restocked = allocation?.restocked_at ?? null;
+  const [routeSince, routeAt] = restocked !== null && routeFrom !== undefined && restocked > routeFrom ? ["restocked_at", restocked] : ["captured_at", routeFrom];
+  if (!routingAcked && !progressed && !wholeBackorder) clock("routing", routeSince, routeAt);
   if (!progressed) clock("fulfillment", "routed_at", m.routed_at);
   if (m.shipped_at === undefined) clock("shipping", "accepted_at", m.accepted_at);
   if (m.delivered_at === undefined) clock("delivery", "shipped_at", m.shipped_at);

@@ -16,7 +16,7 @@ import { existingExports, slaDeadlines } from "./plan";
  */
 export function syncSla(c: OrderCommit, view: OrderView): void {
   if (!c.rules) return;
-  const deadlines = slaDeadlines(view, c.rules, existingExports(c.exports()));
+  const deadlines = slaDeadlines(view, c.rules, existingExports(c.exports()), c.allocation());
   const running = new Set<string>(deadlines.map((d) => d.step));
   for (const t of c.timers("sla")) {
     if (!running.has(t.key)) c.cancel("sla", t.key);
@@ -42,7 +42,7 @@ export function checkSla(c: OrderCommit, view: OrderView, step: string): void {
     c.cancel("sla", step);
     return;
   }
-  const d = slaDeadlines(view, c.rules, existingExports(c.exports())).find((x) => x.step === step);
+  const d = slaDeadlines(view, c.rules, existingExports(c.exports()), c.allocation()).find((x) => x.step === step);
   if (!d) {
     c.cancel("sla", step);
     return;

@@ -35,6 +35,10 @@ export const Allocation = z.object({
   /** Whether the holds were confirmed to their objects, and how they ended (released or consumed). */
   committed: z.boolean(),
   closed: z.enum(["released", "consumed"]).nullable(),
+  /** Fills taken from restocked SKUs (`<sku>:<reservation key>`): each is applied once, however often it is offered. */
+  fills: z.array(z.string()).default([]),
+  /** When the last fill was taken: the routing decision it changed was made then, and its clock runs from then. */
+  restocked_at: z.string().nullable().default(null),
 });
 export type Allocation = z.infer<typeof Allocation>;
 
@@ -80,7 +84,7 @@ export function allocate(lines: readonly LineItem[], answers: readonly SkuAnswer
   });
   const tracked = answers.some((a) => a.tracked);
   const outcome = !tracked ? "untracked" : backordered.length === 0 ? "all" : routed.some((l) => l.quantity > 0) ? "some" : "none";
-  return { outcome, skus: [...answers], routed, backordered, committed: false, closed: null };
+  return { outcome, skus: [...answers], routed, backordered, committed: false, closed: null, fills: [], restocked_at: null };
 }
 
 /** SKUs whose objects hold this order's reservations. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InventoryEventType, type InventoryEvent } from "./events";
 import { Reservation, type LineOutcome, type ReserveLine, type ReserveOutcome } from "./reserve";
+import { WaitEntry } from "./waitlist";
 
 /** The acknowledgement a stock sender gets: its delivery is durably recorded by the SKU's object. */
 export const InventoryReceipt = z.object({
@@ -32,7 +33,8 @@ export const InventoryLevel = z.object({
   version: z.number().int(),
   locations: z.array(z.object({ location: z.string(), on_hand: z.number().int(), snapshot_at: z.string().nullable() })),
   drift: SkuDrift.nullable().describe("The newest snapshot's difference from the level the engine had computed"),
-  orders: z.array(Reservation).describe("Reservations: active ones first, then the newest closed"),
+  orders: z.array(Reservation).describe("Reservations: active ones first, then the newest closed (a restock fill is its own row, line `<line>#r<n>`)"),
+  waitlist: z.array(WaitEntry).describe("Backordered lines still waiting for stock, in the order they are served when it arrives"),
 }).meta({ id: "InventoryLevel" });
 export type InventoryLevel = z.infer<typeof InventoryLevel>;
 
@@ -70,4 +72,6 @@ export interface InventoryObject {
   consume(orderId: string, shippedAt: string): Promise<{ consumed: number }>;
   configure(input: { tenant: string; sku: string; oversellBuffer: number }): Promise<InventoryLevel>;
   getLevel(sku: string): Promise<InventoryLevel>;
+  /** A stock channel was added: send it this SKU's current level now. */
+  announceChannels(): Promise<{ announced: boolean }>;
 }

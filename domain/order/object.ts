@@ -1,3 +1,4 @@
+import type { RestockAnswer, RestockOffer } from "../inventory/restock";
 import { z } from "zod";
 import type { CanonicalEvent } from "../events/canonical";
 import { ExportWithCancellation } from "../handoff/cancellation";
@@ -115,4 +116,6 @@ export interface OrderObject {
   getAudit(): Promise<{ entries: AuditEntry[]; pending_seqs: number[] }>;
   flush(): Promise<{ drained: number; error: string | null }>;
   poke(): Promise<{ due: number }>;
+  /** Stock arrived for this backordered order: a SKU's object offers the units it set aside (domain/inventory/restock.ts). */
+  restocked(offer: RestockOffer): Promise<RestockAnswer>;
 }

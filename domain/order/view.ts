@@ -194,6 +194,9 @@ export function deriveFromFactSet(orderId: string, facts: readonly MachineEvent[
       case "fulfillment.requested":
         first("routed_at", e);
         requested = true;
+        // Routed after the engine's own "no stock to reserve" (stock arrived): no longer backordered. Only the
+        // engine's fact, on the engine's clock: a sender's rejection answers a request and a skewed clock must not undo it.
+        if (decision?.type === "fulfillment.rejected" && decision.source === "handoff" && decision.data.code === "out_of_stock") decision = undefined;
         location = e.data.location ?? location;
         break;
       case "fulfillment.accepted":

@@ -10,6 +10,10 @@ import { InventoryStore } from "./store";
 import { OFFERED_VERSION, pushLevels } from "./channels";
 import { STOCK_RETRY, type LevelSummary } from "../../domain/inventory/channels";
 import type { RetryPolicyMs } from "../../domain/handoff/delivery";
+import type { RestockAnswer, RestockFill } from "../../domain/inventory/restock";
+import { endedLines, waiting } from "../../domain/inventory/waitlist";
+import { invalidateTenantCache } from "../../worker/tenancy";
+import { applyAnswer, leave, serve, tellOrders } from "./restock";
 
 /** Meta key: "due" once the SKU holds stock, "written" once D1's `stock_skus` lists it. */
 const STOCK_MARK = "stock_mark";
@@ -106,6 +110,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       for (const e of input.events) changed = this.store.addFact(factFromEvent(e)) || changed;
       if (changed) {
         this.level = null;
+        this.serve(now);
         this.bump();
         // The first stock this SKU holds: the alarm tells D1, so orders start asking it to reserve.
         if (this.store.getMeta(STOCK_MARK) !== "written") this.store.setMeta(STOCK_MARK, "due");
@@ -143,12 +148,22 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
         now,
         holdMs: this.holdMs(),
       });
-      for (const r of d.created) this.store.putReservation(r);
+      for (const r of d.created) {
+        this.store.putReservation(r);
+        // Units nobody could promise: the line waits for stock, behind everyone already waiting.
+        if (r.reserved < r.requested) this.store.joinWaitlist(r.order_id, r.line, r.held_at);
+      }
       const version = d.created.some((r) => r.reserved > 0) ? this.bump() : this.version();
       return { outcome: d.outcome, lines: d.lines, available: d.available, version, armed: d.created.length > 0 };
     });
     if (result.armed) await this.rearm();
     return { tracked: true, outcome: result.outcome, lines: result.lines, available: result.available, version: result.version };
+  }
+
+  /** Units freed or arrived go to the waitlist first (domain/inventory/waitlist.ts); true when some did. */
+  private serve(now: number): boolean {
+    const available = Math.max(0, this.stock().on_hand + this.buffer() - this.store.reservedUnits());
+    return serve(this.store, available, now, this.holdMs()).length > 0;
   }
 
   /** Applies changed reservation rows (and any facts they imply) in one transaction. */
@@ -160,10 +175,31 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       // Confirming a hold (no facts callback given as null) moves no unit: the level, and its version, stay.
       if (facts !== null) {
         facts(changed);
-        if (changed.some((r) => r.reserved > 0)) this.bump();
+        leave(this.store, endedLines(changed), this.clock());
+        const served = this.serve(this.clock());
+        if (served || changed.some((r) => r.reserved > 0)) this.bump();
       }
       return changed.length;
     });
+  }
+
+  /** An order's answer to the fills it was offered (durable-objects/inventory/restock.ts). */
+  private answered(orderId: string, offered: readonly RestockFill[], answer: RestockAnswer): void {
+    this.change(() => applyAnswer(this.store, orderId, offered, answer, this.clock()), () => {});
+  }
+
+  /**
+   * A stock channel was added: offer it this SKU's current level now rather
+   * than at the next change. The channel list is re-read (this isolate's
+   * cached copy predates the channel); the slots coalesce and version as ever.
+   */
+  async announceChannels(): Promise<{ announced: boolean }> {
+    if (!this.store.hasSchema() || this.stock().locations.length === 0) return { announced: false };
+    const tenant = this.store.getMeta("tenant");
+    if (tenant !== null) invalidateTenantCache(tenant);
+    this.store.setMeta(OFFERED_VERSION, "0");
+    await this.rearm();
+    return { announced: true };
   }
 
   async commit(orderId: string): Promise<{ committed: number }> {
@@ -198,6 +234,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       this.open(input.tenant, input.sku);
       if (this.buffer() !== input.oversellBuffer) {
         this.store.setMeta("oversell_buffer", String(input.oversellBuffer));
+        this.serve(this.clock());
         this.bump();
       }
     });
@@ -227,14 +264,23 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       locations: stock.locations,
       drift: stock.drifts.reduce<StockLevel["drifts"][number] | null>((newest, d) => (newest === null || d.at >= newest.at ? d : newest), null),
       orders: this.store.listReservations(LISTED_RESERVATIONS),
+      waitlist: this.waitlist(),
     };
+  }
+
+  /** The lines still waiting for stock, first come first. */
+  private waitlist(): InventoryLevel["waitlist"] {
+    const { positions, rows } = this.store.waitlist();
+    return waiting(positions, rows).filter((w) => w.waiting > 0).slice(0, LISTED_RESERVATIONS);
   }
 
   private async rearm(): Promise<void> {
     // D1 work: a drift task to write, or a level the channels were not offered yet (the channel list is in D1).
     const d1Due =
       this.store.unwrittenDrifts().length > 0 || this.version() > Number(this.store.getMeta(OFFERED_VERSION) ?? "0") || this.store.getMeta(STOCK_MARK) === "due";
-    const candidates = [this.store.nextHeldExpiry(), this.store.nextSlotDue(), d1Due ? Math.max(this.retryAt, Date.now()) : null].filter((t): t is number => t !== null);
+    const candidates = [this.store.nextHeldExpiry(), this.store.nextSlotDue(), this.store.nextOfferDue(), d1Due ? Math.max(this.retryAt, Date.now()) : null].filter(
+      (t): t is number => t !== null,
+    );
     if (candidates.length === 0) return;
     const next = Math.min(...candidates);
     const current = await this.ctx.storage.getAlarm();
@@ -253,6 +299,7 @@ export class InventoryDO extends DurableObject<Env> implements InventoryObject {
       const tenant = this.store.getMeta("tenant");
       const sku = this.store.getMeta("sku");
       if (tenant !== null && sku !== null) {
+        await tellOrders({ env: this.env, store: this.store, tenant, sku, clock: this.clock, answered: (o, f, a) => this.answered(o, f, a) });
         if (this.store.getMeta(STOCK_MARK) === "due") {
           await markStockTracked(this.env, tenant, sku, new Date(this.clock()).toISOString());
           this.tx(() => this.store.setMeta(STOCK_MARK, "written"));

@@ -1,6 +1,7 @@
 import type { SnapshotDrift, StockFact } from "../../domain/inventory/level";
 import type { Reservation, ReservationStatus } from "../../domain/inventory/reserve";
 import type { ChannelSlot, SlotStatus } from "../../domain/inventory/channels";
+import type { WaitPosition } from "../../domain/inventory/waitlist";
 
 /**
  * The inventory object's SQLite. Created by the first write (a read of a SKU
@@ -56,6 +57,30 @@ const SCHEMA = [
      first_attempt_at INTEGER,
      next_at INTEGER,
      last_error TEXT
+   ) WITHOUT ROWID`,
+  // The waitlist (domain/inventory/waitlist.ts): lines backordered here, served first come first served when stock arrives.
+  `CREATE TABLE IF NOT EXISTS waitlist (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     order_id TEXT NOT NULL,
+     line TEXT NOT NULL,
+     since TEXT NOT NULL,
+     left_at TEXT,
+     reason TEXT,
+     UNIQUE (order_id, line)
+   )`,
+  // Objects created before the waitlist: their open backorders join it in the order they were decided.
+  `INSERT OR IGNORE INTO waitlist (order_id, line, since)
+     SELECT order_id, line, held_at FROM reservations
+     WHERE status IN ('held', 'committed') AND reserved < requested AND instr(line, '#') = 0
+     ORDER BY held_at, rowid`,
+  // Fills the waiting order has not answered yet: told from the alarm until it does (its answer is idempotent).
+  `CREATE TABLE IF NOT EXISTS fill_offers (
+     order_id TEXT NOT NULL,
+     line TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     next_at INTEGER NOT NULL,
+     last_error TEXT,
+     PRIMARY KEY (order_id, line)
    ) WITHOUT ROWID`,
 ].join(";\n");
 
@@ -213,6 +238,65 @@ export class InventoryStore {
          held_at = excluded.held_at, expires_at = excluded.expires_at, closed_at = excluded.closed_at, reason = excluded.reason`,
       r.order_id, r.line, r.requested, r.reserved, r.status, r.held_at, r.expires_at, r.closed_at, r.reason,
     );
+  }
+
+  /** A backordered line takes the next place; one asked again after its hold was swept keeps its place. */
+  joinWaitlist(orderId: string, line: string, since: string): void {
+    this.sql().exec(
+      "INSERT INTO waitlist (order_id, line, since) VALUES (?, ?, ?) ON CONFLICT (order_id, line) DO UPDATE SET left_at = NULL, reason = NULL",
+      orderId, line, since,
+    );
+  }
+
+  /** The order's lines (or one of them) stop waiting. */
+  leaveWaitlist(orderId: string, line: string | null, at: string, reason: string): void {
+    if (line === null) this.sql().exec("UPDATE waitlist SET left_at = ?, reason = ? WHERE order_id = ? AND left_at IS NULL", at, reason, orderId);
+    else this.sql().exec("UPDATE waitlist SET left_at = ?, reason = ? WHERE order_id = ? AND line = ? AND left_at IS NULL", at, reason, orderId, line);
+  }
+
+  /** The lines still on the waitlist, first come first, and every reservation of their orders. */
+  waitlist(): { positions: WaitPosition[]; rows: Reservation[] } {
+    if (!this.hasSchema()) return { positions: [], rows: [] };
+    const positions = this.sql()
+      .exec("SELECT seq, order_id, line, since FROM waitlist WHERE left_at IS NULL ORDER BY seq")
+      .toArray()
+      .map((r) => ({ seq: Number(r.seq), order_id: String(r.order_id), line: String(r.line), since: String(r.since) }));
+    if (positions.length === 0) return { positions, rows: [] };
+    const rows = this.sql()
+      .exec("SELECT * FROM reservations WHERE order_id IN (SELECT order_id FROM waitlist WHERE left_at IS NULL)")
+      .toArray()
+      .map(reservationOf);
+    return { positions, rows };
+  }
+
+  offerFill(orderId: string, line: string, at: number): void {
+    this.sql().exec("INSERT OR IGNORE INTO fill_offers (order_id, line, attempts, next_at) VALUES (?, ?, 0, ?)", orderId, line, at);
+  }
+
+  /** Due offers by order: each order is told about all its unanswered fills at once. */
+  offersDue(now: number): Map<string, { line: string; attempts: number }[]> {
+    const out = new Map<string, { line: string; attempts: number }[]>();
+    if (!this.hasSchema()) return out;
+    for (const r of this.sql().exec("SELECT order_id, line, attempts FROM fill_offers WHERE next_at <= ? ORDER BY order_id, line", now).toArray()) {
+      const list = out.get(String(r.order_id)) ?? [];
+      list.push({ line: String(r.line), attempts: Number(r.attempts) });
+      out.set(String(r.order_id), list);
+    }
+    return out;
+  }
+
+  offerFailed(orderId: string, line: string, nextAt: number, error: string): void {
+    this.sql().exec("UPDATE fill_offers SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE order_id = ? AND line = ?", nextAt, error.slice(0, 500), orderId, line);
+  }
+
+  dropOffer(orderId: string, line: string): void {
+    this.sql().exec("DELETE FROM fill_offers WHERE order_id = ? AND line = ?", orderId, line);
+  }
+
+  nextOfferDue(): number | null {
+    if (!this.hasSchema()) return null;
+    const row = this.sql().exec("SELECT MIN(next_at) AS t FROM fill_offers").toArray()[0];
+    return row && row.t !== null ? Number(row.t) : null;
   }
 
   slot(channel: string): ChannelSlot | null {

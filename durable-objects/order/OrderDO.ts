@@ -1,19 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
-import { signedHeaders } from "../../domain/handoff/delivery";
 import { acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
-import { STOCK_TIMER } from "../../domain/inventory/allocate";
-import { recordReservation } from "../../domain/inventory/record";
-import { initialState } from "../../domain/order/machine";
-import { reserveIfRoutable, runStockTimer } from "./stock";
-import { decideOutcome } from "../../domain/handoff/delivery";
+import { recordReservation, reserveIfRoutable, runStockTimer, STOCK_TIMER, takeRestock, type RestockAnswer, type RestockOffer } from "./stock";
+import { decideOutcome, signedHeaders } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
 import { ackCancellation, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
 import { cancelledExportId } from "../../domain/handoff/cancellation";
 import type { RulesInput } from "../../domain/handoff/plan";
 import type { OrderCommit } from "../../domain/order/commit";
 import { adoptConfig, heldRules, orderCommit } from "./config";
-import type { MachineState } from "../../domain/order/machine";
+import { initialState, type MachineState } from "../../domain/order/machine";
 import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot } from "../../domain/order/object";
 import { claim, resolve } from "../../domain/tasks/decide";
 import type { QueueError, Resolution, Task } from "../../domain/tasks/task";
@@ -182,6 +178,10 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   /** The `stock` timer: confirm, release or consume this order's holds with its SKUs' objects. */
   private async stock(now: number): Promise<void> {
     await runStockTimer(this.env, this.store, (orderId) => this.state(orderId).view, (fn) => this.decide(now, fn));
+  }
+
+  async restocked(offer: RestockOffer): Promise<RestockAnswer> {
+    return takeRestock({ state: (id) => this.state(id), decide: (fn) => this.decide(this.clock(), fn), settle: () => this.stock(this.clock()), rearm: () => this.rearm() }, offer);
   }
 
   /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */

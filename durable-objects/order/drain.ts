@@ -270,7 +270,7 @@ function handoffRows(store: OrderStore, tenant: string, orderId: string, now: nu
 function indexRow(o: DrainInput, version: number, now: number): DrainBatch["index"] {
   const { store, tenant, orderId } = o;
   const v = o.view();
-  const dues = o.rules ? slaDeadlines(v, o.rules, existingExports(store.exports())).map((d) => d.due_at) : [];
+  const dues = o.rules ? slaDeadlines(v, o.rules, existingExports(store.exports()), store.allocation()).map((d) => d.due_at) : [];
   const first = store.firstReceipt();
   const milestones: Record<string, string> = {};
   for (const [k, val] of Object.entries(v.milestones)) if (typeof val === "string") milestones[k] = val;

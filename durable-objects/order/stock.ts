@@ -1,4 +1,6 @@
 import { allocate, askable, STOCK_TIMER, stockFollowUp, stockRequests, trackedSkus, type Allocation } from "../../domain/inventory/allocate";
+import { restockRefusal, takeFills, type RestockAnswer, type RestockOffer } from "../../domain/inventory/restock";
+import { applyEvents } from "../../domain/handoff/decide";
 import type { OrderCommit } from "../../domain/order/commit";
 import type { OrderStore } from "./store";
 import { wantsRouting, type RulesInput } from "../../domain/handoff/plan";
@@ -87,3 +89,49 @@ export async function runStockTimer(
     return null;
   });
 }
+
+/**
+ * The order object's answer to a SKU's restock offer (domain/inventory/restock.ts):
+ * in one decision it takes the fills its split still misses, records the new
+ * split and plans again, so the filled units get a routing export and the
+ * backorder export shrinks or is taken back (withdrawn if unsent, else
+ * cancelled with its consumer, who acknowledges). The holds are confirmed by
+ * the `stock` timer it leaves, at once after the commit and again after a crash.
+ */
+export interface RestockShell {
+  state: (orderId: string) => MachineState;
+  decide: (fn: (c: OrderCommit) => MachineState | null) => void;
+  /** The stock timer's run: confirms the new holds with their objects. */
+  settle: () => Promise<void>;
+  rearm: () => Promise<void>;
+}
+
+
+export async function takeRestock(shell: RestockShell, offer: RestockOffer): Promise<RestockAnswer> {
+  let answer: RestockAnswer = { taken: [], refused: "no such order" };
+  let changed = false;
+  shell.decide((c) => {
+    const s = shell.state(c.orderId);
+    const held = c.allocation();
+    const refused = restockRefusal(s.view, held);
+    if (refused !== null || held === null) {
+      answer = { taken: [], refused: refused ?? "the order has no stock decision" };
+      return null;
+    }
+    const r = takeFills(s.view.fields.line_items ?? [], held, offer.sku, offer.fills, c.now);
+    answer = { taken: r.taken, refused: null };
+    if (r.applied.length === 0) return null;
+    changed = true;
+    c.recordAllocation(r.allocation);
+    c.audit("inventory.restocked", { sku: offer.sku, fills: r.applied, outcome: r.allocation.outcome, routed: r.allocation.routed, backordered: r.allocation.backordered });
+    c.schedule(STOCK_TIMER, "follow_up", c.now);
+    return applyEvents(c, s, []);
+  });
+  if (changed) await shell.settle().catch((err: unknown) => console.error("order stock calls after a restock", err));
+  await shell.rearm();
+  return answer;
+}
+
+export { recordReservation } from "../../domain/inventory/record";
+export { STOCK_TIMER };
+export type { RestockAnswer, RestockOffer };

@@ -17,11 +17,13 @@ afterEach(async () => {
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 const ORDERS = 50;
 const ON_HAND = 10;
+/** What arrives afterwards, for the oldest backorders. */
+const RESTOCK = 15;
 /** The storefront and two marketplaces: orders come from each, and each receives the stock level. */
 const CHANNELS = ["storefront", "amazon", "ebay"] as const;
 
 describe("chaos: 50 paid orders race for 10 units of one SKU, sold on 3 channels", () => {
-  it("exactly 10 reserved and routed, the other 40 backordered with an owner, stock never negative, duplicates and reordering change nothing, every channel ends on the same level", async () => {
+  it("exactly 10 reserved and routed, the other 40 backordered with an owner, stock never negative, duplicates and reordering change nothing, every channel ends on the same level; 15 more arrive and the 15 oldest backorders route", async () => {
     const tenant = "chaos-stock";
     const key = await handoffTenant(tenant, freshScenario("chaos-stock-wms"), freshScenario("chaos-stock-carrier"), (r) => {
       r.steps.backorder = { ...r.steps.routing, owner: "user:backorder-desk", sla: "PT4H" };
@@ -82,5 +84,33 @@ describe("chaos: 50 paid orders race for 10 units of one SKU, sold on 3 channels
     const ebay = await requests(scenarios.ebay);
     expect(ebay.some((r) => r.answered_status === 503)).toBe(true);
     expect(stockLevels(ebay.filter((r) => r.answered_status < 300)).length).toBeLessThan(final.version);
-  }, 300_000);
+
+    // Then 15 units arrive (the receipt delivered twice): the 15 oldest backorders are routed, first come first served, each once.
+    const queue = lvl.waitlist.map((w) => w.order_id);
+    expect(queue.sort()).toEqual(backordered.map((o) => o.order_id).sort());
+    const line = (await level(tenant, "MUG-01", key)).waitlist.map((w) => w.order_id);
+    const receipt = () => sendStock(tenant, "adj-chaos-restock", "inventory.adjusted", { sku: "MUG-01", delta: RESTOCK, reason: "receipt" }, "2026-12-07T11:00:00Z");
+    expect((await Promise.all([receipt(), receipt()])).map((r) => r.status).sort()).toEqual([200, 202]);
+    const routedNow = async () => (await mapPool(line, 8, (o) => getOrder(tenant, o, key))).filter((o) => o.exports.some((e) => e.export.intended_action === "fulfil_order"));
+    // First the SKU's side (one read), then the orders' (40 reads a round).
+    await expect.poll(async () => (await level(tenant, "MUG-01", key)).waitlist.length, { timeout: 60_000, interval: 250 }).toBe(line.length - RESTOCK);
+    await expect.poll(async () => (await routedNow()).length, { timeout: 60_000, interval: 2_000 }).toBe(RESTOCK);
+    const filled = await routedNow();
+    expect(filled.map((o) => o.order_id).sort()).toEqual(line.slice(0, RESTOCK).sort());
+    for (const o of filled) {
+      // Routed once, for the whole line; its backorder export taken back (withdrawn if unsent, else cancelled with its consumer).
+      expect(o.exports.filter((e) => e.export.intended_action === "fulfil_order").map((e) => e.export.order.line_items[0]?.quantity)).toEqual([1]);
+      expect(o.exports.filter((e) => e.export.intended_action === "backorder_order").map((e) => e.status)).toEqual([expect.stringMatching(/^(superseded|cancelling|cancelled)$/)]);
+    }
+    const after = await level(tenant, "MUG-01", key);
+    expect(after).toMatchObject({ on_hand: ON_HAND + RESTOCK, reserved: ON_HAND + RESTOCK, available: 0 });
+    expect(after.waitlist.map((w) => w.order_id)).toEqual(line.slice(RESTOCK));
+    // Every channel ends on the same final level again, versions only rising.
+    for (const c of CHANNELS) {
+      const got = await waitForLevel(scenarios[c], "MUG-01", after.version);
+      expect(got.at(-1)).toMatchObject({ version: after.version, on_hand: ON_HAND + RESTOCK, reserved: ON_HAND + RESTOCK, available: 0 });
+      const versions = got.map((g) => g.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    }
+  }, 600_000);
 });

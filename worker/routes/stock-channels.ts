@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { TenantId } from "../names";
 import { deleteStockChannel, listStockChannels, putStockChannel } from "../stock-channels";
+import { announceToSkus } from "../inventory-skus";
 
 const tenantKey = [{ tenantKey: [] }];
 const one = z.object({ tenant: TenantId, channel: ChannelName });
@@ -20,7 +21,7 @@ stockChannelRoutes.openapi(
     tags: ["inventory"],
     summary: "Create or replace a stock channel (a marketplace, the storefront) that receives every SKU's level",
     description:
-      "Every stock change of every SKU is sent to each channel as a signed Standard Webhooks `inventory.level` message, retried, coalesced (a channel that was down gets the latest level, not every step) and versioned (`data.version` and `webhook-id` grow with every change; drop a message whose version is lower than one you applied). The secret is sealed before it reaches D1 and never returned. Recorded on the admin audit.",
+      "Every SKU the tenant tracks sends a channel its current level as soon as the channel is added; after that, every stock change of every SKU is sent to each channel as a signed Standard Webhooks `inventory.level` message, retried, coalesced (a channel that was down gets the latest level, not every step) and versioned (`data.version` and `webhook-id` grow with every change; drop a message whose version is lower than one you applied). The secret is sealed before it reaches D1 and never returned. Recorded on the admin audit.",
     security: tenantKey,
     request: { params: one, body: { content: { "application/json": { schema: StockChannelInput } }, required: true } },
     responses: {
@@ -32,6 +33,8 @@ stockChannelRoutes.openapi(
     const { tenant, channel } = c.req.valid("param");
     const stored = await putStockChannel(c.env, tenant, channel, c.req.valid("json"));
     await recordAdmin(c.env, tenant, actorOf(c), "stock_channel.put", { channel, url: stored.url, secret_fingerprint: stored.secret_fingerprint });
+    // Every tracked SKU sends the channel its current level now, after the answer (one object call per SKU).
+    c.executionCtx.waitUntil(announceToSkus(c.env, tenant).catch((err: unknown) => console.error("stock channel announcement", err)));
     return c.json(stored, 200);
   },
 );

@@ -153,10 +153,10 @@ describe("the gate over a plan", () => {
   it("a refused decision leaves the plan with the version it would retract and the fact it would add", () => {
     const v1 = doc();
     const v2 = doc({ export_id: exportId("fulfil_order", 2, O), version: 2, supersedes: v1.export_id, order: { ...v1.order, shipping_address: null } });
-    const plan = { issue: [v2], supersede: [v1.export_id], facts: [{ id: `handoff:${v2.export_id}`, type: "fulfillment.requested", order_id: O, occurred_at: at(0), source: "handoff", data: { fulfillment_id: v2.export_id } } as const] };
+    const plan = { issue: [v2], supersede: [v1.export_id], facts: [{ id: `handoff:${v2.export_id}`, type: "fulfillment.requested", order_id: O, occurred_at: at(0), source: "handoff", data: { fulfillment_id: v2.export_id } } as const], retire: [] };
     const ctx = { rules: RULES, existing: [{ export: v1, status: "delivered" as const }], now: NOW, directory: null };
     const gated = gatePlan(plan, { ...ctx, override: false });
-    expect(gated.plan).toEqual({ issue: [], supersede: [], facts: [] });
+    expect(gated.plan).toEqual({ issue: [], supersede: [], facts: [], retire: [] });
     expect(gated.blocked.map((b) => b.failures.map((f) => f.code))).toEqual([["shipping_address_missing"]]);
     // An override waives what a person can vouch for: the decision goes, retracting v1.
     const overridden = gatePlan(plan, { ...ctx, override: true });

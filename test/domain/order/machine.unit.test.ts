@@ -278,6 +278,18 @@ describe("order machine: locked fields", () => {
 });
 
 describe("order machine: fulfillment decisions", () => {
+  it("routed after the engine's own no-stock decision (a restock), the order is no longer backordered; a sender's rejection is not undone", () => {
+    const noStock = ev.rejected(O, t("10:05"), { code: "out_of_stock", reason: "no stock to reserve" }, { source: "handoff" });
+    const { state: waiting } = fold([created, captured, noStock]);
+    expect(waiting.view.state).toBe("backordered");
+    const { state: restocked } = fold([requested], NOW, waiting);
+    expect(restocked.view.state).toBe("routed");
+    expect(restocked.view.milestones.backordered_at).toBe("2026-03-01T10:05:00.000Z");
+    // The warehouse's own out-of-stock answer stays, even if its clock put it before our request.
+    const wms = ev.rejected(O, t("10:05"), { code: "out_of_stock", reason: "TEE-M out" });
+    expect(fold([created, captured, wms, requested]).state.view.state).toBe("backordered");
+  });
+
   it("backorder, then accepted", () => {
     const backorder = ev.rejected(O, t("10:15"), { code: "out_of_stock", reason: "TEE-M out" });
     const { state: mid } = fold([created, captured, requested, backorder]);

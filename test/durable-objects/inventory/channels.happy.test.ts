@@ -84,4 +84,24 @@ describe("stock to channels: every change goes to every channel, signed, coalesc
     const audit = await json<{ entries: { type: string; data: Record<string, unknown> }[] }>(await call("GET", `/v1/tenants/${TENANT}/admin-audit`, { token: key }));
     expect(audit.entries.filter((e) => e.type === "stock_channel.put").map((e) => e.data.channel)).toEqual(["marketplace", "storefront"]);
   });
+
+  it("a channel added later hears every tracked SKU's current level at once, not at that SKU's next change", async () => {
+    await script(down, [], { status: 200 });
+    for (const sku of ["LATE-1", "LATE-2"]) {
+      await sendStock(TENANT, `late-${sku}`, "inventory.snapshot", { sku, on_hand: 7 }, "2026-12-07T09:00:00Z");
+      // The SKU's alarm lists it in D1 among the tenant's tracked SKUs.
+      await runDurableObjectAlarm(inventoryStub(TENANT, sku));
+    }
+    const late = freshScenario("stock-late");
+    expect((await putStockChannel(TENANT, "late", consumerUrl(late), key)).status).toBe(200);
+    for (const sku of ["LATE-1", "LATE-2"]) {
+      const lvl = await level(TENANT, sku, key);
+      const got = await waitForLevel(late, sku, lvl.version);
+      // One message: the level as it stands, with its version (the slot coalesces as for any change).
+      expect(got).toEqual([{ id: `stock_${TENANT}_${sku}_v${String(lvl.version)}`, version: lvl.version, on_hand: 7, reserved: 0, available: 7 }]);
+    }
+    // The channels that already had these levels are not sent them again.
+    for (const scenario of [up, down]) expect((await requests(scenario)).filter((r) => r.body.includes('"LATE-1"'))).toHaveLength(1);
+    expect((await call("DELETE", `/v1/tenants/${TENANT}/stock-channels/late`, { token: key })).status).toBe(204);
+  });
 });

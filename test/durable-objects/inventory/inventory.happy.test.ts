@@ -74,13 +74,13 @@ describe("inventory: reservations", () => {
     expect(a).toMatchObject({ outcome: "all", available: 1 });
     // The same call again (a retry, a restarted order object) reserves nothing more.
     expect(await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-a", lines: [{ line: "0", quantity: 2 }] })).toMatchObject({ outcome: "all", available: 1 });
-    const b = await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-b", lines: [{ line: "0", quantity: 2 }] });
-    expect(b).toMatchObject({ outcome: "some", lines: [{ reserved: 1, backordered: 1 }], available: 0 });
-    expect(await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-c", lines: [{ line: "0", quantity: 1 }] })).toMatchObject({ outcome: "none" });
-
+    // The buffer is raised while nobody waits (units that free up while someone waits go to the waitlist first: reserve-restock tests).
     const settings = await call("PUT", "/v1/tenants/stock/inventory/RES-1/settings", { token: key, body: { oversell_buffer: 1 } });
     expect(settings.status).toBe(200);
-    expect(await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-d", lines: [{ line: "0", quantity: 5 }] })).toMatchObject({ lines: [{ reserved: 1 }] });
+    const d = await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-d", lines: [{ line: "0", quantity: 5 }] });
+    expect(d).toMatchObject({ outcome: "some", lines: [{ reserved: 2, backordered: 3 }], available: 0 });
+    expect(await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-b", lines: [{ line: "0", quantity: 2 }] })).toMatchObject({ outcome: "none" });
+    expect(await inv.reserve({ tenant: "stock", sku: "RES-1", orderId: "o-c", lines: [{ line: "0", quantity: 1 }] })).toMatchObject({ outcome: "none" });
 
     await inv.commit("o-a");
     await inv.commit("o-b");
@@ -91,8 +91,13 @@ describe("inventory: reservations", () => {
     expect(await inv.consume("o-a", "2026-12-01T12:00:00Z")).toEqual({ consumed: 0 });
 
     const l = await level("stock", "RES-1", key);
-    expect(l).toMatchObject({ on_hand: 1, reserved: 1, available: 1, oversell_buffer: 1 });
+    expect(l).toMatchObject({ on_hand: 1, reserved: 2, available: 0, oversell_buffer: 1 });
     expect(new Set(l.orders.map((r) => `${r.order_id}:${r.status}`))).toEqual(new Set(["o-a:consumed", "o-b:released", "o-c:held", "o-d:committed"]));
+    // Waiting in the order they were backordered; the cancelled order left the line.
+    expect(l.waitlist.map((w) => [w.order_id, w.waiting])).toEqual([
+      ["o-d", 3],
+      ["o-c", 1],
+    ]);
   });
 
   it("the sweep releases a reservation whose order never committed, even after its alarm was lost", async () => {

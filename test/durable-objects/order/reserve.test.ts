@@ -8,10 +8,11 @@ import { getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, ROUTIN
 import { call, fireDue, json, settleAlarms } from "../../helpers/http";
 import { inventoryStub, level, sendStock, settleInventory } from "../../helpers/inventory";
 
+// Every inventory and order alarm still pending (sweeps, restock offers, deliveries): slow on a loaded machine.
 afterEach(async () => {
   await settleInventory();
   await settleAlarms();
-});
+}, 60_000);
 
 const T0 = Date.parse("2026-12-07T10:00:00Z");
 

@@ -67,10 +67,11 @@ export const inventoryDrift = sqliteTable(
 /**
  * The SKUs a tenant tracks stock for: those whose inventory object holds a
  * stock fact. Written once per SKU by that object (its alarm), after its first
- * stock report; read through the 30 s config cache on the webhook path, so an
+ * stock report. Read through the 30 s config cache on the webhook path, so an
  * order asks only tracked SKUs' objects to reserve (docs/decisions.md,
- * "Only tracked SKUs are asked to reserve"). Never deleted: stock facts are
- * never deleted either, so a SKU once tracked stays tracked.
+ * "Only tracked SKUs are asked to reserve"), and when a stock channel is added,
+ * so every SKU sends the new channel its current level at once. Never deleted:
+ * stock facts are never deleted either, so a SKU once tracked stays tracked.
  */
 export const stockSkus = sqliteTable(
   "stock_skus",
