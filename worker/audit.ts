@@ -4,7 +4,7 @@ import { utcDay } from "../domain/retention/policy";
 import { verifyChain } from "../domain/audit-chain";
 import { AuditEntry } from "../domain/order/object";
 import { db } from "./db/client";
-import { auditLog, retentionCheckpoints } from "./db/schema";
+import { auditEntries, retentionCheckpoints } from "./db/schema";
 import type { Env } from "./env";
 import { NotificationTrail, notificationTrail } from "./notify/trail";
 import { orderObject } from "./orders";
@@ -40,9 +40,9 @@ export async function auditTrail(env: Env, tenant: string, orderId: string): Pro
   const local = await stub.getAudit();
   const rows = await db(env.DB)
     .select()
-    .from(auditLog)
-    .where(and(eq(auditLog.tenantId, tenant), eq(auditLog.orderId, orderId)))
-    .orderBy(asc(auditLog.seq))
+    .from(auditEntries)
+    .where(and(eq(auditEntries.tenantId, tenant), eq(auditEntries.orderId, orderId)))
+    .orderBy(asc(auditEntries.seq))
     .all();
   if (rows.length === 0 && local.entries.length === 0) return null;
   const archived = await archivedRuns(env, tenant, local.entries, new Set(local.pending_seqs));

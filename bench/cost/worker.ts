@@ -178,7 +178,7 @@ export default {
       // D1 refuses pragma functions; every result's meta carries the database size.
       const d1 = await env.DB.prepare("SELECT 1").all();
       const d1Tables: Record<string, number> = {};
-      for (const t of ["audit_log", "orders", "handoffs", "tasks", "sla_breaches", "rejections"]) {
+      for (const t of ["audit_log", "audit_blocks", "orders", "handoffs", "tasks", "sla_breaches", "rejections"]) {
         d1Tables[t] = (await env.DB.prepare(`SELECT count(*) AS n FROM ${t}`).first<{ n: number }>())?.n ?? 0;
       }
       return Response.json({ ...meterReport(Date.now(), Number.isFinite(within) ? within : 0), d1Bytes: d1.meta.size_after ?? null, d1Tables });

@@ -73,7 +73,7 @@ async function drain(env: BenchEnv, url: URL): Promise<Response> {
   }
   // Date.now() advances across awaited I/O in workerd, so this spans the D1 work.
   const ms = Date.now() - started;
-  const stored = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE tenant_id = 'bench' AND order_id = ?").bind(orderId).first<{ n: number }>();
+  const stored = await env.DB.prepare("SELECT count(*) AS n FROM audit_entries WHERE tenant_id = 'bench' AND order_id = ?").bind(orderId).first<{ n: number }>();
   return Response.json({ rows, batch: batchSize, calls: Math.ceil(rows / batchSize), ms, stored: stored?.n ?? 0 });
 }
 

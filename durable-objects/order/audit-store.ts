@@ -86,14 +86,24 @@ export class AuditBlocks {
   }
 
   /** Entries past `seq`, oldest first (blocks are read whole, entries filtered). */
-  after(seq: number, limit = Infinity): AuditDbRow[] {
-    const out: AuditDbRow[] = [];
+  after(seq: number): AuditDbRow[] {
+    return this.blocksAfter(seq).flat();
+  }
+
+  /**
+   * Entries past `seq`, oldest first, grouped by the commit that wrote them.
+   * Stops at a block boundary once `limit` entries are taken, never inside a
+   * block: the drain's D1 rows are runs of one block, keyed by their first seq,
+   * so a retried drain must cut where the first attempt did.
+   */
+  blocksAfter(seq: number, limit = Infinity): AuditDbRow[][] {
+    const out: AuditDbRow[][] = [];
+    let count = 0;
     for (const b of this.sql().exec<BlockRow>("SELECT entries FROM audit_blocks WHERE last_seq > ? ORDER BY last_seq", seq)) {
-      for (const e of JSON.parse(b.entries) as AuditDbRow[]) {
-        if (e.seq <= seq) continue;
-        if (out.length >= limit) return out;
-        out.push(e);
-      }
+      if (count >= limit) break;
+      const entries = (JSON.parse(b.entries) as AuditDbRow[]).filter((e) => e.seq > seq);
+      out.push(entries);
+      count += entries.length;
     }
     return out;
   }

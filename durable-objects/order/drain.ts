@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
-import { auditLog, handoffs, orders, slaBreaches, tasks, type AuditInsert, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
+import { auditBlocks, handoffs, orders, slaBreaches, tasks, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
 import { HandoffExport } from "../../domain/handoff/document";
 import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
 import { DRAIN_DELAY_MS } from "../../domain/order/commit";
@@ -10,6 +10,7 @@ import type { OrderView } from "../../domain/order/view";
 import { orderNotices, type Notice } from "../../domain/notify/notice";
 import type { Task } from "../../domain/tasks/task";
 import { iso } from "../../domain/time";
+import { auditRuns, type AuditRun } from "../../domain/order/audit-runs";
 import type { OrderStore } from "./store";
 import { countRows, upsertCounts, VERIFIED } from "../../worker/watchers/counters";
 
@@ -23,7 +24,10 @@ export function drainBackoff(attempts: number): number {
 }
 
 export interface DrainBatch {
-  audit: AuditInsert[];
+  tenant: string;
+  orderId: string;
+  /** The pending entries as `audit_blocks` rows (domain/order/audit-runs.ts). */
+  audit: AuditRun[];
   index: OrderInsert | null;
   /** The order's exports and breaches as they are now; sent with the index. */
   handoffs: HandoffInsert[];
@@ -33,7 +37,7 @@ export interface DrainBatch {
   counts: ReturnType<typeof countRows>;
 }
 
-const AUDIT_COLUMNS = 8;
+const AUDIT_COLUMNS = 5;
 
 /**
  * The WHERE of an upsert that rewrites a row only when one of these columns
@@ -96,16 +100,36 @@ function indexUpserts(d: ReturnType<typeof db>, row: OrderInsert): BatchItem<"sq
 }
 
 /**
- * Writes one drain to D1 as a single batch (one transaction). Idempotent: audit
- * rows are keyed by (tenant, order, seq) and ignored when already present, and
- * the index row only moves forward by `version` — so a drain retried after a
- * timeout that actually committed changes nothing.
+ * The runs as `audit_blocks` rows, skipping any whose first entry D1 already
+ * holds: under the same key (a retried drain whose write D1 did make) or in
+ * `audit_log` (drained one row per entry before audit_blocks existed).
  */
-export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<void> {
-  const d = db(d1);
-  const statements: BatchItem<"sqlite">[] = chunk(batch.audit, rowsPerStatement(AUDIT_COLUMNS)).map((rows) =>
-    d.insert(auditLog).values(rows).onConflictDoNothing(),
+function insertRuns(d: ReturnType<typeof db>, tenant: string, orderId: string, runs: readonly AuditRun[]): BatchItem<"sqlite"> {
+  const values = sql.join(
+    runs.map((r) => sql`(${tenant}, ${orderId}, ${r.seq}, ${r.at}, ${JSON.stringify(r.entries)})`),
+    sql`, `,
   );
+  // Columns in the table's order: drizzle names them all in the INSERT.
+  return d
+    .insert(auditBlocks)
+    .select(
+      sql`SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES ${values}) v
+        WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.tenant_id = v.column1 AND a.order_id = v.column2 AND a.seq = v.column3)`,
+    )
+    .onConflictDoNothing();
+}
+
+/**
+ * Writes one drain to D1 as a single batch (one transaction). Idempotent: audit
+ * runs are keyed by (tenant, order, first seq) and skipped when already present,
+ * and the index row only moves forward by `version` — so a drain retried after a
+ * timeout that actually committed changes nothing. Returns how many runs D1
+ * newly stored (fewer than sent means D1 held some: see drainOutbox).
+ */
+export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<number> {
+  const d = db(d1);
+  const auditStatements = chunk(batch.audit, rowsPerStatement(AUDIT_COLUMNS)).map((runs) => insertRuns(d, batch.tenant, batch.orderId, runs));
+  const statements: BatchItem<"sqlite">[] = [...auditStatements];
   statements.push(...upsertCounts(d, batch.counts));
   if (batch.index) statements.push(...indexUpserts(d, batch.index));
   // Exports and breaches only change through the object that writes them here,
@@ -149,8 +173,11 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<voi
     statements.push(d.insert(tasks).values(row).onConflictDoUpdate({ target: [tasks.tenantId, tasks.taskId], set: update, setWhere: differs(compared) }));
   }
   const [first, ...rest] = statements;
-  if (!first) return;
-  await d.batch([first, ...rest]);
+  if (!first) return 0;
+  const results = await d.batch([first, ...rest]);
+  let stored = 0;
+  for (const r of results.slice(0, auditStatements.length)) stored += (r as D1Result).meta.changes;
+  return stored;
 }
 
 export interface DrainInput {
@@ -175,7 +202,9 @@ export interface DrainInput {
  */
 export async function drainOutbox(o: DrainInput): Promise<{ drained: number; error: string | null }> {
   const { store, tenant, orderId } = o;
-  const pendingAudit = store.pendingAudit(DRAIN_MAX_ROWS);
+  const pendingBlocks = store.pendingAudit(DRAIN_MAX_ROWS);
+  const pendingAudit = pendingBlocks.flat();
+  const runs = auditRuns(pendingBlocks);
   const indexPending = store.indexPending();
   const watched = store.queuedNotices();
   if (pendingAudit.length === 0 && !indexPending && watched.length === 0) {
@@ -186,7 +215,9 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   const now = o.clock();
   const head = store.auditHead();
   const batch: DrainBatch = {
-    audit: pendingAudit.map((r) => ({ tenantId: tenant, orderId, seq: r.seq, at: r.at, type: r.type, data: r.data, prevHash: r.prev_hash, hash: r.hash })),
+    tenant,
+    orderId,
+    audit: runs,
     counts: countRows(
       tenant,
       pendingAudit.filter((r) => r.type === "receipt.recorded").map((r) => ({ source: String((JSON.parse(r.data) as { source?: unknown }).source), kind: VERIFIED, at: r.at })),
@@ -208,8 +239,13 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
         }))
       : [],
   };
+  let drainedTo = Infinity;
   try {
-    await writeDrain(o.d1, batch);
+    const stored = await writeDrain(o.d1, batch);
+    // D1 already held some runs: a retry of a write it made (all of them), or entries drained one row
+    // per entry before audit_blocks, possibly only part of a commit. Count as drained what D1 holds;
+    // the rest stays pending and goes as a run of its own, under its own first seq.
+    if (stored < runs.length) drainedTo = await storedHead(o.d1, tenant, orderId);
     // After the commit, with the rows it reported: a failed hand-over retries with the drain, and the
     // notifier ignores keys it already holds, so a restart or a retry never tells anyone twice.
     // Watchers' notices were decided with their commit (domain/notify/watchers.ts) and wait here until the notifier has them.
@@ -226,7 +262,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     return { drained: 0, error: message };
   }
   o.tx(() => {
-    store.dequeueAudit(pendingAudit.map((r) => r.seq));
+    store.dequeueAudit(pendingAudit.map((r) => r.seq).filter((seq) => seq <= drainedTo));
     store.dequeueNotices(watched.map((n) => n.key));
     // Only clear the index entry if no newer state was committed while D1 was answering.
     if (indexPending && (store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) store.dequeueIndex();
@@ -235,6 +271,12 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     else store.schedule("drain", "outbox", now + DRAIN_DELAY_MS, true);
   });
   return { drained: pendingAudit.length, error: null };
+}
+
+/** The highest seq of the order's chain that D1 holds. */
+async function storedHead(d1: D1Database, tenant: string, orderId: string): Promise<number> {
+  const row = await d1.prepare("SELECT max(seq) AS seq FROM audit_entries WHERE tenant_id = ? AND order_id = ?").bind(tenant, orderId).first<{ seq: number | null }>();
+  return row?.seq ?? 0;
 }
 
 // ── row projections: the object's state as D1's cross-order tables hold it ──

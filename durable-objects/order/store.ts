@@ -147,8 +147,9 @@ export class OrderStore extends MetaTable implements OrderReader {
     return this.chain.recent(n);
   }
 
-  pendingAudit(limit: number): AuditDbRow[] {
-    return this.chain.after(this.drainedSeq(), limit);
+  /** Pending entries grouped by the commit that wrote them (whole blocks, up to about `limit` entries). */
+  pendingAudit(limit: number): AuditDbRow[][] {
+    return this.chain.blocksAfter(this.drainedSeq(), limit);
   }
 
   pendingAuditSeqs(): number[] {

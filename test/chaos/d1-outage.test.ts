@@ -29,17 +29,17 @@ describe("chaos: D1 fails while the outbox drains", () => {
       });
     const restores: (() => Promise<void>)[] = [];
     try {
-      // 1. The audit table is gone: every drain fails on its first statement.
-      restores.push(await breakTable("audit_log"));
+      // 1. The order entries' table is gone: every drain fails on its first statement.
+      restores.push(await breakTable("audit_blocks"));
       await Promise.all([traffic(["created", "captured"]), c.runDue(ids, c.t0 + 1000)]);
       await c.runDue(ids, c.t0 + 2000);
       for (const o of ids) {
         const { outbox } = await c.order(o);
         expect(outbox.pending).toBeGreaterThan(0);
-        expect(outbox.last_error).toMatch(/audit_log/);
+        expect(outbox.last_error).toMatch(/audit_blocks/);
       }
       // 2. Audit is back but the handoffs table is not: drains now fail further in, still all or nothing.
-      const d1Audit = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?").bind(c.tenant).first<{ n: number }>())?.n ?? 0;
+      const d1Audit = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_entries WHERE tenant_id = ?").bind(c.tenant).first<{ n: number }>())?.n ?? 0;
       restores.push(await breakTable("handoffs"));
       const first = restores.shift();
       if (first) await first();

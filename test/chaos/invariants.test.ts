@@ -4,6 +4,7 @@ import { exportId } from "../../domain/handoff/document";
 import { consumerUrl } from "../helpers/consumer";
 import { ORDER_DATA, post } from "../helpers/handoff";
 import { seedTenant, settleAlarms } from "../helpers/http";
+import { forgeAuditEntry } from "../helpers/audit-tamper";
 import { checkInvariants, type InvariantName } from "../helpers/invariants";
 import { Campaign } from "./campaign";
 import { Ledger } from "./transport";
@@ -23,12 +24,7 @@ describe("checkInvariants catches what it promises to", () => {
     await Promise.all(c.orders.map((o) => c.stub(o).flush()));
 
     await env.DB.prepare("UPDATE orders SET state = 'paid' WHERE tenant_id = ? AND order_id = ?").bind(c.tenant, tampered).run();
-    await env.DB.exec("DROP TRIGGER audit_log_no_update");
-    try {
-      await env.DB.prepare("UPDATE audit_log SET data = json_set(data, '$.forged', 1) WHERE tenant_id = ? AND order_id = ? AND seq = 2").bind(c.tenant, rewritten).run();
-    } finally {
-      await env.DB.exec("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END");
-    }
+    await forgeAuditEntry(c.tenant, rewritten, 2);
     // A request reaching the WMS for an export acknowledged long before (signed an hour after the ack).
     const id = exportId("fulfil_order", 1, acked);
     const ackedAt = Date.parse((await c.order(acked)).exports[0]?.acked_at ?? "");

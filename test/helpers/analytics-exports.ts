@@ -116,12 +116,28 @@ export interface AuditSeed {
   data: Record<string, unknown>;
 }
 
-/** Synthetic audit rows straight into D1 (the table refuses UPDATE/DELETE, INSERT is fine). */
+/**
+ * Synthetic audit rows straight into D1 (the tables refuse UPDATE/DELETE, INSERT is fine), as the
+ * engine keeps them: the chains of orders whose id ends in an odd character code in audit_blocks
+ * (runs of consecutive entries sharing one `at`, as the drain writes them), the rest in audit_log
+ * (chains that are not an order's, and entries drained before audit_blocks). Readers must see both.
+ */
 export async function insertAudit(rows: readonly AuditSeed[]): Promise<void> {
-  const stmt = env.DB.prepare("INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  for (let i = 0; i < rows.length; i += 500) {
-    await env.DB.batch(rows.slice(i, i + 500).map((r) => stmt.bind(r.tenant, r.orderId, r.seq, r.at, r.type, JSON.stringify(r.data), "0".repeat(64), "f".repeat(64))));
+  const inBlocks = (r: AuditSeed) => r.orderId.charCodeAt(r.orderId.length - 1) % 2 === 1;
+  const perEntry = env.DB.prepare("INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const stmts: D1PreparedStatement[] = rows.filter((r) => !inBlocks(r)).map((r) => perEntry.bind(r.tenant, r.orderId, r.seq, r.at, r.type, JSON.stringify(r.data), "0".repeat(64), "f".repeat(64)));
+  const blocked = rows.filter(inBlocks).sort((a, b) => a.tenant.localeCompare(b.tenant) || a.orderId.localeCompare(b.orderId) || a.seq - b.seq);
+  const runs: { first: AuditSeed; entries: unknown[][] }[] = [];
+  for (const r of blocked) {
+    const run = runs.at(-1);
+    const prev = run?.first;
+    const entry = [r.seq, r.type, JSON.stringify(r.data), "0".repeat(64), "f".repeat(64)];
+    if (run && prev && prev.tenant === r.tenant && prev.orderId === r.orderId && prev.at === r.at && prev.seq + run.entries.length === r.seq) run.entries.push(entry);
+    else runs.push({ first: r, entries: [entry] });
   }
+  const block = env.DB.prepare("INSERT INTO audit_blocks (tenant_id, order_id, seq, at, entries) VALUES (?, ?, ?, ?, ?)");
+  stmts.push(...runs.map((b) => block.bind(b.first.tenant, b.first.orderId, b.first.seq, b.first.at, JSON.stringify(b.entries))));
+  for (let i = 0; i < stmts.length; i += 500) await env.DB.batch(stmts.slice(i, i + 500));
 }
 
 export interface TaskSeed {

@@ -57,7 +57,9 @@ export async function rowsOn(table: "audit_log" | "rejections" | "tasks", tenant
   const time = { audit_log: "at", rejections: "received_at", tasks: "resolved_at" }[table];
   const order = { audit_log: "order_id, seq", rejections: "id", tasks: "task_id" }[table];
   const extra = table === "audit_log" ? "AND order_id <> '~retention'" : "";
-  return (await env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id = ? AND substr(${time}, 1, 10) = ? ${extra} ORDER BY ${order}`).bind(tenant, day).all<Record<string, unknown>>()).results;
+  // An order's entries are in audit_blocks since migration 0023: the view shows every entry as an audit_log row.
+  const from = table === "audit_log" ? "audit_entries" : table;
+  return (await env.DB.prepare(`SELECT * FROM ${from} WHERE tenant_id = ? AND substr(${time}, 1, 10) = ? ${extra} ORDER BY ${order}`).bind(tenant, day).all<Record<string, unknown>>()).results;
 }
 
 export async function manifestOf(tenant: string, day: string, table: string): Promise<ArchiveManifest> {

@@ -120,7 +120,7 @@ export async function deleteArchived(env: Env, spec: TableSpec, w: Written, now:
     env.DB.prepare(`UPDATE retention_checkpoints SET status = 'deleting', live_rows = (${countSql(spec)}) WHERE ${pk} AND status = 'archived' AND manifest_sha256 = ?`).bind(
       tenant, from, to, tenant, table, day, w.manifestSha256,
     ),
-    env.DB.prepare(deleteSql(spec)).bind(tenant, from, to, tenant, day),
+    ...deleteSql(spec).map((q) => env.DB.prepare(q).bind(tenant, from, to, tenant, day)),
     env.DB.prepare(
       `INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${open}`,
     ).bind(link.tenant, link.order_id, link.seq, link.at, link.type, link.data, link.prev_hash, chainHash(link), tenant, day),

@@ -7,6 +7,10 @@ import type { RetainedTable } from "../../domain/retention/policy";
  */
 export interface TableSpec {
   table: RetainedTable;
+  /** What the day's rows are read and counted from: the table, or (audit_log) the view over both audit tables. */
+  read: string;
+  /** Where they are deleted from. */
+  stored: readonly string[];
   /** The timestamp that dates a row (toISOString text, so its first 10 characters are the UTC day). */
   time: string;
   /** Further conditions on which rows the policy covers. */
@@ -19,11 +23,13 @@ export interface TableSpec {
 
 export const TABLE_SPECS: Record<RetainedTable, TableSpec> = {
   // Bodies up to 1 MiB (base64): 16 rows are at most ~22 MB of text.
-  rejections: { table: "rejections", time: "received_at", where: "", key: ["id"], partRows: 16 },
+  rejections: { table: "rejections", read: "rejections", stored: ["rejections"], time: "received_at", where: "", key: ["id"], partRows: 16 },
   // The tenant's own retention chain is the record of deletions and is never archived away.
-  audit_log: { table: "audit_log", time: "at", where: `AND order_id <> '${CHECKPOINT_CHAIN}'`, key: ["order_id", "seq"], partRows: 2000 },
+  // Order entries since migration 0023 are audit_blocks rows; every entry of one shares its `at`, so a
+  // row lies in one UTC day, and the archive holds the view's rows: audit_log's columns, one line per entry.
+  audit_log: { table: "audit_log", read: "audit_entries", stored: ["audit_log", "audit_blocks"], time: "at", where: `AND order_id <> '${CHECKPOINT_CHAIN}'`, key: ["order_id", "seq"], partRows: 2000 },
   // Open and claimed tasks are work in progress: only finished ones expire.
-  tasks: { table: "tasks", time: "resolved_at", where: "AND status IN ('resolved', 'cancelled') AND resolved_at IS NOT NULL", key: ["task_id"], partRows: 1000 },
+  tasks: { table: "tasks", read: "tasks", stored: ["tasks"], time: "resolved_at", where: "AND status IN ('resolved', 'cancelled') AND resolved_at IS NOT NULL", key: ["task_id"], partRows: 1000 },
 };
 
 /** `tenant_id = ? AND <time> in [day, next day) AND <where>`: binds tenant, from, to. */
@@ -45,23 +51,23 @@ export function afterBinds(cursor: readonly unknown[]): unknown[] {
 }
 
 export function pageSql(s: TableSpec, resume: boolean): string {
-  return `SELECT * FROM ${s.table} WHERE ${inDay(s)} ${resume ? `AND ${after(s.key)}` : ""} ORDER BY ${s.key.join(", ")} LIMIT ?`;
+  return `SELECT * FROM ${s.read} WHERE ${inDay(s)} ${resume ? `AND ${after(s.key)}` : ""} ORDER BY ${s.key.join(", ")} LIMIT ?`;
 }
 
 export function countSql(s: TableSpec): string {
-  return `SELECT count(*) FROM ${s.table} WHERE ${inDay(s)}`;
+  return `SELECT count(*) FROM ${s.read} WHERE ${inDay(s)}`;
 }
 
 /** The oldest UTC day before `before` with rows the policy covers and no finished checkpoint. Binds tenant, before, tenant. */
 export function oldestDaySql(s: TableSpec): string {
-  return `SELECT substr(min(${s.time}), 1, 10) AS day FROM ${s.table}
+  return `SELECT substr(min(${s.time}), 1, 10) AS day FROM ${s.read}
     WHERE tenant_id = ? AND ${s.time} < ? ${s.where}
       AND substr(${s.time}, 1, 10) NOT IN (SELECT day FROM retention_checkpoints WHERE tenant_id = ? AND tbl = '${s.table}' AND status = 'done')`;
 }
 
-/** Only under the day's open checkpoint: the guard the audit_log trigger also enforces. Binds tenant, from, to, tenant, day. */
-export function deleteSql(s: TableSpec): string {
-  return `DELETE FROM ${s.table} WHERE ${inDay(s)} AND ${OPEN_CHECKPOINT(s)}`;
+/** Only under the day's open checkpoint: the guard the audit tables' triggers also enforce. Each binds tenant, from, to, tenant, day. */
+export function deleteSql(s: TableSpec): string[] {
+  return s.stored.map((table) => `DELETE FROM ${table} WHERE ${inDay(s)} AND ${OPEN_CHECKPOINT(s)}`);
 }
 
 export const OPEN_CHECKPOINT = (s: TableSpec): string =>

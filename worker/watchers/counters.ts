@@ -3,8 +3,6 @@ import { hourKey } from "../../domain/watchers/baseline";
 import { chunk, rowsPerStatement, type Db } from "../db/client";
 import { sourceCounts } from "../db/schema";
 
-/** The running total per source and kind: its `last_at` is the last verified delivery, read without scanning hours. */
-export const TOTAL_HOUR = "*";
 export const VERIFIED = "verified";
 
 export interface Arrival {
@@ -16,7 +14,11 @@ export interface Arrival {
 
 type CountRow = typeof sourceCounts.$inferInsert;
 
-/** Folds arrivals into one row per (source, hour, kind), plus each source's running total for verified ones. */
+/**
+ * Folds arrivals into one row per (source, hour, kind). (A running total per
+ * source, hour "*", was a second row written per receipt only to find the last
+ * verified delivery; the newest verified hour row has it: worker/watchers/silence.ts.)
+ */
 export function countRows(tenant: string, arrivals: readonly Arrival[]): CountRow[] {
   const rows = new Map<string, CountRow>();
   const add = (source: string, hour: string, kind: string, at: string) => {
@@ -29,7 +31,6 @@ export function countRows(tenant: string, arrivals: readonly Arrival[]): CountRo
   };
   for (const a of arrivals) {
     add(a.source, hourKey(Date.parse(a.at)), a.kind, a.at);
-    if (a.kind === VERIFIED) add(a.source, TOTAL_HOUR, a.kind, a.at);
   }
   return [...rows.values()];
 }

@@ -45,7 +45,7 @@ export async function watchReceipts(w: WatchContext): Promise<{ opened: string[]
     if (found.length === 0) continue;
     const receipts = await select<{ at: string; data: string }>(
       w,
-      `SELECT at, data FROM audit_log WHERE tenant_id = ?1 AND order_id = ?2 AND type = 'receipt.recorded' ORDER BY seq LIMIT 50`,
+      `SELECT at, data FROM audit_entries WHERE tenant_id = ?1 AND order_id = ?2 AND type = 'receipt.recorded' ORDER BY seq LIMIT 50`,
       w.tenant,
       r.order_id,
     );

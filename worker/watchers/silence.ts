@@ -5,7 +5,7 @@ import { iso } from "../../domain/time";
 import { activeFor, campaignWindow, type CampaignVerdict } from "../../domain/watchers/campaign";
 import { campaignsFor, watchCampaignSource } from "./campaigns";
 import { select, type WatchContext } from "./context";
-import { TOTAL_HOUR, VERIFIED } from "./counters";
+import { VERIFIED } from "./counters";
 import { closeWatcherTask, openWatcherTask } from "./tasks";
 
 interface SourceRow {
@@ -32,25 +32,31 @@ function hourRanges(from: number, to: number): [string, string][] {
 export async function history(w: WatchContext, source: string, windowMs: number) {
   const ranges = hourRanges(w.now - windowMs, w.now);
   // The ranges join the counters' key, so each is one index seek (an OR of ranges makes SQLite read the source's every row).
-  const values = [[TOTAL_HOUR, TOTAL_HOUR], ...ranges].map((_, i) => `(?${3 + 2 * i}, ?${4 + 2 * i})`).join(", ");
+  const values = ranges.map((_, i) => `(?${3 + 2 * i}, ?${4 + 2 * i})`).join(", ");
   const rows = await select<CountRow>(
     w,
     `WITH r(lo, hi) AS (VALUES ${values})
      SELECT c.hour, c.kind, c.n, c.last_at FROM r JOIN source_counts c ON c.tenant_id = ?1 AND c.source = ?2 AND c.hour BETWEEN r.lo AND r.hi`,
     w.tenant,
     source,
-    TOTAL_HOUR,
-    TOTAL_HOUR,
     ...ranges.flat(),
   );
+  // Hours sort as text and "*" (the running totals rows kept before) sorts before "0": `hour >= '0'` is every hour row.
   const [first] = await select<{ first: string | null }>(w, `SELECT MIN(hour) AS first FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND hour >= '0'`, w.tenant, source);
+  // The last verified delivery: the newest verified hour row, found by walking the key back from now
+  // (past at most the refusal rows of the hours since), instead of a running total written per receipt.
+  const [last] = await select<{ last_at: string }>(
+    w,
+    `SELECT last_at FROM source_counts WHERE tenant_id = ?1 AND source = ?2 AND hour >= '0' AND kind = ?3 ORDER BY hour DESC LIMIT 1`,
+    w.tenant,
+    source,
+    VERIFIED,
+  );
   const verified = new Map<string, number>();
   const refused: CountRow[] = [];
-  let lastVerifiedAt: number | null = null;
+  const lastVerifiedAt = last ? Date.parse(last.last_at) : null;
   for (const r of rows) {
-    if (r.hour === TOTAL_HOUR) {
-      if (r.kind === VERIFIED) lastVerifiedAt = Date.parse(r.last_at);
-    } else if (r.kind === VERIFIED) verified.set(r.hour, r.n);
+    if (r.kind === VERIFIED) verified.set(r.hour, r.n);
     else refused.push(r);
   }
   /** Refusals per code in the hours from `from` (whole hours) to now. */

@@ -48,7 +48,7 @@ export async function watchStuckOrders(w: WatchContext): Promise<{ opened: strin
     if (!verdict) continue;
     const [last] = await select<{ at: string; data: string }>(
       w,
-      `SELECT at, data FROM audit_log WHERE tenant_id = ?1 AND order_id = ?2 AND type = 'receipt.recorded' ORDER BY seq DESC LIMIT 1`,
+      `SELECT at, data FROM audit_entries WHERE tenant_id = ?1 AND order_id = ?2 AND type = 'receipt.recorded' ORDER BY seq DESC LIMIT 1`,
       w.tenant,
       r.order_id,
     );

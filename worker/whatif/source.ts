@@ -46,7 +46,7 @@ export async function readPage(db: D1Database, tenant: string, from: string, to:
   const types = REPLAY_AUDIT_TYPES.map((_, i) => `?${i + 2}`).join(",");
   const idParams = orderIds.map((_, i) => `?${i + 2 + REPLAY_AUDIT_TYPES.length}`).join(",");
   const audit = await db
-    .prepare(`SELECT order_id, seq, at, type, data FROM audit_log WHERE tenant_id = ?1 AND type IN (${types}) AND order_id IN (${idParams}) ORDER BY order_id, seq`)
+    .prepare(`SELECT order_id, seq, at, type, data FROM audit_entries WHERE tenant_id = ?1 AND type IN (${types}) AND order_id IN (${idParams}) ORDER BY order_id, seq`)
     .bind(tenant, ...REPLAY_AUDIT_TYPES, ...orderIds)
     .all<AuditRow>();
   rowsRead += audit.meta.rows_read;

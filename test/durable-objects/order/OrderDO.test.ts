@@ -5,6 +5,7 @@ import { OrderDO } from "../../../durable-objects/order/OrderDO";
 import { drainBackoff } from "../../../durable-objects/order/drain";
 import { ORDER_ID, shopify, standard, stripe } from "../../helpers/deliveries";
 import { orderStub } from "../../helpers/order-namespace";
+import { dropNewestAuditRow, forgeAuditEntry } from "../../helpers/audit-tamper";
 import { call, expectError, fireDue, json, seedTenant, settleAlarms } from "../../helpers/http";
 
 interface AuditBody {
@@ -22,7 +23,7 @@ function stub(tenant: string, orderId: string): DurableObjectStub<OrderDO> {
 }
 
 async function d1AuditCount(tenant: string): Promise<number> {
-  const r = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?").bind(tenant).first<{ n: number }>();
+  const r = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_entries WHERE tenant_id = ?").bind(tenant).first<{ n: number }>();
   return r?.n ?? 0;
 }
 
@@ -35,7 +36,7 @@ describe("the outbox survives a failing drain", () => {
   });
 
   it("keeps entries, records the failure, backs off, and drains once D1 is back", async () => {
-    // Make D1 refuse the drain: the audit table is gone (renamed) for a while.
+    // Make D1 refuse the drain: the order entries' table is gone (renamed) for a while.
     // The object's clock runs an hour ahead, so its alarms are due an hour from now: the
     // platform never fires one on its own mid-test, and each fireDue below is exactly one drain.
     const o = stub("drainfail", ORDER_ID);
@@ -43,7 +44,7 @@ describe("the outbox survives a failing drain", () => {
       if (!(instance instanceof OrderDO)) throw new Error("not an OrderDO");
       instance.clock = () => Date.now() + 3_600_000;
     });
-    await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+    await env.DB.exec("ALTER TABLE audit_blocks RENAME TO audit_blocks_away");
     try {
       expect((await shopify("drainfail", "orders/create")).status).toBe(202);
       // The request drains right after its answer (durable-objects/order/drainer.ts): that first attempt fails.
@@ -52,7 +53,7 @@ describe("the outbox survives a failing drain", () => {
       const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainfail/orders/${ORDER_ID}`, { token: key }));
       expect(order.order.outbox.pending).toBeGreaterThan(0);
       expect(order.order.outbox.attempts).toBe(1);
-      expect(order.order.outbox.last_error).toMatch(/audit_log/);
+      expect(order.order.outbox.last_error).toMatch(/audit_blocks/);
       expect(order.order.outbox.next_attempt_at).not.toBeNull();
       // The backoff timer runs the next attempt (the alarm): a second failure doubles the wait.
       expect(await fireDue(o)).toBe(true);
@@ -63,7 +64,7 @@ describe("the outbox survives a failing drain", () => {
       expect((await stripe("drainfail", "payment_intent.succeeded")).status).toBe(202);
       expect((await outbox()).attempts).toBe(2);
     } finally {
-      await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+      await env.DB.exec("ALTER TABLE audit_blocks_away RENAME TO audit_blocks");
     }
     expect(await d1AuditCount("drainfail")).toBe(0);
     expect(await fireDue(o)).toBe(true);
@@ -212,21 +213,20 @@ describe("the audit trail is tamper-evident", () => {
     await standard("tamper", "wms", "fulfillment.accepted");
   });
 
-  it("D1 refuses UPDATE and DELETE on audit_log", async () => {
+  it("D1 refuses UPDATE and DELETE on audit_log and audit_blocks", async () => {
     await settleAlarms();
-    await expect(env.DB.prepare("UPDATE audit_log SET type = 'x' WHERE tenant_id = 'tamper'").run()).rejects.toThrow(/append-only/);
-    await expect(env.DB.prepare("DELETE FROM audit_log WHERE tenant_id = 'tamper'").run()).rejects.toThrow(/append-only/);
+    // The order's entries are in audit_blocks; a row of audit_log is there to be refused too.
+    await env.DB.prepare("INSERT INTO audit_log (tenant_id, order_id, seq, at, type, data, prev_hash, hash) VALUES ('tamper', '~watchers', 1, '2026-01-01T00:00:00.000Z', 't', '{}', 'g', 'h')").run();
+    for (const table of ["audit_log", "audit_blocks"]) {
+      await expect(env.DB.prepare(`UPDATE ${table} SET at = 'x' WHERE tenant_id = 'tamper'`).run()).rejects.toThrow(/append-only/);
+      await expect(env.DB.prepare(`DELETE FROM ${table} WHERE tenant_id = 'tamper'`).run()).rejects.toThrow(/append-only/);
+    }
   });
 
   it("a row rewritten behind the triggers' back breaks the chain at that row", async () => {
     const clean = await json<AuditBody>(await call("GET", `/v1/tenants/tamper/orders/${ORDER_ID}/audit`, { token: key }));
     expect(clean.chain_valid).toBe(true);
-    await env.DB.exec("DROP TRIGGER audit_log_no_update");
-    try {
-      await env.DB.prepare("UPDATE audit_log SET data = json_set(data, '$.forged', 1) WHERE tenant_id = 'tamper' AND seq = 3").run();
-    } finally {
-      await env.DB.exec("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END");
-    }
+    await forgeAuditEntry("tamper", ORDER_ID, 3);
     const audit = await json<AuditBody>(await call("GET", `/v1/tenants/tamper/orders/${ORDER_ID}/audit`, { token: key }));
     expect(audit.chain_valid).toBe(false);
     expect(audit.chain.broken_at).toBe(3);
@@ -237,13 +237,8 @@ describe("the audit trail is tamper-evident", () => {
     const k = (await call("POST", "/v1/tenants/rebuilt/api-keys", { token: "test-admin-token", body: { name: "rebuilt", scope: "merchant_admin" } }).then((r) => json<{ api_key: string }>(r))).api_key;
     await shopify("rebuilt", "orders/create");
     await settleAlarms();
-    await env.DB.exec("DROP TRIGGER audit_log_no_delete");
-    try {
-      // Drop the tail: what remains is a perfectly valid, shorter chain.
-      await env.DB.prepare("DELETE FROM audit_log WHERE tenant_id = 'rebuilt' AND seq = (SELECT MAX(seq) FROM audit_log WHERE tenant_id = 'rebuilt')").run();
-    } finally {
-      await env.DB.exec("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END");
-    }
+    // Drop the tail: what remains is a perfectly valid, shorter chain.
+    await dropNewestAuditRow("rebuilt");
     const audit = await json<AuditBody>(await call("GET", `/v1/tenants/rebuilt/orders/${ORDER_ID}/audit`, { token: k }));
     expect(audit.chain_valid).toBe(false);
     expect(audit.chain.anchored).toBe(false);

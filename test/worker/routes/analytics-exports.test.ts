@@ -96,7 +96,7 @@ interface AuditOracle {
 async function auditOracle(from = "", to = "\u{10FFFF}", chains: "orders" | "notifications" = "orders"): Promise<AuditOracle[]> {
   const notify = `order_id >= '${NOTIFY_CHAIN}' AND order_id < '${NOTIFY_CHAIN_END}'`;
   const { results } = await env.DB.prepare(
-    `SELECT order_id, seq, at, type, data FROM audit_log WHERE tenant_id = ? AND at >= ? AND at < ? AND ${chains === "orders" ? `NOT (${notify})` : notify} ORDER BY at, order_id, seq`,
+    `SELECT order_id, seq, at, type, data FROM audit_entries WHERE tenant_id = ? AND at >= ? AND at < ? AND ${chains === "orders" ? `NOT (${notify})` : notify} ORDER BY at, order_id, seq`,
   )
     .bind(T, from, to)
     .all<AuditOracle>();

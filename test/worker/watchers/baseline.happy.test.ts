@@ -21,14 +21,11 @@ async function seedHistory(tenant: string, sources: string[]): Promise<number> {
   const statements: D1PreparedStatement[] = [];
   const insert = env.DB.prepare("INSERT INTO source_counts (tenant_id, source, hour, kind, n, last_at) VALUES (?, ?, ?, ?, ?, ?)");
   for (const source of sources) {
-    let last = 0;
     for (let t = NOW - 5 * 7 * 24 * HOUR; t < NOW; t += HOUR) {
       const n = source === "wms" && t >= OUTAGE ? 0 : perHour(t);
       if (n === 0) continue;
-      last = t + 30 * 60_000;
-      statements.push(insert.bind(tenant, source, hourKey(t), "verified", n, new Date(last).toISOString()));
+      statements.push(insert.bind(tenant, source, hourKey(t), "verified", n, new Date(t + 30 * 60_000).toISOString()));
     }
-    statements.push(insert.bind(tenant, source, "*", "verified", 1, new Date(last).toISOString()));
   }
   for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
   return statements.length;

@@ -1,6 +1,10 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, sqliteView, text } from "drizzle-orm/sqlite-core";
 
-/** Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. */
+/**
+ * Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. Holds the
+ * chains that are not an order's (`~watchers`, `~notify…`, `~retention`) and order
+ * entries drained before `audit_blocks`; read both through the view `audit_entries`.
+ */
 export const auditLog = sqliteTable(
   "audit_log",
   {
@@ -16,6 +20,40 @@ export const auditLog = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.seq] }), index("audit_log_tenant_at").on(t.tenantId, t.at)],
 );
+
+/**
+ * The order chains' audit entries, one row per run of a commit's entries that
+ * share one `at` (in practice one row per commit): `seq` is the run's first,
+ * `entries` a JSON array of `[seq, type, data, prev_hash, hash]`, each entry's
+ * own link and hash as the order object made them. D1 bills the row and each of
+ * its index entries, so a commit of three entries costs 3 rows written here
+ * instead of 9 in `audit_log` (bench/results/cost.md). Readers see both tables
+ * as the view `audit_entries` (migration 0024), with `audit_log`'s columns.
+ * Append-only like `audit_log` (the same triggers).
+ */
+export const auditBlocks = sqliteTable(
+  "audit_blocks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    orderId: text("order_id").notNull(),
+    seq: integer("seq").notNull(),
+    at: text("at").notNull(),
+    entries: text("entries").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.seq] }), index("audit_blocks_tenant_at").on(t.tenantId, t.at)],
+);
+
+/** Every entry of both tables, as `audit_log` rows (the view is migration 0024's SQL; drizzle-kit leaves it alone). */
+export const auditEntries = sqliteView("audit_entries", {
+  tenantId: text("tenant_id").notNull(),
+  orderId: text("order_id").notNull(),
+  seq: integer("seq").notNull(),
+  at: text("at").notNull(),
+  type: text("type").notNull(),
+  data: text("data").notNull(),
+  prevHash: text("prev_hash").notNull(),
+  hash: text("hash").notNull(),
+}).existing();
 
 /** One row per order: the index that queues, reports and sweeps read. */
 export const orders = sqliteTable(
