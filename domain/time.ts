@@ -14,12 +14,20 @@ const isoOf = new Map<number, string>();
 const msOf = new Map<string, number>();
 
 /** Epoch milliseconds as the ISO-8601 UTC text every record and document carries. */
+let lastMs = Number.NaN;
+let lastIso = "";
+
 export function iso(ms: number): string {
-  const hit = isoOf.get(ms);
-  if (hit !== undefined) return hit;
-  const text = new Date(ms).toISOString();
-  if (isoOf.size >= MEMO_MAX) isoOf.clear();
-  isoOf.set(ms, text);
+  // One decision stamps its `now` on many records: the last instant first, then the memo.
+  if (ms === lastMs) return lastIso;
+  let text = isoOf.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoOf.size >= MEMO_MAX) isoOf.clear();
+    isoOf.set(ms, text);
+  }
+  lastMs = ms;
+  lastIso = text;
   return text;
 }
 
