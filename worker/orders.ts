@@ -2,7 +2,7 @@ import type { IngestResult, OrderObject } from "../domain/order/object";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { currentRules } from "./ownership/store";
-import { tenantDefaultOwner } from "./tenancy";
+import { tenantDefaultOwner, tenantDirectory } from "./tenancy";
 import type { Delivery } from "./sources/types";
 import type { TraceCarrier } from "./telemetry/context";
 
@@ -51,6 +51,7 @@ export async function commitToOrder(
   rawSha256: string,
   trace: TraceCarrier,
 ): Promise<IngestResult> {
+  const rules = await currentRules(env, tenant).catch(() => null);
   const input = {
     trace,
     tenant,
@@ -60,8 +61,10 @@ export async function commitToOrder(
     rawSha256,
     ...(parsed.topic === undefined ? {} : { topic: parsed.topic }),
     events: parsed.events,
-    rules: await currentRules(env, tenant).catch(() => null),
+    rules,
     defaultOwner: await tenantDefaultOwner(env, tenant).catch(() => null),
+    // Free-text rules (stored before the tenant had contacts) are not gated on names: none; unreadable: the object keeps the last one.
+    directory: rules?.names_checked ? await tenantDirectory(env, tenant).catch(() => undefined) : [],
   };
   return callObject(() => orderObject(env, tenant, parsed.orderId).ingest(input), "Order");
 }

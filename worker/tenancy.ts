@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db } from "./db/client";
-import { apiKeys, inventoryItems, sources, tenants } from "./db/schema";
+import { apiKeys, contacts, inventoryItems, rotations, sources, tenants } from "./db/schema";
 import type { Env } from "./env";
 import { sha256Hex } from "../domain/crypto";
 import { unseal } from "./lib/sealed";
@@ -43,6 +43,24 @@ export function tenantDefaultOwner(env: Env, tenant: string): Promise<string | n
   return cached(`${tenant}\u0000default_owner`, async () => {
     const row = await db(env.DB).select({ owner: tenants.defaultOwner }).from(tenants).where(eq(tenants.id, tenant)).get();
     return row?.owner ?? null;
+  });
+}
+
+/**
+ * The names the tenant's rules may use (contact and rotation ids, sorted), handed to the
+ * order object with each event so its QA gate checks owners, exception contacts and
+ * watchers against the directory as it is now, not as it was when the rules were stored.
+ * Empty: the tenant has no directory, and its names are free text (docs/decisions.md).
+ * Cached like the rest of the config; a contact or rotation written here drops it at once.
+ */
+export function tenantDirectory(env: Env, tenant: string): Promise<string[]> {
+  return cached(`${tenant}\u0000directory`, async () => {
+    const d = db(env.DB);
+    const [cs, rs] = await Promise.all([
+      d.select({ id: contacts.contactId }).from(contacts).where(eq(contacts.tenantId, tenant)).all(),
+      d.select({ id: rotations.rotationId }).from(rotations).where(eq(rotations.tenantId, tenant)).all(),
+    ]);
+    return [...cs, ...rs].map((r) => r.id).sort();
   });
 }
 

@@ -1277,7 +1277,7 @@ export interface components {
                 task_id: string | null;
                 kind: string;
                 /** @enum {string} */
-                phase: "alert" | "resolve";
+                phase: "alert" | "resolve" | "info";
                 level: number;
                 /** @description The name the rules used: a contact or a rotation */
                 recipient: string | null;
@@ -1852,7 +1852,7 @@ export interface components {
             order_id: string | null;
             kind: string;
             /** @enum {string} */
-            phase: "alert" | "resolve";
+            phase: "alert" | "resolve" | "info";
             level: number;
             /** @description The name the rules used: a contact or a rotation */
             recipient: string | null;

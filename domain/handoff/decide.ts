@@ -10,7 +10,7 @@ import { syncTasks } from "../tasks/decide";
 import { iso, parseInstant } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, parseExportId, type AckVia, type HandoffExport } from "./document";
-import { describeFailures, gatePlan, type GateResult } from "./gate";
+import { describeFailures, gatePlan, unblockedByDirectory, type GateResult } from "./gate";
 import { actionRule, existingExports, planExports, type RulesInput } from "./plan";
 import { STOCK_TIMER, stockFollowUp } from "../inventory/allocate";
 import { syncSla } from "./sla";
@@ -67,10 +67,11 @@ export function applyEvents(c: OrderCommit, state: MachineState, events: readonl
     const by = events.find((e) => e.type === "handoff.exception_cleared")?.data.by ?? null;
     for (let round = 0; round < 3; round++) {
       const existing = existingExports(c.exports());
-      const planned = planExports(c.tenant, s.view, s.facts, c.rules, existing, c.now, justification, c.allocation());
+      const reopened = unblockedByDirectory(s.view.holds, existing, c.rules.rules, c.directory);
+      const planned = planExports(c.tenant, s.view, s.facts, c.rules, existing, c.now, justification, c.allocation(), reopened);
       if (planned.issue.length === 0) break;
-      // Nothing leaves without passing the QA gate; an override waives what a person can vouch for.
-      const { plan, blocked, waived } = gatePlan(planned, { rules: c.rules.rules, existing, now: c.now, directory: null, override: justification !== null });
+      // Nothing leaves without passing the QA gate (names against the directory the object holds); an override waives what a person can vouch for.
+      const { plan, blocked, waived } = gatePlan(planned, { rules: c.rules.rules, existing, now: c.now, directory: c.directory, override: justification !== null });
       for (const b of blocked) {
         const hold = block(c, s.facts, b);
         if (hold) for (const f of [...releaseBlocked(s.view, b.doc, hold.id), hold]) fold(f);

@@ -67,6 +67,59 @@ function instant(v: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/**
+ * "Owner and contact known": the owner is the step's in the rules the decision names, and
+ * every name (owner, exception contact, watchers) is a contact or rotation of the directory
+ * the order object holds, when the tenant has one.
+ */
+export function nameChecks(doc: HandoffExport, rules: OwnershipRules, directory: ReadonlySet<string> | null): GateFailure[] {
+  const out: GateFailure[] = [];
+  const fail = (code: GateFailure["code"], field: string, message: string): void => {
+    out.push({ code, field, message });
+  };
+  // The step named on the document, including the optional `backorder` step.
+  const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];
+  const known = (name: string): boolean => name.trim() !== "" && (directory === null || directory.has(name));
+  if (!stepRule) fail("owner_unknown", "step", `the rules have no step '${doc.step}' to own this decision`);
+  if (!known(doc.owner)) {
+    fail("owner_unknown", "owner", doc.owner.trim() === "" ? "no owner is named" : `owner '${doc.owner}' is neither a contact nor a rotation`);
+  }
+  if (stepRule && stepRule.owner !== doc.owner) fail("owner_unknown", "owner", `owner '${doc.owner}' is not the owner of step ${doc.step} ('${stepRule.owner}') in rules version ${doc.decision_version}`);
+  if (doc.exception_path !== null && !known(doc.exception_path.contact_id)) {
+    fail("contact_unknown", "exception_path.contact_id", `exception contact '${doc.exception_path.contact_id}' is neither a contact nor a rotation`);
+  }
+  for (const [i, w] of doc.watchers.entries()) {
+    if (!known(w)) fail("contact_unknown", `watchers.${i}`, `watcher '${w}' is neither a contact nor a rotation`);
+  }
+  return out;
+}
+
+const NAME_CODES: ReadonlySet<GateFailure["code"]> = new Set(["owner_unknown", "contact_unknown"]);
+
+/**
+ * Blocked versions to decide again although nothing else changed: those whose hold lists
+ * a name check that the directory now passes (a contact added back). The planner otherwise
+ * keeps one blocked version per unchanged decision; without this, re-adding the contact
+ * would fix nothing until an unrelated fact changed the decision.
+ */
+export function unblockedByDirectory(
+  holds: readonly { reason: string; event_id: string; checks?: readonly GateFailure[] }[],
+  existing: readonly ExistingExport[],
+  rules: OwnershipRules,
+  directory: ReadonlySet<string> | null,
+): Set<string> {
+  const out = new Set<string>();
+  for (const e of existing) {
+    if (e.status !== "blocked") continue;
+    const hold = holds.find((h) => h.reason === "export_blocked" && h.event_id === `handoff:export_blocked:${e.export.export_id}`);
+    const recorded = (hold?.checks ?? []).filter((f) => NAME_CODES.has(f.code));
+    if (recorded.length === 0) continue;
+    const now = nameChecks(e.export, rules, directory);
+    if (recorded.some((r) => !now.some((n) => n.code === r.code && n.field === r.field && n.message === r.message))) out.add(e.export.export_id);
+  }
+  return out;
+}
+
 export function gateChecks(input: GateInput): GateFailure[] {
   const { doc, rules, now } = input;
   const out: GateFailure[] = [];
@@ -77,23 +130,11 @@ export function gateChecks(input: GateInput): GateFailure[] {
   // The schema the consumer is promised, on the bytes it would get (a JSON round trip drops undefined, keeps null).
   for (const issue of exportSchemaIssues(JSON.stringify(doc))) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
 
-  // The step named on the document, including the optional `backorder` step.
+  out.push(...nameChecks(doc, rules, input.directory));
   const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];
-  const known = (name: string): boolean => name.trim() !== "" && (input.directory === null || input.directory.has(name));
-  if (!stepRule) fail("owner_unknown", "step", `the rules have no step '${doc.step}' to own this decision`);
-  if (!known(doc.owner)) {
-    fail("owner_unknown", "owner", doc.owner.trim() === "" ? "no owner is named" : `owner '${doc.owner}' is neither a contact nor a rotation`);
-  }
-  if (stepRule && stepRule.owner !== doc.owner) fail("owner_unknown", "owner", `owner '${doc.owner}' is not the owner of step ${doc.step} ('${stepRule.owner}') in rules version ${doc.decision_version}`);
-
   // Every handed-off action can fail (the consumer can refuse it): its failure needs a path to a person.
   if (doc.exception_path === null) {
     fail("exception_path_missing", "exception_path", `a ${doc.intended_action} can fail at the consumer; steps.${doc.step}.exception_path must say where its exceptions go`);
-  } else if (!known(doc.exception_path.contact_id)) {
-    fail("contact_unknown", "exception_path.contact_id", `exception contact '${doc.exception_path.contact_id}' is neither a contact nor a rotation`);
-  }
-  for (const [i, w] of doc.watchers.entries()) {
-    if (!known(w)) fail("contact_unknown", `watchers.${i}`, `watcher '${w}' is neither a contact nor a rotation`);
   }
 
   if (stepRule && parseDuration(stepRule.sla) === null) fail("sla_invalid", `steps.${doc.step}.sla`, `'${stepRule.sla}' is not an ISO-8601 duration`);

@@ -143,6 +143,8 @@ export function planExports(
   justification: string | null = null,
   /** The stock decision taken when the order became routable (domain/inventory/allocate.ts); null: untracked, route everything. */
   allocation: Allocation | null = null,
+  /** Blocked versions to decide again though unchanged: the directory now knows a name they failed on (gate.ts unblockedByDirectory). */
+  reopened: ReadonlySet<string> = new Set(),
 ): Plan {
   const { rules, version } = rulesIn;
   const plan: Plan = { issue: [], supersede: [], facts: [] };
@@ -167,7 +169,15 @@ export function planExports(
     const latest = mine.at(-1);
     const key = decisionKey({ intended_action: action, order });
     // The gate refused this very decision under these rules: nothing changed, so it stays blocked (no new version per event).
-    if (latest?.status === "blocked" && latest.export.decision_version === version && latest.export.justification === justification && decisionKey(latest.export) === key) continue;
+    if (
+      latest?.status === "blocked" &&
+      latest.export.decision_version === version &&
+      latest.export.justification === justification &&
+      decisionKey(latest.export) === key &&
+      !reopened.has(latest.export.export_id)
+    ) {
+      continue;
+    }
     // Past its TTL and never acknowledged, the live version is decided again: a new version even if nothing changed.
     if (live && decisionKey(live.export) === key && !isStale(live, now)) continue;
     // The consumer kept a version we asked it to drop: nothing new goes out until a person decides (replay asks again).

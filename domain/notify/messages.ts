@@ -22,7 +22,19 @@ const HEADLINE: Record<NoticeKind, string> = {
   "task.opened": "Task opened",
   "task.escalated": "Task escalated",
   "task.resolved": "Task resolved",
+  "export.issued": "Export issued",
+  "export.blocked": "Export blocked",
+  "export.expired": "Export expired",
+  "export.superseded": "Export superseded",
+  "export.withdrawn": "Export withdrawn",
+  "export.cancelled": "Export cancelled",
+  "export.not_cancelled": "Export not cancelled",
 };
+
+/** What a level is called in a message: an informational notice has none. */
+function levelText(n: Notice): string {
+  return n.phase === "resolve" ? "resolved" : n.phase === "info" ? "for your information" : `${n.level} (${role(n.level)})`;
+}
 
 export interface MessageContext {
   /** The console's origin (`https://handoff.example.com`), or null when unknown: then the path alone is shown. */
@@ -52,7 +64,7 @@ function valueText(n: Notice): string {
 
 /** One line a person reads first: "SLA breached: routing — order 1001 (49.00 USD at risk)". */
 export function summary(n: Notice): string {
-  const what = n.kind.startsWith("task.") ? `${HEADLINE[n.kind]}: ${n.title}` : `${HEADLINE[n.kind]}: ${n.step}`;
+  const what = n.kind.startsWith("sla.") ? `${HEADLINE[n.kind]}: ${n.step}` : `${HEADLINE[n.kind]}: ${n.title}`;
   const order = n.order_id ? ` — order ${n.order_id}` : "";
   const value = n.value ? ` (${valueText(n)} at risk)` : "";
   return `${what}${order}${value}`;
@@ -70,16 +82,18 @@ function esc(s: string): string {
 export function slackMessage(n: Notice, ctx: MessageContext): Record<string, unknown> {
   const url = link(n, ctx);
   const resolved = n.phase === "resolve";
+  const icon = resolved ? "✅" : n.phase === "info" ? "ℹ️" : "🚨";
   const fields = [
     `*Order*\n${esc(n.order_id ?? "—")}`,
     `*Value at risk*\n${esc(valueText(n))}`,
     `*Owner*\n${esc(n.owner)}`,
     `*Due*\n${esc(n.due_at ?? "—")}`,
     `*Step*\n${esc(n.step)}`,
-    `*Level*\n${resolved ? "resolved" : `${n.level} (${role(n.level)})`}`,
+    `*Level*\n${levelText(n)}`,
+    ...(n.export ? [`*Export*\n${esc(`${n.export.export_id} (${n.export.status})`)}`, `*Current*\n${esc(n.export.current ?? "none")}`] : []),
   ].map((text) => ({ type: "mrkdwn", text: clip(text, 2000) }));
   const blocks: Record<string, unknown>[] = [
-    { type: "header", text: { type: "plain_text", text: clip(`${resolved ? "✅" : "🚨"} ${HEADLINE[n.kind]}: ${n.step}`, 150), emoji: true } },
+    { type: "header", text: { type: "plain_text", text: clip(`${icon} ${HEADLINE[n.kind]}: ${n.step}`, 150), emoji: true } },
     { type: "section", text: { type: "mrkdwn", text: clip(esc(n.title), 3000) }, fields },
     {
       type: "context",
@@ -96,6 +110,30 @@ export function slackMessage(n: Notice, ctx: MessageContext): Record<string, unk
 }
 
 const SEVERITY = ["warning", "error", "critical"] as const;
+
+/**
+ * A watcher's notice is a PagerDuty Change Event (`/v2/change/enqueue`): shown on
+ * the service's timeline, never an incident, so nobody is paged for it.
+ */
+export function pagerdutyChangeEvent(n: Notice, routingKey: string, ctx: MessageContext): Record<string, unknown> {
+  return {
+    routing_key: routingKey,
+    payload: {
+      summary: clip(summary(n), 1024),
+      source: `handoff:${n.tenant}`,
+      timestamp: new Date(n.at).toISOString(),
+      custom_details: { kind: n.kind, order_id: n.order_id, step: n.step, owner: n.owner, ...(n.export ?? {}), to: ctx.contact_id, via: ctx.via, console: link(n, ctx) },
+    },
+    ...(ctx.consoleBase ? { links: [{ href: link(n, ctx), text: "Open in the Handoff console" }] } : {}),
+  };
+}
+
+/** The Change Events endpoint beside an Events API v2 endpoint (`…/v2/enqueue` → `…/v2/change/enqueue`); a relay without that path gets both. */
+export function pagerdutyChangeUrl(eventsUrl: string): string {
+  const u = new URL(eventsUrl);
+  u.pathname = u.pathname.replace(/\/enqueue$/, "/change/enqueue");
+  return u.toString();
+}
 
 export function pagerdutyEvent(n: Notice, routingKey: string, ctx: MessageContext): Record<string, unknown> {
   const dedup_key = clip(n.subject, 255);
@@ -144,7 +182,7 @@ export function webhookEvent(n: Notice, id: string, ctx: MessageContext): Record
     subject: n.subject,
     phase: n.phase,
     level: n.level,
-    role: n.phase === "resolve" ? null : role(n.level),
+    role: n.phase === "alert" ? role(n.level) : null,
     order_id: n.order_id,
     task_id: n.task_id,
     task_type: n.task_type,
@@ -157,6 +195,8 @@ export function webhookEvent(n: Notice, id: string, ctx: MessageContext): Record
     contact_id: ctx.contact_id,
     via: ctx.via,
     console_url: link(n, ctx),
+    // A watcher's notice: which version changed how, and which version stands now.
+    ...(n.export ? { export: n.export } : {}),
   };
 }
 
@@ -164,7 +204,8 @@ export function emailMessage(n: Notice, from: string, to: string, ctx: MessageCo
   const lines = [
     summary(n),
     "",
-    `What:      ${HEADLINE[n.kind]} (${n.phase === "resolve" ? "resolved" : `level ${n.level}, ${role(n.level)}`})`,
+    `What:      ${HEADLINE[n.kind]} (${n.phase === "resolve" ? "resolved" : n.phase === "info" ? "for your information; you watch this step" : `level ${n.level}, ${role(n.level)}`})`,
+    ...(n.export ? [`Export:    ${n.export.export_id} (v${n.export.version}, ${n.export.status})`, `Current:   ${n.export.current ?? "none"}`] : []),
     `Order:     ${n.order_id ?? "—"}`,
     `Value:     ${valueText(n)}`,
     `Owner:     ${n.owner}`,

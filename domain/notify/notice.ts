@@ -1,4 +1,3 @@
-import type { BreachRecord } from "../order/effects";
 import { isOpen, type Task } from "../tasks/task";
 
 /**
@@ -15,15 +14,48 @@ import { isOpen, type Task } from "../tasks/task";
  * to `breach:<order>:<step>`.
  */
 
-export const NOTICE_KINDS = ["task.opened", "task.escalated", "task.resolved", "sla.breached", "sla.escalated", "sla.recovered"] as const;
+export const NOTICE_KINDS = [
+  "task.opened",
+  "task.escalated",
+  "task.resolved",
+  "sla.breached",
+  "sla.escalated",
+  "sla.recovered",
+  // A watcher's notices (domain/notify/watchers.ts): informational, never a page.
+  "export.issued",
+  "export.blocked",
+  "export.expired",
+  "export.superseded",
+  "export.withdrawn",
+  "export.cancelled",
+  "export.not_cancelled",
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/** `info`: told, not paged: no escalation, no resolution, no fallback task when it cannot be delivered. */
+export const NOTICE_PHASES = ["alert", "resolve", "info"] as const;
+export type NoticePhase = (typeof NOTICE_PHASES)[number];
+
+/** What a watcher's notice says about the export, so a watcher told of v1 and then v2 knows which one stands. */
+export interface ExportNotice {
+  export_id: string;
+  version: number;
+  intended_action: string;
+  /** The export's status once the change was committed. */
+  status: string;
+  supersedes: string | null;
+  /** The version that replaces this one, when this change is its replacement. */
+  superseded_by: string | null;
+  /** The version of this action that stands after the change (null: none does). */
+  current: string | null;
+  valid_until: string | null;
+}
 export const ROLES = ["owner", "backup", "on_call"] as const;
 
 export interface Notice {
-  /** Deduplication key: `<subject>:L<level>:alert` or `<subject>:resolve`. */
+  /** Deduplication key: `<subject>:L<level>:alert`, `<subject>:resolve`, or `<subject>:to:<recipient>` for a watcher. */
   key: string;
   subject: string;
-  phase: "alert" | "resolve";
+  phase: NoticePhase;
   level: number;
   kind: NoticeKind;
   /** A contact or rotation name; null for a resolution (it goes to everyone the subject alerted). */
@@ -39,6 +71,18 @@ export interface Notice {
   owner: string;
   due_at: string | null;
   value: { amount_minor: number; currency: string } | null;
+  /** Only on a watcher's notice about an export. */
+  export?: ExportNotice;
+}
+
+/** A breach as the order object stores it (domain/order/effects.ts BreachRecord), by shape: effects carry notices, so no import back. */
+interface BreachLike {
+  step: string;
+  level: number;
+  due_at: number;
+  breached_at: number;
+  contact: string;
+  resolved_at: number | null;
 }
 
 type TaskLike = Pick<Task, "task_id" | "type" | "status" | "title" | "step" | "owner" | "escalation" | "level" | "sla_due" | "opened_at" | "resolved_at" | "ref" | "value" | "order_id" | "tenant">;
@@ -89,7 +133,7 @@ export function taskNotices(t: TaskLike, now: number): Notice[] {
  * The order's notices: breaches first, so the breach's own words win the
  * shared (subject, level) key over its task's, then every task.
  */
-export function orderNotices(input: { tenant: string; orderId: string; tasks: readonly TaskLike[]; breaches: readonly BreachRecord[]; now: number }): Notice[] {
+export function orderNotices(input: { tenant: string; orderId: string; tasks: readonly TaskLike[]; breaches: readonly BreachLike[]; now: number }): Notice[] {
   const out: Notice[] = [];
   const bySlaRef = new Map(input.tasks.filter((t) => t.ref.startsWith("sla:")).map((t) => [t.ref.slice(4), t]));
   for (const b of input.breaches) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { RetryPolicyMs } from "../handoff/delivery";
 import { DeliveryAttempt } from "../handoff/document";
-import type { Notice } from "./notice";
+import { NOTICE_PHASES, type Notice } from "./notice";
 
 /**
  * The per-tenant notifier's contract and its pure decisions. One object per
@@ -37,7 +37,7 @@ export const NotificationDelivery = z
     subject: z.string(),
     order_id: z.string().nullable(),
     kind: z.string(),
-    phase: z.enum(["alert", "resolve"]),
+    phase: z.enum(NOTICE_PHASES),
     level: z.number().int(),
     recipient: z.string().nullable().describe("The name the rules used: a contact or a rotation"),
     contact_id: z.string().describe("Who was reached: for a rotation, the person on call at the moment of the event"),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChainLink } from "../audit-chain";
+import { NOTICE_PHASES } from "./notice";
 
 /**
  * Notifications on the audit trail. Every attempt (and every notice that
@@ -40,7 +41,7 @@ export const TrailData = z.object({
   order_id: z.string().nullable(),
   task_id: z.string().nullable(),
   kind: z.string(),
-  phase: z.enum(["alert", "resolve"]),
+  phase: z.enum(NOTICE_PHASES),
   level: z.number().int(),
   recipient: z.string().nullable().describe("The name the rules used: a contact or a rotation"),
   contact: z.string().nullable().describe("Who was reached: for a rotation, the member on call at the moment of the event"),

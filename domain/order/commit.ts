@@ -78,6 +78,8 @@ export class OrderCommit {
     readonly rules: RulesInput | null,
     /** The tenant's default owner: who gets the order's tasks when no ownership rule names anyone. */
     readonly defaultOwner: string | null = null,
+    /** The tenant's contact and rotation ids as the last event brought them; null: unknown or none (names unchecked). */
+    readonly directory: ReadonlySet<string> | null = null,
   ) {}
 
   /** Whether a task opened in this decision carries its evidence (always, except in a what-if replay). */

@@ -2,6 +2,7 @@ import type { MachineEvent } from "../events/handoff-events";
 import type { Task } from "../tasks/task";
 import type { StoredReceipt } from "./receipt";
 import type { Allocation } from "../inventory/allocate";
+import type { Notice } from "../notify/notice";
 
 /**
  * What a decision about an order wants written, as data. The decisions
@@ -110,4 +111,6 @@ export type Effect =
   /** The order's row in D1 must be refreshed by the next drain. */
   | { type: "enqueue_index" }
   /** The order's stock decision (domain/inventory/allocate.ts), replaced whole. */
-  | { type: "record_allocation"; allocation: Allocation };
+  | { type: "record_allocation"; allocation: Allocation }
+  /** Watchers' notices about this commit's export changes (domain/notify/watchers.ts): queued, handed to the notifier by the drain. */
+  | { type: "notify_watchers"; notices: Notice[] };

@@ -22,6 +22,11 @@ export interface IngestInput {
   rules: RulesInput | null;
   /** The tenant's default owner (null for a tenant created before it existed): the owner of the order's tasks when no rule names one. */
   defaultOwner?: string | null;
+  /**
+   * The tenant's contact and rotation ids (empty: it has none, names are free text), for the
+   * QA gate's "owner and contact known" checks; absent: keep the one the last event brought.
+   */
+  directory?: string[];
   /** The request this came with: its id lands on the receipt's audit entry, its span parents the commit's. */
   trace: { requestId: string; traceparent: string | null };
 }

@@ -157,7 +157,8 @@ export class Notifier extends DurableObject<Env> implements NotifierObject {
           notice_key: n.key,
           subject: n.subject,
           order_id: n.order_id,
-          phase: "alert",
+          // A watcher's notice keeps its phase: it never escalates, is never resolved and opens no fallback task.
+          phase: n.phase,
           level: n.level,
           kind: n.kind,
           recipient: n.recipient,

@@ -1,6 +1,6 @@
 import { signedHeaders, USER_AGENT, type AttemptResult } from "../../domain/handoff/delivery";
 import type { Channel } from "../../domain/notify/directory";
-import { emailMessage, pagerdutyEvent, slackMessage, webhookEvent, type MessageContext } from "../../domain/notify/messages";
+import { emailMessage, pagerdutyChangeEvent, pagerdutyChangeUrl, pagerdutyEvent, slackMessage, webhookEvent, type MessageContext } from "../../domain/notify/messages";
 import type { Notice } from "../../domain/notify/notice";
 import { attempt } from "../order/deliver";
 
@@ -54,6 +54,8 @@ export async function sendOn(channel: Channel, n: Notice, deliveryId: string, ct
     case "slack":
       return json(channel.webhook_url, slackMessage(n, ctx), deps);
     case "pagerduty":
+      // Watchers are told, never paged: a change event opens no incident.
+      if (n.phase === "info") return json(pagerdutyChangeUrl(channel.events_url), pagerdutyChangeEvent(n, channel.routing_key, ctx), deps);
       return json(channel.events_url, pagerdutyEvent(n, channel.routing_key, ctx), deps);
     case "webhook": {
       const body = JSON.stringify(webhookEvent(n, deliveryId, ctx));

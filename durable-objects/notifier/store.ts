@@ -1,5 +1,5 @@
 import type { ChannelType } from "../../domain/notify/directory";
-import type { Notice } from "../../domain/notify/notice";
+import type { Notice, NoticePhase } from "../../domain/notify/notice";
 import type { DeliveryStatus, NotificationDelivery, NotificationFilter, UnreachableNotice } from "../../domain/notify/object";
 import { iso } from "../../domain/time";
 
@@ -41,7 +41,7 @@ export type DeliveryRow = {
   notice_key: string;
   subject: string;
   order_id: string | null;
-  phase: "alert" | "resolve";
+  phase: NoticePhase;
   level: number;
   kind: string;
   recipient: string | null;

@@ -11,7 +11,8 @@ import type { ExportStatus } from "../../domain/handoff/document";
 import { ackCancellation, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
 import { cancelledExportId } from "../../domain/handoff/cancellation";
 import type { RulesInput } from "../../domain/handoff/plan";
-import { OrderCommit } from "../../domain/order/commit";
+import type { OrderCommit } from "../../domain/order/commit";
+import { adoptConfig, heldRules, orderCommit } from "./config";
 import type { MachineState } from "../../domain/order/machine";
 import type { AckInput, AckResult, IngestInput, IngestResult, OrderObject, OrderSnapshot } from "../../domain/order/object";
 import { claim, resolve } from "../../domain/tasks/decide";
@@ -66,13 +67,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   private rules(): RulesInput | null {
-    const raw = this.store.getMeta("rules");
-    return raw === null ? null : (JSON.parse(raw) as RulesInput);
-  }
-
-  /** Kept like the rules: the latest an event brought, so tasks opened later by an alarm have an owner too. */
-  private defaultOwner(): string | null {
-    return this.store.getMeta("default_owner");
+    return heldRules(this.store);
   }
 
   /** A new decision about this order, over the store's current rows; null before its first event. */
@@ -80,7 +75,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const tenant = this.store.getMeta("tenant");
     const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return null;
-    return new OrderCommit(this.store, tenant, orderId, now, this.rules(), this.defaultOwner());
+    return orderCommit(this.store, tenant, orderId, now);
   }
 
   /**
@@ -158,11 +153,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       if (!known) this.store.migrate();
       this.store.setMeta("tenant", input.tenant);
       this.store.setMeta("order_id", input.orderId);
-      const held = this.rules();
-      // Newer rules reach the order with its next event; a decision records the version it used.
-      if (input.rules && (held === null || input.rules.version >= held.version)) this.store.setMeta("rules", JSON.stringify(input.rules));
-      if (input.defaultOwner && input.defaultOwner !== this.defaultOwner()) this.store.setMeta("default_owner", input.defaultOwner);
-      const c = new OrderCommit(this.store, input.tenant, input.orderId, now, this.rules(), this.defaultOwner());
+      adoptConfig(this.store, input);
+      const c = orderCommit(this.store, input.tenant, input.orderId, now);
       if (allocation && c.allocation() === null) recordReservation(c, allocation);
       const received = receive(c, this.state(input.orderId), input, `rcpt_${crypto.randomUUID().replace(/-/g, "")}`);
       result = { ok: true, receipt: received.receipt };

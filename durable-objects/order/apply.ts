@@ -1,4 +1,5 @@
 import type { OrderCommit } from "../../domain/order/commit";
+import { watcherEffects } from "../../domain/notify/watchers";
 import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
 import type { OrderStore } from "./store";
 
@@ -14,6 +15,8 @@ export interface Observed {
  * list is the order of the writes (audit entries chain in emission order).
  */
 export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): void {
+  // Watchers hear what this commit did to its exports: decided from its effects (pure), queued with them.
+  for (const e of watcherEffects(c)) c.emit(e);
   for (const e of c.effects) {
     switch (e.type) {
       case "audit":
@@ -65,6 +68,9 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         break;
       case "record_allocation":
         store.setMeta("allocation", JSON.stringify(e.allocation));
+        break;
+      case "notify_watchers":
+        store.queueNotices(e.notices);
         break;
     }
   }

@@ -177,7 +177,8 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   const { store, tenant, orderId } = o;
   const pendingAudit = store.pendingAudit(DRAIN_MAX_ROWS);
   const indexPending = store.indexPending();
-  if (pendingAudit.length === 0 && !indexPending) {
+  const watched = store.queuedNotices();
+  if (pendingAudit.length === 0 && !indexPending && watched.length === 0) {
     store.cancel("drain");
     store.deleteMeta("drain_attempts", "drain_error");
     return { drained: 0, error: null };
@@ -211,10 +212,9 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     await writeDrain(o.d1, batch);
     // After the commit, with the rows it reported: a failed hand-over retries with the drain, and the
     // notifier ignores keys it already holds, so a restart or a retry never tells anyone twice.
-    if (indexPending) {
-      const notices = orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now });
-      if (notices.length > 0) await o.notify(notices);
-    }
+    // Watchers' notices were decided with their commit (domain/notify/watchers.ts) and wait here until the notifier has them.
+    const notices = [...(indexPending ? orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now }) : []), ...watched];
+    if (notices.length > 0) await o.notify(notices);
   } catch (err) {
     const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
     const message = err instanceof Error ? err.message : String(err);
@@ -227,6 +227,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   }
   o.tx(() => {
     store.dequeueAudit(pendingAudit.map((r) => r.seq));
+    store.dequeueNotices(watched.map((n) => n.key));
     // Only clear the index entry if no newer state was committed while D1 was answering.
     if (indexPending && (store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) store.dequeueIndex();
     store.deleteMeta("drain_attempts", "drain_error");

@@ -108,6 +108,11 @@ export const ORDER_SCHEMA = [
      ack TEXT,
      redeliveries INTEGER NOT NULL DEFAULT 0
    ) WITHOUT ROWID`,
+  // Watchers' notices a commit decided (domain/notify/watchers.ts), until the drain hands them to the notifier.
+  `CREATE TABLE IF NOT EXISTS notices_out (
+     key TEXT PRIMARY KEY,
+     body TEXT NOT NULL
+   ) WITHOUT ROWID`,
   // Manual tasks about this order; the full task (with evidence) is the JSON.
   `CREATE TABLE IF NOT EXISTS tasks (
      task_id TEXT PRIMARY KEY,
@@ -119,7 +124,7 @@ export const ORDER_SCHEMA = [
 
 /** `trace:<export id>`: the traceparent of the commit that issued the export, the parent of its delivery spans. */
 /** `drained_seq` / `index_pending`: what D1 still lacks (the outbox, see OrderStore). */
-export type MetaKey = "tenant" | "order_id" | "rules" | "default_owner" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
+export type MetaKey = "tenant" | "order_id" | "rules" | "default_owner" | "directory" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
 
 export interface AuditDbRow extends Record<string, SqlStorageValue> {
   seq: number;

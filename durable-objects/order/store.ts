@@ -6,6 +6,7 @@ import { Task } from "../../domain/tasks/task";
 import type { OrderReader } from "../../domain/order/commit";
 import type { AttemptRecord, AuditRecord, BreachRecord, ExportPatch, NewExport } from "../../domain/order/effects";
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
+import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
 import { MetaTable } from "./meta";
 import {
@@ -171,7 +172,24 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   outboxSize(): number {
-    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0);
+    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
+  }
+
+  /** Watchers' notices, kept until the notifier has them (by key: a commit decided again queues nothing new). */
+  queueNotices(notices: readonly Notice[]): void {
+    for (const n of notices) this.sql.exec("INSERT OR IGNORE INTO notices_out (key, body) VALUES (?, ?)", n.key, JSON.stringify(n));
+  }
+
+  hasQueuedNotices(): boolean {
+    return this.sql.exec("SELECT 1 FROM notices_out LIMIT 1").toArray().length > 0;
+  }
+
+  queuedNotices(): Notice[] {
+    return this.sql.exec<{ body: string }>("SELECT body FROM notices_out ORDER BY key").toArray().map((r) => JSON.parse(r.body) as Notice);
+  }
+
+  dequeueNotices(keys: readonly string[]): void {
+    for (const k of keys) this.sql.exec("DELETE FROM notices_out WHERE key = ?", k);
   }
 
   /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark. */

@@ -9,6 +9,7 @@ import { contacts, rotations, type ContactRow, type RotationRow } from "../db/sc
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { seal, unseal } from "../lib/sealed";
+import { invalidateTenantCache } from "../tenancy";
 
 /**
  * The tenant's contacts and rotations in D1. A channel is sealed whole with
@@ -79,6 +80,8 @@ export async function putContact(env: Env, tenant: string, id: string, input: Co
     .insert(contacts)
     .values(row)
     .onConflictDoUpdate({ target: [contacts.tenantId, contacts.contactId], set: { name: input.name, channels, updatedAt } });
+  // The names order objects gate exports against (worker/tenancy.ts tenantDirectory).
+  invalidateTenantCache(tenant);
   return contactView(row);
 }
 
@@ -98,6 +101,7 @@ export async function deleteContact(env: Env, tenant: string, id: string): Promi
   if (inRotation) throw new ApiError("conflict", `Contact '${id}' is on rotation '${inRotation.rotationId}'; remove it there first`);
   if (!names.contacts.has(id)) return false;
   await db(env.DB).delete(contacts).where(and(eq(contacts.tenantId, tenant), eq(contacts.contactId, id)));
+  invalidateTenantCache(tenant);
   return true;
 }
 
@@ -132,6 +136,7 @@ export async function putRotation(env: Env, tenant: string, id: string, input: R
   };
   const { tenantId: _t, rotationId: _r, ...set } = row;
   await db(env.DB).insert(rotations).values(row).onConflictDoUpdate({ target: [rotations.tenantId, rotations.rotationId], set });
+  invalidateTenantCache(tenant);
   return rotationView(row, now);
 }
 
@@ -149,6 +154,7 @@ export async function deleteRotation(env: Env, tenant: string, id: string): Prom
     .delete(rotations)
     .where(and(eq(rotations.tenantId, tenant), eq(rotations.rotationId, id)))
     .returning({ id: rotations.rotationId });
+  invalidateTenantCache(tenant);
   return deleted.length > 0;
 }
 

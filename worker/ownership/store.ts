@@ -8,6 +8,8 @@ export interface RulesSnapshot {
   /** consumer.secret holds SEALED ciphertext: unseal with `unseal(secret, env.SECRETS_KEY)` at delivery time. */
   rules: OwnershipRules;
   created_at: string;
+  /** Stored while the tenant had a directory (every name checked against it): the QA gate holds exports to it. */
+  names_checked: boolean;
 }
 
 /**
@@ -39,11 +41,12 @@ export interface RulesRow {
   version: number;
   rules: string;
   created_at: string;
+  names_checked: number;
 }
 
 function snapshot(row: RulesRow): RulesSnapshot {
   // Re-parsed on the way out so a hand-edited or corrupt row fails here, not mid-delivery.
-  return { version: row.version, rules: StoredOwnershipRules.parse(JSON.parse(row.rules)), created_at: row.created_at };
+  return { version: row.version, rules: StoredOwnershipRules.parse(JSON.parse(row.rules)), created_at: row.created_at, names_checked: row.names_checked === 1 };
 }
 
 /** Seals every consumer secret (AES-GCM under SECRETS_KEY), as stored rules and templates hold them. */
@@ -61,10 +64,13 @@ export function sealRules(rules: OwnershipRules, secretsKey: string): Promise<Ow
  */
 export function rulesInsert(env: Env, tenant: string, sealedJson: string, createdAt: string, guard?: { sql: string; binds: unknown[] }): D1PreparedStatement {
   return env.DB.prepare(
-    `INSERT INTO ownership_rules (tenant_id, version, rules, created_at)
-     SELECT ?1, next.v, ?2, ?3 FROM (SELECT COALESCE(MAX(version), 0) + 1 AS v FROM ownership_rules WHERE tenant_id = ?1) AS next
+    // names_checked: every writer checks names against the directory whenever the tenant has one, so rules written then were.
+    `INSERT INTO ownership_rules (tenant_id, version, rules, created_at, names_checked)
+     SELECT ?1, next.v, ?2, ?3,
+       EXISTS (SELECT 1 FROM contacts WHERE tenant_id = ?1) OR EXISTS (SELECT 1 FROM rotations WHERE tenant_id = ?1)
+     FROM (SELECT COALESCE(MAX(version), 0) + 1 AS v FROM ownership_rules WHERE tenant_id = ?1) AS next
      WHERE ${guard?.sql ?? "1"}
-     RETURNING version, rules, created_at`,
+     RETURNING version, rules, created_at, names_checked`,
   ).bind(tenant, sealedJson, createdAt, ...(guard?.binds ?? []));
 }
 
@@ -88,7 +94,7 @@ export async function currentRules(env: Env, tenant: string): Promise<RulesSnaps
   const hit = cache.get(tenant);
   if (hit && hit.until > Date.now()) return hit.value === null ? null : structuredClone(hit.value);
   const row = await env.DB.prepare(
-    "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT 1",
+    "SELECT version, rules, created_at, names_checked FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT 1",
   )
     .bind(tenant)
     .first<RulesRow>();
@@ -102,7 +108,7 @@ export async function currentRules(env: Env, tenant: string): Promise<RulesSnaps
 /** Newest first; `limit` bounds the answer for tenants that edit often. */
 export async function rulesHistory(env: Env, tenant: string, limit = 100): Promise<RulesSnapshot[]> {
   const { results } = await env.DB.prepare(
-    "SELECT version, rules, created_at FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT ?",
+    "SELECT version, rules, created_at, names_checked FROM ownership_rules WHERE tenant_id = ? ORDER BY version DESC LIMIT ?",
   )
     .bind(tenant, limit)
     .all<RulesRow>();

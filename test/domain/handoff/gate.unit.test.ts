@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { exportId, HandoffExport } from "../../../domain/handoff/document";
-import { gateChecks, gatePlan, isPhysical, usableAddress, waivable, type GateInput } from "../../../domain/handoff/gate";
+import { gateChecks, gatePlan, isPhysical, unblockedByDirectory, usableAddress, waivable, type GateInput } from "../../../domain/handoff/gate";
 import type { ExistingExport } from "../../../domain/handoff/plan";
 import { money } from "../../helpers/events";
 import { exampleRules } from "../../helpers/ownership";
@@ -64,6 +64,21 @@ describe("the QA gate, check by check", () => {
     expect(codes(input(doc({ watchers: ["ghost"] }), { directory: new Set([RULES.steps.routing.owner, RULES.steps.routing.exception_path?.contact_id ?? ""]) }))).toEqual([
       "contact_unknown@watchers.0",
     ]);
+  });
+
+  it("a version blocked on a name is decided again once the directory the object holds knows it, not before", () => {
+    const ghost = doc({ watchers: ["ghost"] });
+    const known = new Set([RULES.steps.routing.owner, RULES.steps.routing.exception_path?.contact_id ?? ""]);
+    const checks = gateChecks(input(ghost, { directory: known }));
+    const holds = [{ reason: "export_blocked", event_id: `handoff:export_blocked:${ghost.export_id}`, checks }];
+    const existing: ExistingExport[] = [{ export: ghost, status: "blocked" }];
+    expect(unblockedByDirectory(holds, existing, RULES, known)).toEqual(new Set());
+    expect(unblockedByDirectory(holds, existing, RULES, new Set([...known, "ghost"]))).toEqual(new Set([ghost.export_id]));
+    // No directory (free-text names): every name passes, so it is decided again too.
+    expect(unblockedByDirectory(holds, existing, RULES, null)).toEqual(new Set([ghost.export_id]));
+    // A block on something else (the address) is not the directory's to lift.
+    const noAddress = [{ reason: "export_blocked", event_id: `handoff:export_blocked:${ghost.export_id}`, checks: [{ code: "shipping_address_missing" as const, field: "order.shipping_address", message: "no address" }] }];
+    expect(unblockedByDirectory(noAddress, existing, RULES, new Set([...known, "ghost"]))).toEqual(new Set());
   });
 
   it("exception path: an action handed to a consumer can fail, so it needs one", () => {

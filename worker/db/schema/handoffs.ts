@@ -16,6 +16,12 @@ export const ownershipRules = sqliteTable(
     /** OwnershipRules as JSON; each consumer.secret is AES-GCM ciphertext under SECRETS_KEY. */
     rules: text("rules").notNull(),
     createdAt: createdAt(),
+    /**
+     * Stored while the tenant had a contact or rotation, so every name was checked against the
+     * directory: order objects then gate exports against the directory as it is now (a contact
+     * deleted later blocks them). False: free-text names from before contacts existed, never gated.
+     */
+    namesChecked: integer("names_checked", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE `ownership_rules` ADD `names_checked` integer DEFAULT false NOT NULL;
