@@ -22,27 +22,31 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     against: { type: "string" },
     month: { type: "string" },
+    /** Passes over the month: `--orders 10000 --repeat 10` replays 100,000 orders without a 1 GB month file. */
+    repeat: { type: "string", default: "1" },
     out: { type: "string", default: "bench/results" },
   },
 });
-const n = Number(values.orders);
+const repeat = Number(values.repeat);
+const n = Number(values.orders) * repeat;
 const runs = Number(values.runs);
 const root = path.resolve(import.meta.dirname, "../..");
 const progress = (s: string): void => void process.stderr.write(`\r${s}`.padEnd(70));
 
 // The month, generated in slices (one seed per slice) or read back from a previous run.
-const monthFile = values.month ?? path.join(tmpdir(), `handoff-what-if-month-${n}-${values.seed}.json`);
+const monthFile = values.month ?? path.join(tmpdir(), `handoff-what-if-month-${n / repeat}-${values.seed}.json`);
 let genMs = 0;
 if (!existsSync(monthFile)) {
   const t = performance.now();
   const orders: ReturnType<typeof generateMonth>["orders"] = [];
   let month: ReturnType<typeof generateMonth> | null = null;
   const SLICE = 10_000;
-  for (let i = 0; i < n; i += SLICE) {
-    month = generateMonth({ orders: Math.min(SLICE, n - i), seed: Number(values.seed) + i, tenant: "acme" });
+  const size = n / repeat;
+  for (let i = 0; i < size; i += SLICE) {
+    month = generateMonth({ orders: Math.min(SLICE, size - i), seed: Number(values.seed) + i, tenant: "acme" });
     // Slices reuse order ids; each order is replayed on its own, so that changes nothing here.
     orders.push(...month.orders);
-    progress(`generating ${Math.min(n, i + SLICE)}/${n} orders`);
+    progress(`generating ${Math.min(size, i + SLICE)}/${size} orders`);
   }
   if (!month) throw new Error("no orders");
   writeFileSync(monthFile, JSON.stringify({ tenant: month.tenant, end: month.end, orders }));
@@ -51,8 +55,8 @@ if (!existsSync(monthFile)) {
 const saved = JSON.parse(readFileSync(monthFile, "utf8")) as { orders: { trail: unknown[] }[] };
 // What a job reads from D1: the window's rows of the order index (orders_tenant_created), and every audit
 // row of those orders (the audit query seeks each order by primary key and reads its trail).
-const auditRows = saved.orders.reduce((s, o) => s + o.trail.length, 0);
-const orderRows = saved.orders.length;
+const auditRows = saved.orders.reduce((s, o) => s + o.trail.length, 0) * repeat;
+const orderRows = saved.orders.length * repeat;
 
 function baselineTree(commit: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "handoff-what-if-base-"));
@@ -71,7 +75,7 @@ interface Run {
 }
 
 function replay(tree: string): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Run;
 }
 
@@ -114,5 +118,6 @@ const result = {
   same_summary_as_against: base ? JSON.stringify(before.at(-1)?.summary) === JSON.stringify(current.at(-1)?.summary) : undefined,
 };
 mkdirSync(values.out, { recursive: true });
-writeFileSync(path.join(values.out, "what-if.json"), `${JSON.stringify(result, null, 2)}\n`);
+// 10,000 is the side-by-side comparison; another size (the 100,000 run) is kept beside it.
+writeFileSync(path.join(values.out, n === 10_000 ? "what-if.json" : `what-if-${n}.json`), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));

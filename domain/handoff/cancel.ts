@@ -2,10 +2,11 @@ import type { MachineEvent } from "../events/handoff-events";
 import type { OrderCommit } from "../order/commit";
 import type { AttemptRecord, CancellationRecord, ExportRecord } from "../order/effects";
 import { stepSlaMs } from "../ownership/schema";
-import { iso } from "../time";
+import { iso, parseInstant } from "../time";
+import { parsedExport } from "./plan";
 import { actedOnCancelled, cancellationMessage, CancellationState, retraction, type CancellationStatus } from "./cancellation";
 import type { AttemptResult, Outcome } from "./delivery";
-import { ACTION_STEP, HandoffExport, INTENDED_ACTIONS, IntendedAction, type ExportStatus } from "./document";
+import { ACTION_STEP, INTENDED_ACTIONS, IntendedAction, type ExportStatus, type HandoffExport } from "./document";
 import { escalation, logAttempt } from "./records";
 
 /**
@@ -37,7 +38,7 @@ export function retract(c: OrderCommit, row: ExportRecord, reason: string, super
     withdraw(c, row.export_id, reason);
     return;
   }
-  const msg = cancellationMessage(HandoffExport.parse(JSON.parse(row.body)), supersededBy, reason, c.now);
+  const msg = cancellationMessage(parsedExport(row.body), supersededBy, reason, c.now);
   c.updateExport(row.export_id, { status: "cancelling" });
   // The old version is never delivered again, whatever its retries had planned.
   c.cancel("deliver", row.export_id);
@@ -216,8 +217,8 @@ export function sendable(store: Rows, kind: "deliver" | "cancel", exportId: stri
   if (kind === "deliver") {
     if (row.status !== "pending" && row.status !== "delivered") return null;
     // Past its TTL a decision is never sent: its `ttl` timer decides it again (decide.ts decisionExpired).
-    const until = HandoffExport.parse(JSON.parse(row.body)).valid_until;
-    if (until !== null && Date.parse(until) <= now) return null;
+    const until = parsedExport(row.body).valid_until;
+    if (until !== null && parseInstant(until) <= now) return null;
     return { ...target, id: row.export_id, body: row.body, first_attempt_at: row.first_attempt_at };
   }
   const cx = store.cancellations().find((r) => r.export_id === exportId);

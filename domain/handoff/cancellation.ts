@@ -1,3 +1,4 @@
+import { iso } from "../time";
 import { z } from "zod";
 import { DeliveryAttempt, ExportState, IntendedAction, type ExportStatus, type HandoffExport } from "./document";
 import type { MachineEvent } from "../events/handoff-events";
@@ -57,7 +58,7 @@ export function cancellationMessage(ex: HandoffExport, supersededBy: string | nu
     cancelled: { intended_action: ex.intended_action, version: ex.version },
     superseded_by: supersededBy,
     reason,
-    issued_at: new Date(now).toISOString(),
+    issued_at: iso(now),
   };
 }
 

@@ -7,7 +7,7 @@ import type { IngestInput, Receipt } from "../order/object";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
 import { retryPolicyMs, stepSlaMs, type Step } from "../ownership/schema";
 import { syncTasks } from "../tasks/decide";
-import { iso } from "../time";
+import { iso, parseInstant } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, parseExportId, type AckVia, type HandoffExport } from "./document";
 import { describeFailures, gatePlan, unblockedByDirectory, type GateResult } from "./gate";
@@ -139,7 +139,7 @@ function issue(c: OrderCommit, ex: HandoffExport): void {
   // Delivery happens from the alarm, never inside the inbound request; a replacement only once its predecessor is cancelled.
   if (!waits) c.schedule("deliver", ex.export_id, c.now);
   // Its TTL: if nobody has acknowledged it by then it is decided again (plan.ts isStale), never delivered stale.
-  if (ex.valid_until !== null) c.schedule("ttl", ex.export_id, Date.parse(ex.valid_until), true);
+  if (ex.valid_until !== null) c.schedule("ttl", ex.export_id, parseInstant(ex.valid_until), true);
 }
 
 /**
@@ -239,8 +239,9 @@ function stepOf(r: ExportRecord): Step {
  * lets tests assert the exact schedule.
  */
 export function jitter(exportId: string, attempt: number): () => number {
-  const h = createHash("sha256").update(`${exportId}#${attempt}`).digest();
-  return () => h.readUInt32BE(0) / 0x1_0000_0000;
+  // Hashed when first asked for: only a retry draws it, and most attempts deliver.
+  let drawn: number | null = null;
+  return () => (drawn ??= createHash("sha256").update(`${exportId}#${attempt}`).digest().readUInt32BE(0) / 0x1_0000_0000);
 }
 
 /** Records the result of one delivery attempt and moves the export on. */

@@ -1,9 +1,10 @@
+import { parseInstant } from "../time";
 import type { GateFailure } from "../events/handoff-events";
 import type { Address, LineItem } from "../events/canonical";
 import { parseDuration } from "../ownership/duration";
 import type { OwnershipRules } from "../ownership/schema";
-import { HandoffExport } from "./document";
-import type { ExistingExport, Plan } from "./plan";
+import type { HandoffExport } from "./document";
+import { exportSchemaIssues, type ExistingExport, type Plan } from "./plan";
 
 /**
  * The QA gate: the last look at a decision before it may leave. Pure and
@@ -62,7 +63,7 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{
 
 function instant(v: string | null): number | null {
   if (v === null || !INSTANT.test(v)) return null;
-  const ms = Date.parse(v);
+  const ms = parseInstant(v);
   return Number.isNaN(ms) ? null : ms;
 }
 
@@ -127,10 +128,7 @@ export function gateChecks(input: GateInput): GateFailure[] {
   };
 
   // The schema the consumer is promised, on the bytes it would get (a JSON round trip drops undefined, keeps null).
-  const parsed = HandoffExport.safeParse(JSON.parse(JSON.stringify(doc)));
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
-  }
+  for (const issue of exportSchemaIssues(JSON.stringify(doc))) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
 
   out.push(...nameChecks(doc, rules, input.directory));
   const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];

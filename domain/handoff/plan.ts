@@ -37,13 +37,28 @@ const PARSED = new Map<string, HandoffExport>();
 const PARSED_MAX = 2048;
 
 export function parsedExport(body: string): HandoffExport {
-  const hit = PARSED.get(body);
-  if (hit) return hit;
+  return PARSED.get(body) ?? remember(body, HandoffExport.parse(JSON.parse(body)));
+}
+
+/**
+ * The schema's complaints about a document's JSON text (the QA gate's first
+ * check, domain/handoff/gate.ts); none, and the text is the body about to be
+ * stored: its parse is kept, so no reader parses it again.
+ */
+export function exportSchemaIssues(body: string): readonly { path: readonly PropertyKey[]; message: string }[] {
+  if (PARSED.has(body)) return [];
+  const parsed = HandoffExport.safeParse(JSON.parse(body));
+  if (!parsed.success) return parsed.error.issues;
+  remember(body, parsed.data);
+  return [];
+}
+
+function remember(body: string, doc: HandoffExport): HandoffExport {
   // Shared between callers: frozen, so a caller that tried to edit one would fail loudly instead of corrupting the next.
-  const parsed = deepFreeze(HandoffExport.parse(JSON.parse(body)));
+  const frozen = deepFreeze(doc);
   if (PARSED.size >= PARSED_MAX) PARSED.clear();
-  PARSED.set(body, parsed);
-  return parsed;
+  PARSED.set(body, frozen);
+  return frozen;
 }
 
 function deepFreeze<T>(v: T): T {

@@ -2,7 +2,7 @@ import type { RulesInput } from "../handoff/plan";
 import type { Task } from "../tasks/task";
 import type { AttemptRecord, AuditRecord, BreachRecord, CancellationPatch, CancellationRecord, Effect, ExportPatch, ExportRecord, TimerRecord } from "./effects";
 import type { StoredReceipt } from "./receipt";
-import { iso } from "../time";
+import { iso, parseInstant } from "../time";
 import type { Allocation } from "../inventory/allocate";
 
 /**
@@ -41,7 +41,7 @@ const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1
 const byAttempt = (a: AttemptRecord, b: AttemptRecord) => (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : a.n - b.n);
 const byBreach = (a: BreachRecord, b: BreachRecord) =>
   a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.level - b.level);
-const byTask = (a: Task, b: Task) => Date.parse(a.sla_due) - Date.parse(b.sla_due) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
+const byTask = (a: Task, b: Task) => parseInstant(a.sla_due) - parseInstant(b.sla_due) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
 const byReceipt = (a: StoredReceipt, b: StoredReceipt) =>
   a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
@@ -53,19 +53,24 @@ const byReceipt = (a: StoredReceipt, b: StoredReceipt) =>
  * object's transaction. Nothing here touches storage: the object applies
  * `effects` afterwards, in one place.
  *
- * Reads return copies, so a loop may emit while it iterates. Tables are loaded on first read (most decisions never look at receipts or
+ * Tables are copy-on-write: an effect that changes one replaces its array, so a
+ * read hands out the current array itself (no copy per read: a decision reads
+ * its exports dozens of times) and a loop may still emit while it iterates.
+ * Tables are loaded on first read (most decisions never look at receipts or
  * the audit trail); a table loaded late replays the effects emitted before.
  */
 export class OrderCommit {
   readonly effects: Effect[] = [];
-  private exportRows: ExportRecord[] | null = null;
-  private attemptRows: AttemptRecord[] | null = null;
-  private cancellationRows: CancellationRecord[] | null = null;
-  private timerRows: TimerRecord[] | null = null;
-  private breachRows: BreachRecord[] | null = null;
-  private taskRows: Task[] | null = null;
-  private receiptRows: StoredReceipt[] | null = null;
-  private auditRows: AuditRecord[] | null = null;
+  private exportRows: readonly ExportRecord[] | null = null;
+  private attemptRows: readonly AttemptRecord[] | null = null;
+  private cancellationRows: readonly CancellationRecord[] | null = null;
+  private timerRows: readonly TimerRecord[] | null = null;
+  /** `timerRows` by due time, until the next timer effect. */
+  private timersByDue: readonly TimerRecord[] | null = null;
+  private breachRows: readonly BreachRecord[] | null = null;
+  private taskRows: readonly Task[] | null = null;
+  private receiptRows: readonly StoredReceipt[] | null = null;
+  private auditRows: readonly AuditRecord[] | null = null;
   private allocationRow: Allocation | null | undefined = undefined;
 
   constructor(
@@ -132,8 +137,8 @@ export class OrderCommit {
   }
 
   exports(): readonly ExportRecord[] {
-    this.exportRows ??= this.load([...this.reader.exports()], (rows, e) => applyExport(rows, e));
-    return [...this.exportRows];
+    this.exportRows ??= this.load(this.reader.exports(), applyExport);
+    return this.exportRows;
   }
 
   exportById(id: string): ExportRecord | null {
@@ -141,13 +146,13 @@ export class OrderCommit {
   }
 
   attempts(exportId?: string): readonly AttemptRecord[] {
-    this.attemptRows ??= this.load([...this.reader.attempts()], (rows, e) => applyAttempt(rows, e));
-    return this.attemptRows.filter((a) => exportId === undefined || a.export_id === exportId);
+    this.attemptRows ??= this.load(this.reader.attempts(), applyAttempt);
+    return exportId === undefined ? this.attemptRows : this.attemptRows.filter((a) => a.export_id === exportId);
   }
 
   cancellations(): readonly CancellationRecord[] {
-    this.cancellationRows ??= this.load([...this.reader.cancellations()], (rows, e) => applyCancellation(rows, e));
-    return [...this.cancellationRows];
+    this.cancellationRows ??= this.load(this.reader.cancellations(), applyCancellation);
+    return this.cancellationRows;
   }
 
   cancellation(exportId: string): CancellationRecord | null {
@@ -155,19 +160,19 @@ export class OrderCommit {
   }
 
   timers(kind?: string): readonly TimerRecord[] {
-    this.timerRows ??= this.load([...this.reader.timers()], (rows, e) => applyTimer(rows, e));
-    const rows = [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
-    return kind === undefined ? rows : rows.filter((t) => t.kind === kind);
+    this.timerRows ??= this.load(this.reader.timers(), applyTimer);
+    this.timersByDue ??= [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
+    return kind === undefined ? this.timersByDue : this.timersByDue.filter((t) => t.kind === kind);
   }
 
   breaches(): readonly BreachRecord[] {
-    this.breachRows ??= this.load([...this.reader.breaches()], (rows, e) => applyBreach(rows, e, this.now));
-    return [...this.breachRows];
+    this.breachRows ??= this.load(this.reader.breaches(), (rows, e) => applyBreach(rows, e, this.now));
+    return this.breachRows;
   }
 
   tasks(): readonly Task[] {
-    this.taskRows ??= this.load([...this.reader.tasks()], (rows, e) => applyTask(rows, e));
-    return [...this.taskRows];
+    this.taskRows ??= this.load(this.reader.tasks(), applyTask);
+    return this.taskRows;
   }
 
   task(id: string): Task | null {
@@ -175,113 +180,128 @@ export class OrderCommit {
   }
 
   receipts(): readonly StoredReceipt[] {
-    this.receiptRows ??= this.load([...this.reader.receipts()], (rows, e) => applyReceipt(rows, e));
-    return [...this.receiptRows];
+    this.receiptRows ??= this.load(this.reader.receipts(), applyReceipt);
+    return this.receiptRows;
   }
 
   /** The latest audit entries, including the ones this decision has emitted. */
   recentAudit(): readonly AuditRecord[] {
-    this.auditRows ??= this.load([...this.reader.recentAudit(EVIDENCE_AUDIT_ENTRIES)], (rows, e) => applyAudit(rows, e, this.now));
-    return [...this.auditRows];
+    this.auditRows ??= this.load(this.reader.recentAudit(EVIDENCE_AUDIT_ENTRIES), (rows, e) => applyAudit(rows, e, this.now));
+    return this.auditRows;
   }
 
-  private load<T>(rows: T[], apply: (rows: T[], e: Effect) => void): T[] {
-    for (const e of this.effects) apply(rows, e);
-    return rows;
+  private load<T>(rows: readonly T[], apply: (rows: readonly T[], e: Effect) => readonly T[]): readonly T[] {
+    let out = rows;
+    for (const e of this.effects) out = apply(out, e);
+    return out;
   }
 
   private applyLoaded(e: Effect): void {
-    if (this.exportRows) applyExport(this.exportRows, e);
-    if (this.attemptRows) applyAttempt(this.attemptRows, e);
-    if (this.cancellationRows) applyCancellation(this.cancellationRows, e);
-    if (this.timerRows) applyTimer(this.timerRows, e);
-    if (this.breachRows) applyBreach(this.breachRows, e, this.now);
-    if (this.taskRows) applyTask(this.taskRows, e);
-    if (this.receiptRows) applyReceipt(this.receiptRows, e);
-    if (this.auditRows) applyAudit(this.auditRows, e, this.now);
+    if (this.exportRows) this.exportRows = applyExport(this.exportRows, e);
+    if (this.attemptRows) this.attemptRows = applyAttempt(this.attemptRows, e);
+    if (this.cancellationRows) this.cancellationRows = applyCancellation(this.cancellationRows, e);
+    if (this.timerRows) {
+      const before = this.timerRows;
+      this.timerRows = applyTimer(before, e);
+      if (this.timerRows !== before) this.timersByDue = null;
+    }
+    if (this.breachRows) this.breachRows = applyBreach(this.breachRows, e, this.now);
+    if (this.taskRows) this.taskRows = applyTask(this.taskRows, e);
+    if (this.receiptRows) this.receiptRows = applyReceipt(this.receiptRows, e);
+    if (this.auditRows) this.auditRows = applyAudit(this.auditRows, e, this.now);
     if (this.allocationRow !== undefined && e.type === "record_allocation") this.allocationRow = e.allocation;
   }
 }
 
-// Each applies one effect to one table exactly as the object's SQL does (INSERT OR IGNORE, upserts, ordering).
+// Each applies one effect to one table exactly as the object's SQL does (INSERT OR IGNORE, upserts, ordering),
+// as a new array when the effect changes the table and the same array when it does not.
 
-function applyExport(rows: ExportRecord[], e: Effect): void {
+function applyExport(rows: readonly ExportRecord[], e: Effect): readonly ExportRecord[] {
   if (e.type === "issue_export") {
-    if (rows.some((r) => r.export_id === e.row.export_id)) return;
-    rows.push({ ...e.row, first_attempt_at: null, delivered_at: null, acked_at: null, ack: null, ack_redeliveries: 0 });
-    rows.sort(byExport);
-  } else if (e.type === "update_export") {
-    const i = rows.findIndex((r) => r.export_id === e.export_id);
-    const row = rows[i];
-    if (row) rows[i] = { ...row, ...e.patch };
+    if (rows.some((r) => r.export_id === e.row.export_id)) return rows;
+    return [...rows, { ...e.row, first_attempt_at: null, delivered_at: null, acked_at: null, ack: null, ack_redeliveries: 0 }].sort(byExport);
   }
+  if (e.type === "update_export") return patched<ExportRecord>(rows, (r) => r.export_id === e.export_id, e.patch);
+  return rows;
 }
 
-function applyAttempt(rows: AttemptRecord[], e: Effect): void {
-  if (e.type !== "record_attempt") return;
-  const i = rows.findIndex((a) => a.export_id === e.attempt.export_id && a.n === e.attempt.n);
-  if (i >= 0) rows.splice(i, 1);
-  rows.push(e.attempt);
-  rows.sort(byAttempt);
+/** The row `match` finds, with `patch` over it; the same array when there is none. */
+function patched<T>(rows: readonly T[], match: (r: T) => boolean, patch: Partial<T>): readonly T[] {
+  const i = rows.findIndex(match);
+  const row = rows[i];
+  if (row === undefined) return rows;
+  const out = [...rows];
+  out[i] = { ...row, ...patch };
+  return out;
 }
 
-function applyCancellation(rows: CancellationRecord[], e: Effect): void {
+function applyAttempt(rows: readonly AttemptRecord[], e: Effect): readonly AttemptRecord[] {
+  if (e.type !== "record_attempt") return rows;
+  const a = e.attempt;
+  return [...rows.filter((r) => r.export_id !== a.export_id || r.n !== a.n), a].sort(byAttempt);
+}
+
+function applyCancellation(rows: readonly CancellationRecord[], e: Effect): readonly CancellationRecord[] {
   if (e.type === "put_cancellation") {
     const fresh = { status: "pending", first_attempt_at: null, delivered_at: null, acked_at: null, ack: null, redeliveries: 0 };
-    const i = rows.findIndex((r) => r.export_id === e.row.export_id);
-    if (i >= 0) rows[i] = { ...e.row, ...fresh };
-    else rows.push({ ...e.row, ...fresh });
-    rows.sort((a, b) => a.requested_at - b.requested_at || (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : 0));
-  } else if (e.type === "update_cancellation") {
-    const i = rows.findIndex((r) => r.export_id === e.export_id);
-    const row = rows[i];
-    if (row) rows[i] = { ...row, ...e.patch };
+    const out = [...rows];
+    const i = out.findIndex((r) => r.export_id === e.row.export_id);
+    if (i >= 0) out[i] = { ...e.row, ...fresh };
+    else out.push({ ...e.row, ...fresh });
+    return out.sort((a, b) => a.requested_at - b.requested_at || (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : 0));
   }
+  if (e.type === "update_cancellation") return patched<CancellationRecord>(rows, (r) => r.export_id === e.export_id, e.patch);
+  return rows;
 }
 
-function applyTimer(rows: TimerRecord[], e: Effect): void {
+function applyTimer(rows: readonly TimerRecord[], e: Effect): readonly TimerRecord[] {
   if (e.type === "schedule_timer") {
     const i = rows.findIndex((r) => r.kind === e.kind && r.key === e.key);
     const t = rows[i];
-    if (!t) rows.push({ kind: e.kind, key: e.key, due_at: e.due_at });
-    else rows[i] = { ...t, due_at: e.replace ? e.due_at : Math.min(t.due_at, e.due_at) };
-  } else if (e.type === "cancel_timer") {
+    if (!t) return [...rows, { kind: e.kind, key: e.key, due_at: e.due_at }];
+    const due = e.replace ? e.due_at : Math.min(t.due_at, e.due_at);
+    if (due === t.due_at) return rows;
+    const out = [...rows];
+    out[i] = { ...t, due_at: due };
+    return out;
+  }
+  if (e.type === "cancel_timer") {
     const i = rows.findIndex((r) => r.kind === e.kind && r.key === e.key);
-    if (i >= 0) rows.splice(i, 1);
+    return i < 0 ? rows : [...rows.slice(0, i), ...rows.slice(i + 1)];
   }
+  return rows;
 }
 
-function applyBreach(rows: BreachRecord[], e: Effect, now: number): void {
+function applyBreach(rows: readonly BreachRecord[], e: Effect, now: number): readonly BreachRecord[] {
   if (e.type === "insert_breach") {
-    if (rows.some((b) => b.step === e.breach.step && b.level === e.breach.level)) return;
-    rows.push({ ...e.breach, resolved_at: null });
-    rows.sort(byBreach);
-  } else if (e.type === "resolve_breaches") {
-    for (let i = 0; i < rows.length; i++) {
-      const b = rows[i];
-      if (b && b.step === e.step && b.resolved_at === null) rows[i] = { ...b, resolved_at: now };
-    }
+    if (rows.some((b) => b.step === e.breach.step && b.level === e.breach.level)) return rows;
+    return [...rows, { ...e.breach, resolved_at: null }].sort(byBreach);
   }
+  if (e.type === "resolve_breaches") {
+    if (!rows.some((b) => b.step === e.step && b.resolved_at === null)) return rows;
+    return rows.map((b) => (b.step === e.step && b.resolved_at === null ? { ...b, resolved_at: now } : b));
+  }
+  return rows;
 }
 
-function applyTask(rows: Task[], e: Effect): void {
-  if (e.type !== "open_task" && e.type !== "update_task") return;
-  const i = rows.findIndex((t) => t.task_id === e.task.task_id);
-  if (i >= 0) rows[i] = e.task;
-  else rows.push(e.task);
-  rows.sort(byTask);
+function applyTask(rows: readonly Task[], e: Effect): readonly Task[] {
+  if (e.type !== "open_task" && e.type !== "update_task") return rows;
+  const out = [...rows];
+  const i = out.findIndex((t) => t.task_id === e.task.task_id);
+  if (i >= 0) out[i] = e.task;
+  else out.push(e.task);
+  return out.sort(byTask);
 }
 
-function applyReceipt(rows: StoredReceipt[], e: Effect): void {
-  if (e.type !== "record_receipt") return;
-  rows.push(e.receipt);
-  rows.sort(byReceipt);
+function applyReceipt(rows: readonly StoredReceipt[], e: Effect): readonly StoredReceipt[] {
+  if (e.type !== "record_receipt") return rows;
+  return [...rows, e.receipt].sort(byReceipt);
 }
 
-function applyAudit(rows: AuditRecord[], e: Effect, now: number): void {
-  if (e.type !== "audit") return;
+function applyAudit(rows: readonly AuditRecord[], e: Effect, now: number): readonly AuditRecord[] {
+  if (e.type !== "audit") return rows;
   const seq = (rows.at(-1)?.seq ?? 0) + 1;
   // Stored as JSON text and read back: what a reader after the commit would see.
-  rows.push({ seq, at: iso(now), type: e.entry.type, data: JSON.parse(JSON.stringify(e.entry.data)) as unknown });
-  if (rows.length > EVIDENCE_AUDIT_ENTRIES) rows.splice(0, rows.length - EVIDENCE_AUDIT_ENTRIES);
+  const out = [...rows, { seq, at: iso(now), type: e.entry.type, data: JSON.parse(JSON.stringify(e.entry.data)) as unknown }];
+  return out.length > EVIDENCE_AUDIT_ENTRIES ? out.slice(out.length - EVIDENCE_AUDIT_ENTRIES) : out;
 }

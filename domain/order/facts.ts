@@ -1,5 +1,6 @@
 import type { LockedField } from "../events/canonical";
 import type { MachineEvent } from "../events/handoff-events";
+import { iso as isoOf, parseInstant } from "../time";
 
 /**
  * The order's facts are a set of events (the senders' canonical ones and Handoff's own) keyed by `id`, kept in one
@@ -13,13 +14,13 @@ import type { MachineEvent } from "../events/handoff-events";
  * parses; 0 keeps the machine total for anything that slipped past the schema.
  */
 export function epochMs(iso: string): number {
-  const ms = Date.parse(iso);
+  const ms = parseInstant(iso);
   return Number.isNaN(ms) ? 0 : ms;
 }
 
 /** One spelling per instant (UTC, ms), so milestones sort and compare as strings downstream. */
 export function utcIso(iso: string): string {
-  return new Date(epochMs(iso)).toISOString();
+  return isoOf(epochMs(iso));
 }
 
 /** Code-unit comparison, not localeCompare: the order must not depend on the runtime's locale. */

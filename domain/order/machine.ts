@@ -42,7 +42,8 @@ function lateFieldChanges(before: OrderView, after: OrderView): { field: LockedF
     const from = before.fields[field];
     const to = after.fields[field];
     if (from === undefined) continue;
-    if (to === undefined || lockedFieldKey(field, from) !== lockedFieldKey(field, to)) changes.push({ field, from, to });
+    // The same value object (most folds leave a field to the fact that set it) is the same value: no need to spell it out.
+    if (to === undefined || (from !== to && lockedFieldKey(field, from) !== lockedFieldKey(field, to))) changes.push({ field, from, to });
   }
   return changes;
 }

@@ -4,7 +4,7 @@ import type { OrderCommit } from "../order/commit";
 import type { MachineState } from "../order/machine";
 import type { OrderView } from "../order/view";
 import { Step, stepSlaMs, type ClockStep } from "../ownership/schema";
-import { iso } from "../time";
+import { iso, parseInstant } from "../time";
 import { isOpen, newTask, seedForBreach, seedForHold, taskId, type QueueError, type Resolution, type Task, type TaskSeed } from "./task";
 import { retract } from "../handoff/cancel";
 import { consumerMayHold } from "../handoff/cancellation";
@@ -50,7 +50,7 @@ function open(c: OrderCommit, view: OrderView, seed: TaskSeed): void {
   if (c.task(taskId(c.tenant, c.orderId, seed.type, seed.ref))) return;
   const t = newTask(seed, { tenant: c.tenant, orderId: c.orderId, view, rules: c.rules?.rules ?? null, defaultOwner: c.defaultOwner, now: c.now, evidence: c.gathersEvidence ? evidence(c, view, seed) : {} });
   c.emit({ type: "open_task", task: t });
-  c.schedule("task", t.task_id, Date.parse(t.sla_due), true);
+  c.schedule("task", t.task_id, parseInstant(t.sla_due), true);
   c.audit("task.opened", { task_id: t.task_id, type: t.type, kind: t.type, step: t.step, owner: t.owner, owning_party: t.owning_party, sla_due: t.sla_due, ref: t.ref });
 }
 
@@ -60,7 +60,7 @@ function close(c: OrderCommit, t: Task, status: "resolved" | "cancelled", fields
     ...fields,
     status,
     resolved_at: iso(c.now),
-    time_to_resolve_ms: c.now - Date.parse(t.opened_at),
+    time_to_resolve_ms: c.now - parseInstant(t.opened_at),
   };
   c.emit({ type: "update_task", task: done });
   c.cancel("task", t.task_id);
@@ -96,8 +96,8 @@ export function escalateTask(c: OrderCommit, id: string): void {
   const t = c.task(id);
   c.cancel("task", id);
   if (!t || !isOpen(t)) return;
-  if (c.now < Date.parse(t.sla_due)) {
-    c.schedule("task", id, Date.parse(t.sla_due), true);
+  if (c.now < parseInstant(t.sla_due)) {
+    c.schedule("task", id, parseInstant(t.sla_due), true);
     return;
   }
   if (t.level >= 2) return;
@@ -115,7 +115,7 @@ export function claim(c: OrderCommit, id: string, by: string): { ok: true; task:
   if (!t) return { ok: false, code: "not_found", message: `No task '${id}'` };
   if (t.status === "claimed" && t.claimed_by === by) return { ok: true, task: t };
   if (t.status !== "open") return { ok: false, code: "conflict", message: `Task is ${t.status}${t.claimed_by ? ` by ${t.claimed_by}` : ""}` };
-  const next: Task = { ...t, status: "claimed", claimed_at: iso(c.now), claimed_by: by, time_to_first_response_ms: c.now - Date.parse(t.opened_at) };
+  const next: Task = { ...t, status: "claimed", claimed_at: iso(c.now), claimed_by: by, time_to_first_response_ms: c.now - parseInstant(t.opened_at) };
   c.emit({ type: "update_task", task: next });
   c.audit("task.claimed", { task_id: id, type: t.type, by, time_to_first_response_ms: next.time_to_first_response_ms });
   return { ok: true, task: next };
@@ -146,7 +146,7 @@ export function resolve(
     action: r.action,
     claimed_at: t.claimed_at ?? iso(c.now),
     claimed_by: t.claimed_by ?? r.by,
-    time_to_first_response_ms: t.time_to_first_response_ms ?? c.now - Date.parse(t.opened_at),
+    time_to_first_response_ms: t.time_to_first_response_ms ?? c.now - parseInstant(t.opened_at),
   });
   c.audit("task.resolved", { task_id: id, type: t.type, action: r.action, by: r.by, resolution: r.resolution, justification: r.justification });
   if (r.action !== "close") {

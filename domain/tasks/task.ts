@@ -1,3 +1,4 @@
+import { iso } from "../time";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { Money } from "../events/canonical";
@@ -145,8 +146,8 @@ export function newTask(
     owning_party: owningParty,
     escalation: ladder,
     level: 0,
-    sla_due: new Date(ctx.now + slaMs).toISOString(),
-    opened_at: new Date(ctx.now).toISOString(),
+    sla_due: iso(ctx.now + slaMs),
+    opened_at: iso(ctx.now),
     ref: seed.ref,
     claimed_at: null,
     claimed_by: null,
