@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../worker/env";
 import { acknowledge, applyEvents, attemptFinished, jitter, receive, retryPolicy } from "../../domain/handoff/decide";
-import { recordReservation, reserveIfRoutable, runStockTimer, STOCK_TIMER, takeRestock, type RestockAnswer, type RestockOffer } from "./stock";
+import { recordReservation, reserveBeforeDecision, reserveIfRoutable, runStockTimer, STOCK_TIMER, takeRestock, type Allocation, type RestockAnswer, type RestockOffer } from "./stock";
 import { decideOutcome, signedHeaders } from "../../domain/handoff/delivery";
 import type { ExportStatus } from "../../domain/handoff/document";
 import { ackCancellation, markSending, recordCancelAttempt, sendable } from "../../domain/handoff/cancel";
@@ -168,11 +168,15 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       return received.state;
     });
     if (next) this.cached = next;
-    // After the commit: confirm the holds now (the timer it left repeats this after a crash).
-    if (allocation && this.store.timer(STOCK_TIMER, "follow_up")) await this.stock(this.clock()).catch((err: unknown) => console.error("order stock calls", err));
+    await this.confirmHolds(allocation);
     await this.rearm();
     this.drainer.soon();
     return result;
+  }
+
+  /** After a commit that recorded new holds: confirm them now (the timer it left repeats this after a crash). */
+  private async confirmHolds(allocation: Allocation | null): Promise<void> {
+    if (allocation && this.store.timer(STOCK_TIMER, "follow_up")) await this.stock(this.clock()).catch((err: unknown) => console.error("order stock calls", err));
   }
 
   /** The `stock` timer: confirm, release or consume this order's holds with its SKUs' objects. */
@@ -235,8 +239,18 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   async resolveTask(taskId: string, r: Resolution): Promise<{ ok: true; task: Task } | QueueError> {
     let out: { ok: true; task: Task } | QueueError = { ok: false, code: "not_found", message: `No task '${taskId}'` };
+    // A cleared hold can make the order routable: its stock is reserved first, as for an inbound event (stock.ts).
+    const allocation = await reserveBeforeDecision(this.env, this.store, () => {
+      const dry = this.begin(this.clock());
+      const d = dry && resolve(dry, this.state(dry.orderId), taskId, r, applyEvents);
+      return d?.ok ? d.state : null;
+    });
     this.decide(this.clock(), (c) => {
-      const result = resolve(c, this.state(c.orderId), taskId, r, applyEvents);
+      // Recorded only once the resolution is valid (resolve applies events after its checks), before routing is planned.
+      const result = resolve(c, this.state(c.orderId), taskId, r, (cc, s, events, why) => {
+        if (allocation && cc.allocation() === null) recordReservation(cc, allocation);
+        return applyEvents(cc, s, events, why);
+      });
       if (!result.ok) {
         out = result;
         return null;
@@ -244,6 +258,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       out = { ok: true, task: result.task };
       return result.state;
     });
+    await this.confirmHolds(allocation);
     await this.rearm();
     this.drainer.soon();
     return out;

@@ -9,6 +9,7 @@ import type { MachineEvent } from "../../domain/events/handoff-events";
 import type { OrderView } from "../../domain/order/view";
 import type { Env } from "../../worker/env";
 import { inventoryObject } from "../../worker/inventory";
+import { heldRules } from "./config";
 
 /**
  * The order object's calls to its SKUs' inventory objects (the shell side of
@@ -28,13 +29,53 @@ export async function reserveIfRoutable(
   now: number,
 ): Promise<Allocation | null> {
   if (rules === null || at.held !== null) return null;
-  const { tenant, orderId } = input;
   let s = at.state;
   for (const e of input.events) s = transition(s, e, now).state;
+  return reserveFor(env, input, s, rules);
+}
+
+/**
+ * The same for a decision that is not an inbound event: a person's task
+ * resolution clears a hold (a payment mismatch approved, a conflict settled),
+ * and that can make the order routable. `dryRun` takes the decision over a
+ * commit that is never applied (an OrderCommit only collects effects over a
+ * working copy; storage is written by applyEffects alone), so nothing needs
+ * rolling back; null: the decision would change nothing. The caller then takes
+ * the real decision with `recordReservation` first. If that one does not route
+ * after all (another request got in while the SKUs were asked), the holds are
+ * never confirmed and the inventory objects' sweep gives them back.
+ *
+ * Acks need no such step: an ack adds no fact but an escalation (which opens a
+ * hold), and routability is a function of the facts (`wantsRouting`), so an
+ * ack never makes an order routable (docs/decisions.md).
+ */
+export async function reserveBeforeDecision(
+  env: Env,
+  store: OrderStore,
+  dryRun: () => MachineState | null,
+): Promise<Allocation | null> {
+  if (!store.hasSchema()) return null;
+  const tenant = store.getMeta("tenant");
+  const orderId = store.getMeta("order_id");
+  const rules = heldRules(store);
+  if (tenant === null || orderId === null || rules === null || store.allocation() !== null) return null;
+  const s = dryRun();
+  // The tracked-SKU list comes with inbound events only: here every SKU is asked (an untracked one answers so and writes nothing).
+  return s === null ? null : reserveFor(env, { tenant, orderId, stockSkus: null }, s, rules);
+}
+
+/** The shared part: the order as it would stand wants routing, so each of its SKUs (tracked, when known) is asked once. */
+async function reserveFor(
+  env: Env,
+  ids: { tenant: string; orderId: string; stockSkus?: readonly string[] | null },
+  s: MachineState,
+  rules: RulesInput,
+): Promise<Allocation | null> {
   if (!wantsRouting(s.view, rules.rules)) return null;
+  const { tenant, orderId } = ids;
   const lines = s.view.fields.line_items ?? [];
   const answers = await Promise.all(
-    askable(stockRequests(lines), input.stockSkus ?? null).map(async (r) => {
+    askable(stockRequests(lines), ids.stockSkus ?? null).map(async (r) => {
       const a = await inventoryObject(env, tenant, r.sku).reserve({ tenant, sku: r.sku, orderId, lines: r.lines });
       return { sku: r.sku, tracked: a.tracked, lines: a.lines };
     }),
@@ -134,4 +175,4 @@ export async function takeRestock(shell: RestockShell, offer: RestockOffer): Pro
 
 export { recordReservation } from "../../domain/inventory/record";
 export { STOCK_TIMER };
-export type { RestockAnswer, RestockOffer };
+export type { Allocation, RestockAnswer, RestockOffer };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { acknowledge, applyEvents } from "../../../domain/handoff/decide";
 import { exportId } from "../../../domain/handoff/document";
 import { checkSla } from "../../../domain/handoff/sla";
+import { wantsRouting } from "../../../domain/handoff/plan";
 import { OrderCommit, type OrderReader } from "../../../domain/order/commit";
 import type { BreachRecord, Effect, ExportRecord } from "../../../domain/order/effects";
 import { initialState, type MachineState } from "../../../domain/order/machine";
@@ -104,6 +105,19 @@ describe("handoff decisions are effects", () => {
     expect(evidence.audit.map((a) => a.type)).toContain("export.escalated");
     expect(evidence.exports).toEqual([expect.objectContaining({ export_id: FULFIL, status: "rejected" })]);
     expect(of(c.effects, "schedule_timer").filter((e) => e.kind === "task")).toHaveLength(1);
+  });
+
+  it("an ack never makes an order routable, so it reserves no stock: its only new fact is an escalation, which holds", () => {
+    for (const status of ["accepted", "rejected"] as const) {
+      const { state, exports } = routed("delivered");
+      const c = commit(reader({ exports }), T0 + 5000);
+      const next = acknowledge(c, state, exports[0] as ExportRecord, { status, reason: null });
+      expect(of(c.effects, "add_fact").map((e) => e.event.type)).toEqual(status === "accepted" ? [] : ["handoff.exception"]);
+      // Routability is a function of the facts (wantsRouting): no hold released, no milestone added.
+      expect(next.view.milestones).toEqual(state.view.milestones);
+      expect(next.view.holds.length).toBeGreaterThanOrEqual(state.view.holds.length);
+      expect(wantsRouting(next.view, RULES.rules) && !wantsRouting(state.view, RULES.rules)).toBe(false);
+    }
   });
 });
 
