@@ -51,6 +51,7 @@ async function followJob(client: HandoffClient, base: string, key: string, tenan
     const p = data.progress;
     process.stderr.write(`\rjob ${id} ${data.status}  ${p.orders_done}/${p.orders_total} orders  ${data.rows_read} rows read  ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (data.status === "failed") throw new Error(`what-if job ${id} failed: ${data.error ?? "no reason given"}`);
+    if (data.status === "expired") throw new Error(`what-if job ${id} expired at ${data.expires_at ?? "?"}: its result was deleted; run it again`);
     if (data.status === "done" && data.summary) {
       const download = async (format: "csv" | "ndjson" | "orders"): Promise<string> => {
         const res = await fetch(`${base}/v1/tenants/${tenant}/what-if/${id}/result?format=${format}`, { headers: { authorization: `Bearer ${key}` } });

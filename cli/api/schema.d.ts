@@ -802,7 +802,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The tenant's what-if jobs, newest first: status, progress, window, who started it and when its result expires
+         * @description Inline runs leave nothing to list; every job does, until and after its result expires (status `expired`).
+         */
+        get: operations["listWhatIfJobs"];
         put?: never;
         /**
          * Replay a window of past orders through proposed ownership rules, side by side with what happened
@@ -1002,7 +1006,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "what_if_expired" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */
@@ -1999,7 +2003,7 @@ export interface components {
             id: string;
             tenant: string;
             /** @enum {string} */
-            status: "queued" | "running" | "done" | "failed";
+            status: "queued" | "running" | "done" | "failed" | "expired";
             progress: {
                 orders_done: number;
                 orders_total: number;
@@ -2013,9 +2017,13 @@ export interface components {
             /** @description D1 rows read so far (order index + audit trail) */
             rows_read: number;
             created_at: string;
+            /** @description The acting key's name that started it */
+            created_by: string;
             finished_at: string | null;
+            /** @description When its result is deleted (finish + 7 days); after it the job answers with status `expired` and its result with 410 */
+            expires_at: string | null;
             error: string | null;
-            /** @description Once done: the same totals an inline run gives */
+            /** @description Once done (and after it expires): the same totals an inline run gives */
             summary?: {
                 orders: number;
                 orders_changed: number;
@@ -2100,6 +2108,22 @@ export interface components {
              * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
              */
             until?: string;
+        };
+        WhatIfJobListItem: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed" | "expired";
+            progress: {
+                orders_done: number;
+                orders_total: number;
+            };
+            from: string;
+            to: string;
+            created_at: string;
+            /** @description The acting key's name that started it */
+            created_by: string;
+            /** @description When its result is deleted (finish + 7 days); after it the job answers with status `expired` and its result with 410 */
+            expires_at: string | null;
         };
         WatcherRun: {
             /** @example acme */
@@ -6409,6 +6433,62 @@ export interface operations {
             };
         };
     };
+    listWhatIfJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["WhatIfJobListItem"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     runWhatIf: {
         parameters: {
             query?: never;
@@ -6586,6 +6666,15 @@ export interface operations {
             };
             /** @description Error (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (410) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

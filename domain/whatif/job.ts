@@ -9,10 +9,15 @@ import { WhatIfSummary, type OrderDiff } from "./diff";
  * one object per job pages through the window (keyset pages of orders, a
  * bounded number per alarm), folds the totals as it goes and writes each
  * alarm's changed orders as one NDJSON part. Everything it needs to resume
- * after an eviction is in `JobState`, saved after every alarm.
+ * after an eviction is in `JobState`, saved after every alarm. A finished
+ * job's parts are kept for `WHATIF_RETENTION_MS`, then deleted: the job still
+ * answers (status `expired`, its totals), its result no longer does.
  */
 
-export const JOB_STATUSES = ["queued", "running", "done", "failed"] as const;
+/** How long a finished job's result is kept: a week covers a monthly review's back-and-forth without keeping every run for ever. */
+export const WHATIF_RETENTION_MS = 7 * 24 * 3_600_000;
+
+export const JOB_STATUSES = ["queued", "running", "done", "failed", "expired"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Result downloads: flat change rows (CSV or NDJSON, one row per change, for a notebook) or one diff per changed order. */
@@ -42,6 +47,8 @@ export interface JobRequest {
   to: string;
   /** Epoch ms: timers are played up to here. */
   until: number;
+  /** The acting key's name that started it. */
+  created_by: string;
 }
 
 export interface JobState extends JobRequest {
@@ -53,6 +60,10 @@ export interface JobState extends JobRequest {
   rows_read: number;
   created_at: number;
   finished_at: number | null;
+  /** How long the result is kept after it finishes (fixed at start, so an evicted object keeps the same). */
+  retention_ms: number;
+  /** finished_at + retention_ms; null while it runs. */
+  expires_at: number | null;
   error: string | null;
   /** The next page starts after this order; null before the first page. */
   cursor: Cursor | null;
@@ -65,7 +76,14 @@ export interface JobState extends JobRequest {
 
 export const MAX_ATTEMPTS = 5;
 
-export function newJob(id: string, req: JobRequest, counted: { orders_total: number; proposal_version: number | null; rows_read: number }, now: number, empty: WhatIfSummary): JobState {
+export function newJob(
+  id: string,
+  req: JobRequest,
+  counted: { orders_total: number; proposal_version: number | null; rows_read: number },
+  now: number,
+  empty: WhatIfSummary,
+  retentionMs = WHATIF_RETENTION_MS,
+): JobState {
   return {
     ...req,
     id,
@@ -76,6 +94,8 @@ export function newJob(id: string, req: JobRequest, counted: { orders_total: num
     rows_read: counted.rows_read,
     created_at: now,
     finished_at: null,
+    retention_ms: retentionMs,
+    expires_at: null,
     error: null,
     cursor: null,
     parts: 0,
@@ -103,7 +123,20 @@ export function advanceJob(
     totals: step.totals,
     attempts: 0,
     finished_at: step.done ? now : null,
+    expires_at: step.done ? now + job.retention_ms : null,
   };
+}
+
+/** A job that cannot go on: it keeps what it did, and its parts expire like a finished job's. */
+export function failJob(job: JobState, error: string, now: number): JobState {
+  return { ...job, status: "failed", error, finished_at: now, expires_at: now + job.retention_ms };
+}
+
+/** What the job's alarm does next: run a step, expire its result, wait for the expiry, or nothing. */
+export function jobDue(job: JobState, now: number): "run" | "expire" | { wait_until: number } | "nothing" {
+  if (job.status === "queued" || job.status === "running") return "run";
+  if (job.status === "expired" || job.expires_at === null) return "nothing";
+  return now >= job.expires_at ? "expire" : { wait_until: job.expires_at };
 }
 
 export const WhatIfJob = z
@@ -119,9 +152,11 @@ export const WhatIfJob = z
     proposal_version: z.number().int().nullable(),
     rows_read: z.number().int().describe("D1 rows read so far (order index + audit trail)"),
     created_at: z.string(),
+    created_by: z.string().describe("The acting key's name that started it"),
     finished_at: z.string().nullable(),
+    expires_at: z.string().nullable().describe("When its result is deleted (finish + 7 days); after it the job answers with status `expired` and its result with 410"),
     error: z.string().nullable(),
-    summary: WhatIfSummary.optional().describe("Once done: the same totals an inline run gives"),
+    summary: WhatIfSummary.optional().describe("Once done (and after it expires): the same totals an inline run gives"),
     result: z
       .object({ csv: z.string(), ndjson: z.string(), orders: z.string() })
       .optional()
@@ -130,8 +165,17 @@ export const WhatIfJob = z
   .meta({ id: "WhatIfJob" });
 export type WhatIfJob = z.infer<typeof WhatIfJob>;
 
+/** A job as the tenant's list shows it (one D1 row each, not a call per job object). */
+export const WhatIfJobListItem = WhatIfJob.pick({ id: true, status: true, progress: true, from: true, to: true, created_at: true, created_by: true, expires_at: true }).meta({
+  id: "WhatIfJobListItem",
+});
+export type WhatIfJobListItem = z.infer<typeof WhatIfJobListItem>;
+
+const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
 export function jobView(job: JobState, base: string): WhatIfJob {
   const done = job.status === "done";
+  const finished = done || (job.status === "expired" && job.error === null);
   return {
     id: job.id,
     tenant: job.tenant,
@@ -144,9 +188,12 @@ export function jobView(job: JobState, base: string): WhatIfJob {
     proposal_version: job.proposal_version,
     rows_read: job.rows_read,
     created_at: iso(job.created_at),
-    finished_at: job.finished_at === null ? null : iso(job.finished_at),
+    created_by: job.created_by,
+    finished_at: at(job.finished_at),
+    expires_at: at(job.expires_at),
     error: job.error,
-    ...(done ? { summary: job.totals, result: { csv: `${base}/result?format=csv`, ndjson: `${base}/result?format=ndjson`, orders: `${base}/result?format=orders` } } : {}),
+    ...(finished ? { summary: job.totals } : {}),
+    ...(done ? { result: { csv: `${base}/result?format=csv`, ndjson: `${base}/result?format=ndjson`, orders: `${base}/result?format=orders` } } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { Totals, type OrderDiff } from "../../domain/whatif/diff";
-import { advanceJob, MAX_ATTEMPTS, newJob, partText, type JobRequest, type JobState, type WhatIfJobObject } from "../../domain/whatif/job";
+import { advanceJob, failJob, jobDue, MAX_ATTEMPTS, newJob, partText, WHATIF_RETENTION_MS, type JobRequest, type JobState, type WhatIfJobObject } from "../../domain/whatif/job";
 import type { Env } from "../../worker/env";
-import { jobPages, partKey } from "../../worker/whatif/jobs";
+import { saveJobRow } from "../../worker/whatif/job-list";
+import { deleteParts, jobPages, partKey } from "../../worker/whatif/jobs";
 import { replayPage, windowRules } from "../../worker/whatif/run";
 import { countWindow, readPage } from "../../worker/whatif/source";
 
@@ -12,7 +13,9 @@ import { countWindow, readPage } from "../../worker/whatif/source";
  * changed orders to ARCHIVE as one NDJSON part, and saves the cursor and the
  * running totals. Nothing lives in memory between alarms: an object evicted
  * mid-alarm resumes from the last saved cursor, and the part it was writing
- * is written again with the same key and the same content.
+ * is written again with the same key and the same content. Once finished, its
+ * alarm waits for `expires_at`, then deletes the parts and marks it expired.
+ * Every saved state is also written to D1's `what_if_jobs` (the tenant's list).
  */
 export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
   clock: () => number = () => Date.now();
@@ -21,9 +24,17 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
   retryAlarmMs = 30_000;
   /** Test seam: the next alarm dies after writing its part and before saving the cursor, as an eviction there would. */
   dieAfterPart = false;
+  /** Test seam: how long a finished result is kept (read at start and saved with the job). */
+  retentionMs = WHATIF_RETENTION_MS;
 
   private async load(): Promise<JobState | null> {
     return (await this.ctx.storage.get<JobState>("job")) ?? null;
+  }
+
+  /** Saves the job, then its listing row: a row write that fails is redone by the next save (it is an upsert of the whole row). */
+  private async save(job: JobState): Promise<void> {
+    await this.ctx.storage.put("job", job);
+    await saveJobRow(this.env.DB, job);
   }
 
   async start(id: string, req: JobRequest): Promise<JobState> {
@@ -31,8 +42,8 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
     if (existing) return existing;
     const counted = await countWindow(this.env.DB, req.tenant, req.from, req.to);
     const { proposal_version } = await windowRules(this.env.DB, req.tenant, req.rules);
-    const job = newJob(id, req, { orders_total: counted.orders, proposal_version, rows_read: counted.rows_read }, this.clock(), new Totals().result());
-    await this.ctx.storage.put("job", job);
+    const job = newJob(id, req, { orders_total: counted.orders, proposal_version, rows_read: counted.rows_read }, this.clock(), new Totals().result(), this.retentionMs);
+    await this.save(job);
     await this.ctx.storage.setAlarm(this.clock() + this.nextAlarmMs);
     return job;
   }
@@ -44,11 +55,12 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
 
   override async alarm(): Promise<void> {
     const job = await this.load();
-    if (!job || job.status === "done" || job.status === "failed") return;
-    if (job.attempts >= MAX_ATTEMPTS) {
-      await this.ctx.storage.put("job", { ...job, status: "failed", error: `${MAX_ATTEMPTS} alarms in a row died before saving their page`, finished_at: this.clock() });
-      return;
-    }
+    if (!job) return;
+    const due = jobDue(job, this.clock());
+    if (due === "nothing") return;
+    if (due === "expire") return this.expire(job);
+    if (due !== "run") return this.ctx.storage.setAlarm(due.wait_until);
+    if (job.attempts >= MAX_ATTEMPTS) return this.finish(failJob(job, `${MAX_ATTEMPTS} alarms in a row died before saving their page`, this.clock()));
     // Saved before any work: if this alarm dies, the retry (set next) knows, and resumes from the saved cursor.
     await this.ctx.storage.put("job", { ...job, status: "running", attempts: job.attempts + 1 });
     await this.ctx.storage.setAlarm(this.clock() + this.retryAlarmMs);
@@ -76,8 +88,20 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
       throw new Error("what-if job: alarm died after writing its part (test seam)");
     }
     const next = advanceJob(job, { cursor, orders, rows_read: rowsRead, totals: totals.result(), done }, this.clock());
-    await this.ctx.storage.put("job", next);
-    if (done) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(this.clock() + this.nextAlarmMs);
+    if (done) return this.finish(next);
+    await this.save(next);
+    await this.ctx.storage.setAlarm(this.clock() + this.nextAlarmMs);
+  }
+
+  /** Done or failed: saved, and the alarm now waits for the result's expiry. */
+  private async finish(job: JobState): Promise<void> {
+    await this.save(job);
+    if (job.expires_at !== null) await this.ctx.storage.setAlarm(job.expires_at);
+  }
+
+  /** Parts first, then the status: a death between the two leaves a job still expiring, whose retry deletes nothing more and marks it. */
+  private async expire(job: JobState): Promise<void> {
+    await deleteParts(this.env, job);
+    await this.save({ ...job, status: "expired" });
   }
 }

@@ -74,6 +74,7 @@ export const ACCESS: Record<string, Access> = {
   "DELETE /v1/tenants/:tenant/stock-channels/:channel": key("merchant_admin"),
 
   // What-if (issue 16): a replay that changes nothing, so a read; the admin token as before
+  "GET /v1/tenants/:tenant/what-if": key("read", { root: true }),
   "POST /v1/tenants/:tenant/what-if": key("read", { root: true }),
   "GET /v1/tenants/:tenant/what-if/:id": key("read", { root: true }),
   "GET /v1/tenants/:tenant/what-if/:id/result": key("read", { root: true }),

@@ -13,3 +13,4 @@ export * from "./schema/notify";
 export * from "./schema/watchers";
 export * from "./schema/inventory";
 export * from "./schema/rule-templates";
+export * from "./schema/what-if";

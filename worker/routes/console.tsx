@@ -217,7 +217,7 @@ consoleRoutes.post("/console/what-if", async (c) => {
   const run = await runWindow(c.env.DB, s.tenant, parsed.value, until, inlineMax(c.env));
   if (run.ok) return show(run.result, null);
   // Too large to answer now: a job replays it, and its page shows the progress.
-  const job = await startJob(c.env, { tenant: s.tenant, ...parsed.value, until });
+  const job = await startJob(c.env, { tenant: s.tenant, ...parsed.value, until, created_by: s.operator });
   return c.redirect(`/console/what-if/${job.id}`, 303);
 });
 

@@ -1,10 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { StoredOwnershipRules } from "../../domain/ownership/schema";
-import { JOB_ID, jobView, RESULT_FORMATS, WhatIfJob } from "../../domain/whatif/job";
+import { JOB_ID, jobView, RESULT_FORMATS, WhatIfJob, WhatIfJobListItem } from "../../domain/whatif/job";
 import { WhatIfRun } from "../../domain/whatif/report";
+import { actorOf } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError, errorResponses } from "../errors";
 import { TenantId } from "../names";
+import { listJobs, parseCursor } from "../whatif/job-list";
 import { findJob, resultStream, startJob } from "../whatif/jobs";
 import { inlineMax, runWindow, WHATIF_INLINE_MAX } from "../whatif/run";
 
@@ -51,10 +53,40 @@ whatIfRoutes.openapi(
     const until = body.until === undefined ? Date.now() : Date.parse(body.until);
     const run = await runWindow(c.env.DB, tenant, req, until, inlineMax(c.env));
     if (run.ok) return c.json(run.result, 200);
-    const job = await startJob(c.env, { tenant, ...req, until });
+    const job = await startJob(c.env, { tenant, ...req, until, created_by: actorOf(c).name });
     const base = jobPath(tenant, job.id);
     c.header("Location", base);
     return c.json(jobView(job, base), 202);
+  },
+);
+
+whatIfRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/tenants/{tenant}/what-if",
+    operationId: "listWhatIfJobs",
+    tags: ["what-if"],
+    summary: "The tenant's what-if jobs, newest first: status, progress, window, who started it and when its result expires",
+    description: "Inline runs leave nothing to list; every job does, until and after its result expires (status `expired`).",
+    security: reader,
+    request: {
+      params: z.object({ tenant: TenantId }),
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().optional().openapi({ description: "next_cursor from the previous page" }),
+      }),
+    },
+    responses: {
+      200: { description: "Jobs", content: { "application/json": { schema: z.object({ jobs: z.array(WhatIfJobListItem), next_cursor: z.string().nullable() }) } } },
+      ...errorResponses(400, 401, 403),
+    },
+  }),
+  async (c) => {
+    const { tenant } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const after = q.cursor === undefined ? null : parseCursor(q.cursor);
+    if (q.cursor !== undefined && after === null) throw new ApiError("validation_failed", "Malformed cursor: pass next_cursor as it was given", [{ path: "cursor", message: "not a next_cursor" }]);
+    return c.json(await listJobs(c.env.DB, tenant, q.limit, after), 200);
   },
 );
 
@@ -109,13 +141,14 @@ whatIfRoutes.openapi(
         description: "The changes",
         content: { "text/csv": { schema: z.string() }, "application/x-ndjson": { schema: z.string() } },
       },
-      ...errorResponses(400, 401, 403, 404, 409),
+      ...errorResponses(400, 401, 403, 404, 409, 410),
     },
   }),
   async (c) => {
     const { tenant, id } = c.req.valid("param");
     const { format } = c.req.valid("query");
     const job = await tenantJob(c.env, tenant, id);
+    if (job.status === "expired") throw new ApiError("what_if_expired", `What-if job '${id}' finished more than its retention ago; its result was deleted (the job's summary is still at GET …/what-if/${id})`, { expires_at: job.expires_at === null ? null : new Date(job.expires_at).toISOString() });
     if (job.status !== "done") throw new ApiError("conflict", `What-if job '${id}' is ${job.status}; its result is ready once it is done`, { status: job.status, progress: { orders_done: job.orders_done, orders_total: job.orders_total } });
     return resultStream(c.env, job, format);
   },

@@ -28,6 +28,12 @@ export function partKey(job: Pick<JobState, "tenant" | "id">, n: number): string
   return `what-if/${job.tenant}/${job.id}/part-${String(n).padStart(6, "0")}.ndjson`;
 }
 
+/** Deletes a job's parts from ARCHIVE (R2 deletes up to 1000 keys a call); a key already gone is no error. */
+export async function deleteParts(env: Pick<Env, "ARCHIVE">, job: Pick<JobState, "tenant" | "id" | "parts">): Promise<void> {
+  const keys = Array.from({ length: job.parts }, (_, n) => partKey(job, n));
+  for (let i = 0; i < keys.length; i += 1000) await env.ARCHIVE.delete(keys.slice(i, i + 1000));
+}
+
 function jobStub(env: Env, tenant: string, id: string) {
   // Named by tenant and id: the same id under another tenant is another (empty) object.
   return env.WHATIF_JOB.get(env.WHATIF_JOB.idFromName(`${tenant}/${id}`));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Totals, type OrderDiff } from "../../../domain/whatif/diff";
-import { advanceJob, changeLines, jobView, newJob, partText, resultHeader, resultLines, type JobState } from "../../../domain/whatif/job";
+import { advanceJob, changeLines, failJob, jobDue, jobView, newJob, partText, resultHeader, resultLines, WHATIF_RETENTION_MS, type JobState } from "../../../domain/whatif/job";
 import { CHANGE_COLUMNS } from "../../../domain/whatif/rows";
 import { csvField } from "../../../worker/analytics-exports/format";
 
 const T = Date.parse("2026-11-02T00:00:00.000Z");
-const req = { tenant: "acme", rules: null, from: "2026-10-01T00:00:00.000Z", to: "2026-11-01T00:00:00.000Z", until: T };
+const req = { tenant: "acme", rules: null, from: "2026-10-01T00:00:00.000Z", to: "2026-11-01T00:00:00.000Z", until: T, created_by: "analyst" };
 
 const diff = (id: string): OrderDiff => ({
   order_id: id,
@@ -38,6 +38,40 @@ describe("a what-if job's state", () => {
     expect(done.summary?.orders).toBe(0);
     expect(done.result?.csv).toBe(`${base}/result?format=csv`);
     expect(done.until).toBe("2026-11-02T00:00:00.000Z");
+  });
+});
+
+describe("a job's result expires", () => {
+  const started = (): JobState => newJob("wij_0123456789abcdef01234567", req, { orders_total: 0, proposal_version: null, rows_read: 0 }, T, new Totals().result());
+
+  it("a week after it finishes (done or failed); the alarm runs, then waits for the expiry, then expires it once", () => {
+    const job = started();
+    expect(job.expires_at).toBeNull();
+    expect(jobDue(job, T)).toBe("run");
+    const done = advanceJob(job, { cursor: null, orders: 0, rows_read: 1, totals: job.totals, done: true }, T + 5);
+    expect(done.expires_at).toBe(T + 5 + WHATIF_RETENTION_MS);
+    expect(WHATIF_RETENTION_MS).toBe(7 * 24 * 3_600_000);
+    expect(jobDue(done, T + 6)).toEqual({ wait_until: T + 5 + WHATIF_RETENTION_MS });
+    expect(jobDue(done, T + 5 + WHATIF_RETENTION_MS)).toBe("expire");
+    expect(jobDue({ ...done, status: "expired" }, T + 10 * WHATIF_RETENTION_MS)).toBe("nothing");
+    const failed = failJob(job, "boom", T + 7);
+    expect(failed).toMatchObject({ status: "failed", error: "boom", finished_at: T + 7, expires_at: T + 7 + WHATIF_RETENTION_MS });
+  });
+
+  it("the retention the job started with is the one it keeps", () => {
+    const job = newJob("wij_0123456789abcdef01234567", req, { orders_total: 0, proposal_version: null, rows_read: 0 }, T, new Totals().result(), 1_000);
+    expect(advanceJob(job, { cursor: null, orders: 0, rows_read: 0, totals: job.totals, done: true }, T).expires_at).toBe(T + 1_000);
+  });
+
+  it("an expired job still shows its totals and who started it, but no result links", () => {
+    const base = "/v1/tenants/acme/what-if/wij_0123456789abcdef01234567";
+    const job = started();
+    const done = advanceJob(job, { cursor: null, orders: 0, rows_read: 1, totals: job.totals, done: true }, T);
+    const view = jobView({ ...done, status: "expired" }, base);
+    expect(view).toMatchObject({ status: "expired", created_by: "analyst", expires_at: "2026-11-09T00:00:00.000Z" });
+    expect(view.summary?.orders).toBe(0);
+    expect(view).not.toHaveProperty("result");
+    expect(jobView({ ...failJob(job, "boom", T), status: "expired" }, base)).not.toHaveProperty("summary");
   });
 });
 

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WhatIfJob as WhatIfJobDO } from "../../../durable-objects/whatif/WhatIfJobDO";
 import { Totals, type OrderDiff } from "../../../domain/whatif/diff";
 import { CHANGE_COLUMNS, changeRows } from "../../../domain/whatif/rows";
-import type { JobState, WhatIfJob } from "../../../domain/whatif/job";
+import type { JobState, WhatIfJob, WhatIfJobListItem } from "../../../domain/whatif/job";
 import type { WhatIfRun } from "../../../domain/whatif/report";
 import { freshScenario } from "../../helpers/consumer";
 import { advance, handoffRules, handoffTenant, orderStub, paidOrder, setClock } from "../../helpers/handoff";
+import { partKey } from "../../../worker/whatif/jobs";
 import { ADMIN_TOKEN, call, expectError, json, keyFor, seedTenant, settleAlarms } from "../../helpers/http";
 
 // The workers project runs jobs over more than 3 orders, 2 orders a page, one page an alarm (vitest.config.ts).
@@ -79,6 +80,15 @@ async function seam(stub: DurableObjectStub<WhatIfJobDO>, set: (o: WhatIfJobDO) 
   await runInDurableObject(stub, (o) => {
     if (!(o instanceof WhatIfJobDO)) throw new Error("not a WhatIfJob");
     set(o);
+  });
+}
+
+/** A job object whose alarms are set far out, so the test runs each one itself (and, if given, keeps its result `retentionMs`). */
+function testRunsAlarms(stub: DurableObjectStub<WhatIfJobDO>, retentionMs?: number): Promise<void> {
+  return seam(stub, (o) => {
+    o.nextAlarmMs = 3_600_000;
+    o.retryAlarmMs = 3_600_000;
+    if (retentionMs !== undefined) o.retentionMs = retentionMs;
   });
 }
 
@@ -181,12 +191,8 @@ describe("a what-if job survives its object dying mid-alarm", () => {
     const ns = env.WHATIF_JOB as unknown as DurableObjectNamespace<WhatIfJobDO>;
     const id = "wij_0123456789abcdef01234567";
     const stub = ns.get(ns.idFromName(`${TENANT}/${id}`));
-    // Alarms far out: this test runs each one itself.
-    await seam(stub, (o) => {
-      o.nextAlarmMs = 3_600_000;
-      o.retryAlarmMs = 3_600_000;
-    });
-    const request = { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until) };
+    await testRunsAlarms(stub);
+    const request = { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until), created_by: "test" };
     await stub.start(id, request);
     const state = (): Promise<JobState | null> => stub.job(TENANT);
 
@@ -208,18 +214,17 @@ describe("a what-if job survives its object dying mid-alarm", () => {
     expect(done?.totals).toEqual(inline.summary);
     const view = await json<WhatIfJob>(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}`, { token: key }));
     expect(view.summary).toEqual(inline.summary);
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    // What is left is the expiry's alarm, a week out: run early, it changes nothing.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await state()).toMatchObject({ status: "done", parts: 3 });
   });
 
   it("an alarm that dies every time fails the job after five tries instead of retrying for ever", async () => {
     const ns = env.WHATIF_JOB as unknown as DurableObjectNamespace<WhatIfJobDO>;
     const id = "wij_fedcba9876543210fedcba98";
     const stub = ns.get(ns.idFromName(`${TENANT}/${id}`));
-    await seam(stub, (o) => {
-      o.nextAlarmMs = 3_600_000;
-      o.retryAlarmMs = 3_600_000;
-    });
-    await stub.start(id, { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until) });
+    await testRunsAlarms(stub);
+    await stub.start(id, { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until), created_by: "test" });
     for (let i = 0; i < 5; i++) {
       await seam(stub, (o) => {
         o.dieAfterPart = true;
@@ -233,5 +238,99 @@ describe("a what-if job survives its object dying mid-alarm", () => {
     expect(view.error).toContain("5 alarms in a row died");
     expect(view).not.toHaveProperty("summary");
     await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}/result`, { token: key }), 409, "conflict");
+  });
+});
+
+interface JobList {
+  jobs: WhatIfJobListItem[];
+  next_cursor: string | null;
+}
+
+/** Every page of a tenant's job list, `limit` at a time. */
+async function allJobs(token: string, tenant = TENANT, limit = 1): Promise<WhatIfJobListItem[]> {
+  const out: WhatIfJobListItem[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 100; i++) {
+    const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+    const res = await call("GET", `/v1/tenants/${tenant}/what-if?limit=${limit}${q}`, { token });
+    expect(res.status).toBe(200);
+    const page = await json<JobList>(res);
+    expect(page.jobs.length).toBeLessThanOrEqual(limit);
+    out.push(...page.jobs);
+    cursor = page.next_cursor;
+    if (cursor === null) return out;
+  }
+  throw new Error("job list did not end");
+}
+
+describe("a tenant's what-if jobs are listed", () => {
+  it("newest first, keyset-paged, with who started each and when its result expires; another tenant sees none of them", async () => {
+    const lister = await keyFor(TENANT, "lister", "read");
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await post({ ...window, until }, lister);
+      expect(res.status).toBe(202);
+      ids.push((await untilDone(res.headers.get("location") ?? "", lister)).id);
+    }
+    const jobs = await allJobs(lister);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+    const keys = jobs.map((j) => `${j.created_at}|${j.id}`);
+    expect(keys).toEqual([...keys].sort().reverse());
+    const mine = jobs.filter((j) => ids.includes(j.id));
+    expect(mine.map((j) => j.id)).toEqual([...ids].reverse());
+    for (const j of mine) {
+      expect(j).toMatchObject({ status: "done", created_by: "lister", from: window.from, to: window.to, progress: { orders_done: ORDERS.length, orders_total: ORDERS.length } });
+      expect(Date.parse(j.expires_at ?? "") - Date.parse(j.created_at)).toBeGreaterThanOrEqual(7 * 24 * 3_600_000);
+    }
+    // The job's own view agrees with its row.
+    const view = await json<WhatIfJob>(await call("GET", `/v1/tenants/${TENANT}/what-if/${ids[0] ?? ""}`, { token: lister }));
+    expect({ created_by: view.created_by, expires_at: view.expires_at }).toEqual({ created_by: mine[1]?.created_by, expires_at: mine[1]?.expires_at });
+
+    expect(await allJobs(await keyFor(OTHER, "analyst", "read"), OTHER, 50)).toEqual([]);
+    await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if?cursor=nonsense`, { token: lister }), 400, "validation_failed");
+    await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if?limit=0`, { token: lister }), 400, "validation_failed");
+    await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if`, {}), 401, "unauthorized");
+  });
+});
+
+describe("a what-if job's result expires", () => {
+  it("at finish + retention its parts are deleted and it is marked expired: the job still answers, its result is 410", async () => {
+    const ns = env.WHATIF_JOB as unknown as DurableObjectNamespace<WhatIfJobDO>;
+    const id = "wij_00000000000000000000e0e0";
+    const stub = ns.get(ns.idFromName(`${TENANT}/${id}`));
+    // A one-minute retention instead of a week.
+    await testRunsAlarms(stub, 60_000);
+    await stub.start(id, { tenant: TENANT, rules: null, from: window.from, to: window.to, until: Date.parse(until), created_by: "expiry-test" });
+    for (let i = 0; i < 10 && (await stub.job(TENANT))?.status !== "done"; i++) await runDurableObjectAlarm(stub);
+    const done = await stub.job(TENANT);
+    expect(done).toMatchObject({ status: "done", parts: 3 });
+    const parts = [0, 1, 2].map((n) => partKey({ tenant: TENANT, id }, n));
+    for (const k of parts) expect(await env.ARCHIVE.head(k)).not.toBeNull();
+    expect(done?.expires_at).toBe((done?.finished_at ?? 0) + 60_000);
+
+    // Before the expiry its alarm only waits.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.job(TENANT)).toMatchObject({ status: "done" });
+    const before = await call("GET", `/v1/tenants/${TENANT}/what-if/${id}/result?format=csv`, { token: key });
+    expect(before.status).toBe(200);
+    expect(await text(Promise.resolve(before))).toContain(CHANGE_COLUMNS.join(","));
+
+    await seam(stub, (o) => {
+      const skew = Date.now();
+      o.clock = () => Date.now() - skew + (done?.expires_at ?? 0);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    for (const k of parts) expect(await env.ARCHIVE.head(k)).toBeNull();
+    const view = await json<WhatIfJob>(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}`, { token: key }));
+    expect(view).toMatchObject({ status: "expired", created_by: "expiry-test", progress: { orders_done: ORDERS.length } });
+    expect(view.summary?.orders).toBe(ORDERS.length);
+    expect(view).not.toHaveProperty("result");
+    for (const format of ["csv", "orders"]) {
+      await expectError(await call("GET", `/v1/tenants/${TENANT}/what-if/${id}/result?format=${format}`, { token: key }), 410, "what_if_expired");
+    }
+    const listed = (await allJobs(key, TENANT, 50)).find((j) => j.id === id);
+    expect(listed).toMatchObject({ status: "expired", created_by: "expiry-test" });
+    // Nothing is left to do.
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 });
