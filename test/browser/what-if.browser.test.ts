@@ -128,6 +128,16 @@ describe("console what-if page", () => {
     expect(main).toContain("W-1");
     expect(main).toContain("routing · owner routing@agency.example");
     await shot(page, "console-what-if-job");
+
+    // The what-if page lists the tenant's jobs, newest first: this one, started by the signed-in operator, links to its page.
+    const jobId = page.url().split("/").pop() ?? "";
+    await page.click("a:has-text('New what-if')");
+    const row = page.locator(`tr[data-job="${jobId}"]`);
+    expect(await row.textContent()).toContain("done");
+    expect(await row.textContent()).toContain("Robin (governance)");
+    expect(await row.textContent()).toContain("3 / 3");
+    expect(await page.locator("tr[data-job]").first().getAttribute("data-job")).toBe(jobId);
+    await shot(page, "console-what-if-jobs");
     await page.close();
   });
 });

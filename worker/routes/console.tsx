@@ -11,9 +11,10 @@ import { QueuePage } from "../console/pages/queue";
 import { SignInPage } from "../console/pages/sign-in";
 import { TaskPage } from "../console/pages/task";
 import { TodayPage } from "../console/pages/today";
-import { WhatIfJobPage, WhatIfPage } from "../console/pages/what-if";
+import { JOBS_SHOWN, WhatIfJobPage, WhatIfPage } from "../console/pages/what-if";
 import { whatIfForm } from "../console/what-if-form";
 import { inlineMax, runWindow } from "../whatif/run";
+import { listJobs } from "../whatif/job-list";
 import { findJob, firstOrders, startJob } from "../whatif/jobs";
 import { JOB_ID, jobView } from "../../domain/whatif/job";
 import { clearSessionCookie, csrfValid, currentSession, endSession, presessionToken, presessionValid, sameOrigin, startSession, SESSION_COOKIE, viewMerchant } from "../console/session";
@@ -201,16 +202,20 @@ consoleRoutes.get("/console/today", async (c) => {
   return page(c, <TodayPage nonce={c.get("nonce")} session={s} now={now} data={await loadToday(c.env, s.tenant, now)} notice={noticeFrom(c)} />);
 });
 
-consoleRoutes.get("/console/what-if", (c) =>
-  page(c, <WhatIfPage nonce={c.get("nonce")} session={sessionOf(c)} form={{ from: "", to: "", rules: "" }} run={null} notice={noticeFrom(c)} />),
-);
+const recentJobs = async (d1: D1Database, tenant: string) => (await listJobs(d1, tenant, JOBS_SHOWN + 1, null)).jobs;
+
+consoleRoutes.get("/console/what-if", async (c) => {
+  const s = sessionOf(c);
+  const jobs = await recentJobs(c.env.DB, s.tenant);
+  return page(c, <WhatIfPage nonce={c.get("nonce")} session={s} form={{ from: "", to: "", rules: "" }} run={null} notice={noticeFrom(c)} jobs={jobs} />);
+});
 
 consoleRoutes.post("/console/what-if", async (c) => {
   const s = sessionOf(c);
   const f = await formFields(c);
   const form = { from: f.from ?? "", to: f.to ?? "", rules: f.rules ?? "" };
-  const show = (run: Parameters<typeof WhatIfPage>[0]["run"], error: string | null, status: 200 | 400 | 422 = 200) =>
-    page(c, <WhatIfPage nonce={c.get("nonce")} session={s} form={form} run={run} notice={error ? { tone: "err", text: error } : null} />, status);
+  const show = async (run: Parameters<typeof WhatIfPage>[0]["run"], error: string | null, status: 200 | 400 | 422 = 200) =>
+    page(c, <WhatIfPage nonce={c.get("nonce")} session={s} form={form} run={run} notice={error ? { tone: "err", text: error } : null} jobs={await recentJobs(c.env.DB, s.tenant)} />, status);
   const parsed = whatIfForm(form);
   if (!parsed.ok) return show(null, parsed.error, 400);
   const until = Date.now();

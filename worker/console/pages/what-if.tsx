@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import type { WhatIfJob } from "../../../domain/whatif/job";
+import type { WhatIfJob, WhatIfJobListItem } from "../../../domain/whatif/job";
 import type { WhatIfRun } from "../../../domain/whatif/report";
 import { Card, Csrf, Empty, OrderLink } from "../components";
 import { levelName, money } from "../format";
@@ -18,9 +18,13 @@ export interface WhatIfProps {
   form: WhatIfForm;
   run: WhatIfRun | null;
   notice: Notice | null;
+  /** The tenant's newest jobs (the API lists them all). */
+  jobs: WhatIfJobListItem[];
 }
 
 const ORDERS_SHOWN = 100;
+/** Jobs listed under the form; the page asks for one more to know whether there are older ones. */
+export const JOBS_SHOWN = 20;
 
 const Delta: FC<{ recorded: number; proposed: number }> = ({ recorded, proposed }) => (
   <td class={`num ${proposed > recorded ? "red" : proposed < recorded ? "green" : ""}`}>{proposed === recorded ? "=" : `${proposed > recorded ? "+" : ""}${proposed - recorded}`}</td>
@@ -130,7 +134,46 @@ const Result: FC<{ run: WhatIfRun; more?: boolean }> = ({ run, more = false }) =
   );
 };
 
-export const WhatIfPage: FC<WhatIfProps> = ({ nonce, session, form, run, notice }) => (
+const minute = (isoAt: string | null): string => (isoAt === null ? "—" : isoAt.slice(0, 16).replace("T", " "));
+
+/** The tenant's jobs, newest first: each links to its page; an expired one keeps its totals there, not its result. */
+const Jobs: FC<{ jobs: WhatIfJobListItem[]; more: boolean }> = ({ jobs, more }) => (
+  <Card title="Jobs" count={jobs.length}>
+    {jobs.length === 0 ? (
+      <Empty>No what-if job yet: windows over the inline bound run as one.</Empty>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Job</th>
+            <th>Status</th>
+            <th class="num">Orders</th>
+            <th>Window</th>
+            <th>Started</th>
+            <th>Result kept until</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr data-job={j.id}>
+              <td>
+                <a href={`/console/what-if/${j.id}`}>{j.id}</a>
+              </td>
+              <td class={j.status === "failed" ? "red" : j.status === "expired" ? "muted" : ""}>{j.status}</td>
+              <td class="num">{`${j.progress.orders_done} / ${j.progress.orders_total}`}</td>
+              <td class="small">{`${minute(j.from)} → ${minute(j.to)}`}</td>
+              <td class="small">{`${minute(j.created_at)} · ${j.created_by}`}</td>
+              <td class="small muted">{j.status === "expired" ? `deleted ${minute(j.expires_at)}` : minute(j.expires_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+    {more ? <p class="small muted">Older jobs: GET /v1/tenants/…/what-if?cursor=… (newest first, keyset-paged).</p> : null}
+  </Card>
+);
+
+export const WhatIfPage: FC<WhatIfProps> = ({ nonce, session, form, run, notice, jobs }) => (
   <Layout title="What-if" nonce={nonce} session={session} section="what-if" notice={notice}>
     <h1>What-if: replay past orders through proposed rules</h1>
     <Card title="Window and proposal">
@@ -152,6 +195,7 @@ export const WhatIfPage: FC<WhatIfProps> = ({ nonce, session, form, run, notice 
       </form>
     </Card>
     {run ? <Result run={run} /> : null}
+    <Jobs jobs={jobs.slice(0, JOBS_SHOWN)} more={jobs.length > JOBS_SHOWN} />
   </Layout>
 );
 
@@ -184,7 +228,8 @@ export const WhatIfJobPage: FC<WhatIfJobProps> = ({ nonce, session, job, orders 
         <div class="stat small muted">
           {running ? "Too many orders to answer at once: the engine replays them page by page. This page reloads itself." : null}
           {job.error ? `Failed: ${job.error}` : null}
-          {job.status === "done" ? `Every change, for a notebook: GET ${job.result?.csv ?? ""} (or npm run what-if).` : null}
+          {job.status === "done" ? `Every change, for a notebook: GET ${job.result?.csv ?? ""} (or npm run what-if); kept until ${minute(job.expires_at)} UTC.` : null}
+          {job.status === "expired" ? `Its result was deleted at ${minute(job.expires_at)} UTC (kept a week after it finished); the totals remain. Run it again for the orders.` : null}
         </div>
       </Card>
       {job.summary ? (
