@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { writeDrain, type DrainBatch } from "../../durable-objects/order/drain";
-import type { AuditInsert } from "../../worker/db/schema";
+import type { AuditRun } from "../../domain/order/audit-runs";
 import type { Env } from "../../worker/env";
 import engine from "../../worker/index";
 import { inventoryObject } from "../../worker/inventory";
@@ -52,9 +52,10 @@ const MAX_DRAIN_ROWS = 100_000;
 const SAMPLE_DATA = JSON.stringify({ event_id: "shop:orders/create:00000000-0000-0000-0000-000000000000#0", event_type: "order.created", source: "shop", occurred_at: "2026-11-21T10:00:00.000Z", state_from: "received", state_to: "awaiting_payment", lag_ms: 12 });
 const HASH = "0".repeat(64);
 
-function auditRows(tenant: string, orderId: string, n: number): AuditInsert[] {
+/** One audit_blocks row per commit of one entry: what "a row" is since the trail is stored per commit. */
+function auditRows(n: number): AuditRun[] {
   const at = new Date().toISOString();
-  return Array.from({ length: n }, (_, i) => ({ tenantId: tenant, orderId, seq: i + 1, at, type: "event.applied", data: SAMPLE_DATA, prevHash: HASH, hash: HASH }));
+  return Array.from({ length: n }, (_, i) => ({ seq: i + 1, at, entries: [[i + 1, "event.applied", SAMPLE_DATA, HASH, HASH]] }));
 }
 
 async function drain(env: BenchEnv, url: URL): Promise<Response> {
@@ -65,10 +66,10 @@ async function drain(env: BenchEnv, url: URL): Promise<Response> {
   }
   // A fresh order per call, so every insert is new (writeDrain ignores rows it already has).
   const orderId = `bench-drain-${crypto.randomUUID()}`;
-  const all = auditRows("bench", orderId, rows);
+  const all = auditRows(rows);
   const started = Date.now();
   for (let i = 0; i < all.length; i += batchSize) {
-    const batch: DrainBatch = { audit: all.slice(i, i + batchSize), index: null, handoffs: [], breaches: [], tasks: [], counts: [] };
+    const batch: DrainBatch = { tenant: "bench", orderId, audit: all.slice(i, i + batchSize), index: null, handoffs: [], breaches: [], tasks: [], counts: [] };
     await writeDrain(env.DB, batch);
   }
   // Date.now() advances across awaited I/O in workerd, so this spans the D1 work.
