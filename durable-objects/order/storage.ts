@@ -1,3 +1,4 @@
+import type { ChainEntry } from "../../domain/order/audit-runs";
 import type { AttemptRecord, BreachRecord, CancellationRecord, ExportRecord, TimerRecord } from "../../domain/order/effects";
 
 /**
@@ -126,14 +127,8 @@ export const ORDER_SCHEMA = [
 /** `drained_seq` / `index_pending`: what D1 still lacks (the outbox, see OrderStore). */
 export type MetaKey = "tenant" | "order_id" | "rules" | "default_owner" | "directory" | "allocation" | "drain_error" | "drain_attempts" | "drained_seq" | "index_pending" | `trace:${string}`;
 
-export interface AuditDbRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  at: string;
-  type: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
+/** A chain entry as the object's SQL hands it back. */
+export interface AuditDbRow extends ChainEntry, Record<string, SqlStorageValue> {}
 
 export interface ReceiptDbRow extends Record<string, SqlStorageValue> {
   idempotency_key: string;

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { verifyChain } from "../../domain/audit-chain";
 import { notifyChain, TRAIL_TYPES, TrailData } from "../../domain/notify/trail";
+import type { ChainEntry } from "../../domain/order/audit-runs";
 import type { Env } from "../env";
 
 /**
@@ -42,15 +43,6 @@ export const NotificationTrail = z
   .openapi("NotificationTrail");
 export type NotificationTrail = z.infer<typeof NotificationTrail>;
 
-interface Row {
-  seq: number;
-  at: string;
-  type: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
-
 /**
  * The chain of notices about `orderId` (null: about no order), verified.
  * `subject` keeps only the entries about one task; the whole chain is still
@@ -63,7 +55,7 @@ export async function notificationTrail(env: Env, tenant: string, orderId: strin
     env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND order_id = ?").bind(tenant, chain),
     env.DB.prepare("SELECT min(day) AS day FROM retention_checkpoints WHERE tenant_id = ? AND tbl = 'audit_log' AND status = 'done'").bind(tenant),
   ]);
-  const rows = ((page?.results ?? []) as Row[]).reverse();
+  const rows = ((page?.results ?? []) as ChainEntry[]).reverse();
   const first = rows[0];
   const read = ((total?.results[0] as { n?: number } | undefined)?.n ?? 0) > rows.length;
   const retained = ((archived?.results[0] as { day?: string | null } | undefined)?.day ?? null) !== null;

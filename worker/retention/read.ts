@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { verifyChain } from "../../domain/audit-chain";
 import { ArchiveManifest, CHECKPOINT_CHAIN, CheckpointData } from "../../domain/retention/archive";
+import type { ChainEntry } from "../../domain/order/audit-runs";
 import { RETAINED_TABLES } from "../../domain/retention/policy";
 import type { Env } from "../env";
 
@@ -49,15 +50,6 @@ interface CheckpointRow {
   manifest_sha256: string;
 }
 
-interface ChainRow {
-  seq: number;
-  at: string;
-  type: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
-
 export async function archivedDay(env: Env, tenant: string, day: string): Promise<ArchivedDay | null> {
   const [checkpoints, chain] = await env.DB.batch<unknown>([
     env.DB.prepare("SELECT tbl, status, rows, manifest_key, manifest_sha256 FROM retention_checkpoints WHERE tenant_id = ? AND day = ? ORDER BY tbl").bind(tenant, day),
@@ -65,7 +57,7 @@ export async function archivedDay(env: Env, tenant: string, day: string): Promis
   ]);
   const rows = (checkpoints?.results ?? []) as CheckpointRow[];
   if (rows.length === 0) return null;
-  const links = (chain?.results ?? []) as ChainRow[];
+  const links = (chain?.results ?? []) as ChainEntry[];
   const check = verifyChain(links.map((l) => ({ ...l, tenant, order_id: CHECKPOINT_CHAIN })));
   const entries = links.map((l) => ({ ...l, parsed: CheckpointData.safeParse(JSON.parse(l.data)) }));
   const tables = await Promise.all(
