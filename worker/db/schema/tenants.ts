@@ -44,7 +44,8 @@ export const apiKeys = sqliteTable(
     createdAt: createdAt(),
     revokedAt: text("revoked_at"),
   },
-  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId), index("api_keys_agency").on(t.agencyId)],
+  // No index on agency_id: no query looks keys up by agency (test/worker/db/indexes.happy.test.ts).
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
 );
 
 /**
