@@ -39,7 +39,7 @@ const wall = performance.now();
 const cpu = process.cpuUsage();
 for (let pass = 0; pass < repeat; pass++) {
   for (const o of month.orders) {
-    const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, o.trail), proposedRules(proposal), month.end);
+    const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, o.trail), proposedRules(proposal), month.end, "proposed");
     totals.add(w.diff, w.recorded, w.proposed);
   }
 }

@@ -1894,7 +1894,7 @@ export interface components {
             tenant: string;
             from: string;
             to: string;
-            /** @description Timers were played up to this instant (the moment the trail was read) */
+            /** @description Timers were played up to this instant (the moment the trail was read); under the rules in force, each order no further than its last recorded entry */
             until: string;
             /**
              * @description in_force: no proposal, each order under the rules it actually met (a self-check: nothing may change)
@@ -2105,7 +2105,7 @@ export interface components {
             to: string;
             /**
              * Format: date-time
-             * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)
+             * @description Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read). Under the rules in force (no proposal) each order's clocks stop at its last recorded entry if that is earlier: a live alarm due but not yet recorded is not a difference
              */
             until?: string;
         };

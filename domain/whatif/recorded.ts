@@ -52,6 +52,8 @@ export interface RecordedOrder {
   trail: AuditLine[];
   /** Entries the replay cannot use (a receipt written before receipts carried their facts): the order is only approximated. */
   gaps: string[];
+  /** Epoch ms of the latest entry read (-Infinity for none): how far the live object's recorded decisions are known to reach. */
+  last_at: number;
 }
 
 type Data = Record<string, unknown>;
@@ -81,9 +83,11 @@ export function recordedOrder(tenant: string, orderId: string, trail: readonly A
   const inputs: RecordedInput[] = [];
   const gaps: string[] = [];
   const sorted = [...trail].sort((a, b) => a.seq - b.seq);
+  let lastAt = Number.NEGATIVE_INFINITY;
   for (const e of sorted) {
     const d = isData(e.data) ? e.data : {};
     const at = { at: epochMs(e.at), seq: e.seq };
+    if (at.at > lastAt) lastAt = at.at;
     switch (e.type) {
       case "receipt.recorded": {
         if (!Array.isArray(d.facts)) {
@@ -138,7 +142,7 @@ export function recordedOrder(tenant: string, orderId: string, trail: readonly A
       }
     }
   }
-  return { tenant, order_id: orderId, inputs, trail: sorted, gaps };
+  return { tenant, order_id: orderId, inputs, trail: sorted, gaps, last_at: lastAt };
 }
 
 /** The audit entry types a replay needs: its inputs and the decisions it is compared with. */

@@ -66,7 +66,7 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
     await this.ctx.storage.setAlarm(this.clock() + this.retryAlarmMs);
 
     const { pageOrders, pagesPerAlarm } = jobPages(this.env);
-    const { rulesFor } = await windowRules(this.env.DB, job.tenant, job.rules);
+    const rules = await windowRules(this.env.DB, job.tenant, job.rules);
     const totals = new Totals(job.totals);
     const changed: OrderDiff[] = [];
     let cursor = job.cursor;
@@ -77,7 +77,7 @@ export class WhatIfJob extends DurableObject<Env> implements WhatIfJobObject {
       const page = await readPage(this.env.DB, job.tenant, job.from, job.to, cursor, pageOrders);
       rowsRead += page.rows_read;
       orders += page.orders.length;
-      changed.push(...replayPage(page, rulesFor, job.until, totals));
+      changed.push(...replayPage(page, rules, job.until, totals));
       if (page.next === null) done = true;
       else cursor = page.next;
     }

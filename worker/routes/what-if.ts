@@ -19,7 +19,7 @@ const WhatIfRequest = z
     ),
     from: z.iso.datetime({ offset: true }).describe("Orders created at or after this instant"),
     to: z.iso.datetime({ offset: true }).describe("… and before this one"),
-    until: z.iso.datetime({ offset: true }).optional().describe("Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read)"),
+    until: z.iso.datetime({ offset: true }).optional().describe("Play SLA clocks and escalations up to this instant (default: now, the moment the trail is read). Under the rules in force (no proposal) each order's clocks stop at its last recorded entry if that is earlier: a live alarm due but not yet recorded is not a difference"),
   })
   .openapi("WhatIfRequest");
 

@@ -2,7 +2,7 @@ import type { OwnershipRules } from "../../domain/ownership/schema";
 import { isChanged, Totals, type OrderDiff } from "../../domain/whatif/diff";
 import type { WhatIfRun } from "../../domain/whatif/report";
 import { proposedRules, rulesInForce, type RulesFor } from "../../domain/whatif/replay";
-import { whatIfOrder } from "../../domain/whatif/run";
+import { whatIfOrder, type WhatIfMode } from "../../domain/whatif/run";
 import { iso } from "../../domain/time";
 import { countWindow, readPage, rulesVersions, type Page } from "./source";
 
@@ -23,18 +23,24 @@ export interface WindowRequest {
 
 export type WindowResult = { ok: true; result: WhatIfRun } | { ok: false; orders: number; max: number };
 
+export interface WindowRules {
+  rulesFor: RulesFor;
+  mode: WhatIfMode;
+  proposal_version: number | null;
+}
+
 /** Whom each receipt is judged under: the proposal (as the tenant's next version), or the versions then in force. */
-export async function windowRules(db: D1Database, tenant: string, rules: OwnershipRules | null): Promise<{ rulesFor: RulesFor; proposal_version: number | null }> {
+export async function windowRules(db: D1Database, tenant: string, rules: OwnershipRules | null): Promise<WindowRules> {
   const { versions, latest } = await rulesVersions(db, tenant);
-  if (!rules) return { rulesFor: rulesInForce(versions), proposal_version: null };
-  return { rulesFor: proposedRules({ version: latest + 1, rules }), proposal_version: latest + 1 };
+  if (!rules) return { rulesFor: rulesInForce(versions), mode: "in_force", proposal_version: null };
+  return { rulesFor: proposedRules({ version: latest + 1, rules }), mode: "proposed", proposal_version: latest + 1 };
 }
 
 /** One page of orders, both ways, folded into `totals`; the orders whose decisions would change. */
-export function replayPage(page: Page, rulesFor: RulesFor, until: number, totals: Totals): OrderDiff[] {
+export function replayPage(page: Page, rules: Pick<WindowRules, "rulesFor" | "mode">, until: number, totals: Totals): OrderDiff[] {
   const changed: OrderDiff[] = [];
   for (const order of page.orders) {
-    const w = whatIfOrder(order, rulesFor, until);
+    const w = whatIfOrder(order, rules.rulesFor, until, rules.mode);
     totals.add(w.diff, w.recorded, w.proposed);
     if (isChanged(w.diff)) changed.push(w.diff);
   }
@@ -49,7 +55,7 @@ export function replayPage(page: Page, rulesFor: RulesFor, until: number, totals
 export async function runWindow(db: D1Database, tenant: string, req: WindowRequest, until: number, max: number): Promise<WindowResult> {
   const counted = await countWindow(db, tenant, req.from, req.to, max);
   if (counted.orders > max) return { ok: false, orders: counted.orders, max };
-  const { rulesFor, proposal_version } = await windowRules(db, tenant, req.rules);
+  const rules = await windowRules(db, tenant, req.rules);
   const totals = new Totals();
   const changed: OrderDiff[] = [];
   let rowsRead = counted.rows_read;
@@ -57,7 +63,7 @@ export async function runWindow(db: D1Database, tenant: string, req: WindowReque
   do {
     const page = await readPage(db, tenant, req.from, req.to, after);
     rowsRead += page.rows_read;
-    changed.push(...replayPage(page, rulesFor, until, totals));
+    changed.push(...replayPage(page, rules, until, totals));
     after = page.next;
   } while (after !== null);
   return {
@@ -67,8 +73,8 @@ export async function runWindow(db: D1Database, tenant: string, req: WindowReque
       from: req.from,
       to: req.to,
       until: iso(until),
-      mode: req.rules ? "proposed" : "in_force",
-      proposal_version,
+      mode: rules.mode,
+      proposal_version: rules.proposal_version,
       rows_read: rowsRead,
       summary: totals.result(),
       orders: changed,
