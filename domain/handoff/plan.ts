@@ -86,6 +86,23 @@ function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): strin
   return key;
 }
 
+/**
+ * A candidate decision's key, remembered per action by the identity of its parts: one order's
+ * successive decisions see the same field objects (facts are never edited; the view keeps a field
+ * to the fact that set it), so the canonical text is built once per change, not once per decision.
+ */
+const lastCandidate = new Map<IntendedAction, { order: HandoffExport["order"]; key: string }>();
+
+function candidateKey(action: IntendedAction, order: HandoffExport["order"]): string {
+  const hit = lastCandidate.get(action);
+  if (hit && hit.order.total === order.total && hit.order.line_items === order.line_items && hit.order.shipping_address === order.shipping_address && hit.order.location === order.location) {
+    return hit.key;
+  }
+  const key = decisionKey({ intended_action: action, order });
+  lastCandidate.set(action, { order, key });
+  return key;
+}
+
 /** The rule an action is handed off under: a backorder has its own step when the tenant set one, else routing's. */
 export function actionRule(rules: OwnershipRules, action: IntendedAction): { step: string; rule: OwnershipRules["steps"][Step] } {
   if (action === "backorder_order" && rules.steps.backorder) return { step: "backorder", rule: rules.steps.backorder };
@@ -150,9 +167,10 @@ export function planExports(
 ): Plan {
   const { rules, version } = rulesIn;
   const plan: Plan = { issue: [], supersede: [], facts: [], retire: [] };
-  const trail = facts
-    .filter((f) => f.source !== "handoff")
-    .map((f) => ({ event_id: f.id, type: f.type, source: f.source, occurred_at: f.occurred_at }));
+  // Built once, and only for a plan that issues something: most decisions issue nothing.
+  let trail: HandoffExport["audit_trail"] | null = null;
+  const auditTrail = (): HandoffExport["audit_trail"] =>
+    (trail ??= facts.filter((f) => f.source !== "handoff").map((f) => ({ event_id: f.id, type: f.type, source: f.source, occurred_at: f.occurred_at })));
   const retry = retryPolicyMs(rules);
 
   for (const action of ["fulfil_order", "request_shipment", "backorder_order"] as const) {
@@ -169,7 +187,7 @@ export function planExports(
     // Withdrawn and cancelled versions do not count as "already decided": a replay withdraws the failed one to issue it again.
     const live = mine.filter((e) => !isWithdrawn(e.status)).at(-1);
     const latest = mine.at(-1);
-    const key = decisionKey({ intended_action: action, order });
+    const key = candidateKey(action, order);
     // The gate refused this very decision under these rules: nothing changed, so it stays blocked (no new version per event).
     if (
       latest?.status === "blocked" &&
@@ -214,7 +232,7 @@ export function planExports(
       valid_until: rule.valid_for === undefined ? null : iso(now + durationMs(rule.valid_for, `steps.${step}.valid_for`)),
       issued_at: iso(now),
       justification,
-      audit_trail: trail,
+      audit_trail: auditTrail(),
     });
     if (live) plan.supersede.push(live.export.export_id);
     if (action === "fulfil_order") {

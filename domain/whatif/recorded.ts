@@ -49,7 +49,7 @@ export interface RecordedOrder {
   order_id: string;
   inputs: RecordedInput[];
   /** The trail itself, for the side of the comparison that actually happened. */
-  trail: AuditLine[];
+  trail: readonly AuditLine[];
   /** Entries the replay cannot use (a receipt written before receipts carried their facts): the order is only approximated. */
   gaps: string[];
   /** Epoch ms of the latest entry read (-Infinity for none): how far the live object's recorded decisions are known to reach. */
@@ -78,11 +78,17 @@ function isData(v: unknown): v is Data {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function inSeqOrder(trail: readonly AuditLine[]): boolean {
+  for (let i = 1; i < trail.length; i++) if ((trail[i]?.seq ?? 0) < (trail[i - 1]?.seq ?? 0)) return false;
+  return true;
+}
+
 /** The external inputs in one order's trail, in the order they happened. */
 export function recordedOrder(tenant: string, orderId: string, trail: readonly AuditLine[]): RecordedOrder {
   const inputs: RecordedInput[] = [];
   const gaps: string[] = [];
-  const sorted = [...trail].sort((a, b) => a.seq - b.seq);
+  // D1 hands the trail over in seq order (ORDER BY order_id, seq): copied and sorted only when it is not.
+  const sorted = inSeqOrder(trail) ? trail : [...trail].sort((a, b) => a.seq - b.seq);
   let lastAt = Number.NEGATIVE_INFINITY;
   for (const e of sorted) {
     const d = isData(e.data) ? e.data : {};

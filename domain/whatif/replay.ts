@@ -63,14 +63,20 @@ class Tables implements OrderReader {
   breaches = (): readonly BreachRecord[] => this.breachRows;
   tasks = (): readonly Task[] => this.taskRows;
   receipts = (): readonly StoredReceipt[] => this.receiptRows;
-  /** Audit entries not yet folded into `auditRows`: only a task's evidence reads them, so they are folded on demand. */
+  /**
+   * Audit entries not yet folded into `auditRows`: only a task's evidence reads them (never in a
+   * replay), so they are folded on demand, and only the last EVIDENCE_AUDIT_ENTRIES are held.
+   */
   private unread: { at: number; type: string; data: Record<string, unknown> }[] = [];
+  /** Entries written in all: the next one's seq. */
+  private written = 0;
   recentAudit = (): readonly AuditRecord[] => {
     if (this.unread.length > 0) {
       const rows = [...this.auditRows];
+      let seq = this.written - this.unread.length;
       for (const e of this.unread) {
         // As the object stores and reads it back: JSON text.
-        rows.push({ seq: (rows.at(-1)?.seq ?? 0) + 1, at: iso(e.at), type: e.type, data: JSON.parse(JSON.stringify(e.data)) as unknown });
+        rows.push({ seq: ++seq, at: iso(e.at), type: e.type, data: JSON.parse(JSON.stringify(e.data)) as unknown });
       }
       this.auditRows = rows.slice(-EVIDENCE_AUDIT_ENTRIES);
       this.unread = [];
@@ -80,7 +86,12 @@ class Tables implements OrderReader {
 
   /** The commit's working copy is the object's tables after it applied the effects: adopt it. */
   adopt(c: OrderCommit): void {
-    for (const e of c.effects) if (e.type === "audit") this.unread.push({ at: c.now, type: e.entry.type, data: e.entry.data });
+    for (const e of c.effects) {
+      if (e.type !== "audit") continue;
+      this.written++;
+      this.unread.push({ at: c.now, type: e.entry.type, data: e.entry.data });
+    }
+    if (this.unread.length > 2 * EVIDENCE_AUDIT_ENTRIES) this.unread = this.unread.slice(-EVIDENCE_AUDIT_ENTRIES);
     this.exportRows = c.exports();
     this.attemptRows = c.attempts();
     this.cancellationRows = c.cancellations();
@@ -253,13 +264,23 @@ export class OrderReplay {
   }
 }
 
+function inTimeOrder(inputs: readonly RecordedInput[]): boolean {
+  for (let i = 1; i < inputs.length; i++) {
+    const a = inputs[i - 1];
+    const b = inputs[i];
+    if (a && b && (b.at < a.at || (b.at === a.at && b.seq < a.seq))) return false;
+  }
+  return true;
+}
+
 /**
  * Replays one order through `until` (epoch ms): every recorded input, and every
  * timer that falls due before `until`.
  */
 export function replayOrder(order: RecordedOrder, rulesFor: RulesFor, until: number): ReplayResult {
   const r = new OrderReplay(order, rulesFor);
-  const inputs = [...order.inputs].sort((a, b) => a.at - b.at || a.seq - b.seq);
+  // Inputs come in seq order, which is time order but for a late alarm's entries: sorted only when needed.
+  const inputs = inTimeOrder(order.inputs) ? order.inputs : [...order.inputs].sort((a, b) => a.at - b.at || a.seq - b.seq);
   for (const input of inputs) {
     if (input.at > until) break;
     r.runTimers(input.at);
