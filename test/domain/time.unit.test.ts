@@ -1,0 +1,38 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { canonicalInstantMs, parseInstant } from "../../domain/time";
+
+/** The canonical instant reader must never disagree with Date.parse: it only ever answers where both mean the same. */
+describe("reading instants", () => {
+  it("any instant's toISOString reads back as Date.parse reads it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_198_755_200_000, max: 253_402_300_799_999 }), (ms) => {
+        const text = new Date(ms).toISOString();
+        expect(parseInstant(text)).toBe(Date.parse(text));
+        const fast = canonicalInstantMs(text);
+        if (!Number.isNaN(fast)) expect(fast).toBe(Date.parse(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("text shaped like an instant, valid or not, reads as Date.parse reads it", () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0"));
+    const text = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, "0")), two(19), two(39), two(29), two(69), two(69), fc.integer({ min: 0, max: 999 }).map((n) => String(n).padStart(3, "0")))
+      .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(Object.is(parseInstant(t), Date.parse(t))).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("other spellings go to Date.parse: offsets, no millis, six-digit years, garbage", () => {
+    for (const t of ["2026-10-01T00:00:00Z", "2026-10-01T02:00:00.000+02:00", "+275760-09-13T00:00:00.000Z", "2026-10-01", "2026-02-29T00:00:00.000Z", "2024-02-29T12:00:00.000Z", "2026-1O-01T00:00:00.000Z", "not an instant", "", "0050-01-01T00:00:00.000Z"]) {
+      expect(canonicalInstantMs(t) === Date.parse(t) || Number.isNaN(canonicalInstantMs(t)), t).toBe(true);
+      expect(Object.is(parseInstant(t), Date.parse(t)), t).toBe(true);
+    }
+  });
+});
