@@ -39,11 +39,14 @@ export function tenantExists(env: Env, tenant: string): Promise<boolean> {
 }
 
 /** The tenant's default owner (worker/tenant-owner.ts), handed to the order object with each event; null while it has none. */
-export function tenantDefaultOwner(env: Env, tenant: string): Promise<string | null> {
-  return cached(`${tenant}\u0000default_owner`, async () => {
+export async function tenantDefaultOwner(env: Env, tenant: string): Promise<string | null> {
+  // "No default owner" is an answer worth caching (the cache skips null, which means "no such tenant"):
+  // unwrapped, a tenant without one paid a D1 read on every webhook.
+  const held = await cached(`${tenant}\u0000default_owner`, async () => {
     const row = await db(env.DB).select({ owner: tenants.defaultOwner }).from(tenants).where(eq(tenants.id, tenant)).get();
-    return row?.owner ?? null;
+    return row === undefined ? null : { owner: row.owner ?? null };
   });
+  return held?.owner ?? null;
 }
 
 /**
