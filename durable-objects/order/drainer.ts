@@ -7,6 +7,11 @@ import type { OrderStore } from "./store";
 
 type DrainResult = { drained: number; error: string | null };
 
+/** Resolves in a later task of the event loop: after the answer of the request that is running now has been sent. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** What the drainer needs from its order object (read lazily: tests swap the clock). */
 export interface DrainHost {
   env: Env;
@@ -49,18 +54,27 @@ export class Drainer {
    * backing off (its timer decides) or the alarm runs anyway before the backstop
    * (a delivery due now): that alarm drains what it and this commit queued in one
    * batch, where draining here too would write the order's D1 rows twice.
+   *
+   * The drain starts in a later task, not here: everything it does before its
+   * first await (reading the outbox, the index row, building the D1 statements)
+   * would otherwise run before the request's answer could be sent.
    */
   soon(): void {
-    const { store } = this.host;
-    if (!store.hasSchema() || store.outboxSize() === 0 || store.getMeta("drain_attempts") !== null) return;
-    const other = store.nextDueBesidesDrain();
-    const drain = store.timer("drain", "outbox")?.due_at ?? null;
-    if (other !== null && drain !== null && other <= drain) return;
+    if (!this.due()) return;
     this.host.waitUntil(
-      this.drainAll()
-        .then(() => this.host.rearm())
+      nextTask()
+        // Checked again: a flush or another request's drain may have emptied the outbox meanwhile.
+        .then(() => (this.due() ? this.drainAll().then(() => this.host.rearm()) : undefined))
         .catch((err: unknown) => console.error("order drain after commit", err)),
     );
+  }
+
+  private due(): boolean {
+    const { store } = this.host;
+    if (!store.hasSchema() || store.outboxSize() === 0 || store.getMeta("drain_attempts") !== null) return false;
+    const other = store.nextDueBesidesDrain();
+    const drain = store.timer("drain", "outbox")?.due_at ?? null;
+    return !(other !== null && drain !== null && other <= drain);
   }
 
   /** Commits that landed during a drain are drained right after it, so a burst shares a few drains. */
