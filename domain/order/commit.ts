@@ -8,6 +8,7 @@ import type { Allocation } from "../inventory/allocate";
 /**
  * When the alarm drains a commit that its own request did not (durable-objects/order/drainer.ts:
  * the committing request drains at once, after its answer). A backstop, so it can wait a second.
+ * The drain has no timer: it is due whenever the object's outbox holds something (apply.ts arms the alarm).
  */
 export const DRAIN_DELAY_MS = 1000;
 
@@ -108,10 +109,9 @@ export class OrderCommit {
     this.emit({ type: "cancel_timer", kind, key });
   }
 
-  /** The order's D1 row is stale: queue it for the next drain, soon. */
+  /** The order's D1 row is stale: queue it for the next drain (due as soon as anything is queued). */
   refreshIndex(): void {
     this.emit({ type: "enqueue_index" });
-    this.schedule("drain", "outbox", this.now + DRAIN_DELAY_MS);
   }
 
   updateExport(exportId: string, patch: ExportPatch): void {

@@ -288,7 +288,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    */
   async poke(): Promise<{ due: number }> {
     if (!this.store.hasSchema()) return { due: 0 };
-    const due = this.store.dueTimers(this.clock()).length;
+    const now = this.clock();
+    const due = this.store.dueTimers(now).length + (this.store.drainPending() ? 1 : 0);
     if (due > 0) await this.alarm();
     else await this.rearm();
     return { due };
@@ -315,10 +316,9 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
           this.store.deferFailedTimer(t, this.clock());
         }
       }
-      // What this alarm's own decisions queued (an attempt, an escalation) drains with it: a
-      // separate alarm DRAIN_DELAY_MS later would be one more billed request and drain cycle.
-      // Not while a failed drain is backing off.
-      if (this.store.outboxSize() > 0 && this.store.getMeta("drain_attempts") === null) await this.flush();
+      // The drain has no timer row (it is due while the outbox holds something): it runs here, with
+      // what this alarm's own decisions queued, in one cycle. A failed drain's retry is its timer's.
+      if (this.store.drainPending()) await this.flush();
     } finally {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
       // a few retries, and a lost alarm would strand the outbox.
@@ -395,6 +395,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   private async rearm(): Promise<void> {
-    await rearmAlarm(this.store, this.ctx.storage);
+    await rearmAlarm(this.store, this.ctx.storage, this.clock());
   }
 }

@@ -1,4 +1,4 @@
-import type { OrderCommit } from "../../domain/order/commit";
+import { DRAIN_DELAY_MS, type OrderCommit } from "../../domain/order/commit";
 import { watcherEffects } from "../../domain/notify/watchers";
 import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
 import type { OrderStore } from "./store";
@@ -78,11 +78,19 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
   store.commitAudit();
 }
 
-/** One alarm per object, always at the earliest due timer (the timers table multiplexes it). */
-export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage): Promise<void> {
+/**
+ * One alarm per object, at the earliest due timer (the timers table multiplexes
+ * it) or sooner for the drain, which has no timer row: an outbox that holds
+ * something needs the alarm within DRAIN_DELAY_MS, the backstop of the
+ * request's own drain (a failed drain's retry is a timer). An alarm already set
+ * sooner serves as it is, so a burst of commits arms it once, as the first did.
+ */
+export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage, now: number): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const next = store.nextDue();
+  const timers = store.nextDue();
+  const drain = store.drainPending() ? now + DRAIN_DELAY_MS : null;
+  const next = timers === null ? drain : drain === null ? timers : Math.min(timers, drain);
   if (next === null) {
     await storage.deleteAlarm();
     return;
@@ -90,5 +98,6 @@ export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorag
   const current = await storage.getAlarm();
   // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
   const at = Math.max(next, 1);
-  if (current !== at) await storage.setAlarm(at);
+  if (current === at || (drain !== null && current !== null && current <= at)) return;
+  await storage.setAlarm(at);
 }

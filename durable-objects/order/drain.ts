@@ -1,11 +1,10 @@
-import { and, eq, getTableColumns, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { chunk, db, rowsPerStatement } from "../../worker/db/client";
 import { auditBlocks, handoffs, orders, slaBreaches, tasks, type HandoffInsert, type OrderInsert, type SlaBreachInsert, type TaskInsert } from "../../worker/db/schema";
 import { HandoffExport } from "../../domain/handoff/document";
 import { existingExports, slaDeadlines, type RulesInput } from "../../domain/handoff/plan";
-import { DRAIN_DELAY_MS } from "../../domain/order/commit";
 import type { OrderView } from "../../domain/order/view";
 import { orderNotices, type Notice } from "../../domain/notify/notice";
 import type { Task } from "../../domain/tasks/task";
@@ -73,15 +72,19 @@ const INDEX_QUIET_SET = {
 };
 
 /**
- * The order's index row, moved only forward by `version`, in two statements: D1
- * bills an index entry for every indexed column an UPDATE assigns, changed or
- * not, and most drains leave `state` and `created_at` as they were. The upsert
- * inserts a new row or rewrites the unindexed columns when those two are
- * unchanged; the UPDATE after it catches the rest (it matches nothing when the
- * upsert already moved the version). One batch, one transaction.
+ * The order's index row, moved only forward by `version`, in three statements
+ * of which one matches: D1 bills an index entry for every indexed column an
+ * UPDATE assigns, changed or not, and most drains leave `state` and `created_at`
+ * as they were. The upsert inserts a new row or rewrites the unindexed columns
+ * when those two are unchanged; the first UPDATE moves a changed state (leaving
+ * `created_at`, and so `orders_tenant_created`, alone); the second catches a
+ * changed creation time. Each is guarded by the version, so once one moved it
+ * the others match nothing. One batch, one transaction.
  */
 function indexUpserts(d: ReturnType<typeof db>, row: OrderInsert): BatchItem<"sqlite">[] {
   const { tenantId: _t, orderId: _o, ...all } = row;
+  const { createdAt: _c, ...stateAndQuiet } = all;
+  const newer = and(eq(orders.tenantId, row.tenantId), eq(orders.orderId, row.orderId), lt(orders.version, row.version));
   return [
     d
       .insert(orders)
@@ -91,11 +94,9 @@ function indexUpserts(d: ReturnType<typeof db>, row: OrderInsert): BatchItem<"sq
         set: INDEX_QUIET_SET,
         setWhere: sql`excluded.version > ${orders.version} AND excluded.state = ${orders.state} AND excluded.created_at = ${orders.createdAt}`,
       }),
+    d.update(orders).set(stateAndQuiet).where(and(newer, eq(orders.createdAt, row.createdAt))),
     // The order may have been first heard of through its payment: adopt the real creation time and sender.
-    d
-      .update(orders)
-      .set(all)
-      .where(and(eq(orders.tenantId, row.tenantId), eq(orders.orderId, row.orderId), lt(orders.version, row.version))),
+    d.update(orders).set(all).where(and(newer, ne(orders.createdAt, row.createdAt))),
   ];
 }
 
@@ -267,8 +268,9 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     // Only clear the index entry if no newer state was committed while D1 was answering.
     if (indexPending && (store.auditHead()?.seq ?? 0) === (head?.seq ?? 0)) store.dequeueIndex();
     store.deleteMeta("drain_attempts", "drain_error");
-    if (store.outboxSize() === 0) store.cancel("drain");
-    else store.schedule("drain", "outbox", now + DRAIN_DELAY_MS, true);
+    // Only a failed drain keeps a timer (its retry); what is left, committed while D1 answered, is due at once:
+    // the caller drains again or re-arms the alarm for it (apply.ts).
+    store.cancel("drain");
   });
   return { drained: pendingAudit.length, error: null };
 }

@@ -2,6 +2,7 @@ import type { RulesInput } from "../../domain/handoff/plan";
 import type { OrderView } from "../../domain/order/view";
 import type { Env } from "../../worker/env";
 import { notifierFor } from "../../worker/notify/notifier";
+import { DRAIN_DELAY_MS } from "../../domain/order/commit";
 import { drainOutbox } from "./drain";
 import type { OrderStore } from "./store";
 
@@ -29,9 +30,9 @@ export interface DrainHost {
 const DRAINS_PER_REQUEST = 3;
 
 /**
- * When the order's outbox reaches D1. A commit leaves a `drain` timer (the
- * alarm's backstop) and the request that committed drains at once, after its
- * answer: the acknowledgement never waits on D1, and the alarm that used to
+ * When the order's outbox reaches D1. A commit arms the alarm within
+ * DRAIN_DELAY_MS (the backstop, apply.ts) and the request that committed drains
+ * at once, after its answer: the acknowledgement never waits on D1, and the alarm that used to
  * drain each commit 50 ms later (one billed request per webhook) fires only
  * when that drain did not finish (the object was evicted, or D1 failed and
  * the drain backs off). One drain at a time; later callers share it.
@@ -71,10 +72,9 @@ export class Drainer {
 
   private due(): boolean {
     const { store } = this.host;
-    if (!store.hasSchema() || store.outboxSize() === 0 || store.getMeta("drain_attempts") !== null) return false;
-    const other = store.nextDueBesidesDrain();
-    const drain = store.timer("drain", "outbox")?.due_at ?? null;
-    return !(other !== null && drain !== null && other <= drain);
+    if (!store.hasSchema() || !store.drainPending()) return false;
+    const other = store.nextDue();
+    return !(other !== null && other <= this.host.clock() + DRAIN_DELAY_MS);
   }
 
   /** Commits that landed during a drain are drained right after it, so a burst shares a few drains. */

@@ -176,6 +176,16 @@ export class OrderStore extends MetaTable implements OrderReader {
     return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
   }
 
+  /**
+   * Whether the drain is due without a timer of its own: the outbox holds
+   * something and no failed drain is backing off. Only a failed drain keeps a
+   * `drain` timer (its retry time); a timer row written per commit and deleted
+   * per drain was two billed rows per commit (bench/results/cost.md).
+   */
+  drainPending(): boolean {
+    return this.outboxSize() > 0 && this.getMeta("drain_attempts") === null;
+  }
+
   /** Watchers' notices, kept until the notifier has them (by key: a commit decided again queues nothing new). */
   queueNotices(notices: readonly Notice[]): void {
     for (const n of notices) this.sql.exec("INSERT OR IGNORE INTO notices_out (key, body) VALUES (?, ?)", n.key, JSON.stringify(n));
@@ -206,7 +216,7 @@ export class OrderStore extends MetaTable implements OrderReader {
   /**
    * `replace` moves an existing timer; otherwise the earlier due time wins. A
    * timer already due then is left untouched: an UPDATE to the same value is
-   * still a billed row written, and every commit schedules the drain.
+   * still a billed row written.
    */
   schedule(kind: string, key: string, dueAt: number, replace = false): void {
     this.sql.exec(
@@ -253,11 +263,6 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   nextDue(): number | null {
     return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-  }
-
-  /** The earliest timer that is not the drain: the alarm that will run anyway. */
-  nextDueBesidesDrain(): number | null {
-    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers WHERE kind <> 'drain'").one().due;
   }
 
   // ── exports, attempts, breaches ──────────────────────────────────────────

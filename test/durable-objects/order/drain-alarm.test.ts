@@ -1,0 +1,117 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { DRAIN_DELAY_MS } from "../../../domain/order/commit";
+import type { OrderDO } from "../../../durable-objects/order/OrderDO";
+import { ORDER_ID, shopify, stripe } from "../../helpers/deliveries";
+import { orderStub } from "../../helpers/order-namespace";
+import { call, json, seedTenant, settleAlarms } from "../../helpers/http";
+
+interface OrderBody {
+  order: { outbox: { pending: number; attempts: number; next_attempt_at: string | null } };
+}
+
+/** What the object did to its storage, seen from inside it (as bench/cost/meter.ts counts it). */
+interface Seen {
+  statements: { query: string; bindings: unknown[]; cursor: SqlStorageCursor<Record<string, SqlStorageValue>> }[];
+  alarms: number[];
+}
+
+/** Records every statement and setAlarm() of the object from now on (until it is evicted). */
+async function watch(o: DurableObjectStub<OrderDO>): Promise<Seen> {
+  const seen: Seen = { statements: [], alarms: [] };
+  await runInDurableObject(o, (_instance, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec.bind(sql);
+    const setAlarm = state.storage.setAlarm.bind(state.storage);
+    Object.defineProperty(sql, "exec", {
+      configurable: true,
+      writable: true,
+      value: (query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = exec(query, ...bindings);
+        seen.statements.push({ query, bindings, cursor });
+        return cursor;
+      },
+    });
+    Object.defineProperty(state.storage, "setAlarm", {
+      configurable: true,
+      writable: true,
+      value: (at: number | Date, options?: DurableObjectSetAlarmOptions) => {
+        seen.alarms.push(typeof at === "number" ? at : at.getTime());
+        return setAlarm(at, options);
+      },
+    });
+  });
+  return seen;
+}
+
+const pending = async (tenant: string, key: string): Promise<number> =>
+  (await json<OrderBody>(await call("GET", `/v1/tenants/${tenant}/orders/${ORDER_ID}`, { token: key }))).order.outbox.pending;
+
+const drainTimers = (o: DurableObjectStub<OrderDO>): Promise<number> =>
+  runInDurableObject(o, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM timers WHERE kind = 'drain'").one().n);
+
+afterEach(settleAlarms);
+
+describe("the drain has no timer row", () => {
+  it("a commit arms the alarm within the backstop delay and writes no drain timer; its request drains", async () => {
+    const key = await seedTenant("drainrow");
+    const o = orderStub("drainrow", ORDER_ID);
+    const seen = await watch(o);
+    const before = Date.now();
+    expect((await shopify("drainrow", "orders/create")).status).toBe(202);
+    expect((await stripe("drainrow", "payment_intent.succeeded")).status).toBe(202);
+    await expect.poll(() => pending("drainrow", key), { timeout: 10_000 }).toBe(0);
+    // Timers the order really has (SLA clocks, deliveries) are written; none is the drain.
+    const timerWrites = seen.statements.filter((s) => /\btimers\b/.test(s.query) && s.cursor.rowsWritten > 0);
+    expect(timerWrites.filter((s) => s.bindings[0] === "drain")).toEqual([]);
+    expect(await drainTimers(o)).toBe(0);
+    // The first commit armed the alarm as the drain's backstop, no later than DRAIN_DELAY_MS after it.
+    expect(seen.alarms.length).toBeGreaterThan(0);
+    expect(seen.alarms[0]).toBeGreaterThanOrEqual(before);
+    expect(seen.alarms[0]).toBeLessThanOrEqual(Date.now() + DRAIN_DELAY_MS);
+    // Once drained, the alarm is back at the earliest real timer (or gone).
+    const { alarm, next } = await runInDurableObject(o, async (_instance, state) => ({
+      alarm: await state.storage.getAlarm(),
+      next: state.storage.sql.exec<{ d: number | null }>("SELECT MIN(due_at) AS d FROM timers").one().d,
+    }));
+    expect(alarm).toBe(next === null ? null : Math.max(next, 1));
+  });
+
+  it("an object restarted with an undrained commit arms its alarm for it, and the alarm drains it", async () => {
+    const key = await seedTenant("drainrestart");
+    expect((await shopify("drainrestart", "orders/create")).status).toBe(202);
+    await expect.poll(() => pending("drainrestart", key), { timeout: 10_000 }).toBe(0);
+    const o = orderStub("drainrestart", ORDER_ID);
+    const d1Rows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_entries WHERE tenant_id = 'drainrestart'").first<{ n: number }>())?.n ?? 0;
+    const inD1 = await d1Rows();
+    // As if the object had been evicted after its commit and before its drain: the watermark is behind and no alarm is set.
+    await runInDurableObject(o, async (_instance, state) => {
+      state.storage.sql.exec("DELETE FROM meta WHERE k = 'drained_seq'");
+      await state.storage.deleteAlarm();
+    });
+    await evictDurableObject(o);
+    const alarm = await runInDurableObject(o, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(await runDurableObjectAlarm(o)).toBe(true);
+    expect(await pending("drainrestart", key)).toBe(0);
+    // The drain was repeated: D1 already held every entry, so nothing was added.
+    expect(await d1Rows()).toBe(inD1);
+  });
+
+  it("an object from before keeps a drain timer row: its alarm drains and the row goes", async () => {
+    const key = await seedTenant("drainold");
+    expect((await shopify("drainold", "orders/create")).status).toBe(202);
+    await expect.poll(() => pending("drainold", key), { timeout: 10_000 }).toBe(0);
+    const o = orderStub("drainold", ORDER_ID);
+    // An older deploy scheduled the drain as a timer on every commit.
+    await runInDurableObject(o, (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO timers (kind, key, due_at) VALUES ('drain', 'outbox', ?)", Date.now());
+    });
+    await evictDurableObject(o);
+    expect(await runDurableObjectAlarm(o)).toBe(true);
+    expect(await drainTimers(o)).toBe(0);
+    const order = await json<OrderBody>(await call("GET", `/v1/tenants/drainold/orders/${ORDER_ID}`, { token: key }));
+    expect(order.order.outbox).toMatchObject({ pending: 0, attempts: 0, next_attempt_at: null });
+  });
+});
