@@ -156,8 +156,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       }
       // The first write this object ever makes (a refused one above leaves nothing).
       if (!known) this.store.migrate();
-      this.store.setMeta("tenant", input.tenant);
-      this.store.setMeta("order_id", input.orderId);
       adoptConfig(this.store, input);
       const c = orderCommit(this.store, input.tenant, input.orderId, now);
       if (allocation && c.allocation() === null) recordReservation(c, allocation);

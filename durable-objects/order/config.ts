@@ -22,12 +22,20 @@ function heldDirectory(store: OrderStore): ReadonlySet<string> | null {
   return names.length === 0 ? null : new Set(names);
 }
 
-/** Inside the ingest transaction: newer rules reach the order with its next event; a decision records the version it used. */
+/**
+ * Inside the ingest transaction: the order's identity and the config the event
+ * brought, set together (one row written when any changed, see meta.ts). Newer
+ * rules reach the order with its next event; a decision records the version it used.
+ */
 export function adoptConfig(store: OrderStore, input: IngestInput): void {
   const held = heldRules(store);
-  if (input.rules && (held === null || input.rules.version >= held.version)) store.setMeta("rules", JSON.stringify(input.rules));
-  if (input.defaultOwner && input.defaultOwner !== store.getMeta("default_owner")) store.setMeta("default_owner", input.defaultOwner);
-  if (input.directory !== undefined) store.setMeta("directory", JSON.stringify(input.directory));
+  store.setMetas({
+    tenant: input.tenant,
+    order_id: input.orderId,
+    rules: input.rules && (held === null || input.rules.version >= held.version) ? JSON.stringify(input.rules) : undefined,
+    default_owner: input.defaultOwner || undefined,
+    directory: input.directory === undefined ? undefined : JSON.stringify(input.directory),
+  });
 }
 
 /** A new decision over the store's current rows, under the config it holds. */

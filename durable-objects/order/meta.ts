@@ -1,6 +1,15 @@
 import type { MetaKey } from "./storage";
 
 /**
+ * The keys an order sets together on its first event (whose order it is, the
+ * config it runs under), kept in one row, `order`, as a JSON object: one row
+ * written per order where there were five. An object from before keeps them as
+ * rows of their own, read when the object has none.
+ */
+const FOLDED: ReadonlySet<MetaKey> = new Set<MetaKey>(["tenant", "order_id", "rules", "default_owner", "directory"]);
+const FOLD_ROW = "order";
+
+/**
  * The order object's database handle and its `meta` key/value rows, the base of
  * OrderStore. Synchronous on purpose: everything runs inside `transactionSync`.
  */
@@ -41,6 +50,7 @@ export class MetaTable {
   /** After a rolled-back transaction: the cached copies may hold writes SQLite undid. */
   forget(): void {
     this.meta = null;
+    this.fold = null;
     this.schema = null;
   }
 
@@ -51,17 +61,50 @@ export class MetaTable {
     return this.meta;
   }
 
+  /** The folded keys' values (the `order` row), parsed once: every decision reads the tenant and order id. */
+  private fold: Record<string, string> | null = null;
+
+  private folded(): Record<string, string> {
+    const raw = this.metaRows().get(FOLD_ROW);
+    this.fold ??= raw === undefined ? {} : (JSON.parse(raw) as Record<string, string>);
+    return this.fold;
+  }
+
   getMeta(k: MetaKey): string | null {
+    if (FOLDED.has(k)) {
+      const v = this.folded()[k];
+      if (v !== undefined) return v;
+    }
     return this.metaRows().get(k) ?? null;
   }
 
   setMeta(k: MetaKey, v: string): void {
-    const meta = this.metaRows();
-    if (meta.get(k) === v) return;
-    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
-    meta.set(k, v);
+    this.setMetas({ [k]: v });
   }
 
+  /** Sets several keys; those kept in the `order` row cost one row written together. A value already held writes nothing. */
+  setMetas(values: Partial<Record<MetaKey, string>>): void {
+    const fold = { ...this.folded() };
+    let folded = false;
+    for (const [k, v] of Object.entries(values) as [MetaKey, string | undefined][]) {
+      if (v === undefined || this.getMeta(k) === v) continue;
+      if (FOLDED.has(k)) {
+        fold[k] = v;
+        folded = true;
+      } else this.putRow(k, v);
+    }
+    if (folded) {
+      this.putRow(FOLD_ROW, JSON.stringify(fold));
+      this.fold = fold;
+    }
+  }
+
+  private putRow(k: string, v: string): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", k, v);
+    this.metaRows().set(k, v);
+  }
+
+  /** Only for keys of their own rows (the folded ones are never removed). */
   deleteMeta(...keys: MetaKey[]): void {
     const meta = this.metaRows();
     for (const k of keys) {

@@ -90,7 +90,9 @@ async function inspect(stub: DurableObjectStub<OrderDO>): Promise<ObjectState> {
       return { next: null, alarm: await state.storage.getAlarm(), clock: Date.now(), tenant: null, orderId: null };
     }
     const { next } = state.storage.sql.exec<{ next: number | null }>("SELECT MIN(due_at) AS next FROM timers").one();
-    const meta = new Map(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('tenant', 'order_id')").toArray().map((r) => [r.k, r.v]));
+    // Who the order is: the `order` row (durable-objects/order/meta.ts), or rows of their own in an object from before.
+    const rows = new Map(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('order', 'tenant', 'order_id')").toArray().map((r) => [r.k, r.v]));
+    const meta = new Map([...rows, ...Object.entries(JSON.parse(rows.get("order") ?? "{}") as Record<string, string>)]);
     return { next, alarm: await state.storage.getAlarm(), clock: instance instanceof OrderDO ? instance.clock() : Date.now(), tenant: meta.get("tenant") ?? null, orderId: meta.get("order_id") ?? null };
   });
 }

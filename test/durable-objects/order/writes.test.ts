@@ -115,3 +115,35 @@ describe("the drain has no timer row", () => {
     expect(order.order.outbox).toMatchObject({ pending: 0, attempts: 0, next_attempt_at: null });
   });
 });
+
+describe("who the order is and its config: one meta row", () => {
+  const metaRows = (o: DurableObjectStub<OrderDO>) =>
+    runInDurableObject(o, (_instance, state) => Object.fromEntries(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v])));
+
+  it("the first event writes who the order is and the config it brought as one row", async () => {
+    await seedTenant("metafold");
+    expect((await shopify("metafold", "orders/create")).status).toBe(202);
+    const meta = await metaRows(orderStub("metafold", ORDER_ID));
+    for (const k of ["tenant", "order_id", "rules", "default_owner", "directory"]) expect(meta).not.toHaveProperty(k);
+    expect(JSON.parse(meta.order ?? "{}")).toMatchObject({ tenant: "metafold", order_id: ORDER_ID });
+  });
+
+  it("an object from before, with a row per key, keeps working and is not rewritten", async () => {
+    const key = await seedTenant("metaold");
+    expect((await shopify("metaold", "orders/create")).status).toBe(202);
+    const o = orderStub("metaold", ORDER_ID);
+    await runInDurableObject(o, (_instance, state) => {
+      const sql = state.storage.sql;
+      const folded = JSON.parse(sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'order'").one().v) as Record<string, string>;
+      for (const [k, v] of Object.entries(folded)) sql.exec("INSERT INTO meta (k, v) VALUES (?, ?)", k, v);
+      sql.exec("DELETE FROM meta WHERE k = 'order'");
+    });
+    await evictDurableObject(o);
+    expect((await stripe("metaold", "payment_intent.succeeded")).status).toBe(202);
+    const order = await json<{ order: { state: string; tenant: string; rules_version: number | null } }>(await call("GET", `/v1/tenants/metaold/orders/${ORDER_ID}`, { token: key }));
+    expect(order.order).toMatchObject({ state: "paid", tenant: "metaold" });
+    const meta = await metaRows(o);
+    expect(meta).toMatchObject({ tenant: "metaold", order_id: ORDER_ID });
+    expect(meta).not.toHaveProperty("order");
+  });
+});
