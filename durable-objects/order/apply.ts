@@ -26,7 +26,7 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         store.addFact(e.event);
         break;
       case "record_receipt":
-        store.insertReceipt(e.receipt);
+        store.recordReceipt(e.receipt);
         break;
       case "issue_export": {
         store.insertExport(e.row);

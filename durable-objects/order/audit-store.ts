@@ -1,5 +1,6 @@
 import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
 import type { AuditRecord } from "../../domain/order/effects";
+import type { StoredReceipt } from "../../domain/order/object";
 import { iso } from "../../domain/time";
 import type { AuditDbRow } from "./storage";
 
@@ -8,7 +9,12 @@ interface BlockRow extends Record<string, SqlStorageValue> {
   hash: string;
   entries: string;
   index_stale: number;
+  receipt_key: string | null;
+  receipt: string | null;
 }
+
+/** Columns added to `audit_blocks` after it first shipped: an object from before gets them when it starts. */
+const ADDED_COLUMNS = ["receipt_key TEXT", "receipt TEXT"];
 
 /**
  * The object's copy of the audit chain, one row per commit. Each entry keeps its
@@ -22,13 +28,20 @@ export class AuditBlocks {
   /** The entries of the commit being applied: written as one block by `commit()`. */
   private open: AuditDbRow[] = [];
   private openIndexStale = false;
+  private openReceipt: StoredReceipt | null = null;
   private head: { seq: number; hash: string } | null | undefined = undefined;
 
   constructor(private readonly sql: () => SqlStorage) {}
 
-  /** An object from before the blocks: each entry of its `audit` table becomes a block of one, once. */
+  /**
+   * An object from before the blocks: each entry of its `audit` table becomes a
+   * block of one, once. An object from before receipts rode on the blocks gets
+   * their columns (its receipts stay in the `receipts` table, read as before).
+   */
   upgrade(): void {
     const sql = this.sql();
+    const have = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('audit_blocks')").toArray().map((c) => c.name));
+    for (const col of ADDED_COLUMNS) if (!have.has(col.split(" ")[0] ?? col)) sql.exec(`ALTER TABLE audit_blocks ADD COLUMN ${col}`);
     if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").toArray().length === 0) return;
     for (const r of sql.exec<AuditDbRow>("SELECT * FROM audit ORDER BY seq").toArray()) {
       sql.exec("INSERT OR IGNORE INTO audit_blocks (last_seq, hash, entries) VALUES (?, ?, ?)", r.seq, r.hash, JSON.stringify([r]));
@@ -41,6 +54,7 @@ export class AuditBlocks {
   forget(): void {
     this.open = [];
     this.openIndexStale = false;
+    this.openReceipt = null;
     this.head = undefined;
   }
 
@@ -65,6 +79,15 @@ export class AuditBlocks {
   }
 
   /**
+   * The commit being applied recorded an inbound delivery's receipt: it rides on
+   * the commit's block (looked up by its idempotency key), where a row of its own
+   * was one more billed write per webhook.
+   */
+  recordReceipt(r: StoredReceipt): void {
+    this.openReceipt = r;
+  }
+
+  /**
    * Writes the commit's entries as one row; a commit without entries writes
    * nothing. Returns true when the commit marked the index stale and wrote no
    * block to carry the mark: the caller keeps it elsewhere.
@@ -72,13 +95,39 @@ export class AuditBlocks {
   commit(): boolean {
     const last = this.open.at(-1);
     const stale = this.openIndexStale;
+    const receipt = this.openReceipt;
+    // A receipt is always recorded with its entry (domain/handoff/decide.ts, receive): without a block it would be lost, and dedupe with it.
+    if (receipt && !last) throw new Error(`receipt ${receipt.id} recorded by a commit without audit entries`);
     if (last) {
-      this.sql().exec("INSERT INTO audit_blocks (last_seq, hash, entries, index_stale) VALUES (?, ?, ?, ?)", last.seq, last.hash, JSON.stringify(this.open), stale ? 1 : 0);
+      this.sql().exec(
+        "INSERT INTO audit_blocks (last_seq, hash, entries, index_stale, receipt_key, receipt) VALUES (?, ?, ?, ?, ?, ?)",
+        last.seq,
+        last.hash,
+        JSON.stringify(this.open),
+        stale ? 1 : 0,
+        receipt?.idempotency_key ?? null,
+        receipt ? JSON.stringify(receipt) : null,
+      );
       this.head = { seq: last.seq, hash: last.hash };
     }
     this.open = [];
     this.openIndexStale = false;
+    this.openReceipt = null;
     return stale && last === undefined;
+  }
+
+  /** The receipt recorded under an idempotency key (a scan: an order holds tens of blocks, and rows read cost a thousandth of rows written). */
+  receiptByKey(key: string): StoredReceipt | null {
+    const r = this.sql().exec<Pick<BlockRow, "receipt">>("SELECT receipt FROM audit_blocks WHERE receipt_key = ?", key).toArray()[0];
+    return r?.receipt ? (JSON.parse(r.receipt) as StoredReceipt) : null;
+  }
+
+  /** Every receipt the blocks carry, in commit order. */
+  receipts(): StoredReceipt[] {
+    return this.sql()
+      .exec<Pick<BlockRow, "receipt">>("SELECT receipt FROM audit_blocks WHERE receipt IS NOT NULL ORDER BY last_seq")
+      .toArray()
+      .flatMap((r) => (r.receipt ? [JSON.parse(r.receipt) as StoredReceipt] : []));
   }
 
   all(): AuditDbRow[] {

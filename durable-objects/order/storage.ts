@@ -21,7 +21,8 @@ export const ORDER_SCHEMA = [
      json TEXT NOT NULL
    ) WITHOUT ROWID`,
   // Idempotency keys live as long as the order: Stripe redelivers for 3 days, and
-  // a late duplicate must still get its original receipt.
+  // a late duplicate must still get its original receipt. Receipts now ride on
+  // their commit's audit block; this table holds those an object took before.
   `CREATE TABLE IF NOT EXISTS receipts (
      idempotency_key TEXT PRIMARY KEY,
      id TEXT NOT NULL,
@@ -39,12 +40,15 @@ export const ORDER_SCHEMA = [
    ) WITHOUT ROWID`,
   // The audit chain, one row per commit (audit-store.ts): `entries` holds the
   // commit's links as JSON, each with its own seq and hash; `last_seq`/`hash`
-  // are the chain's head after the commit.
+  // are the chain's head after the commit. A commit that took an inbound
+  // delivery carries its receipt (JSON) and the idempotency key it dedupes by.
   `CREATE TABLE IF NOT EXISTS audit_blocks (
      last_seq INTEGER PRIMARY KEY,
      hash TEXT NOT NULL,
      entries TEXT NOT NULL,
-     index_stale INTEGER NOT NULL DEFAULT 0
+     index_stale INTEGER NOT NULL DEFAULT 0,
+     receipt_key TEXT,
+     receipt TEXT
    )`,
   // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
   // kind = drain | deliver | ack | sla; `attempts` counts handler failures.

@@ -72,21 +72,15 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   // ── receipts ─────────────────────────────────────────────────────────────
+  // A receipt rides on its commit's audit block (audit-store.ts); an object from
+  // before keeps the ones it took in the `receipts` table, read alongside.
   receiptByKey(key: string): StoredReceipt | null {
     const r = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts WHERE idempotency_key = ?", key).toArray()[0];
-    return r ? this.toReceipt(r) : null;
+    return r ? this.toReceipt(r) : this.chain.receiptByKey(key);
   }
 
-  insertReceipt(r: StoredReceipt): void {
-    this.sql.exec(
-      "INSERT INTO receipts (idempotency_key, id, source, events, raw_sha256, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-      r.idempotency_key,
-      r.id,
-      r.source,
-      JSON.stringify(r.events),
-      r.raw_sha256,
-      r.received_at,
-    );
+  recordReceipt(r: StoredReceipt): void {
+    this.chain.recordReceipt(r);
   }
 
   /** The topic a body was first accepted under, if it was sent with one. */
@@ -99,12 +93,14 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   receipts(): StoredReceipt[] {
-    return this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id").toArray().map((r) => this.toReceipt(r));
+    const older = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts").toArray().map((r) => this.toReceipt(r));
+    return [...older, ...this.chain.receipts()].sort((a, b) =>
+      a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
   }
 
   firstReceipt(): StoredReceipt | null {
-    const r = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts ORDER BY received_at, id LIMIT 1").toArray()[0];
-    return r ? this.toReceipt(r) : null;
+    return this.receipts()[0] ?? null;
   }
 
   private toReceipt(r: ReceiptDbRow): StoredReceipt {

@@ -147,3 +147,59 @@ describe("who the order is and its config: one meta row", () => {
     expect(meta).not.toHaveProperty("order");
   });
 });
+
+describe("a receipt rides on its commit's audit block", () => {
+  interface Answer {
+    receipt: { id: string; duplicate: boolean };
+  }
+  interface Receipts {
+    order: { receipts: { id: string; idempotency_key: string; source: string }[] };
+  }
+
+  it("no receipts row; a duplicate still gets the original receipt, found by its idempotency key", async () => {
+    const key = await seedTenant("rcptblock");
+    const first = (await json<Answer>(await shopify("rcptblock", "orders/create"))).receipt;
+    const again = await shopify("rcptblock", "orders/create");
+    expect(again.status).toBe(200);
+    expect((await json<Answer>(again)).receipt).toMatchObject({ id: first.id, duplicate: true });
+    const o = orderStub("rcptblock", ORDER_ID);
+    const stored = await runInDurableObject(o, (_instance, state) => ({
+      rows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM receipts").one().n,
+      carried: state.storage.sql.exec<{ receipt: string }>("SELECT receipt FROM audit_blocks WHERE receipt IS NOT NULL").toArray().map((r) => (JSON.parse(r.receipt) as { id: string }).id),
+    }));
+    expect(stored).toEqual({ rows: 0, carried: [first.id] });
+    const order = await json<Receipts>(await call("GET", `/v1/tenants/rcptblock/orders/${ORDER_ID}`, { token: key }));
+    expect(order.order.receipts.map((r) => r.id)).toEqual([first.id]);
+  });
+
+  it("an object from before keeps its receipts table: its duplicates are still found, new receipts ride on blocks", async () => {
+    const key = await seedTenant("rcptold");
+    const first = (await json<Answer>(await shopify("rcptold", "orders/create"))).receipt;
+    const o = orderStub("rcptold", ORDER_ID);
+    // The layout before: the receipt in its own row, blocks without the receipt columns.
+    await runInDurableObject(o, (_instance, state) => {
+      const sql = state.storage.sql;
+      const r = JSON.parse(sql.exec<{ receipt: string }>("SELECT receipt FROM audit_blocks WHERE receipt IS NOT NULL").one().receipt) as Record<string, unknown>;
+      sql.exec(
+        "INSERT INTO receipts (idempotency_key, id, source, events, raw_sha256, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+        String(r.idempotency_key),
+        String(r.id),
+        String(r.source),
+        JSON.stringify(r.events),
+        String(r.raw_sha256),
+        String(r.received_at),
+      );
+      sql.exec("ALTER TABLE audit_blocks DROP COLUMN receipt");
+      sql.exec("ALTER TABLE audit_blocks DROP COLUMN receipt_key");
+    });
+    await evictDurableObject(o);
+    const dup = await shopify("rcptold", "orders/create");
+    expect(dup.status).toBe(200);
+    expect((await json<Answer>(dup)).receipt.id).toBe(first.id);
+    const paid = (await json<Answer>(await stripe("rcptold", "payment_intent.succeeded"))).receipt;
+    const order = await json<Receipts>(await call("GET", `/v1/tenants/rcptold/orders/${ORDER_ID}`, { token: key }));
+    expect(order.order.receipts.map((r) => r.id)).toEqual([first.id, paid.id]);
+    const rows = await runInDurableObject(o, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM receipts").one().n);
+    expect(rows).toBe(1);
+  });
+});
