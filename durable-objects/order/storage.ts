@@ -20,17 +20,6 @@ export const ORDER_SCHEMA = [
      occurred_ms INTEGER NOT NULL,
      json TEXT NOT NULL
    ) WITHOUT ROWID`,
-  // Idempotency keys live as long as the order: Stripe redelivers for 3 days, and
-  // a late duplicate must still get its original receipt. Receipts now ride on
-  // their commit's audit block; this table holds those an object took before.
-  `CREATE TABLE IF NOT EXISTS receipts (
-     idempotency_key TEXT PRIMARY KEY,
-     id TEXT NOT NULL,
-     source TEXT NOT NULL,
-     events TEXT NOT NULL,
-     raw_sha256 TEXT NOT NULL,
-     received_at TEXT NOT NULL
-   ) WITHOUT ROWID`,
   // The topic each body (by raw SHA-256) was first accepted under: the same
   // signed bytes re-labelled with another unsigned topic are refused.
   `CREATE TABLE IF NOT EXISTS body_topics (
@@ -41,7 +30,10 @@ export const ORDER_SCHEMA = [
   // The audit chain, one row per commit (audit-store.ts): `entries` holds the
   // commit's links as JSON, each with its own seq and hash; `last_seq`/`hash`
   // are the chain's head after the commit. A commit that took an inbound
-  // delivery carries its receipt (JSON) and the idempotency key it dedupes by.
+  // delivery carries its receipt (JSON) and the idempotency key it dedupes by:
+  // idempotency keys live as long as the order (Stripe redelivers for 3 days, and
+  // a late duplicate must still get its original receipt). Objects from before
+  // also hold a `receipts` table (store.ts reads it; no new object creates it).
   `CREATE TABLE IF NOT EXISTS audit_blocks (
      last_seq INTEGER PRIMARY KEY,
      hash TEXT NOT NULL,

@@ -72,11 +72,22 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   // ── receipts ─────────────────────────────────────────────────────────────
-  // A receipt rides on its commit's audit block (audit-store.ts); an object from
-  // before keeps the ones it took in the `receipts` table, read alongside.
+  // A receipt rides on its commit's audit block (audit-store.ts). An object from
+  // before holds the ones it took in a `receipts` table, read alongside; a new
+  // object has none (an empty table would still be a page stored).
+  private legacyReceipts: boolean | null = null;
+
+  private olderReceipts(where = "", ...bindings: SqlStorageValue[]): StoredReceipt[] {
+    this.legacyReceipts ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'receipts'").toArray().length > 0;
+    if (!this.legacyReceipts) return [];
+    return this.sql
+      .exec<ReceiptDbRow>(`SELECT * FROM receipts ${where}`, ...bindings)
+      .toArray()
+      .map((r) => this.toReceipt(r));
+  }
+
   receiptByKey(key: string): StoredReceipt | null {
-    const r = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts WHERE idempotency_key = ?", key).toArray()[0];
-    return r ? this.toReceipt(r) : this.chain.receiptByKey(key);
+    return this.olderReceipts("WHERE idempotency_key = ?", key)[0] ?? this.chain.receiptByKey(key);
   }
 
   recordReceipt(r: StoredReceipt): void {
@@ -93,8 +104,7 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   receipts(): StoredReceipt[] {
-    const older = this.sql.exec<ReceiptDbRow>("SELECT * FROM receipts").toArray().map((r) => this.toReceipt(r));
-    return [...older, ...this.chain.receipts()].sort((a, b) =>
+    return [...this.olderReceipts(), ...this.chain.receipts()].sort((a, b) =>
       a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );
   }

@@ -156,7 +156,7 @@ describe("a receipt rides on its commit's audit block", () => {
     order: { receipts: { id: string; idempotency_key: string; source: string }[] };
   }
 
-  it("no receipts row; a duplicate still gets the original receipt, found by its idempotency key", async () => {
+  it("no receipts table; a duplicate still gets the original receipt, found by its idempotency key", async () => {
     const key = await seedTenant("rcptblock");
     const first = (await json<Answer>(await shopify("rcptblock", "orders/create"))).receipt;
     const again = await shopify("rcptblock", "orders/create");
@@ -164,10 +164,10 @@ describe("a receipt rides on its commit's audit block", () => {
     expect((await json<Answer>(again)).receipt).toMatchObject({ id: first.id, duplicate: true });
     const o = orderStub("rcptblock", ORDER_ID);
     const stored = await runInDurableObject(o, (_instance, state) => ({
-      rows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM receipts").one().n,
+      table: state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'receipts'").toArray().length,
       carried: state.storage.sql.exec<{ receipt: string }>("SELECT receipt FROM audit_blocks WHERE receipt IS NOT NULL").toArray().map((r) => (JSON.parse(r.receipt) as { id: string }).id),
     }));
-    expect(stored).toEqual({ rows: 0, carried: [first.id] });
+    expect(stored).toEqual({ table: 0, carried: [first.id] });
     const order = await json<Receipts>(await call("GET", `/v1/tenants/rcptblock/orders/${ORDER_ID}`, { token: key }));
     expect(order.order.receipts.map((r) => r.id)).toEqual([first.id]);
   });
@@ -179,6 +179,9 @@ describe("a receipt rides on its commit's audit block", () => {
     // The layout before: the receipt in its own row, blocks without the receipt columns.
     await runInDurableObject(o, (_instance, state) => {
       const sql = state.storage.sql;
+      sql.exec(
+        "CREATE TABLE receipts (idempotency_key TEXT PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, events TEXT NOT NULL, raw_sha256 TEXT NOT NULL, received_at TEXT NOT NULL) WITHOUT ROWID",
+      );
       const r = JSON.parse(sql.exec<{ receipt: string }>("SELECT receipt FROM audit_blocks WHERE receipt IS NOT NULL").one().receipt) as Record<string, unknown>;
       sql.exec(
         "INSERT INTO receipts (idempotency_key, id, source, events, raw_sha256, received_at) VALUES (?, ?, ?, ?, ?, ?)",
