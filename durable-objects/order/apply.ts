@@ -98,6 +98,7 @@ export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorag
   const current = await storage.getAlarm();
   // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
   const at = Math.max(next, 1);
-  if (current === at || (drain !== null && current !== null && current <= at)) return;
+  // Kept only while it is still ahead: an alarm whose time has passed may be the one running now.
+  if (current === at || (drain !== null && current !== null && current > now && current <= at)) return;
   await storage.setAlarm(at);
 }
