@@ -106,19 +106,26 @@ export interface WooCommerceHeaderOptions {
   source?: string;
 }
 
+/** The headers that name a WooCommerce delivery: its topic (split into resource and event as WC_Webhook does), webhook and delivery ids. */
+export function wooCommerceDeliveryHeaders(topic: string, webhookId: string, deliveryId: string): Record<string, string> {
+  const [resource = "", event = ""] = topic.split(".");
+  return {
+    "x-wc-webhook-topic": topic,
+    "x-wc-webhook-resource": resource,
+    "x-wc-webhook-event": event,
+    "x-wc-webhook-id": webhookId,
+    "x-wc-webhook-delivery-id": deliveryId,
+  };
+}
+
 /** As WooCommerce's WC_Webhook::deliver sends them; the signature is Shopify's rule (base64 HMAC-SHA256 of the body). */
 export async function wooCommerceHeaders(o: WooCommerceHeaderOptions): Promise<Record<string, string>> {
-  const [resource = "", event = ""] = o.topic.split(".");
   return {
     "content-type": "application/json",
     "user-agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)",
     "x-wc-webhook-source": o.source ?? "https://shop.example/",
-    "x-wc-webhook-topic": o.topic,
-    "x-wc-webhook-resource": resource,
-    "x-wc-webhook-event": event,
     "x-wc-webhook-signature": await signShopify(o.body, o.secret),
-    "x-wc-webhook-id": o.webhookId ?? "7",
-    "x-wc-webhook-delivery-id": o.deliveryId ?? toHex(crypto.getRandomValues(new Uint8Array(16))),
+    ...wooCommerceDeliveryHeaders(o.topic, o.webhookId ?? "7", o.deliveryId ?? toHex(crypto.getRandomValues(new Uint8Array(16)))),
   };
 }
 

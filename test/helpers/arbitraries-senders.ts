@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { wooCommerceDeliveryHeaders } from "../../cli/sign";
 import { decimal, instantArb, orderIdArb, proseArb, RawToken, type Json, type JsonObject } from "./arbitraries";
 
 /**
@@ -54,15 +55,7 @@ export const wooArb = fc
       line_items: lines.map((l, i) => ({ id: i + 1, name: `Item ${i}`, product_id: l.product, variation_id: 0, quantity: l.quantity, sku: l.sku, price: l.price })),
       refunds: status === "refunded" ? [{ id: 1, reason: "", total: `-${decimal(totalMinor, currency)}` }] : [],
     };
-    const [resource = "", event = ""] = topic.split(".");
-    const headers = {
-      "content-type": contentType,
-      "x-wc-webhook-topic": topic,
-      "x-wc-webhook-resource": resource,
-      "x-wc-webhook-event": event,
-      "x-wc-webhook-id": "7",
-      "x-wc-webhook-delivery-id": delivery,
-    };
+    const headers = { "content-type": contentType, ...wooCommerceDeliveryHeaders(topic, "7", delivery) };
     return { sender: "woocommerce" as const, body, headers };
   });
 
@@ -195,14 +188,6 @@ export const wooProductArb = fc
       parent_id: type === "variation" ? id + 1 : 0,
       variations: [],
     };
-    const [resource = "", event = ""] = topic.split(".");
-    const headers = {
-      "content-type": contentType,
-      "x-wc-webhook-topic": topic,
-      "x-wc-webhook-resource": resource,
-      "x-wc-webhook-event": event,
-      "x-wc-webhook-id": "8",
-      "x-wc-webhook-delivery-id": delivery,
-    };
+    const headers = { "content-type": contentType, ...wooCommerceDeliveryHeaders(topic, "8", delivery) };
     return { sender: "woocommerce" as const, body, headers, ignored: !manage || sku === "" };
   });
