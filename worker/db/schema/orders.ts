@@ -1,13 +1,8 @@
 import { index, integer, primaryKey, sqliteTable, sqliteView, text } from "drizzle-orm/sqlite-core";
 
-/**
- * Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. Holds the
- * chains that are not an order's (`~watchers`, `~notify…`, `~retention`) and order
- * entries drained before `audit_blocks`; read both through the view `audit_entries`.
- */
-export const auditLog = sqliteTable(
-  "audit_log",
-  {
+/** An audit entry's columns: `audit_log`'s, and the view `audit_entries` that reads it with the blocks (fresh builders for each). */
+function auditEntryColumns() {
+  return {
     tenantId: text("tenant_id").notNull(),
     orderId: text("order_id").notNull(),
     seq: integer("seq").notNull(),
@@ -17,7 +12,17 @@ export const auditLog = sqliteTable(
     data: text("data").notNull(),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
-  },
+  };
+}
+
+/**
+ * Append-only: migration 0001 adds triggers that refuse UPDATE and DELETE. Holds the
+ * chains that are not an order's (`~watchers`, `~notify…`, `~retention`) and order
+ * entries drained before `audit_blocks`; read both through the view `audit_entries`.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  auditEntryColumns(),
   (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.seq] }), index("audit_log_tenant_at").on(t.tenantId, t.at)],
 );
 
@@ -44,16 +49,7 @@ export const auditBlocks = sqliteTable(
 );
 
 /** Every entry of both tables, as `audit_log` rows (the view is migration 0024's SQL; drizzle-kit leaves it alone). */
-export const auditEntries = sqliteView("audit_entries", {
-  tenantId: text("tenant_id").notNull(),
-  orderId: text("order_id").notNull(),
-  seq: integer("seq").notNull(),
-  at: text("at").notNull(),
-  type: text("type").notNull(),
-  data: text("data").notNull(),
-  prevHash: text("prev_hash").notNull(),
-  hash: text("hash").notNull(),
-}).existing();
+export const auditEntries = sqliteView("audit_entries", auditEntryColumns()).existing();
 
 /** One row per order: the index that queues, reports and sweeps read. */
 export const orders = sqliteTable(
