@@ -12,6 +12,15 @@ import type { Allocation } from "../inventory/allocate";
  */
 export const DRAIN_DELAY_MS = 1000;
 
+/**
+ * How near a clock of the order's own must be for its alarm to stand in for the drain's backstop.
+ * With `durable_object_io_tasks_prevent_eviction` (wrangler.toml) the request's drain survives the
+ * object going idle; only a runtime restart or a deploy in the milliseconds it runs can cut it, and
+ * then the alarm of that clock drains what is pending. So D1 lags such a lost drain by at most this
+ * long: the cron sweep's period, the lag the index already tolerates for a stalled order.
+ */
+export const DRAIN_BACKSTOP_HORIZON_MS = 5 * 60_000;
+
 /** How many of the latest audit entries a task's evidence shows. */
 export const EVIDENCE_AUDIT_ENTRIES = 40;
 

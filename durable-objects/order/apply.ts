@@ -1,4 +1,5 @@
-import { DRAIN_DELAY_MS, type OrderCommit } from "../../domain/order/commit";
+import type { OrderCommit } from "../../domain/order/commit";
+import { nextAlarm } from "../../domain/order/alarm";
 import { watcherEffects } from "../../domain/notify/watchers";
 import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
 import type { OrderStore } from "./store";
@@ -78,27 +79,11 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
   store.commitAudit();
 }
 
-/**
- * One alarm per object, at the earliest due timer (the timers table multiplexes
- * it) or sooner for the drain, which has no timer row: an outbox that holds
- * something needs the alarm within DRAIN_DELAY_MS, the backstop of the
- * request's own drain (a failed drain's retry is a timer). An alarm already set
- * sooner serves as it is, so a burst of commits arms it once, as the first did.
- */
+/** Moves the object's one alarm where `nextAlarm` (domain/order/alarm.ts) says. */
 export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage, now: number): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const timers = store.nextDue();
-  const drain = store.drainPending() ? now + DRAIN_DELAY_MS : null;
-  const next = timers === null ? drain : drain === null ? timers : Math.min(timers, drain);
-  if (next === null) {
-    await storage.deleteAlarm();
-    return;
-  }
-  const current = await storage.getAlarm();
-  // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
-  const at = Math.max(next, 1);
-  // Kept only while it is still ahead: an alarm whose time has passed may be the one running now.
-  if (current === at || (drain !== null && current !== null && current > now && current <= at)) return;
-  await storage.setAlarm(at);
+  const action = nextAlarm({ now, nextTimer: store.nextDue(), drainPending: store.drainPending(), current: await storage.getAlarm() });
+  if (action.type === "delete") await storage.deleteAlarm();
+  else if (action.type === "set") await storage.setAlarm(action.at);
 }

@@ -1,0 +1,35 @@
+import { DRAIN_BACKSTOP_HORIZON_MS, DRAIN_DELAY_MS } from "./commit";
+
+/** What the order object holds that needs its one alarm, and the alarm it has. */
+export interface AlarmInputs {
+  now: number;
+  /** The earliest timer row's due time (deliveries, acks, SLA clocks, a failed drain's retry), or null. */
+  nextTimer: number | null;
+  /** The outbox holds something D1 lacks (the drain has no timer row). */
+  drainPending: boolean;
+  /** The alarm as storage has it now. */
+  current: number | null;
+}
+
+export type AlarmAction = { type: "keep" } | { type: "delete" } | { type: "set"; at: number };
+
+/**
+ * The object's one alarm: at the earliest timer, or sooner as the backstop of
+ * the request's own drain. A clock of the order's due within
+ * DRAIN_BACKSTOP_HORIZON_MS is that backstop already (its alarm drains before
+ * anything else), so the alarm is brought within DRAIN_DELAY_MS only when no
+ * clock is that near: most commits set no alarm, and their drain moves none
+ * back. While the outbox holds something, an alarm already set sooner and still
+ * ahead serves as it is, so a burst of commits arms it once.
+ */
+export function nextAlarm(i: AlarmInputs): AlarmAction {
+  const clockNear = i.nextTimer !== null && i.nextTimer <= i.now + DRAIN_BACKSTOP_HORIZON_MS;
+  const drain = i.drainPending && !clockNear ? i.now + DRAIN_DELAY_MS : null;
+  const next = i.nextTimer === null ? drain : drain === null ? i.nextTimer : Math.min(i.nextTimer, drain);
+  if (next === null) return i.current === null ? { type: "keep" } : { type: "delete" };
+  // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
+  const at = Math.max(next, 1);
+  // Kept only while it is still ahead: an alarm whose time has passed may be the one running now.
+  if (i.current === at || (i.drainPending && i.current !== null && i.current > i.now && i.current <= at)) return { type: "keep" };
+  return { type: "set", at };
+}
