@@ -1,6 +1,7 @@
 import { DRAIN_DELAY_MS, type OrderCommit } from "../../domain/order/commit";
 import { watcherEffects } from "../../domain/notify/watchers";
 import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
+import { DERIVED_KIND, type Clocks } from "./clocks";
 import type { OrderStore } from "./store";
 
 export interface Observed {
@@ -47,7 +48,9 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         store.updateCancellation(e.export_id, e.patch);
         break;
       case "schedule_timer":
-        store.schedule(e.kind, e.key, e.due_at, e.replace);
+        // An SLA clock's time is derived from the order (clocks.ts): scheduling it only clears a row of its step.
+        if (e.kind === DERIVED_KIND) store.cancel(e.kind, e.key);
+        else store.schedule(e.kind, e.key, e.due_at, e.replace);
         break;
       case "cancel_timer":
         store.cancel(e.kind, e.key);
@@ -79,16 +82,16 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
 }
 
 /**
- * One alarm per object, at the earliest due timer (the timers table multiplexes
- * it) or sooner for the drain, which has no timer row: an outbox that holds
+ * One alarm per object, at the earliest due timer (`timers`: the timers table
+ * and the derived SLA clocks, clocks.ts) or sooner for the drain, which has no timer row: an outbox that holds
  * something needs the alarm within DRAIN_DELAY_MS, the backstop of the
  * request's own drain (a failed drain's retry is a timer). An alarm already set
  * sooner serves as it is, so a burst of commits arms it once, as the first did.
  */
-export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage, now: number): Promise<void> {
+export async function rearmAlarm(store: OrderStore, clocks: Clocks, storage: DurableObjectStorage, now: number): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const timers = store.nextDue();
+  const timers = clocks.next();
   const drain = store.drainPending() ? now + DRAIN_DELAY_MS : null;
   const next = timers === null ? drain : drain === null ? timers : Math.min(timers, drain);
   if (next === null) {

@@ -42,8 +42,10 @@ export const ORDER_SCHEMA = [
      receipt_key TEXT,
      receipt TEXT
    )`,
-  // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
-  // kind = drain | deliver | ack | sla; `attempts` counts handler failures.
+  // One alarm per object, multiplexed: the alarm is always set to the earliest
+  // of MIN(due_at) and the SLA clocks, which have no row (clocks.ts).
+  // kind = deliver | ack | ttl | task | cancel | … (a failed drain's retry, a
+  // failed SLA check's); `attempts` counts handler failures.
   `CREATE TABLE IF NOT EXISTS timers (
      kind TEXT NOT NULL,
      key TEXT NOT NULL,

@@ -250,10 +250,6 @@ export class OrderStore extends MetaTable implements OrderReader {
       : this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? ORDER BY due_at", kind).toArray();
   }
 
-  dueTimers(now: number): TimerDbRow[] {
-    return this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at", now).toArray();
-  }
-
   /** A handler that threw is retried later, not immediately: a past-due timer would re-fire the alarm in a loop. */
   deferFailedTimer(t: TimerDbRow, now: number): void {
     const attempts = t.attempts + 1;
@@ -265,10 +261,6 @@ export class OrderStore extends MetaTable implements OrderReader {
       now + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 10)),
       attempts,
     );
-  }
-
-  nextDue(): number | null {
-    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
   }
 
   // ── exports, attempts, breaches ──────────────────────────────────────────
