@@ -44,8 +44,9 @@ export const ORDER_SCHEMA = [
    )`,
   // One alarm per object, multiplexed: the alarm is always set to the earliest
   // of MIN(due_at) and the SLA clocks, which have no row (clocks.ts).
-  // kind = deliver | ack | ttl | task | cancel | … (a failed drain's retry, a
-  // failed SLA check's); `attempts` counts handler failures.
+  // An export's deliver/ack/ttl timers are columns of its row (export-rows.ts).
+  // kind = task | cancel | cancel_ack | stock | drain (a failed drain's retry) |
+  // a failed handler's deferred retry; `attempts` counts handler failures.
   `CREATE TABLE IF NOT EXISTS timers (
      kind TEXT NOT NULL,
      key TEXT NOT NULL,
@@ -66,7 +67,10 @@ export const ORDER_SCHEMA = [
      delivered_at INTEGER,
      acked_at INTEGER,
      ack TEXT,
-     ack_redeliveries INTEGER NOT NULL DEFAULT 0
+     ack_redeliveries INTEGER NOT NULL DEFAULT 0,
+     deliver_at INTEGER,
+     ack_due_at INTEGER,
+     ttl_at INTEGER
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS attempts (
      export_id TEXT NOT NULL,
@@ -141,7 +145,12 @@ export interface TimerDbRow extends TimerRecord, Record<string, SqlStorageValue>
   attempts: number;
 }
 
-export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValue> {}
+/** With its timer columns (export-rows.ts); null in a row of an object from before until its timers move there. */
+export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValue> {
+  deliver_at: number | null;
+  ack_due_at: number | null;
+  ttl_at: number | null;
+}
 
 export interface AttemptDbRow extends AttemptRecord, Record<string, SqlStorageValue> {}
 

@@ -1,8 +1,9 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { exportId } from "../../../domain/handoff/document";
 import type { OrderDO } from "../../../durable-objects/order/OrderDO";
-import { freshScenario } from "../../helpers/consumer";
-import { advance, getOrder, handoffTenant, ORDER_DATA, orderStub, post, setClock, TEST_SLA } from "../../helpers/handoff";
+import { freshScenario, script } from "../../helpers/consumer";
+import { advance, getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, setClock, TEST_RETRY, TEST_SLA } from "../../helpers/handoff";
 import { orderClocks, settleAlarms } from "../../helpers/http";
 
 afterEach(settleAlarms);
@@ -77,5 +78,66 @@ describe("SLA clocks are derived from the order, not stored", () => {
     expect((await getOrder("slaold", "o-2", key)).breaches).toEqual([]);
     expect(await slaRows(o)).toBe(0);
     expect(await clocks(o)).toEqual({ payment: due, next: due, alarm: due });
+  });
+});
+
+/** The routing export's timer columns, and how many timer rows of its kinds the object holds. */
+const exportTimers = (o: DurableObjectStub<OrderDO>, id: string) =>
+  runInDurableObject(o, (i, state) => ({
+    row: state.storage.sql.exec<{ deliver_at: number | null; ack_due_at: number | null; ttl_at: number | null }>("SELECT deliver_at, ack_due_at, ttl_at FROM exports WHERE export_id = ?", id).one(),
+    rows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM timers WHERE kind IN ('deliver', 'ack', 'ttl')").one().n,
+    next: orderClocks(i).next(),
+  }));
+
+/** A paid order (at T0) whose warehouse answers the first delivery 502: its routing export is issued, not yet sent. */
+async function paidWithOutage(tenant: string, orderId: string) {
+  const wms = freshScenario("wms");
+  const key = await handoffTenant(tenant, wms, freshScenario("carrier"));
+  await script(wms, [{ status: 502 }]);
+  const T0 = t0();
+  const o = orderStub(tenant, orderId);
+  await setClock(o, T0);
+  await paidOrder(tenant, orderId, T0);
+  return { key, T0, o, id: exportId("fulfil_order", 1, orderId) };
+}
+
+describe("an export's timers are columns of its row", () => {
+  it("issued, retried, delivered: the delivery and ack clocks move on the export's row, never a timer row", async () => {
+    const { key, T0, o, id } = await paidWithOutage("exptimers", "o-3");
+    // Issued: its first delivery is due at once.
+    expect(await exportTimers(o, id)).toMatchObject({ row: { deliver_at: T0, ack_due_at: null }, rows: 0, next: T0 });
+    await advance(o, T0);
+    // The 502 is retried: the next attempt is the row's column, shown as the export's next_attempt_at.
+    const retry = (await exportTimers(o, id)).row.deliver_at;
+    expect(retry).toBeGreaterThan(T0);
+    expect(retry).toBeLessThanOrEqual(T0 + TEST_RETRY.max_interval);
+    expect((await getOrder("exptimers", "o-3", key)).exports[0]?.next_attempt_at).toBe(new Date(retry ?? 0).toISOString());
+    await advance(o, T0 + TEST_RETRY.max_interval);
+    // Delivered: no attempt due, the ack awaited for one routing SLA.
+    expect(await exportTimers(o, id)).toMatchObject({ row: { deliver_at: null, ack_due_at: T0 + TEST_RETRY.max_interval + TEST_SLA.routing }, rows: 0 });
+    const order = await getOrder("exptimers", "o-3", key);
+    expect(order.exports[0]).toMatchObject({ status: "delivered", next_attempt_at: null });
+    expect(order.exports[0]?.attempts.map((a) => a.status)).toEqual([502, 200]);
+  });
+
+  it("an object from before (timer rows, no columns) gains the columns at start and its retry goes on", async () => {
+    const { key, T0, o, id } = await paidWithOutage("exptold", "o-4");
+    await advance(o, T0);
+    // As an older deploy left it: the retry a row of the timers table, the exports table without the columns.
+    const retry = await runInDurableObject(o, (_i, state) => {
+      const sql = state.storage.sql;
+      const due = sql.exec<{ d: number }>("SELECT deliver_at AS d FROM exports WHERE export_id = ?", id).one().d;
+      sql.exec("INSERT INTO timers (kind, key, due_at) VALUES ('deliver', ?, ?)", id, due);
+      for (const col of ["deliver_at", "ack_due_at", "ttl_at"]) sql.exec(`ALTER TABLE exports DROP COLUMN ${col}`);
+      return due;
+    });
+    await evictDurableObject(o);
+    // The start adds the columns and arms the alarm from the row.
+    expect(await exportTimers(o, id)).toMatchObject({ row: { deliver_at: null }, rows: 1, next: retry });
+    expect((await getOrder("exptold", "o-4", key)).exports[0]?.next_attempt_at).toBe(new Date(retry).toISOString());
+    await advance(o, T0 + TEST_RETRY.max_interval);
+    expect((await getOrder("exptold", "o-4", key)).exports[0]?.attempts.map((a) => a.status)).toEqual([502, 200]);
+    // The row went with the delivery; the ack clock is the row's column.
+    expect(await exportTimers(o, id)).toMatchObject({ row: { deliver_at: null, ack_due_at: T0 + TEST_RETRY.max_interval + TEST_SLA.routing }, rows: 0 });
   });
 });
