@@ -1,8 +1,13 @@
+import type { Allocation } from "../inventory/allocate";
 import type { OrderCommit } from "../order/commit";
+import type { BreachRecord, ExportRecord, TimerRecord } from "../order/effects";
 import type { OrderView } from "../order/view";
 import { cancelBreachTasks, openBreachTask } from "../tasks/decide";
 import { iso } from "../time";
-import { existingExports, slaDeadlines } from "./plan";
+import { existingExports, slaDeadlines, type RulesInput } from "./plan";
+
+/** The escalation ladder's levels: owner, backup, on-call. */
+const LEVELS = [0, 1, 2] as const;
 
 /**
  * The SLA clocks as decisions: which `sla:<step>` timers run, when a clock
@@ -30,6 +35,29 @@ export function syncSla(c: OrderCommit, view: OrderView): void {
     cancelBreachTasks(c, step);
   }
   for (const d of deadlines) if (!open.has(d.step)) c.schedule("sla", d.step, d.due_at, true);
+}
+
+/**
+ * The `sla:<step>` timers the decisions below keep, derived from the order
+ * instead: a running clock is due at its deadline, then at each escalation
+ * level not yet recorded, and not at all once the top level is. A check records
+ * every level up to the one its time reached (checkSla), so the recorded levels
+ * are always the first few and the next is the one the check scheduled; a clock
+ * that stopped is not running, as syncSla cancels it. The order object arms its
+ * alarm from these, so an SLA clock costs no row written (bench/results/cost.md).
+ */
+export function slaTimers(
+  view: OrderView,
+  rules: RulesInput | null,
+  exports: readonly ExportRecord[],
+  allocation: Allocation | null,
+  breaches: readonly BreachRecord[],
+): TimerRecord[] {
+  if (!rules) return [];
+  return slaDeadlines(view, rules, existingExports(exports), allocation).flatMap((d) => {
+    const level = LEVELS.find((l) => !breaches.some((b) => b.step === d.step && b.level === l));
+    return level === undefined ? [] : [{ kind: "sla", key: d.step, due_at: d.due_at + level * d.interval_ms }];
+  });
 }
 
 /**

@@ -18,6 +18,7 @@ import { tracedAttempt } from "./deliver";
 import { unseal } from "../../worker/lib/sealed";
 import { readAck } from "./ack";
 import { applyEffects, rearmAlarm, type Observed } from "./apply";
+import { Clocks } from "./clocks";
 import { Drainer } from "./drainer";
 import { orderSnapshot } from "./snapshot";
 import { OrderStore } from "./store";
@@ -35,21 +36,22 @@ const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
  * (applyEffects), and performs the I/O: deliveries, drains, alarms.
  */
 export class OrderDO extends DurableObject<Env> implements OrderObject {
-  private readonly store: OrderStore;
+  private readonly store = new OrderStore(() => this.ctx.storage.sql);
   private cached: MachineState | null = null;
   private readonly drainer: Drainer;
+  readonly clocks = new Clocks({ store: this.store, view: (orderId) => this.state(orderId).view, rules: () => this.rules() });
   /** Clock seam: tests move time without touching the pure core. */
   clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new OrderStore(() => ctx.storage.sql);
     this.drainer = new Drainer({
       env,
       store: this.store,
       view: (orderId) => this.state(orderId).view,
       rules: () => this.rules(),
       clock: () => this.clock(),
+      nextDue: () => this.clocks.next(),
       tx: (fn) => this.tx(fn),
       rearm: () => this.rearm(),
       waitUntil: (p) => ctx.waitUntil(p),
@@ -287,7 +289,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   async poke(): Promise<{ due: number }> {
     if (!this.store.hasSchema()) return { due: 0 };
     const now = this.clock();
-    const due = this.store.dueTimers(now).length + (this.store.drainPending() ? 1 : 0);
+    const due = this.clocks.due(now).length + (this.store.drainPending() ? 1 : 0);
     if (due > 0) await this.alarm();
     else await this.rearm();
     return { due };
@@ -303,12 +305,10 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     const now = this.clock();
     const telemetry = telemetryFor(this.env);
     try {
-      for (const t of this.store.dueTimers(now)) {
+      for (const t of this.clocks.due(now)) {
         try {
           await this.runTimer(t, now, telemetry);
-          // A handler must move or remove its own timer; one left due would re-fire the alarm in a loop.
-          const left = this.store.timer(t.kind, t.key);
-          if (left && left.due_at <= now) this.store.deferFailedTimer(left, this.clock());
+          this.clocks.deferIfLeftDue(t, now, this.clock());
         } catch (err) {
           console.error(`order timer ${t.kind}:${t.key} failed`, err);
           this.store.deferFailedTimer(t, this.clock());
@@ -393,6 +393,6 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   private async rearm(): Promise<void> {
-    await rearmAlarm(this.store, this.ctx.storage, this.clock());
+    await rearmAlarm(this.store, this.clocks, this.ctx.storage, this.clock());
   }
 }

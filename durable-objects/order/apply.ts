@@ -2,6 +2,8 @@ import type { OrderCommit } from "../../domain/order/commit";
 import { nextAlarm } from "../../domain/order/alarm";
 import { watcherEffects } from "../../domain/notify/watchers";
 import { METRICS, type Span, type Telemetry } from "../../worker/telemetry/tracer";
+import { DERIVED_KIND, type Clocks } from "./clocks";
+import { EXPORT_TIMER_COLUMNS, isExportTimer, type ExportTimes } from "./export-rows";
 import type { OrderStore } from "./store";
 
 export interface Observed {
@@ -18,6 +20,14 @@ export interface Observed {
 export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): void {
   // Watchers hear what this commit did to its exports: decided from its effects (pure), queued with them.
   for (const e of watcherEffects(c)) c.emit(e);
+  // Each export the commit touched is written once, after the loop: its row and its timers in one statement.
+  const exports = new Set<string>();
+  const exportTimer = (kind: string, key: string): boolean => {
+    if (!isExportTimer(kind) || !c.exportById(key)) return false;
+    exports.add(key);
+    store.dropTimerRow(kind, key);
+    return true;
+  };
   for (const e of c.effects) {
     switch (e.type) {
       case "audit":
@@ -30,13 +40,13 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         store.recordReceipt(e.receipt);
         break;
       case "issue_export": {
-        store.insertExport(e.row);
+        exports.add(e.row.export_id);
         const traceparent = obs.span?.traceparent();
         if (traceparent) store.setMeta(`trace:${e.row.export_id}`, traceparent);
         break;
       }
       case "update_export":
-        store.updateExport(e.export_id, e.patch);
+        exports.add(e.export_id);
         break;
       case "record_attempt":
         store.insertAttempt(e.attempt);
@@ -48,10 +58,12 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         store.updateCancellation(e.export_id, e.patch);
         break;
       case "schedule_timer":
-        store.schedule(e.kind, e.key, e.due_at, e.replace);
+        // An SLA clock's time is derived from the order (clocks.ts): scheduling it only clears a row of its step.
+        if (e.kind === DERIVED_KIND) store.cancel(e.kind, e.key);
+        else if (!exportTimer(e.kind, e.key)) store.schedule(e.kind, e.key, e.due_at, e.replace);
         break;
       case "cancel_timer":
-        store.cancel(e.kind, e.key);
+        if (!exportTimer(e.kind, e.key)) store.cancel(e.kind, e.key);
         break;
       case "open_task":
       case "update_task":
@@ -75,15 +87,29 @@ export function applyEffects(store: OrderStore, c: OrderCommit, obs: Observed): 
         break;
     }
   }
+  for (const id of exports) {
+    const row = c.exportById(id);
+    if (row) store.writeExport(row, exportTimes(c, id));
+  }
   // The commit's audit entries, written as one row after its other effects (the transaction makes the order moot).
   store.commitAudit();
 }
 
-/** Moves the object's one alarm where `nextAlarm` (domain/order/alarm.ts) says. */
-export async function rearmAlarm(store: OrderStore, storage: DurableObjectStorage, now: number): Promise<void> {
+/** An export's timers as the commit left them (its working copy has every effect applied). */
+function exportTimes(c: OrderCommit, exportId: string): ExportTimes {
+  const due = (kind: keyof typeof EXPORT_TIMER_COLUMNS) => c.timers(kind).find((t) => t.key === exportId)?.due_at ?? null;
+  return { deliver_at: due("deliver"), ack_due_at: due("ack"), ttl_at: due("ttl") };
+}
+
+/**
+ * Moves the object's one alarm where `nextAlarm` (domain/order/alarm.ts) says: the earliest
+ * due timer (`clocks`: the timers table, the export rows' timer columns and the derived SLA
+ * clocks, clocks.ts), or sooner as the backstop of the request's own drain.
+ */
+export async function rearmAlarm(store: OrderStore, clocks: Clocks, storage: DurableObjectStorage, now: number): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const action = nextAlarm({ now, nextTimer: store.nextDue(), drainPending: store.drainPending(), current: await storage.getAlarm() });
+  const action = nextAlarm({ now, nextTimer: clocks.next(), drainPending: store.drainPending(), current: await storage.getAlarm() });
   if (action.type === "delete") await storage.deleteAlarm();
   else if (action.type === "set") await storage.setAlarm(action.at);
 }

@@ -20,6 +20,8 @@ export interface DrainHost {
   view(orderId: string): OrderView;
   rules(): RulesInput | null;
   clock(): number;
+  /** The earliest timer the alarm serves, stored or derived (clocks.ts). */
+  nextDue(): number | null;
   tx(fn: () => void): void;
   rearm(): Promise<void>;
   /** Keeps the object at work after its answer has been sent. */
@@ -73,7 +75,7 @@ export class Drainer {
   private due(): boolean {
     const { store } = this.host;
     if (!store.hasSchema() || !store.drainPending()) return false;
-    const other = store.nextDue();
+    const other = this.host.nextDue();
     return !(other !== null && other <= this.host.clock() + DRAIN_DELAY_MS);
   }
 

@@ -42,8 +42,11 @@ export const ORDER_SCHEMA = [
      receipt_key TEXT,
      receipt TEXT
    )`,
-  // One alarm per object, multiplexed: the alarm is always set to MIN(due_at).
-  // kind = drain | deliver | ack | sla; `attempts` counts handler failures.
+  // One alarm per object, multiplexed: the alarm is always set to the earliest
+  // of MIN(due_at) and the SLA clocks, which have no row (clocks.ts).
+  // An export's deliver/ack/ttl timers are columns of its row (export-rows.ts).
+  // kind = task | cancel | cancel_ack | stock | drain (a failed drain's retry) |
+  // a failed handler's deferred retry; `attempts` counts handler failures.
   `CREATE TABLE IF NOT EXISTS timers (
      kind TEXT NOT NULL,
      key TEXT NOT NULL,
@@ -64,7 +67,10 @@ export const ORDER_SCHEMA = [
      delivered_at INTEGER,
      acked_at INTEGER,
      ack TEXT,
-     ack_redeliveries INTEGER NOT NULL DEFAULT 0
+     ack_redeliveries INTEGER NOT NULL DEFAULT 0,
+     deliver_at INTEGER,
+     ack_due_at INTEGER,
+     ttl_at INTEGER
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS attempts (
      export_id TEXT NOT NULL,
@@ -139,7 +145,12 @@ export interface TimerDbRow extends TimerRecord, Record<string, SqlStorageValue>
   attempts: number;
 }
 
-export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValue> {}
+/** With its timer columns (export-rows.ts); null in a row of an object from before until its timers move there. */
+export interface ExportDbRow extends ExportRecord, Record<string, SqlStorageValue> {
+  deliver_at: number | null;
+  ack_due_at: number | null;
+  ttl_at: number | null;
+}
 
 export interface AttemptDbRow extends AttemptRecord, Record<string, SqlStorageValue> {}
 

@@ -4,10 +4,11 @@ import { epochMs, toFactSet } from "../../domain/order/facts";
 import { derive, type MachineState } from "../../domain/order/machine";
 import { Task } from "../../domain/tasks/task";
 import type { OrderReader } from "../../domain/order/commit";
-import type { AttemptRecord, AuditRecord, BreachRecord, ExportPatch, NewExport } from "../../domain/order/effects";
+import type { AttemptRecord, AuditRecord, BreachRecord, ExportRecord } from "../../domain/order/effects";
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
+import { ExportRows, isExportTimer, type ExportTimes } from "./export-rows";
 import { MetaTable } from "./meta";
 import {
   ORDER_SCHEMA,
@@ -29,12 +30,14 @@ export { iso } from "../../domain/time";
  */
 export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
+  private readonly exportRows = new ExportRows(() => this.sql);
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
     this.sql.exec(ORDER_SCHEMA.join(";\n"));
     this.markMigrated();
     this.chain.upgrade();
+    this.exportRows.upgrade();
     this.upgradeOutbox();
   }
 
@@ -236,22 +239,32 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   cancel(kind: string, key?: string): void {
+    if (key !== undefined && isExportTimer(kind)) this.exportRows.setTimer(kind, key, null);
     if (key === undefined) this.sql.exec("DELETE FROM timers WHERE kind = ?", kind);
-    else this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
+    else this.dropTimerRow(kind, key);
+  }
+
+  /** Only the timers table's row: an export's timer column is written with its row (writeExport). */
+  dropTimerRow(kind: string, key: string): void {
+    this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
   }
 
   timer(kind: string, key: string): TimerDbRow | null {
-    return this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? AND key = ?", kind, key).toArray()[0] ?? null;
+    const row = this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? AND key = ?", kind, key).toArray()[0];
+    return row ?? (isExportTimer(kind) ? (this.exportRows.timers().find((t) => t.kind === kind && t.key === key) ?? null) : null);
   }
 
+  /**
+   * The timers table and the exports' timer columns (export-rows.ts). A row
+   * wins over a column of the same kind and key: a failed handler's deferred
+   * retry, or a timer an object from before wrote, which its next schedule or
+   * cancel moves to the column.
+   */
   timers(kind?: string): TimerDbRow[] {
-    return kind === undefined
-      ? this.sql.exec<TimerDbRow>("SELECT * FROM timers ORDER BY due_at").toArray()
-      : this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? ORDER BY due_at", kind).toArray();
-  }
-
-  dueTimers(now: number): TimerDbRow[] {
-    return this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at", now).toArray();
+    const rows = this.sql.exec<TimerDbRow>("SELECT * FROM timers ORDER BY due_at").toArray();
+    const held = new Set(rows.map((r) => `${r.kind}:${r.key}`));
+    const all = [...rows, ...this.exportRows.timers().filter((t) => !held.has(`${t.kind}:${t.key}`))].sort((a, b) => a.due_at - b.due_at);
+    return kind === undefined ? all : all.filter((t) => t.kind === kind);
   }
 
   /** A handler that threw is retried later, not immediately: a past-due timer would re-fire the alarm in a loop. */
@@ -267,37 +280,18 @@ export class OrderStore extends MetaTable implements OrderReader {
     );
   }
 
-  nextDue(): number | null {
-    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-  }
-
   // ── exports, attempts, breaches ──────────────────────────────────────────
   exports(): ExportDbRow[] {
-    return this.sql.exec<ExportDbRow>("SELECT * FROM exports ORDER BY action, version").toArray();
+    return this.exportRows.all();
   }
 
   exportById(id: string): ExportDbRow | null {
-    return this.sql.exec<ExportDbRow>("SELECT * FROM exports WHERE export_id = ?", id).toArray()[0] ?? null;
+    return this.exportRows.byId(id);
   }
 
-  insertExport(row: NewExport): void {
-    this.sql.exec(
-      "INSERT OR IGNORE INTO exports (export_id, action, version, body, status, consumer_url, consumer_secret, requires_ack) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      row.export_id,
-      row.action,
-      row.version,
-      row.body,
-      row.status,
-      row.consumer_url,
-      row.consumer_secret,
-      row.requires_ack,
-    );
-  }
-
-  updateExport(id: string, patch: ExportPatch): void {
-    const cols = Object.keys(patch) as (keyof typeof patch)[];
-    if (cols.length === 0) return;
-    this.sql.exec(`UPDATE exports SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE export_id = ?`, ...cols.map((c) => patch[c] ?? null), id);
+  /** A commit's last word on an export: its row and timers in one statement (export-rows.ts). */
+  writeExport(row: ExportRecord, times: ExportTimes): void {
+    this.exportRows.write(row, times);
   }
 
   attempts(exportId?: string): AttemptDbRow[] {

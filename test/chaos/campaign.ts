@@ -8,7 +8,7 @@ import { shopifyHeaders, standardHeaders, stripeHeaders, nowSeconds } from "../.
 import { isoAt, shopifyOrder, standardEnvelope, stripeEvent, toJsonText, type JsonObject } from "../helpers/arbitraries";
 import { freshScenario } from "../helpers/consumer";
 import { handoffTenant, orderStub, setClock } from "../helpers/handoff";
-import { hasTimers, SECRETS } from "../helpers/http";
+import { hasTimers, orderClocks, SECRETS } from "../helpers/http";
 import { checkInvariants, mapPool, type InvariantOptions, type InvariantReport } from "../helpers/invariants";
 import { Ledger, workerCall, workerJson, type Sent } from "./transport";
 import type { OrderSnapshot } from "../../domain/order/object";
@@ -117,7 +117,8 @@ export class Campaign {
       await setClock(stub, at);
       for (let round = 0; round < 20; round++) {
         // An order whose first delivery has not landed yet holds nothing, so nothing is due.
-        const next = await runInDurableObject(stub, (_i, state) => (hasTimers(state) ? state.storage.sql.exec<{ d: number | null }>("SELECT MIN(due_at) AS d FROM timers").one().d : null));
+        // Stored timers and the derived SLA clocks (durable-objects/order/clocks.ts).
+        const next = await runInDurableObject(stub, (i, state) => (hasTimers(state) ? orderClocks(i).next() : null));
         if (next === null || next > at) return;
         await runDurableObjectAlarm(stub);
       }

@@ -2,6 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { SourceKind } from "../../worker/sources/types";
+import type { Clocks } from "../../durable-objects/order/clocks";
+import { OrderDO } from "../../durable-objects/order/OrderDO";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://handoff.test";
@@ -99,6 +101,12 @@ export async function seedTenant(id: string): Promise<string> {
  * Moves an object's clock past every timer it holds, then runs its alarm: the
  * deterministic stand-in for waiting (a forced alarm otherwise finds nothing due).
  */
+/** An order object's timers: its timers table and the SLA clocks derived from the order (durable-objects/order/clocks.ts). */
+export function orderClocks(instance: unknown): Clocks {
+  if (!(instance instanceof OrderDO)) throw new Error("not an order object");
+  return instance.clocks;
+}
+
 /** An object that was only ever read (or not yet written) has no tables, and so no timers. */
 export function hasTimers(state: DurableObjectState): boolean {
   return state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'timers'").toArray().length > 0;

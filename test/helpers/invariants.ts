@@ -89,7 +89,8 @@ async function inspect(stub: DurableObjectStub<OrderDO>): Promise<ObjectState> {
     if (state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'meta'").toArray().length === 0) {
       return { next: null, alarm: await state.storage.getAlarm(), clock: Date.now(), tenant: null, orderId: null };
     }
-    const { next } = state.storage.sql.exec<{ next: number | null }>("SELECT MIN(due_at) AS next FROM timers").one();
+    // The earliest timer, stored or derived (an SLA clock has no row: durable-objects/order/clocks.ts).
+    const next = instance instanceof OrderDO ? instance.clocks.next() : state.storage.sql.exec<{ next: number | null }>("SELECT MIN(due_at) AS next FROM timers").one().next;
     // Who the order is: the `order` row (durable-objects/order/meta.ts), or rows of their own in an object from before.
     const rows = new Map(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('order', 'tenant', 'order_id')").toArray().map((r) => [r.k, r.v]));
     const meta = new Map([...rows, ...Object.entries(JSON.parse(rows.get("order") ?? "{}") as Record<string, string>)]);

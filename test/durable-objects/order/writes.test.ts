@@ -5,7 +5,7 @@ import { DRAIN_DELAY_MS } from "../../../domain/order/commit";
 import type { OrderDO } from "../../../durable-objects/order/OrderDO";
 import { ORDER_ID, shopify, stripe } from "../../helpers/deliveries";
 import { orderStub } from "../../helpers/order-namespace";
-import { call, json, seedTenant, settleAlarms } from "../../helpers/http";
+import { call, json, orderClocks, seedTenant, settleAlarms } from "../../helpers/http";
 
 interface OrderBody {
   order: { outbox: { pending: number; attempts: number; next_attempt_at: string | null } };
@@ -71,9 +71,9 @@ describe("the drain has no timer row", () => {
     expect(seen.alarms[0]).toBeGreaterThanOrEqual(before);
     expect(seen.alarms[0]).toBeLessThanOrEqual(Date.now() + DRAIN_DELAY_MS);
     // Once drained, the alarm is back at the earliest real timer (or gone).
-    const { alarm, next } = await runInDurableObject(o, async (_instance, state) => ({
+    const { alarm, next } = await runInDurableObject(o, async (instance, state) => ({
       alarm: await state.storage.getAlarm(),
-      next: state.storage.sql.exec<{ d: number | null }>("SELECT MIN(due_at) AS d FROM timers").one().d,
+      next: orderClocks(instance).next(),
     }));
     expect(alarm).toBe(next === null ? null : Math.max(next, 1));
   });
