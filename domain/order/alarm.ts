@@ -3,7 +3,7 @@ import { DRAIN_BACKSTOP_HORIZON_MS, DRAIN_DELAY_MS } from "./commit";
 /** What the order object holds that needs its one alarm, and the alarm it has. */
 export interface AlarmInputs {
   now: number;
-  /** The earliest timer row's due time (deliveries, acks, SLA clocks, a failed drain's retry), or null. */
+  /** The earliest clock of the order (timer rows, an export's timer columns, derived SLA clocks, a failed drain's retry), or null. */
   nextTimer: number | null;
   /** The outbox holds something D1 lacks (the drain has no timer row). */
   drainPending: boolean;
@@ -16,8 +16,8 @@ export type AlarmAction = { type: "keep" } | { type: "delete" } | { type: "set";
 /**
  * The object's one alarm: at the earliest timer, or sooner as the backstop of
  * the request's own drain. A clock of the order's due within
- * DRAIN_BACKSTOP_HORIZON_MS is that backstop already (its alarm drains before
- * anything else), so the alarm is brought within DRAIN_DELAY_MS only when no
+ * DRAIN_BACKSTOP_HORIZON_MS is that backstop already (its alarm drains whatever
+ * is pending, after the timers it runs), so the alarm is brought within DRAIN_DELAY_MS only when no
  * clock is that near: most commits set no alarm, and their drain moves none
  * back. While the outbox holds something, an alarm already set sooner and still
  * ahead serves as it is, so a burst of commits arms it once.

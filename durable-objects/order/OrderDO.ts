@@ -185,7 +185,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   async restocked(offer: RestockOffer): Promise<RestockAnswer> {
-    return takeRestock({ state: (id) => this.state(id), decide: (fn) => this.decide(this.clock(), fn), settle: () => this.stock(this.clock()), rearm: () => this.rearm() }, offer);
+    return takeRestock({ state: (id) => this.state(id), decide: (fn) => this.decide(this.clock(), fn), settle: () => this.stock(this.clock()), rearm: () => this.rearm().then(() => this.drainer.soon()) }, offer);
   }
 
   /** A consumer's acknowledgement, signed with its Standard Webhooks secret. */
@@ -297,7 +297,8 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
 
   /** Drain now (reads that want D1 current); one drain at a time, later callers share it. */
   async flush(): Promise<{ drained: number; error: string | null }> {
-    return this.drainer.flush();
+    // A failed drain leaves its retry timer: the alarm must move to it (no backstop may be armed).
+    return this.drainer.flush().finally(() => this.rearm());
   }
 
   override async alarm(): Promise<void> {
@@ -316,7 +317,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       }
       // The drain has no timer row (it is due while the outbox holds something): it runs here, with
       // what this alarm's own decisions queued, in one cycle. A failed drain's retry is its timer's.
-      if (this.store.drainPending()) await this.flush();
+      if (this.store.drainPending()) await this.drainer.flush();
     } finally {
       // Re-arm even when a handler threw: the platform gives up on an alarm after
       // a few retries, and a lost alarm would strand the outbox.
@@ -328,7 +329,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   private async runTimer(t: TimerDbRow, now: number, telemetry: Telemetry): Promise<void> {
     switch (t.kind) {
       case "drain":
-        await this.flush();
+        await this.drainer.flush();
         return;
       case "deliver":
       case "cancel":

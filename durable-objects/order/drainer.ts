@@ -32,12 +32,13 @@ export interface DrainHost {
 const DRAINS_PER_REQUEST = 3;
 
 /**
- * When the order's outbox reaches D1. A commit arms the alarm within
- * DRAIN_DELAY_MS (the backstop, apply.ts) and the request that committed drains
- * at once, after its answer: the acknowledgement never waits on D1, and the alarm that used to
- * drain each commit 50 ms later (one billed request per webhook) fires only
- * when that drain did not finish (the object was evicted, or D1 failed and
- * the drain backs off). One drain at a time; later callers share it.
+ * When the order's outbox reaches D1. The request that committed (ingest, ack,
+ * task claim and resolution, restock) drains at once, after its answer: the
+ * acknowledgement never waits on D1. The alarm is the backstop (nextAlarm,
+ * domain/order/alarm.ts): a clock of the order due within 5 minutes, else one
+ * armed within DRAIN_DELAY_MS; it drains only when this drain did not finish (a
+ * restart cut it, or D1 failed and the drain backs off on its retry timer).
+ * One drain at a time; later callers share it.
  */
 export class Drainer {
   private running: Promise<DrainResult> | null = null;

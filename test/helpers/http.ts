@@ -97,10 +97,6 @@ export async function seedTenant(id: string): Promise<string> {
   return key;
 }
 
-/**
- * Moves an object's clock past every timer it holds, then runs its alarm: the
- * deterministic stand-in for waiting (a forced alarm otherwise finds nothing due).
- */
 /** An order object's timers: its timers table and the SLA clocks derived from the order (durable-objects/order/clocks.ts). */
 export function orderClocks(instance: unknown): Clocks {
   if (!(instance instanceof OrderDO)) throw new Error("not an order object");
@@ -112,10 +108,19 @@ export function hasTimers(state: DurableObjectState): boolean {
   return state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'timers'").toArray().length > 0;
 }
 
+/**
+ * Makes every stored timer of an object due (its timer rows and its exports'
+ * deliver/ack/ttl columns), then runs its alarm: the deterministic stand-in for
+ * waiting (a forced alarm otherwise finds nothing due). SLA clocks are derived
+ * from the order and its rules: they come due only with the object's clock (setClock).
+ */
 export async function fireDue(stub: DurableObjectStub): Promise<boolean> {
   const written = await runInDurableObject(stub, (_instance, state) => {
     if (!hasTimers(state)) return false;
-    state.storage.sql.exec("UPDATE timers SET due_at = 0");
+    const sql = state.storage.sql;
+    sql.exec("UPDATE timers SET due_at = 0");
+    const columns = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('exports')").toArray().map((c) => c.name));
+    for (const c of ["deliver_at", "ack_due_at", "ttl_at"]) if (columns.has(c)) sql.exec(`UPDATE exports SET ${c} = 0 WHERE ${c} IS NOT NULL`);
     return true;
   });
   if (!written) return false;
