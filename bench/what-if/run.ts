@@ -12,6 +12,8 @@ import { generateMonth } from "./month";
  * machine is shared: CPU time, not wall time; median of --runs) and the D1 rows
  * the job would read. `--against <commit>` measures that commit's replay on the
  * same month, alternating run by run, so before and after see the same load.
+ * The replay runs as the job's does (replay-month.ts): its entry types only,
+ * rows parsed from JSON text, zod without code generation.
  * A benchmark, never a test.
  */
 
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     /** Passes over the month: `--orders 10000 --repeat 10` replays 100,000 orders without a 1 GB month file. */
     repeat: { type: "string", default: "1" },
     out: { type: "string", default: "bench/results" },
+    /** Let zod compile its parsers with `new Function`, as Node allows and workerd (where the job runs) does not: for comparison only. */
+    jit: { type: "boolean", default: false },
   },
 });
 const repeat = Number(values.repeat);
@@ -75,7 +79,9 @@ interface Run {
 }
 
 function replay(tree: string): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
+  // Without code generation from strings, as in workerd: zod then interprets its schemas, as it does in the job.
+  const flags = values.jit ? [] : ["--disallow-code-generation-from-strings"];
+  const out = execFileSync(process.execPath, [...flags, "--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Run;
 }
 
@@ -111,6 +117,7 @@ const result = {
   // ms per 10k × 10 orders-blocks / 1000 ms.
   projected_cpu_s_per_100k: Math.round(now.cpu_ms_per_10k / 100),
   d1_rows_read: { audit: auditRows, order_index: orderRows, per_10k: Math.round(((auditRows + orderRows) / n) * 10_000) },
+  zod_jit: values.jit,
   load_average: loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
   cpus: cpus().length,
