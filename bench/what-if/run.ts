@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateMonth } from "./month";
+import { replayInWorkerd } from "./workerd/replay";
 
 /**
  * `npm run bench:what-if`: a generated month of N orders (decided live by the
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     out: { type: "string", default: "bench/results" },
     /** Let zod compile its parsers with `new Function`, as Node allows and workerd (where the job runs) does not: for comparison only. */
     jit: { type: "boolean", default: false },
+    /** Replay inside workerd (the job's runtime: its V8, its node:crypto) instead of Node; CPU is the workerd process's. */
+    workerd: { type: "boolean", default: false },
   },
 });
 const repeat = Number(values.repeat);
@@ -68,6 +71,8 @@ function baselineTree(commit: string): string {
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
   // The same driver: it only uses the what-if API the baseline already has.
   cpSync(path.join(root, "bench/what-if/replay-month.ts"), path.join(dir, "bench/what-if/replay-month.ts"));
+  mkdirSync(path.join(dir, "bench/what-if/workerd"), { recursive: true });
+  cpSync(path.join(root, "bench/what-if/workerd/worker.ts"), path.join(dir, "bench/what-if/workerd/worker.ts"));
   return dir;
 }
 
@@ -78,7 +83,8 @@ interface Run {
   summary: unknown;
 }
 
-function replay(tree: string): Run {
+async function replay(tree: string): Promise<Run> {
+  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat);
   // Without code generation from strings, as in workerd: zod then interprets its schemas, as it does in the job.
   const flags = values.jit ? [] : ["--disallow-code-generation-from-strings"];
   const out = execFileSync(process.execPath, [...flags, "--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
@@ -92,10 +98,10 @@ try {
   for (let r = 0; r < runs; r++) {
     if (base) {
       progress(`run ${r + 1}/${runs}: ${values.against}`);
-      before.push(replay(base));
+      before.push(await replay(base));
     }
     progress(`run ${r + 1}/${runs}: this tree`);
-    current.push(replay(root));
+    current.push(await replay(root));
   }
 } finally {
   if (base) rmSync(base, { recursive: true, force: true });
@@ -117,7 +123,8 @@ const result = {
   // ms per 10k × 10 orders-blocks / 1000 ms.
   projected_cpu_s_per_100k: Math.round(now.cpu_ms_per_10k / 100),
   d1_rows_read: { audit: auditRows, order_index: orderRows, per_10k: Math.round(((auditRows + orderRows) / n) * 10_000) },
-  zod_jit: values.jit,
+  runtime: values.workerd ? "workerd" : "node",
+  zod_jit: values.workerd ? false : values.jit,
   load_average: loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
   cpus: cpus().length,
@@ -126,5 +133,5 @@ const result = {
 };
 mkdirSync(values.out, { recursive: true });
 // 10,000 is the side-by-side comparison; another size (the 100,000 run) is kept beside it.
-writeFileSync(path.join(values.out, n === 10_000 ? "what-if.json" : `what-if-${n}.json`), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(path.join(values.out, `what-if${n === 10_000 ? "" : `-${n}`}${values.workerd ? "-workerd" : ""}.json`), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
