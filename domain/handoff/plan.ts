@@ -48,6 +48,21 @@ export function parsedExport(body: string): HandoffExport {
 }
 
 /**
+ * A planned document's JSON text, written once: the QA gate checks these bytes and the
+ * object stores them (decide.ts), and a plan's documents are not edited in between.
+ */
+const BODIES = new WeakMap<HandoffExport, string>();
+
+export function exportBody(doc: HandoffExport): string {
+  let body = BODIES.get(doc);
+  if (body === undefined) {
+    body = JSON.stringify(doc);
+    BODIES.set(doc, body);
+  }
+  return body;
+}
+
+/**
  * The schema's complaints about a document's JSON text (the QA gate's first
  * check, domain/handoff/gate.ts); none, and the text is the body about to be
  * stored: its parse is kept, so no reader parses it again.
