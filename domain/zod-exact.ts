@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /**
- * A check compiled from a zod schema's own definition: true only for a value the
+ * A check compiled from a zod schema's own definition, for JSON values (what
+ * JSON.parse returns: plain objects and arrays): true only for a value the
  * schema accepts and returns unchanged (every key it declares, in its order,
  * none stripped, no default filled in, nothing transformed). False promises
  * nothing: the caller asks zod, whose verdict and issues stand. So a caller that
@@ -9,7 +10,7 @@ import { z } from "zod";
  *
  * Why: zod compiles its object parsers with `new Function`, which workerd
  * forbids, so the order object and a what-if job ran every issued export through
- * zod's interpreter (the QA gate's schema check was a fifth of a replay).
+ * zod's interpreter (the QA gate's schema check: 13 % of a what-if in workerd, measured).
  * Only the constructs below are understood; any other type, check, coercion or
  * refinement throws when the check is built, so a schema that grows one cannot
  * be passed by a check that ignores it.
