@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { OwnershipRules } from "../../domain/ownership/schema";
 import { Totals } from "../../domain/whatif/diff";
-import { recordedOrder } from "../../domain/whatif/recorded";
+import { recordedOrder, REPLAY_AUDIT_TYPES } from "../../domain/whatif/recorded";
 import { proposedRules } from "../../domain/whatif/replay";
 import { whatIfOrder } from "../../domain/whatif/run";
 import type { AuditLine } from "../../domain/whatif/recorded";
@@ -9,10 +9,16 @@ import { monthRules } from "./month";
 
 /**
  * One timed what-if over a month saved by `bench:what-if` (run in its own
- * process, so the current tree and a baseline's are measured alike): trails →
- * inputs → replay under the proposal → diff → totals. Prints one JSON line.
- * Loading and parsing the file is not timed: D1 hands the Worker parsed rows too
- * (each entry's JSON is parsed once, in worker/whatif/source.ts).
+ * process, so the current tree and a baseline's are measured alike): rows →
+ * trails → inputs → replay under the proposal → diff → totals. Prints one JSON line.
+ *
+ * What it times is what a WhatIfJob does with a page D1 handed it
+ * (worker/whatif/source.ts readPage): the rows of the replay's entry types only
+ * (the query's `type IN (…)`), each row's `data` parsed from its JSON text.
+ * Loading the file and preparing those rows is not timed (D1's own work).
+ * `bench:what-if` runs it with `--disallow-code-generation-from-strings`, as
+ * workerd runs the job: zod cannot compile its parsers there (no `new Function`)
+ * and interprets them.
  */
 
 interface SavedMonth {
@@ -26,6 +32,11 @@ if (!file) throw new Error("usage: replay-month.ts <month.json> [repeat]");
 // A month replayed `repeat` times over: 100,000 orders as 10 passes over a saved 10,000 (one JSON text of 100,000 would pass V8's string limit).
 const repeat = Number(process.argv[3] ?? "1");
 const month = JSON.parse(readFileSync(file, "utf8")) as SavedMonth;
+const wanted = new Set<string>(REPLAY_AUDIT_TYPES);
+const pages = month.orders.map((o) => ({
+  order_id: o.order_id,
+  rows: o.trail.filter((e) => wanted.has(e.type)).map((e) => ({ seq: e.seq, at: e.at, type: e.type, data: JSON.stringify(e.data) })),
+}));
 const latest = monthRules().at(-1);
 if (!latest) throw new Error("no rules");
 // The proposal under review: half the fulfilment SLA, a new shipping owner.
@@ -38,8 +49,10 @@ const totals = new Totals();
 const wall = performance.now();
 const cpu = process.cpuUsage();
 for (let pass = 0; pass < repeat; pass++) {
-  for (const o of month.orders) {
-    const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, o.trail), proposedRules(proposal), month.end, "proposed");
+  for (const o of pages) {
+    // As readPage: each row's JSON parsed once, then the order's inputs read from its trail.
+    const trail: AuditLine[] = o.rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+    const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, trail), proposedRules(proposal), month.end, "proposed");
     totals.add(w.diff, w.recorded, w.proposed);
   }
 }

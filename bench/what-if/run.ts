@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateMonth } from "./month";
+import { replayInWorkerd } from "./workerd/replay";
 
 /**
  * `npm run bench:what-if`: a generated month of N orders (decided live by the
@@ -12,6 +13,8 @@ import { generateMonth } from "./month";
  * machine is shared: CPU time, not wall time; median of --runs) and the D1 rows
  * the job would read. `--against <commit>` measures that commit's replay on the
  * same month, alternating run by run, so before and after see the same load.
+ * The replay runs as the job's does (replay-month.ts): its entry types only,
+ * rows parsed from JSON text, zod without code generation.
  * A benchmark, never a test.
  */
 
@@ -25,6 +28,10 @@ const { values } = parseArgs({
     /** Passes over the month: `--orders 10000 --repeat 10` replays 100,000 orders without a 1 GB month file. */
     repeat: { type: "string", default: "1" },
     out: { type: "string", default: "bench/results" },
+    /** Let zod compile its parsers with `new Function`, as Node allows and workerd (where the job runs) does not: for comparison only. */
+    jit: { type: "boolean", default: false },
+    /** Replay inside workerd (the job's runtime: its V8, its node:crypto) instead of Node; CPU is the workerd process's. */
+    workerd: { type: "boolean", default: false },
   },
 });
 const repeat = Number(values.repeat);
@@ -64,6 +71,8 @@ function baselineTree(commit: string): string {
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
   // The same driver: it only uses the what-if API the baseline already has.
   cpSync(path.join(root, "bench/what-if/replay-month.ts"), path.join(dir, "bench/what-if/replay-month.ts"));
+  mkdirSync(path.join(dir, "bench/what-if/workerd"), { recursive: true });
+  cpSync(path.join(root, "bench/what-if/workerd/worker.ts"), path.join(dir, "bench/what-if/workerd/worker.ts"));
   return dir;
 }
 
@@ -74,8 +83,11 @@ interface Run {
   summary: unknown;
 }
 
-function replay(tree: string): Run {
-  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
+async function replay(tree: string): Promise<Run> {
+  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat);
+  // Without code generation from strings, as in workerd: zod then interprets its schemas, as it does in the job.
+  const flags = values.jit ? [] : ["--disallow-code-generation-from-strings"];
+  const out = execFileSync(process.execPath, [...flags, "--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Run;
 }
 
@@ -86,10 +98,10 @@ try {
   for (let r = 0; r < runs; r++) {
     if (base) {
       progress(`run ${r + 1}/${runs}: ${values.against}`);
-      before.push(replay(base));
+      before.push(await replay(base));
     }
     progress(`run ${r + 1}/${runs}: this tree`);
-    current.push(replay(root));
+    current.push(await replay(root));
   }
 } finally {
   if (base) rmSync(base, { recursive: true, force: true });
@@ -111,6 +123,8 @@ const result = {
   // ms per 10k × 10 orders-blocks / 1000 ms.
   projected_cpu_s_per_100k: Math.round(now.cpu_ms_per_10k / 100),
   d1_rows_read: { audit: auditRows, order_index: orderRows, per_10k: Math.round(((auditRows + orderRows) / n) * 10_000) },
+  runtime: values.workerd ? "workerd" : "node",
+  zod_jit: values.workerd ? false : values.jit,
   load_average: loadavg().map((x) => Math.round(x * 10) / 10),
   node: process.version,
   cpus: cpus().length,
@@ -119,5 +133,5 @@ const result = {
 };
 mkdirSync(values.out, { recursive: true });
 // 10,000 is the side-by-side comparison; another size (the 100,000 run) is kept beside it.
-writeFileSync(path.join(values.out, n === 10_000 ? "what-if.json" : `what-if-${n}.json`), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(path.join(values.out, `what-if${n === 10_000 ? "" : `-${n}`}${values.workerd ? "-workerd" : ""}.json`), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));

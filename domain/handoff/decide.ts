@@ -11,7 +11,7 @@ import { iso, parseInstant } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, parseExportId, type AckVia, type HandoffExport } from "./document";
 import { describeFailures, gatePlan, unblockedByDirectory, type GateResult } from "./gate";
-import { actionRule, existingExports, planExports, type RulesInput } from "./plan";
+import { actionRule, existingExports, exportBody, planExports, type RulesInput } from "./plan";
 import { STOCK_TIMER, stockFollowUp } from "../inventory/allocate";
 import { syncSla } from "./sla";
 import { actedOnCancelledExports, retract, waitsForCancellation } from "./cancel";
@@ -115,7 +115,7 @@ function issue(c: OrderCommit, ex: HandoffExport): void {
       export_id: ex.export_id,
       action: ex.intended_action,
       version: ex.version,
-      body: JSON.stringify(ex),
+      body: exportBody(ex),
       status: waits ? "awaiting_cancellation" : "pending",
       consumer_url: consumer?.url ?? null,
       // Still sealed: unsealed only for the moment of signing.
@@ -157,7 +157,7 @@ function block(c: OrderCommit, facts: readonly MachineEvent[], b: GateResult): M
   if (storable) {
     c.emit({
       type: "issue_export",
-      row: { export_id: ex.export_id, action: ex.intended_action, version: ex.version, body: JSON.stringify(ex), status: "blocked", consumer_url: null, consumer_secret: null, requires_ack: 1 },
+      row: { export_id: ex.export_id, action: ex.intended_action, version: ex.version, body: exportBody(ex), status: "blocked", consumer_url: null, consumer_secret: null, requires_ack: 1 },
     });
   }
   c.audit("export.blocked", {

@@ -4,7 +4,7 @@ import type { Address, LineItem } from "../events/canonical";
 import { parseDuration } from "../ownership/duration";
 import type { OwnershipRules } from "../ownership/schema";
 import type { HandoffExport } from "./document";
-import { exportSchemaIssues, type ExistingExport, type Plan } from "./plan";
+import { exportBody, exportSchemaIssues, type ExistingExport, type Plan } from "./plan";
 
 /**
  * The QA gate: the last look at a decision before it may leave. Pure and
@@ -128,7 +128,7 @@ export function gateChecks(input: GateInput): GateFailure[] {
   };
 
   // The schema the consumer is promised, on the bytes it would get (a JSON round trip drops undefined, keeps null).
-  for (const issue of exportSchemaIssues(JSON.stringify(doc))) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
+  for (const issue of exportSchemaIssues(exportBody(doc))) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
 
   out.push(...nameChecks(doc, rules, input.directory));
   const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];

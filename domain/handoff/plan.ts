@@ -5,6 +5,7 @@ import { canonicalJson, epochMs } from "../order/facts";
 import type { MachineEvent } from "../events/handoff-events";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
 import { iso } from "../time";
+import { exactCheck } from "../zod-exact";
 import { isWithdrawn } from "./cancellation";
 import type { Allocation } from "../inventory/allocate";
 
@@ -36,8 +37,29 @@ export function existingExports(rows: readonly { body: string; status: string }[
 const PARSED = new Map<string, HandoffExport>();
 const PARSED_MAX = 2048;
 
+/** True only for a JSON value HandoffExport accepts and returns unchanged: zod is asked only when it says no. */
+const isExactExport = exactCheck(HandoffExport);
+
 export function parsedExport(body: string): HandoffExport {
-  return PARSED.get(body) ?? remember(body, HandoffExport.parse(JSON.parse(body)));
+  const hit = PARSED.get(body);
+  if (hit) return hit;
+  const value: unknown = JSON.parse(body);
+  return remember(body, isExactExport(value) ? value : HandoffExport.parse(value));
+}
+
+/**
+ * A planned document's JSON text, written once: the QA gate checks these bytes and the
+ * object stores them (decide.ts), and a plan's documents are not edited in between.
+ */
+const BODIES = new WeakMap<HandoffExport, string>();
+
+export function exportBody(doc: HandoffExport): string {
+  let body = BODIES.get(doc);
+  if (body === undefined) {
+    body = JSON.stringify(doc);
+    BODIES.set(doc, body);
+  }
+  return body;
 }
 
 /**
@@ -47,7 +69,13 @@ export function parsedExport(body: string): HandoffExport {
  */
 export function exportSchemaIssues(body: string): readonly { path: readonly PropertyKey[]; message: string }[] {
   if (PARSED.has(body)) return [];
-  const parsed = HandoffExport.safeParse(JSON.parse(body));
+  const value: unknown = JSON.parse(body);
+  // The schema's own verdict, only sooner: a value it would return unchanged needs no parse (domain/zod-exact.ts).
+  if (isExactExport(value)) {
+    remember(body, value);
+    return [];
+  }
+  const parsed = HandoffExport.safeParse(value);
   if (!parsed.success) return parsed.error.issues;
   remember(body, parsed.data);
   return [];

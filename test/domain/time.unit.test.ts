@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalInstantMs, parseInstant } from "../../domain/time";
+import { canonicalInstantMs, iso, parseInstant } from "../../domain/time";
 
 /** The canonical instant reader must never disagree with Date.parse: it only ever answers where both mean the same. */
 describe("reading instants", () => {
@@ -34,5 +34,30 @@ describe("reading instants", () => {
       expect(canonicalInstantMs(t) === Date.parse(t) || Number.isNaN(canonicalInstantMs(t)), t).toBe(true);
       expect(Object.is(parseInstant(t), Date.parse(t)), t).toBe(true);
     }
+  });
+});
+
+/** Writing instants: iso computes what toISOString would write, for every instant it formats itself and every other. */
+describe("writing instants", () => {
+  it("any instant, integer or not, in range or not, is written as toISOString writes it", () => {
+    const ms = fc.oneof(
+      fc.integer({ min: 0, max: 253_402_300_799_999 }),
+      fc.integer({ min: -62_198_755_200_000, max: 8_640_000_000_000_000 }),
+      fc.double({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000, noNaN: true }),
+      fc.constantFrom(0, -1, 951_782_400_000, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, 1.5, -0.5),
+    );
+    fc.assert(
+      fc.property(ms, ms, (a, b) => {
+        expect(iso(a)).toBe(new Date(a).toISOString());
+        // Twice, and interleaved: the last-instant shortcut must not answer for another instant.
+        expect(iso(b)).toBe(new Date(b).toISOString());
+        expect(iso(a)).toBe(new Date(a).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("throws as toISOString does for an instant that is not one", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 8_640_000_000_000_001]) expect(() => iso(bad)).toThrow(RangeError);
   });
 });
