@@ -46,7 +46,13 @@ export class ExportRows {
   /** The timers the rows hold, as timer records. */
   timers(): TimerDbRow[] {
     const rows = this.sql().exec<ExportDbRow>("SELECT * FROM exports WHERE deliver_at IS NOT NULL OR ack_due_at IS NOT NULL OR ttl_at IS NOT NULL").toArray();
-    return rows.flatMap((r) => KINDS.flatMap((kind) => ((due) => (due === null ? [] : [{ kind, key: r.export_id, due_at: due, attempts: 0 }]))(r[EXPORT_TIMER_COLUMNS[kind]])));
+    return rows.flatMap((r) => KINDS.flatMap((kind) => rowTimer(r, kind) ?? []));
+  }
+
+  /** One export's timer of one kind: its row's column, looked up by id. */
+  timer(kind: ExportTimerKind, exportId: string): TimerDbRow | null {
+    const row = this.byId(exportId);
+    return row ? rowTimer(row, kind) : null;
   }
 
   /**
@@ -76,6 +82,11 @@ export class ExportRows {
     this.sql().exec(`UPDATE exports SET ${col} = ? WHERE export_id = ? AND ${col} IS NOT ?`, dueAt, exportId, dueAt);
     return true;
   }
+}
+
+function rowTimer(row: ExportDbRow, kind: ExportTimerKind): TimerDbRow | null {
+  const due = row[EXPORT_TIMER_COLUMNS[kind]];
+  return typeof due === "number" ? { kind, key: row.export_id, due_at: due, attempts: 0 } : null;
 }
 
 function pick(row: ExportRecord): Record<Exclude<Mutable, TimerColumn>, SqlStorageValue> {

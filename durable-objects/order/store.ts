@@ -251,7 +251,7 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   timer(kind: string, key: string): TimerDbRow | null {
     const row = this.sql.exec<TimerDbRow>("SELECT * FROM timers WHERE kind = ? AND key = ?", kind, key).toArray()[0];
-    return row ?? (isExportTimer(kind) ? (this.exportRows.timers().find((t) => t.kind === kind && t.key === key) ?? null) : null);
+    return row ?? (isExportTimer(kind) ? this.exportRows.timer(kind, key) : null);
   }
 
   /**
