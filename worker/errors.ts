@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   validation_failed: 400,
   invalid_json: 400,
   invalid_path: 400,
+  /** A body whose connection was lost before its last byte: nothing of it was decided on. */
+  body_incomplete: 400,
   /** A what-if job's result past its retention: deleted, the job itself still answers (status `expired`). */
   what_if_expired: 410,
   payload_too_large: 413,

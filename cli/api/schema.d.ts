@@ -1006,7 +1006,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "what_if_expired" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
+                code: "unauthorized" | "forbidden" | "forbidden_scope" | "not_found" | "template_not_found" | "tenant_not_found" | "source_not_found" | "order_not_found" | "conflict" | "campaign_overlap" | "validation_failed" | "invalid_json" | "invalid_path" | "body_incomplete" | "what_if_expired" | "payload_too_large" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "unsupported_event" | "order_id_missing" | "schema_mismatch" | "topic_mismatch" | "topic_conflict" | "order_too_large" | "window_too_large" | "rate_limited" | "overloaded" | "unavailable" | "rejection_not_recorded" | "internal";
                 message: string;
                 details?: unknown;
                 /** @description Also in the `x-request-id` response header; quote it when reporting a problem */

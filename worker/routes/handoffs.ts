@@ -8,6 +8,7 @@ import { sha256Hex } from "../../domain/crypto";
 import { checkPathNames, ExportIdParam, TenantId } from "../names";
 import { anyOf, PUBLIC } from "../openapi";
 import { orderObject } from "../orders";
+import { readCapped } from "../lib/read-capped";
 import { reject } from "../rejections";
 import { tenantExists } from "../tenancy";
 
@@ -49,13 +50,15 @@ handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
   const exportId = c.req.param("export_id");
   checkPathNames({ tenant: { value: tenant, schema: TenantId }, export: { value: exportId, schema: ExportIdParam } });
   if (!(await tenantExists(c.env, tenant))) throw new ApiError("tenant_not_found", `Unknown tenant '${tenant}'`);
-  const buf = new Uint8Array(await c.req.arrayBuffer());
+  // Capped like a webhook's: an ack is small, and a public route must not buffer whatever it is sent.
+  const read = await readCapped(c.req.raw, MAX_ACK_BYTES);
+  const buf = read.bytes;
   const now = Date.now();
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => {
     headers[k] = v;
   });
-  const refuse = async (code: "payload_too_large" | "not_found" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "validation_failed", reason: string): Promise<never> => {
+  const refuse = async (code: "payload_too_large" | "body_incomplete" | "not_found" | "signature_missing" | "signature_invalid" | "timestamp_stale" | "validation_failed", reason: string): Promise<never> => {
     const evidence: Record<string, string> = {};
     for (const h of ACK_EVIDENCE) if (headers[h] !== undefined) evidence[h] = headers[h].slice(0, 256);
     throw await reject(c.env, {
@@ -66,15 +69,16 @@ handoffRoutes.post("/v1/tenants/:tenant/exports/:export_id/ack", async (c) => {
       headers: evidence,
       body: buf.subarray(0, 8192),
       bodySha256: await sha256Hex(buf),
-      bodyBytes: buf.length,
-      truncated: buf.length > 8192,
+      bodyBytes: read.total,
+      truncated: read.truncated || buf.length > 8192,
       signatureVerified: false,
       now,
       // Export ids are the caller's to invent: every ack refusal of a tenant shares one budget.
       budget: "ack",
     });
   };
-  if (buf.length > MAX_ACK_BYTES) return refuse("payload_too_large", `Ack body exceeds ${MAX_ACK_BYTES} bytes`);
+  if (read.truncated) return refuse("payload_too_large", `Ack body exceeds ${MAX_ACK_BYTES} bytes`);
+  if (read.incomplete) return refuse("body_incomplete", `The connection was lost after ${buf.length} bytes of the ack; send it again`);
   // A cancellation is acked here too, under its own id, which carries the export's (and so the order's).
   const parsed = parseExportId(cancelledExportId(exportId) ?? exportId);
   if (!parsed) return refuse("not_found", `No export '${exportId}'`);

@@ -131,6 +131,15 @@ describe("path names no tenant or source could have are refused before anything 
     expect(await rejectionCount()).toBe(before);
   });
 
+  it("an export ack of 2 MiB → 413, recorded with its size, read no further than the 64 KiB an ack may be", async () => {
+    const big = `{"status":"accepted","reason":"${"x".repeat(2 * 1024 * 1024)}"}`;
+    const err = await expectError(await call("POST", `/v1/tenants/${TENANT}/exports/exp_nope/ack`, { raw: big }), 413, "payload_too_large");
+    const rec = await rejection(err);
+    expect(rec).toMatchObject({ code: "payload_too_large", source: "ack:exp_nope", signature_verified: false });
+    const full = await json<{ rejection: { body_truncated: boolean; body_bytes: number } }>(await call("GET", `/v1/tenants/${TENANT}/rejections/${rec.id}`, { token: key }));
+    expect(full.rejection).toMatchObject({ body_truncated: true, body_bytes: new TextEncoder().encode(big).length });
+  });
+
   it("read routes refuse it too (the key check answers first, and says no more than 'not found')", async () => {
     const before = await rejectionCount();
     await expectError(await call("GET", `/v1/tenants/${"t".repeat(5000)}/orders/1`, { token: key }), 404, "not_found");
