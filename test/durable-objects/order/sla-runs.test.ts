@@ -34,13 +34,19 @@ const trail = (o: DurableObjectStub<OrderDO>) =>
       });
   });
 
+/** A tenant with the test rules and one order object, its clock pinned at T0. */
+async function start(tenant: string, orderId: string) {
+  const key = await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
+  const T0 = t0();
+  const o = orderStub(tenant, orderId);
+  await setClock(o, T0);
+  return { key, T0, o };
+}
+
 describe("a step that restarts breaches again, through the order object", () => {
   it("routing breaches, the warehouse accepts, a late fact changes the decision: the new run breaches, pages and opens its own task; D1 holds both runs", async () => {
     const tenant = "slaruns";
-    const key = await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
-    const T0 = t0();
-    const o = orderStub(tenant, "o-1");
-    await setClock(o, T0);
+    const { key, T0, o } = await start(tenant, "o-1");
     await paidOrder(tenant, "o-1", T0);
     await advance(o, T0); // routing v1 delivered, its ack awaited
     const due = T0 - 1000 + TEST_SLA.routing; // routing runs from the capture
@@ -96,10 +102,7 @@ describe("a step that restarts breaches again, through the order object", () => 
 
   it("an object from before runs: its (step, level) rows become run 0 at start and keep their meaning, the open run escalating from where it was", async () => {
     const tenant = "slarunsold";
-    const key = await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
-    const T0 = t0();
-    const o = orderStub(tenant, "o-2");
-    await setClock(o, T0);
+    const { key, T0, o } = await start(tenant, "o-2");
     expect((await post(tenant, "wms", "order.created", "o-2", T0, { ...ORDER_DATA, total: { amount_minor: 100, currency: "EUR" } })).status).toBe(202);
     expect((await post(tenant, "wms", "payment.authorized", "o-2", T0, { amount: { amount_minor: 100, currency: "EUR" } })).status).toBe(202);
     const due = T0 + TEST_SLA.payment;
