@@ -3408,8 +3408,12 @@ export interface operations {
                             }[];
                             breaches: {
                                 step: string;
+                                /** @description Which run of the step's clock: 0 the first that breached, one more each time the step restarts and breaches again */
+                                run: number;
                                 /** @description 0 owner, 1 backup, 2 on-call */
                                 level: number;
+                                /** @description When the run started (the clock's since_at); null for a breach recorded before runs */
+                                since_at: string | null;
                                 due_at: string;
                                 breached_at: string;
                                 contact: string;

@@ -1,4 +1,4 @@
-import { isOpen, type Task } from "../tasks/task";
+import { isOpen, slaRef, type Task } from "../tasks/task";
 
 /**
  * What people are told, as data: one Notice per (subject, level) alert and one
@@ -8,7 +8,7 @@ import { isOpen, type Task } from "../tasks/task";
  * nothing twice.
  *
  * The subject is what PagerDuty's dedup_key and the webhook's id are built
- * from: the task id. A breach names the task it opened (`ref: sla:<step>`), so
+ * from: the task id. A breach names the task its run opened (`ref: sla:<step>`, `sla:<step>#<run>` after the first), so
  * "SLA breached" and "task opened" for the same situation are one subject and
  * one message per level; a breach without a task (none open yet) falls back
  * to `breach:<order>:<step>`.
@@ -78,6 +78,7 @@ export interface Notice {
 /** A breach as the order object stores it (domain/order/effects.ts BreachRecord), by shape: effects carry notices, so no import back. */
 interface BreachLike {
   step: string;
+  run: number;
   level: number;
   due_at: number;
   breached_at: number;
@@ -135,10 +136,12 @@ export function taskNotices(t: TaskLike, now: number): Notice[] {
  */
 export function orderNotices(input: { tenant: string; orderId: string; tasks: readonly TaskLike[]; breaches: readonly BreachLike[]; now: number }): Notice[] {
   const out: Notice[] = [];
-  const bySlaRef = new Map(input.tasks.filter((t) => t.ref.startsWith("sla:")).map((t) => [t.ref.slice(4), t]));
+  const bySlaRef = new Map(input.tasks.filter((t) => t.ref.startsWith("sla:")).map((t) => [t.ref, t]));
   for (const b of input.breaches) {
-    const task = bySlaRef.get(b.step);
-    const subject = task?.task_id ?? `breach:${input.orderId}:${b.step}`;
+    // Each run of a step is its own subject: a step that breaches again after recovering alerts afresh.
+    const ref = slaRef(b.step, b.run);
+    const task = bySlaRef.get(ref);
+    const subject = task?.task_id ?? `breach:${input.orderId}:${ref.slice(4)}`;
     const base = task
       ? fromTask(task)
       : { subject, tenant: input.tenant, order_id: input.orderId, task_id: null, task_type: null, title: `SLA breached: ${b.step}`, step: b.step, owner: b.contact, due_at: new Date(b.due_at).toISOString(), value: null };

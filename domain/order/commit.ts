@@ -50,7 +50,7 @@ export interface OrderReader {
 const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1 : a.action > b.action ? 1 : a.version - b.version);
 const byAttempt = (a: AttemptRecord, b: AttemptRecord) => (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : a.n - b.n);
 const byBreach = (a: BreachRecord, b: BreachRecord) =>
-  a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.level - b.level);
+  a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.run - b.run || a.level - b.level);
 const byTask = (a: Task, b: Task) => parseInstant(a.sla_due) - parseInstant(b.sla_due) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
 const byReceipt = (a: StoredReceipt, b: StoredReceipt) =>
   a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -283,7 +283,7 @@ function applyTimer(rows: readonly TimerRecord[], e: Effect): readonly TimerReco
 
 function applyBreach(rows: readonly BreachRecord[], e: Effect, now: number): readonly BreachRecord[] {
   if (e.type === "insert_breach") {
-    if (rows.some((b) => b.step === e.breach.step && b.level === e.breach.level)) return rows;
+    if (rows.some((b) => b.step === e.breach.step && b.run === e.breach.run && b.level === e.breach.level)) return rows;
     return [...rows, { ...e.breach, resolved_at: null }].sort(byBreach);
   }
   if (e.type === "resolve_breaches") {

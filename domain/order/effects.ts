@@ -65,6 +65,13 @@ export type CancellationPatch = Partial<Pick<CancellationRecord, "status" | "sup
 
 export interface BreachRecord {
   step: string;
+  /**
+   * Which run of the step's clock the level belongs to: 0 for the first run that breached, one more
+   * for each later one. A step's unresolved breaches are always one run, its current one (sla.ts).
+   */
+  run: number;
+  /** The run's start (epoch ms, the deadline's since_at); null in a row an object wrote before runs. */
+  since_at: number | null;
   level: number;
   due_at: number;
   breached_at: number;
@@ -105,8 +112,9 @@ export type Effect =
   | { type: "cancel_timer"; kind: string; key: string }
   | { type: "open_task"; task: Task }
   | { type: "update_task"; task: Task }
-  /** Recorded once per (step, level): a decision emits it only for a pair not yet recorded. */
+  /** Recorded once per (step, run, level): a decision emits it only for a level its run has not recorded. */
   | { type: "insert_breach"; breach: Omit<BreachRecord, "resolved_at"> }
+  /** Ends the step's current run: every unresolved breach of the step is resolved. */
   | { type: "resolve_breaches"; step: string }
   /** The order's row in D1 must be refreshed by the next drain. */
   | { type: "enqueue_index" }

@@ -59,7 +59,9 @@ export const SlaClock = z.object({
 
 export const Breach = z.object({
   step: z.string(),
+  run: z.number().int().describe("Which run of the step's clock: 0 the first that breached, one more each time the step restarts and breaches again"),
   level: z.number().int().describe("0 owner, 1 backup, 2 on-call"),
+  since_at: z.string().nullable().describe("When the run started (the clock's since_at); null for a breach recorded before runs"),
   due_at: z.string(),
   breached_at: z.string(),
   contact: z.string(),

@@ -5,7 +5,7 @@ import type { MachineState } from "../order/machine";
 import type { OrderView } from "../order/view";
 import { Step, stepSlaMs, type ClockStep } from "../ownership/schema";
 import { iso, parseInstant } from "../time";
-import { isOpen, newTask, seedForBreach, seedForHold, taskId, type QueueError, type Resolution, type Task, type TaskSeed } from "./task";
+import { isOpen, isSlaRefOf, newTask, seedForBreach, seedForHold, taskId, type QueueError, type Resolution, type Task, type TaskSeed } from "./task";
 import { retract } from "../handoff/cancel";
 import { consumerMayHold } from "../handoff/cancellation";
 
@@ -78,15 +78,19 @@ export function syncTasks(c: OrderCommit, view: OrderView): void {
   }
 }
 
-export function openBreachTask(c: OrderCommit, view: OrderView, step: ClockStep): void {
-  open(c, view, seedForBreach(step, view));
+export function openBreachTask(c: OrderCommit, view: OrderView, step: ClockStep, run: number): void {
+  open(c, view, seedForBreach(step, view, run));
 }
 
-/** The clock stopped (its milestone arrived): the breach task has nothing left to do. */
-export function cancelBreachTasks(c: OrderCommit, step: string): void {
+/**
+ * The clock's run ended: its milestone arrived, or the step started over (a new deadline replaced
+ * the one breached). Either way the breach task has nothing left to do; a new run opens its own.
+ */
+export function cancelBreachTasks(c: OrderCommit, step: string, restarted = false): void {
   for (const t of c.tasks()) {
-    if (!isOpen(t) || t.ref !== `sla:${step}`) continue;
-    close(c, t, "cancelled", { resolution: `the ${step} milestone arrived`, resolved_by: "handoff" });
+    if (!isOpen(t) || !isSlaRefOf(t.ref, step)) continue;
+    const resolution = restarted ? `the ${step} step started over with a new deadline` : `the ${step} milestone arrived`;
+    close(c, t, "cancelled", { resolution, resolved_by: "handoff" });
     c.audit("task.cancelled", { task_id: t.task_id, type: t.type, reason: "sla recovered" });
   }
 }

@@ -136,11 +136,26 @@ export function seedForHold(hold: Hold, exportStep: (exportId: string) => Step |
   return { type: base.type, step, ref: hold.event_id, title: `${base.title}: ${hold.detail}`.slice(0, 300) };
 }
 
-export function seedForBreach(step: ClockStep, view: OrderView): TaskSeed {
+/**
+ * A breach task's ref, which its id is derived from: one task per run of the step's clock, so a step
+ * that restarts and breaches again gets a task of its own (the first run's is closed). The first run
+ * keeps `sla:<step>`, the ref of every breach task opened before runs existed.
+ */
+export function slaRef(step: string, run: number): string {
+  return run === 0 ? `sla:${step}` : `sla:${step}#${run}`;
+}
+
+/** Whether a task is a breach task of this step, of any run. */
+export function isSlaRefOf(ref: string, step: string): boolean {
+  return ref === `sla:${step}` || ref.startsWith(`sla:${step}#`);
+}
+
+export function seedForBreach(step: ClockStep, view: OrderView, run: number): TaskSeed {
   const uncaptured = step === "payment" && view.milestones.authorized_at !== undefined && view.milestones.captured_at === undefined;
+  const ref = slaRef(step, run);
   return uncaptured
-    ? { type: "payment_not_captured", step, ref: `sla:${step}`, title: "Payment authorized but never captured" }
-    : { type: "sla_breach", step, ref: `sla:${step}`, title: `SLA breached: ${step}` };
+    ? { type: "payment_not_captured", step, ref, title: "Payment authorized but never captured" }
+    : { type: "sla_breach", step, ref, title: `SLA breached: ${step}` };
 }
 
 export function newTask(

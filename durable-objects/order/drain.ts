@@ -155,13 +155,13 @@ export async function writeDrain(d1: D1Database, batch: DrainBatch): Promise<num
         }),
     );
   }
-  for (const rows of chunk(batch.breaches, rowsPerStatement(9))) {
+  for (const rows of chunk(batch.breaches, rowsPerStatement(10))) {
     statements.push(
       d
         .insert(slaBreaches)
         .values(rows)
         .onConflictDoUpdate({
-          target: [slaBreaches.tenantId, slaBreaches.orderId, slaBreaches.step, slaBreaches.level],
+          target: [slaBreaches.tenantId, slaBreaches.orderId, slaBreaches.step, slaBreaches.run, slaBreaches.level],
           set: { resolvedAt: sql`excluded.resolved_at` },
           setWhere: differs([slaBreaches.resolvedAt]),
         }),
@@ -231,6 +231,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
           tenantId: tenant,
           orderId,
           step: b.step,
+          run: b.run,
           level: b.level,
           contact: b.contact,
           owningParty: b.owning_party,

@@ -33,7 +33,13 @@ export function orderSnapshot(store: OrderStore, tenant: string, view: OrderView
     receipts: store.receipts(),
     exports,
     sla: rules ? slaDeadlines(view, rules, existingExports(rows), store.allocation()).map((d) => ({ step: d.step, since: d.since, since_at: d.since_at, due_at: iso(d.due_at), owner: d.ladder[0], owning_party: d.owning_party })) : [],
-    breaches: store.breaches().map((b) => ({ ...b, due_at: iso(b.due_at), breached_at: iso(b.breached_at), resolved_at: b.resolved_at === null ? null : iso(b.resolved_at) })),
+    breaches: store.breaches().map((b) => ({
+      ...b,
+      since_at: b.since_at === null ? null : iso(b.since_at),
+      due_at: iso(b.due_at),
+      breached_at: iso(b.breached_at),
+      resolved_at: b.resolved_at === null ? null : iso(b.resolved_at),
+    })),
     audit_head: store.auditHead(),
     outbox: {
       pending: store.outboxSize(),

@@ -1,4 +1,5 @@
 import type { ChainEntry } from "../../domain/order/audit-runs";
+import { BREACHES_TABLE } from "./breach-rows";
 import type { AttemptRecord, BreachRecord, CancellationRecord, ExportRecord, TimerRecord } from "../../domain/order/effects";
 
 /**
@@ -83,18 +84,8 @@ export const ORDER_SCHEMA = [
      next_attempt_at INTEGER,
      PRIMARY KEY (export_id, n)
    ) WITHOUT ROWID`,
-  // SLA breaches and their escalation: one row per (step, level), so an alarm
-  // that fires twice or late records each escalation exactly once.
-  `CREATE TABLE IF NOT EXISTS breaches (
-     step TEXT NOT NULL,
-     level INTEGER NOT NULL,
-     due_at INTEGER NOT NULL,
-     breached_at INTEGER NOT NULL,
-     contact TEXT NOT NULL,
-     owning_party TEXT NOT NULL,
-     resolved_at INTEGER,
-     PRIMARY KEY (step, level)
-   ) WITHOUT ROWID`,
+  // SLA breaches and their escalation (breach-rows.ts).
+  BREACHES_TABLE,
   // One row per export we asked the consumer to drop (cancellation.ts); its
   // delivery attempts live in attempts under the cancellation id.
   `CREATE TABLE IF NOT EXISTS cancellations (

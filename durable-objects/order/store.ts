@@ -8,6 +8,7 @@ import type { AttemptRecord, AuditRecord, BreachRecord, ExportRecord } from "../
 import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
+import { BreachRows } from "./breach-rows";
 import { ExportRows, isExportTimer, type ExportTimes } from "./export-rows";
 import { MetaTable } from "./meta";
 import {
@@ -31,6 +32,7 @@ export { iso } from "../../domain/time";
 export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
   private readonly exportRows = new ExportRows(() => this.sql);
+  private readonly breachRows = new BreachRows(() => this.sql);
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
@@ -38,6 +40,7 @@ export class OrderStore extends MetaTable implements OrderReader {
     this.markMigrated();
     this.chain.upgrade();
     this.exportRows.upgrade();
+    this.breachRows.upgrade();
     this.upgradeOutbox();
   }
 
@@ -315,25 +318,15 @@ export class OrderStore extends MetaTable implements OrderReader {
   }
 
   breaches(): BreachDbRow[] {
-    return this.sql.exec<BreachDbRow>("SELECT * FROM breaches ORDER BY breached_at, step, level").toArray();
+    return this.breachRows.all();
   }
 
-  /** Returns false when that (step, level) was already recorded: escalations happen once. */
   insertBreach(b: Omit<BreachRecord, "resolved_at">): boolean {
-    const r = this.sql.exec(
-      "INSERT OR IGNORE INTO breaches (step, level, due_at, breached_at, contact, owning_party) VALUES (?, ?, ?, ?, ?, ?)",
-      b.step,
-      b.level,
-      b.due_at,
-      b.breached_at,
-      b.contact,
-      b.owning_party,
-    );
-    return r.rowsWritten > 0;
+    return this.breachRows.insert(b);
   }
 
   resolveBreaches(step: string, now: number): number {
-    return this.sql.exec("UPDATE breaches SET resolved_at = ? WHERE step = ? AND resolved_at IS NULL", now, step).rowsWritten;
+    return this.breachRows.resolve(step, now);
   }
 
   // ── cancellations ────────────────────────────────────────────────────────

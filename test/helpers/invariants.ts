@@ -312,7 +312,7 @@ async function compareIndex(tenant: string, seen: Observed[], flag: (orderId: st
   );
   const handoffs = await q<{ export_id: string; order_id: string; status: string; attempts: number; acked_at: string | null }>("SELECT export_id, order_id, status, attempts, acked_at FROM handoffs WHERE tenant_id = ?");
   const tasks = await q<{ task_id: string; order_id: string; status: string; owner: string; level: number }>("SELECT task_id, order_id, status, owner, level FROM tasks WHERE tenant_id = ? AND order_id IS NOT NULL");
-  const breaches = await q<{ order_id: string; step: string; level: number; resolved_at: string | null }>("SELECT order_id, step, level, resolved_at FROM sla_breaches WHERE tenant_id = ?");
+  const breaches = await q<{ order_id: string; step: string; run: number; level: number; resolved_at: string | null }>("SELECT order_id, step, run, level, resolved_at FROM sla_breaches WHERE tenant_id = ?");
   const ids = new Set(seen.map((s) => s.id));
   for (const r of rows) if (!ids.has(r.order_id)) flag(r.order_id, "D1 indexes an order no object holds");
   const same = (id: string, what: string, d1: unknown, obj: unknown): void => {
@@ -337,6 +337,6 @@ async function compareIndex(tenant: string, seen: Observed[], flag: (orderId: st
     const sort = <T>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
     same(id, "handoffs", sort(handoffs.filter((h) => h.order_id === id).map((h) => [h.export_id, h.status, h.attempts, ms(h.acked_at)])), sort(order.exports.map((e) => [e.export.export_id, e.status, e.attempts.length, ms(e.acked_at)])));
     same(id, "tasks", sort(tasks.filter((t) => t.order_id === id).map((t) => [t.task_id, t.status, t.owner, t.level])), sort(objTasks.map((t) => [t.task_id, t.status, t.owner, t.level])));
-    same(id, "breaches", sort(breaches.filter((b) => b.order_id === id).map((b) => [b.step, b.level, b.resolved_at !== null])), sort(order.breaches.map((b) => [b.step, b.level, b.resolved_at !== null])));
+    same(id, "breaches", sort(breaches.filter((b) => b.order_id === id).map((b) => [b.step, b.run, b.level, b.resolved_at !== null])), sort(order.breaches.map((b) => [b.step, b.run, b.level, b.resolved_at !== null])));
   }
 }

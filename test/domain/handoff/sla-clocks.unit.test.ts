@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { acknowledge, applyEvents } from "../../../domain/handoff/decide";
 import { checkSla, slaTimers } from "../../../domain/handoff/sla";
-import { OrderCommit, type OrderReader } from "../../../domain/order/commit";
-import type { BreachRecord, ExportRecord, TimerRecord } from "../../../domain/order/effects";
+import type { OrderCommit } from "../../../domain/order/commit";
 import { initialState, type MachineState } from "../../../domain/order/machine";
 import { ev, money } from "../../helpers/events";
 import { exampleRules } from "../../helpers/ownership";
+import { decideOver, derivedSla, keptSla, noTables, type Tables } from "../../helpers/sla-walk";
 
 // The order object keeps no row for an SLA clock: it derives the clock's next
 // time from the order (slaTimers). These walk an order through the decisions
@@ -26,40 +26,17 @@ const created = ev.created(O, T0, {
 });
 const captured = ev.captured(O, T0 + 1000, { amount: money(5000), payment_id: "pi_1" });
 
-interface Tables {
-  exports: readonly ExportRecord[];
-  timers: readonly TimerRecord[];
-  breaches: readonly BreachRecord[];
-}
-
-function reader(t: Tables): OrderReader {
-  return {
-    exports: () => t.exports,
-    attempts: () => [],
-    cancellations: () => [],
-    timers: () => t.timers,
-    breaches: () => t.breaches,
-    tasks: () => [],
-    receipts: () => [],
-    recentAudit: () => [],
-  };
-}
-
-/** One decision over the tables; returns the tables as the object would hold them after it. */
 function step(t: Tables, now: number, decide: (c: OrderCommit) => void): Tables {
-  const c = new OrderCommit(reader(t), "acme", O, now, RULES);
-  decide(c);
-  return { exports: c.exports(), timers: c.timers(), breaches: c.breaches() };
+  return decideOver(t, O, RULES, now, decide);
 }
 
-const sorted = (ts: readonly TimerRecord[]) => ts.map((x) => [x.key, x.due_at]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-const kept = (t: Tables) => sorted(t.timers.filter((x) => x.kind === "sla"));
-const derived = (state: MachineState, t: Tables) => sorted(slaTimers(state.view, RULES, t.exports, null, t.breaches));
+const kept = keptSla;
+const derived = (state: MachineState, t: Tables) => derivedSla(state, RULES, t);
 
 describe("SLA clocks derived from the order are the timers the decisions keep", () => {
   it("through the deadline, each escalation level and the clock's end", () => {
     let state = initialState(O);
-    let t: Tables = { exports: [], timers: [], breaches: [] };
+    let t: Tables = noTables;
     t = step(t, T0 + 2000, (c) => {
       state = applyEvents(c, state, [created, captured]);
     });
@@ -91,7 +68,7 @@ describe("SLA clocks derived from the order are the timers the decisions keep", 
 
   it("a milestone stops the clock: no timer and no derived time", () => {
     let state = initialState(O);
-    let t: Tables = { exports: [], timers: [], breaches: [] };
+    let t: Tables = noTables;
     t = step(t, T0 + 2000, (c) => {
       state = applyEvents(c, state, [created, captured]);
     });
@@ -106,7 +83,10 @@ describe("SLA clocks derived from the order are the timers the decisions keep", 
   });
 
   it("no rules, no clocks", () => {
-    const state = applyEvents(new OrderCommit(reader({ exports: [], timers: [], breaches: [] }), "acme", O, T0 + 2000, RULES), initialState(O), [created, captured]);
+    let state = initialState(O);
+    step(noTables, T0 + 2000, (c) => {
+      state = applyEvents(c, state, [created, captured]);
+    });
     expect(slaTimers(state.view, null, [], null, [])).toEqual([]);
   });
 });

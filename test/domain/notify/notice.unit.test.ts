@@ -54,17 +54,34 @@ describe("notices derived from an order's tasks and breaches", () => {
 
   it("a breach and the task it opened share one subject, so one message per level; the breach's words win", () => {
     const t = task({ task_id: "tk_sla", type: "sla_breach", ref: "sla:routing", title: "SLA breached: routing" });
-    const breach = { step: "routing", level: 0, due_at: T0 - 1000, breached_at: T0, contact: "routing@agency.example", owning_party: "agency:fulfillment-team", resolved_at: null };
+    const breach = { step: "routing", run: 0, level: 0, due_at: T0 - 1000, breached_at: T0, contact: "routing@agency.example", owning_party: "agency:fulfillment-team", resolved_at: null };
     const ns = orderNotices({ tenant: "acme", orderId: "1001", tasks: [t], breaches: [breach], now: T0 });
     expect(ns.map((n) => [n.key, n.kind])).toEqual([["tk_sla:L0:alert", "sla.breached"]]);
     expect(ns[0]).toMatchObject({ subject: "tk_sla", task_id: "tk_sla", value: { amount_minor: 4900, currency: "USD" }, due_at: new Date(T0 - 1000).toISOString() });
   });
 
   it("a breach resolved before it was ever told is only a resolution; derivation is stable (same keys twice)", () => {
-    const breach = { step: "shipping", level: 1, due_at: T0, breached_at: T0 + 1, contact: "x", owning_party: "3pl", resolved_at: T0 + 2 };
+    const breach = { step: "shipping", run: 0, level: 1, due_at: T0, breached_at: T0 + 1, contact: "x", owning_party: "3pl", resolved_at: T0 + 2 };
     const a = orderNotices({ tenant: "acme", orderId: "1001", tasks: [], breaches: [breach], now: T0 + 3 });
     expect(a.map((n) => n.key)).toEqual(["breach:1001:shipping:resolve"]);
     const b = orderNotices({ tenant: "acme", orderId: "1001", tasks: [], breaches: [breach], now: T0 + 999 });
     expect(b.map((n) => n.key)).toEqual(a.map((n) => n.key));
+  });
+
+  it("a step that breaches again after recovering is a new subject: its owner is told afresh, the first run stays resolved", () => {
+    const first = task({ task_id: "tk_r0", type: "sla_breach", ref: "sla:routing", status: "cancelled", resolved_at: new Date(T0 + 10).toISOString() });
+    const second = task({ task_id: "tk_r1", type: "sla_breach", ref: "sla:routing#1" });
+    const breaches = [
+      { step: "routing", run: 0, level: 0, due_at: T0, breached_at: T0 + 1, contact: "r@x", owning_party: "wms", resolved_at: T0 + 10 },
+      { step: "routing", run: 1, level: 0, due_at: T0 + 100, breached_at: T0 + 101, contact: "r@x", owning_party: "wms", resolved_at: null },
+    ];
+    const ns = orderNotices({ tenant: "acme", orderId: "1001", tasks: [first, second], breaches, now: T0 + 200 });
+    expect(ns.filter((n) => n.kind.startsWith("sla.")).map((n) => [n.key, n.kind])).toEqual([
+      ["tk_r0:resolve", "sla.recovered"],
+      ["tk_r1:L0:alert", "sla.breached"],
+    ]);
+    // Without tasks (not drained yet), each run still has a subject of its own.
+    const bare = orderNotices({ tenant: "acme", orderId: "1001", tasks: [], breaches, now: T0 + 200 });
+    expect(bare.map((n) => n.key)).toEqual(["breach:1001:routing:resolve", "breach:1001:routing#1:L0:alert"]);
   });
 });

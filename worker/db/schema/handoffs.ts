@@ -51,13 +51,15 @@ export const handoffs = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.exportId] }), index("handoffs_tenant_status").on(t.tenantId, t.status, t.issuedAt)],
 );
 
-/** SLA breaches and escalations, one row per (order, step, level). */
+/** SLA breaches and escalations, one row per (order, step, run, level): a step that restarts breaches again as its next run. */
 export const slaBreaches = sqliteTable(
   "sla_breaches",
   {
     tenantId: text("tenant_id").notNull(),
     orderId: text("order_id").notNull(),
     step: text("step").notNull(),
+    /** Which run of the step's clock (0 the first that breached); rows from before runs are 0. */
+    run: integer("run").notNull().default(0),
     level: integer("level").notNull(),
     contact: text("contact").notNull(),
     owningParty: text("owning_party").notNull(),
@@ -65,7 +67,7 @@ export const slaBreaches = sqliteTable(
     breachedAt: text("breached_at").notNull(),
     resolvedAt: text("resolved_at"),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.step, t.level] }), index("sla_breaches_tenant_open").on(t.tenantId, t.resolvedAt, t.step)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.orderId, t.step, t.run, t.level] }), index("sla_breaches_tenant_open").on(t.tenantId, t.resolvedAt, t.step)],
 );
 
 /**
