@@ -151,12 +151,16 @@ async function memoAndFresh(o: DurableObjectStub<OrderDO>) {
   return { held, fresh };
 }
 
+/** A tenant and an order authorized at T0, its payment clock running: the clock, due at `due`. */
+async function paymentClock(tenant: string, orderId: string) {
+  await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
+  const T0 = t0();
+  return { T0, o: await authorized(tenant, orderId, T0), due: T0 + TEST_SLA.payment };
+}
+
 describe("the clocks are derived once per state of the store", () => {
   it("asked again with nothing written, the same derivation answers; any write, through the store or not, and a rolled-back one, derives them again", async () => {
-    await handoffTenant("slamemo", freshScenario("wms"), freshScenario("carrier"));
-    const T0 = t0();
-    const o = await authorized("slamemo", "o-5", T0);
-    const due = T0 + TEST_SLA.payment;
+    const { T0, o, due } = await paymentClock("slamemo", "o-5");
     await runInDurableObject(o, async (i, state) => {
       const c = orderClocks(i);
       const first = c.all();
@@ -218,10 +222,7 @@ describe("the clocks are derived once per state of the store", () => {
 
 describe("a stored row that no longer parses does not leave the order without an alarm", () => {
   it("an unparseable fact: the object starts, arms its alarm within the horizon, says why; its alarm runs; repaired, the clock is back", async () => {
-    await handoffTenant("slabad", freshScenario("wms"), freshScenario("carrier"));
-    const T0 = t0();
-    const o = await authorized("slabad", "o-7", T0);
-    const due = T0 + TEST_SLA.payment;
+    const { T0, o, due } = await paymentClock("slabad", "o-7");
     const original = await runInDurableObject(o, async (_i, state) => {
       const row = state.storage.sql.exec<{ id: string; json: string }>("SELECT id, json FROM facts ORDER BY occurred_ms LIMIT 1").one();
       state.storage.sql.exec("UPDATE facts SET json = '{not json' WHERE id = ?", row.id);
