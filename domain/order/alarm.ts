@@ -7,6 +7,11 @@ export interface AlarmInputs {
   nextTimer: number | null;
   /** The outbox holds something D1 lacks (the drain has no timer row). */
   drainPending: boolean;
+  /**
+   * The order's derived clocks could not be read (a stored fact, export body or
+   * rule that no longer parses): `nextTimer` holds only the stored timers.
+   */
+  clocksUnknown: boolean;
   /** The alarm as storage has it now. */
   current: number | null;
 }
@@ -21,15 +26,20 @@ export type AlarmAction = { type: "keep" } | { type: "delete" } | { type: "set";
  * clock is that near: most commits set no alarm, and their drain moves none
  * back. While the outbox holds something, an alarm already set sooner and still
  * ahead serves as it is, so a burst of commits arms it once.
+ * Clocks that could not be read are never a reason for no alarm: one comes back
+ * within the horizon to read them again (after a fix, or a repaired row), so
+ * the order is never left stalled in silence, and its stored timers still fire.
  */
 export function nextAlarm(i: AlarmInputs): AlarmAction {
   const clockNear = i.nextTimer !== null && i.nextTimer <= i.now + DRAIN_BACKSTOP_HORIZON_MS;
   const drain = i.drainPending && !clockNear ? i.now + DRAIN_DELAY_MS : null;
-  const next = i.nextTimer === null ? drain : drain === null ? i.nextTimer : Math.min(i.nextTimer, drain);
-  if (next === null) return i.current === null ? { type: "keep" } : { type: "delete" };
+  const retry = i.clocksUnknown ? i.now + DRAIN_BACKSTOP_HORIZON_MS : null;
+  const times = [i.nextTimer, drain, retry].filter((t) => t !== null);
+  if (times.length === 0) return i.current === null ? { type: "keep" } : { type: "delete" };
   // A timer due "at once" may carry time 0; workerd refuses an alarm at <= 0, and any past time fires now.
-  const at = Math.max(next, 1);
+  const at = Math.max(Math.min(...times), 1);
   // Kept only while it is still ahead: an alarm whose time has passed may be the one running now.
-  if (i.current === at || (i.drainPending && i.current !== null && i.current > i.now && i.current <= at)) return { type: "keep" };
+  const soonerServes = i.drainPending || i.clocksUnknown;
+  if (i.current === at || (soonerServes && i.current !== null && i.current > i.now && i.current <= at)) return { type: "keep" };
   return { type: "set", at };
 }

@@ -104,12 +104,14 @@ function exportTimes(c: OrderCommit, exportId: string): ExportTimes {
 /**
  * Moves the object's one alarm where `nextAlarm` (domain/order/alarm.ts) says: the earliest
  * due timer (`clocks`: the timers table, the export rows' timer columns and the derived SLA
- * clocks, clocks.ts), or sooner as the backstop of the request's own drain.
+ * clocks, clocks.ts), or sooner as the backstop of the request's own drain, or to read clocks
+ * that could not be derived again. The alarm's own write leaves the derived clocks standing.
  */
 export async function rearmAlarm(store: OrderStore, clocks: Clocks, storage: DurableObjectStorage, now: number): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const action = nextAlarm({ now, nextTimer: clocks.next(), drainPending: store.drainPending(), current: await storage.getAlarm() });
-  if (action.type === "delete") await storage.deleteAlarm();
-  else if (action.type === "set") await storage.setAlarm(action.at);
+  const nextTimer = clocks.next();
+  const action = nextAlarm({ now, nextTimer, drainPending: store.drainPending(), clocksUnknown: clocks.failure() !== null, current: await storage.getAlarm() });
+  if (action.type === "delete") await clocks.untouchedBy(() => storage.deleteAlarm());
+  else if (action.type === "set") await clocks.untouchedBy(() => storage.setAlarm(action.at));
 }

@@ -43,12 +43,31 @@ export class MetaTable {
     return this.schema;
   }
 
+  /** Transactions rolled back (forget()): SQLite's change count does not move back when one does. */
+  private rollbacks = 0;
+
+  /**
+   * A count that moves with every write and every rollback, so what was derived
+   * from the rows at one count holds exactly while the count stays: SQLite's
+   * rows inserted, updated or deleted on this object's connection since it
+   * opened (`total_changes()`: every write, whichever code made it — the store,
+   * a handler, an old deploy's row repaired by hand — the alarm's own row and
+   * rolled-back writes included), plus the rollbacks, after which the rows are
+   * as before but that count is not. It reads no row. The connection lives as
+   * long as this object instance, and so does anything keyed on it; the order
+   * object never calls `deleteAll()`.
+   */
+  changes(): number {
+    return this.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n + this.rollbacks;
+  }
+
   protected markMigrated(): void {
     this.schema = true;
   }
 
   /** After a rolled-back transaction: the cached copies may hold writes SQLite undid. */
   forget(): void {
+    this.rollbacks++;
     this.meta = null;
     this.fold = null;
     this.schema = null;

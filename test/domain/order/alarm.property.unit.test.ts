@@ -9,6 +9,7 @@ const inputs: fc.Arbitrary<AlarmInputs> = fc.record({
   now: fc.constant(NOW),
   nextTimer: fc.option(fc.oneof(around, fc.constant(0)), { nil: null }),
   drainPending: fc.boolean(),
+  clocksUnknown: fc.boolean(),
   current: fc.option(around, { nil: null }),
 });
 
@@ -32,9 +33,14 @@ describe("the order object's one alarm", () => {
           expect(alarm).not.toBeNull();
           expect(alarm).toBeLessThanOrEqual(NOW + DRAIN_BACKSTOP_HORIZON_MS);
         }
-        if (i.nextTimer === null && !i.drainPending) expect(alarm).toBeNull();
-        // Nothing pending: exactly at the earliest clock, no earlier leftover.
-        if (!i.drainPending && i.nextTimer !== null) expect(alarm).toBe(Math.max(i.nextTimer, 1));
+        // Clocks that could not be derived: an alarm comes back within the horizon to read them again.
+        if (i.clocksUnknown) {
+          expect(alarm).not.toBeNull();
+          expect(alarm).toBeLessThanOrEqual(NOW + DRAIN_BACKSTOP_HORIZON_MS);
+        }
+        if (i.nextTimer === null && !i.drainPending && !i.clocksUnknown) expect(alarm).toBeNull();
+        // Nothing pending, every clock known: exactly at the earliest clock, no earlier leftover.
+        if (!i.drainPending && !i.clocksUnknown && i.nextTimer !== null) expect(alarm).toBe(Math.max(i.nextTimer, 1));
       }),
       { numRuns: 2000 },
     );
@@ -53,14 +59,25 @@ describe("the order object's one alarm", () => {
     );
   });
 
+  it("unknown clocks: armed at the horizon, or at a stored timer before it; an alarm still ahead and sooner is kept, one that has fired is moved on", () => {
+    const base = { now: NOW, drainPending: false, clocksUnknown: true };
+    expect(nextAlarm({ ...base, nextTimer: null, current: null })).toEqual({ type: "set", at: NOW + DRAIN_BACKSTOP_HORIZON_MS });
+    expect(nextAlarm({ ...base, nextTimer: NOW + 1000, current: null })).toEqual({ type: "set", at: NOW + 1000 });
+    expect(nextAlarm({ ...base, nextTimer: NOW + 2 * DRAIN_BACKSTOP_HORIZON_MS, current: null })).toEqual({ type: "set", at: NOW + DRAIN_BACKSTOP_HORIZON_MS });
+    // Each request that re-arms does not push the retry further out.
+    expect(nextAlarm({ ...base, nextTimer: null, current: NOW + 60_000 })).toEqual({ type: "keep" });
+    // The retry itself fired (its time has passed): the next one is a horizon on.
+    expect(nextAlarm({ ...base, nextTimer: null, current: NOW })).toEqual({ type: "set", at: NOW + DRAIN_BACKSTOP_HORIZON_MS });
+  });
+
   it("a clock within the horizon stands in for the drain's backstop; a far clock or none gets it", () => {
     const near = NOW + DRAIN_BACKSTOP_HORIZON_MS - 1;
-    expect(nextAlarm({ now: NOW, nextTimer: near, drainPending: true, current: near })).toEqual({ type: "keep" });
-    expect(nextAlarm({ now: NOW, nextTimer: near, drainPending: true, current: null })).toEqual({ type: "set", at: near });
+    expect(nextAlarm({ now: NOW, nextTimer: near, drainPending: true, clocksUnknown: false, current: near })).toEqual({ type: "keep" });
+    expect(nextAlarm({ now: NOW, nextTimer: near, drainPending: true, clocksUnknown: false, current: null })).toEqual({ type: "set", at: near });
     const far = NOW + DRAIN_BACKSTOP_HORIZON_MS + 1;
-    expect(nextAlarm({ now: NOW, nextTimer: far, drainPending: true, current: far })).toEqual({ type: "set", at: NOW + DRAIN_DELAY_MS });
-    expect(nextAlarm({ now: NOW, nextTimer: null, drainPending: true, current: null })).toEqual({ type: "set", at: NOW + DRAIN_DELAY_MS });
+    expect(nextAlarm({ now: NOW, nextTimer: far, drainPending: true, clocksUnknown: false, current: far })).toEqual({ type: "set", at: NOW + DRAIN_DELAY_MS });
+    expect(nextAlarm({ now: NOW, nextTimer: null, drainPending: true, clocksUnknown: false, current: null })).toEqual({ type: "set", at: NOW + DRAIN_DELAY_MS });
     // Drained: the backstop goes back to the far clock.
-    expect(nextAlarm({ now: NOW, nextTimer: far, drainPending: false, current: NOW + DRAIN_DELAY_MS })).toEqual({ type: "set", at: far });
+    expect(nextAlarm({ now: NOW, nextTimer: far, drainPending: false, clocksUnknown: false, current: NOW + DRAIN_DELAY_MS })).toEqual({ type: "set", at: far });
   });
 });

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { exportId } from "../../../domain/handoff/document";
 import type { OrderDO } from "../../../durable-objects/order/OrderDO";
 import { freshScenario, script } from "../../helpers/consumer";
-import { advance, getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, setClock, TEST_RETRY, TEST_SLA } from "../../helpers/handoff";
+import { DRAIN_BACKSTOP_HORIZON_MS } from "../../../domain/order/commit";
+import { ack, advance, getOrder, handoffTenant, ORDER_DATA, orderStub, paidOrder, post, setClock, TEST_RETRY, TEST_SLA } from "../../helpers/handoff";
 import { orderClocks, settleAlarms } from "../../helpers/http";
 
 afterEach(settleAlarms);
@@ -139,5 +140,128 @@ describe("an export's timers are columns of its row", () => {
     expect((await getOrder("exptold", "o-4", key)).exports[0]?.attempts.map((a) => a.status)).toEqual([502, 200]);
     // The row went with the delivery; the ack clock is the row's column.
     expect(await exportTimers(o, id)).toMatchObject({ row: { deliver_at: null, ack_due_at: T0 + TEST_RETRY.max_interval + TEST_SLA.routing }, rows: 0 });
+  });
+});
+
+/** The clocks the live object holds (its memo), then the same read by a fresh instance from storage alone. */
+async function memoAndFresh(o: DurableObjectStub<OrderDO>) {
+  const held = await runInDurableObject(o, (i) => orderClocks(i).all());
+  await evictDurableObject(o);
+  const fresh = await runInDurableObject(o, (i) => orderClocks(i).all());
+  return { held, fresh };
+}
+
+/** A tenant and an order authorized at T0, its payment clock running: the clock, due at `due`. */
+async function paymentClock(tenant: string, orderId: string) {
+  await handoffTenant(tenant, freshScenario("wms"), freshScenario("carrier"));
+  const T0 = t0();
+  return { T0, o: await authorized(tenant, orderId, T0), due: T0 + TEST_SLA.payment };
+}
+
+describe("the clocks are derived once per state of the store", () => {
+  it("asked again with nothing written, the same derivation answers; any write, through the store or not, and a rolled-back one, derives them again", async () => {
+    const { T0, o, due } = await paymentClock("slamemo", "o-5");
+    await runInDurableObject(o, async (i, state) => {
+      const c = orderClocks(i);
+      const first = c.all();
+      expect(c.all()).toBe(first);
+      expect(c.next()).toBe(due);
+      // The alarm's own row moves no clock: written through untouchedBy, the derivation stands.
+      await c.untouchedBy(() => state.storage.setAlarm(due + 1));
+      expect(c.all()).toBe(first);
+      // Written past it, the count moved: derived again, to the same clocks.
+      await state.storage.setAlarm(due);
+      expect(c.all()).not.toBe(first);
+      expect(c.all()).toEqual(first);
+      // A write that bypasses the store (an old deploy's row, a repair by hand) is seen at once.
+      state.storage.sql.exec("INSERT INTO timers (kind, key, due_at) VALUES ('sla', 'payment', ?)", T0 + 1000);
+      expect(c.next()).toBe(T0 + 1000);
+      state.storage.sql.exec("DELETE FROM timers WHERE kind = 'sla'");
+      expect(c.next()).toBe(due);
+      // A transaction that rolled back (every one goes through the object's tx, which forgets what it read)
+      // leaves the clocks as they were, derived again, not as the transaction had written them.
+      const tx = (fn: () => void) => (i as unknown as { tx(f: () => void): void }).tx(fn);
+      expect(() =>
+        tx(() => {
+          state.storage.sql.exec("INSERT INTO timers (kind, key, due_at) VALUES ('task', 'x', ?)", T0 + 5);
+          expect(c.next()).toBe(T0 + 5);
+          throw new Error("rolled back");
+        }),
+      ).toThrow("rolled back");
+      expect(c.next()).toBe(due);
+    });
+  });
+
+  it("at every step of a lifecycle (breach, capture, delivery, ack) the clocks held equal those a fresh object derives", async () => {
+    const key = await handoffTenant("slafresh", freshScenario("wms"), freshScenario("carrier"));
+    const T0 = t0();
+    const o = await authorized("slafresh", "o-6", T0);
+    const steps: { held: unknown; fresh: unknown }[] = [await memoAndFresh(o)];
+    // The payment deadline passes: a breach, the clock at its next level.
+    await advance(o, T0 + TEST_SLA.payment);
+    steps.push(await memoAndFresh(o));
+    // Captured: the payment clock stops, routing's runs, its export is due at once.
+    const T1 = T0 + TEST_SLA.payment + 1000;
+    await setClock(o, T1);
+    expect((await post("slafresh", "wms", "payment.captured", "o-6", T1, { amount: { amount_minor: 100, currency: "EUR" }, payment_id: "pi_6" })).status).toBe(202);
+    steps.push(await memoAndFresh(o));
+    // Delivered: the ack clock on the export's row.
+    await advance(o, T1);
+    steps.push(await memoAndFresh(o));
+    const id = exportId("fulfil_order", 1, "o-6");
+    expect((await getOrder("slafresh", "o-6", key)).exports[0]?.status).toBe("delivered");
+    // Acked: the ack clock goes, fulfillment's runs.
+    await setClock(o, T1 + 1000);
+    expect((await ack("slafresh", id, "accepted", undefined, undefined, T1 + 1000)).status).toBeLessThan(300);
+    steps.push(await memoAndFresh(o));
+    for (const s of steps) expect(s.held).toEqual(s.fresh);
+    // The walk moved the clocks: each step compared something new.
+    expect(new Set(steps.map((s) => JSON.stringify(s.fresh))).size).toBe(steps.length);
+  });
+});
+
+describe("a stored row that no longer parses does not leave the order without an alarm", () => {
+  it("an unparseable fact: the object starts, arms its alarm within the horizon, says why; its alarm runs; repaired, the clock is back", async () => {
+    const { T0, o, due } = await paymentClock("slabad", "o-7");
+    const original = await runInDurableObject(o, async (_i, state) => {
+      const row = state.storage.sql.exec<{ id: string; json: string }>("SELECT id, json FROM facts ORDER BY occurred_ms LIMIT 1").one();
+      state.storage.sql.exec("UPDATE facts SET json = '{not json' WHERE id = ?", row.id);
+      await state.storage.deleteAlarm();
+      return row;
+    });
+    await evictDurableObject(o);
+    const before = Date.now();
+    const seen = await runInDurableObject(o, async (i, state) => ({ failure: orderClocks(i).failure(), next: orderClocks(i).next(), alarm: await state.storage.getAlarm() }));
+    expect(seen.failure).toMatch(/JSON/);
+    // No stored timer: the alarm is the retry, one horizon after the start re-armed it.
+    expect(seen.next).toBeNull();
+    expect(seen.alarm).toBeGreaterThanOrEqual(before);
+    expect(seen.alarm).toBeLessThanOrEqual(Date.now() + DRAIN_BACKSTOP_HORIZON_MS);
+    // The retry fires: nothing throws, and it comes back again.
+    expect(await runDurableObjectAlarm(o)).toBe(true);
+    expect(await runInDurableObject(o, (_i, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+    // Repaired (the write moves the store's count): the next re-arm finds the payment clock.
+    await runInDurableObject(o, (_i, state) => state.storage.sql.exec("UPDATE facts SET json = ? WHERE id = ?", original.json, original.id));
+    await evictDurableObject(o);
+    expect(await clocks(o)).toEqual({ payment: due, next: due, alarm: due });
+    expect(await runInDurableObject(o, (i) => orderClocks(i).failure())).toBeNull();
+  });
+
+  it("an unparseable export body: the stored delivery timer still arms the alarm, and the failure is known", async () => {
+    const { T0, o, id } = await paidWithOutage("slabadexp", "o-8");
+    const body = await runInDurableObject(o, (_i, state) => {
+      const b = state.storage.sql.exec<{ body: string }>("SELECT body FROM exports WHERE export_id = ?", id).one().body;
+      state.storage.sql.exec("UPDATE exports SET body = 'not json' WHERE export_id = ?", id);
+      return b;
+    });
+    await runInDurableObject(o, (_i, state) => state.storage.deleteAlarm());
+    await evictDurableObject(o);
+    const seen = await runInDurableObject(o, async (i, state) => ({ failure: orderClocks(i).failure(), all: orderClocks(i).all(), alarm: await state.storage.getAlarm() }));
+    expect(seen.failure).not.toBeNull();
+    // Its first delivery, due at T0, is a column of its row: still served, and the alarm is at it.
+    expect(seen.all.map((t) => [t.kind, t.key, t.due_at])).toEqual([["deliver", id, T0]]);
+    expect(seen.alarm).toBe(T0);
+    await runInDurableObject(o, (_i, state) => state.storage.sql.exec("UPDATE exports SET body = ? WHERE export_id = ?", body, id));
+    expect(await runInDurableObject(o, (i) => orderClocks(i).failure())).toBeNull();
   });
 });
