@@ -1,6 +1,6 @@
 import type { LockedField } from "../events/canonical";
 import type { MachineEvent } from "../events/handoff-events";
-import { iso as isoOf, parseInstant } from "../time";
+import { canonicalInstantMs, iso as isoOf, parseInstant } from "../time";
 
 /**
  * The order's facts are a set of events (the senders' canonical ones and Handoff's own) keyed by `id`, kept in one
@@ -20,6 +20,9 @@ export function epochMs(iso: string): number {
 
 /** One spelling per instant (UTC, ms), so milestones sort and compare as strings downstream. */
 export function utcIso(iso: string): string {
+  // Text canonicalInstantMs reads is already that spelling (toISOString would write it back unchanged):
+  // every fold re-derives the milestones from the facts' occurred_at, so the format is skipped.
+  if (!Number.isNaN(canonicalInstantMs(iso))) return iso;
   return isoOf(epochMs(iso));
 }
 
