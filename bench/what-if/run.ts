@@ -69,10 +69,13 @@ function baselineTree(commit: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "handoff-what-if-base-"));
   execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-  // The same driver: it only uses the what-if API the baseline already has.
-  cpSync(path.join(root, "bench/what-if/replay-month.ts"), path.join(dir, "bench/what-if/replay-month.ts"));
-  mkdirSync(path.join(dir, "bench/what-if/workerd"), { recursive: true });
-  cpSync(path.join(root, "bench/what-if/workerd/worker.ts"), path.join(dir, "bench/what-if/workerd/worker.ts"));
+  // A baseline keeps its own drivers when it has them: how a page's rows become a trail (parsed at once, or
+  // when read) is the job's own code (worker/whatif/source.ts), measured with it. Older commits get this tree's.
+  for (const driver of ["bench/what-if/replay-month.ts", "bench/what-if/workerd/worker.ts"]) {
+    if (existsSync(path.join(dir, driver))) continue;
+    mkdirSync(path.dirname(path.join(dir, driver)), { recursive: true });
+    cpSync(path.join(root, driver), path.join(dir, driver));
+  }
   return dir;
 }
 
