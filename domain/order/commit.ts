@@ -51,7 +51,12 @@ const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1
 const byAttempt = (a: AttemptRecord, b: AttemptRecord) => (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : a.n - b.n);
 const byBreach = (a: BreachRecord, b: BreachRecord) =>
   a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.level - b.level);
-const byTask = (a: Task, b: Task) => parseInstant(a.sla_due) - parseInstant(b.sla_due) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
+/** By due time, then id; each `sla_due` read once per sort, not once per comparison (the comparisons are byTask's). */
+function sortTasks(tasks: readonly Task[]): Task[] {
+  const keyed = tasks.map((task) => ({ task, due: parseInstant(task.sla_due) }));
+  keyed.sort((a, b) => a.due - b.due || (a.task.task_id < b.task.task_id ? -1 : a.task.task_id > b.task.task_id ? 1 : 0));
+  return keyed.map((k) => k.task);
+}
 const byReceipt = (a: StoredReceipt, b: StoredReceipt) =>
   a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
@@ -299,7 +304,7 @@ function applyTask(rows: readonly Task[], e: Effect): readonly Task[] {
   const i = out.findIndex((t) => t.task_id === e.task.task_id);
   if (i >= 0) out[i] = e.task;
   else out.push(e.task);
-  return out.sort(byTask);
+  return sortTasks(out);
 }
 
 function applyReceipt(rows: readonly StoredReceipt[], e: Effect): readonly StoredReceipt[] {

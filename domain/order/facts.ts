@@ -44,15 +44,19 @@ export function toFactSet(events: readonly MachineEvent[]): MachineEvent[] {
 
 /** Insert into an already sorted fact list without re-sorting it (binary search). */
 export function insertFact(facts: readonly MachineEvent[], event: MachineEvent): MachineEvent[] {
+  // compareFacts(fact, event), with the event's instant read once rather than once per probe.
+  const eventMs = epochMs(event.occurred_at);
   let lo = 0;
   let hi = facts.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const at = facts[mid];
-    if (at !== undefined && compareFacts(at, event) < 0) lo = mid + 1;
+    if (at !== undefined && (epochMs(at.occurred_at) - eventMs || compareText(at.id, event.id)) < 0) lo = mid + 1;
     else hi = mid;
   }
-  return [...facts.slice(0, lo), event, ...facts.slice(lo)];
+  const out = facts.slice();
+  out.splice(lo, 0, event);
+  return out;
 }
 
 /**
