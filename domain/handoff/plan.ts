@@ -95,7 +95,9 @@ function remember(body: string, doc: HandoffExport): HandoffExport {
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === "object" && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
+    // Plain JSON data (parsed, or zod's output): its own keys, without an array of their values per object.
+    if (Array.isArray(v)) for (const x of v) deepFreeze(x);
+    else for (const k in v) if (Object.hasOwn(v, k)) deepFreeze(v[k]);
     Object.freeze(v);
   }
   return v;

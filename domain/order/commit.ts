@@ -51,6 +51,11 @@ const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1
 const byAttempt = (a: AttemptRecord, b: AttemptRecord) => (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : a.n - b.n);
 const byBreach = (a: BreachRecord, b: BreachRecord) =>
   a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.level - b.level);
+function inDueOrder(rows: readonly TimerRecord[]): boolean {
+  for (let i = 1; i < rows.length; i++) if ((rows[i]?.due_at ?? 0) < (rows[i - 1]?.due_at ?? 0)) return false;
+  return true;
+}
+
 /** By due time, then id; each `sla_due` read once per sort, not once per comparison (the comparisons are byTask's). */
 function sortTasks(tasks: readonly Task[]): Task[] {
   const keyed = tasks.map((task) => ({ task, due: parseInstant(task.sla_due) }));
@@ -175,7 +180,8 @@ export class OrderCommit {
 
   timers(kind?: string): readonly TimerRecord[] {
     this.timerRows ??= this.load(this.reader.timers(), applyTimer);
-    this.timersByDue ??= [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
+    // A stable sort of rows already in due order is those rows in that order: no copy (a replay's table is the last commit's sorted one).
+    this.timersByDue ??= inDueOrder(this.timerRows) ? this.timerRows : [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
     return kind === undefined ? this.timersByDue : this.timersByDue.filter((t) => t.kind === kind);
   }
 
