@@ -32,6 +32,8 @@ const { values } = parseArgs({
     jit: { type: "boolean", default: false },
     /** Replay inside workerd (the job's runtime: its V8, its node:crypto) instead of Node; CPU is the workerd process's. */
     workerd: { type: "boolean", default: false },
+    /** With --workerd: also write V8's CPU profile of this tree's replay (the last run) to this file, for proportions only. */
+    profile: { type: "string" },
   },
 });
 const repeat = Number(values.repeat);
@@ -87,7 +89,7 @@ interface Run {
 }
 
 async function replay(tree: string): Promise<Run> {
-  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat);
+  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat, tree === root ? values.profile : undefined);
   // Without code generation from strings, as in workerd: zod then interprets its schemas, as it does in the job.
   const flags = values.jit ? [] : ["--disallow-code-generation-from-strings"];
   const out = execFileSync(process.execPath, [...flags, "--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });
