@@ -47,7 +47,12 @@ export class Inspector {
     const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
     const target = targets[0];
     if (!target) throw new Error("the inspector lists no target");
-    const ws = new WebSocket(target.webSocketDebuggerUrl);
+    return Inspector.open(target.webSocketDebuggerUrl);
+  }
+
+  /** One target by its address (`workerd serve --inspector-addr`: ws://host:port/<service name>). */
+  static async open(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

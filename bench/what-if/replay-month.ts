@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { OwnershipRules } from "../../domain/ownership/schema";
 import { Totals } from "../../domain/whatif/diff";
-import { recordedOrder, REPLAY_AUDIT_TYPES } from "../../domain/whatif/recorded";
+import { recordedOrder, REPLAY_AUDIT_TYPES, StoredAuditLine } from "../../domain/whatif/recorded";
 import { proposedRules } from "../../domain/whatif/replay";
 import { whatIfOrder } from "../../domain/whatif/run";
 import type { AuditLine } from "../../domain/whatif/recorded";
@@ -14,7 +14,7 @@ import { monthRules } from "./month";
  *
  * What it times is what a WhatIfJob does with a page D1 handed it
  * (worker/whatif/source.ts readPage): the rows of the replay's entry types only
- * (the query's `type IN (…)`), each row's `data` parsed from its JSON text.
+ * (the query's `type IN (…)`), each row's `data` parsed from its JSON text when first read.
  * Loading the file and preparing those rows is not timed (D1's own work).
  * `bench:what-if` runs it with `--disallow-code-generation-from-strings`, as
  * workerd runs the job: zod cannot compile its parsers there (no `new Function`)
@@ -50,8 +50,8 @@ const wall = performance.now();
 const cpu = process.cpuUsage();
 for (let pass = 0; pass < repeat; pass++) {
   for (const o of pages) {
-    // As readPage: each row's JSON parsed once, then the order's inputs read from its trail.
-    const trail: AuditLine[] = o.rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+    // As readPage: each row's JSON parsed when first read, then the order's inputs read from its trail.
+    const trail: AuditLine[] = o.rows.map((r) => new StoredAuditLine(r.seq, r.at, r.type, r.data));
     const w = whatIfOrder(recordedOrder(month.tenant, o.order_id, trail), proposedRules(proposal), month.end, "proposed");
     totals.add(w.diff, w.recorded, w.proposed);
   }

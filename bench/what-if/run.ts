@@ -32,6 +32,8 @@ const { values } = parseArgs({
     jit: { type: "boolean", default: false },
     /** Replay inside workerd (the job's runtime: its V8, its node:crypto) instead of Node; CPU is the workerd process's. */
     workerd: { type: "boolean", default: false },
+    /** With --workerd: also write V8's CPU profile of this tree's replay (the last run) to this file, for proportions only. */
+    profile: { type: "string" },
   },
 });
 const repeat = Number(values.repeat);
@@ -69,10 +71,13 @@ function baselineTree(commit: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "handoff-what-if-base-"));
   execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-  // The same driver: it only uses the what-if API the baseline already has.
-  cpSync(path.join(root, "bench/what-if/replay-month.ts"), path.join(dir, "bench/what-if/replay-month.ts"));
-  mkdirSync(path.join(dir, "bench/what-if/workerd"), { recursive: true });
-  cpSync(path.join(root, "bench/what-if/workerd/worker.ts"), path.join(dir, "bench/what-if/workerd/worker.ts"));
+  // A baseline keeps its own drivers when it has them: how a page's rows become a trail (parsed at once, or
+  // when read) is the job's own code (worker/whatif/source.ts), measured with it. Older commits get this tree's.
+  for (const driver of ["bench/what-if/replay-month.ts", "bench/what-if/workerd/worker.ts"]) {
+    if (existsSync(path.join(dir, driver))) continue;
+    mkdirSync(path.dirname(path.join(dir, driver)), { recursive: true });
+    cpSync(path.join(root, driver), path.join(dir, driver));
+  }
   return dir;
 }
 
@@ -84,7 +89,7 @@ interface Run {
 }
 
 async function replay(tree: string): Promise<Run> {
-  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat);
+  if (values.workerd) return replayInWorkerd(tree, root, monthFile, repeat, tree === root ? values.profile : undefined);
   // Without code generation from strings, as in workerd: zod then interprets its schemas, as it does in the job.
   const flags = values.jit ? [] : ["--disallow-code-generation-from-strings"];
   const out = execFileSync(process.execPath, [...flags, "--import", "tsx", path.join(tree, "bench/what-if/replay-month.ts"), monthFile, String(repeat)], { cwd: tree, encoding: "utf8", maxBuffer: 1 << 20 });

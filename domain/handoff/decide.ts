@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { MachineEvent } from "../events/handoff-events";
 import type { OrderCommit } from "../order/commit";
 import type { ExportRecord } from "../order/effects";
@@ -7,6 +6,7 @@ import type { IngestInput, Receipt } from "../order/object";
 import { TERMINAL_STATES, type OrderView } from "../order/view";
 import { retryPolicyMs, stepSlaMs, type Step } from "../ownership/schema";
 import { syncTasks } from "../tasks/decide";
+import { sha256Hex } from "../sha256";
 import { iso, parseInstant } from "../time";
 import { decideOutcome, type AttemptResult, type Outcome } from "./delivery";
 import { ACTION_STEP, IntendedAction, parseExportId, type AckVia, type HandoffExport } from "./document";
@@ -241,7 +241,8 @@ function stepOf(r: ExportRecord): Step {
 export function jitter(exportId: string, attempt: number): () => number {
   // Hashed when first asked for: only a retry draws it, and most attempts deliver.
   let drawn: number | null = null;
-  return () => (drawn ??= createHash("sha256").update(`${exportId}#${attempt}`).digest().readUInt32BE(0) / 0x1_0000_0000);
+  // The digest's first four bytes as a big-endian integer: its first eight hex digits (sha256Hex, not node:crypto's slower Buffer layer in workerd).
+  return () => (drawn ??= Number.parseInt(sha256Hex(`${exportId}#${attempt}`).slice(0, 8), 16) / 0x1_0000_0000);
 }
 
 /** Records the result of one delivery attempt and moves the export on. */

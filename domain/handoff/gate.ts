@@ -128,7 +128,7 @@ export function gateChecks(input: GateInput): GateFailure[] {
   };
 
   // The schema the consumer is promised, on the bytes it would get (a JSON round trip drops undefined, keeps null).
-  for (const issue of exportSchemaIssues(exportBody(doc))) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
+  for (const issue of exportSchemaIssues(exportBody(doc), doc)) fail("schema_invalid", issue.path.join(".") || "(document)", issue.message);
 
   out.push(...nameChecks(doc, rules, input.directory));
   const stepRule = Object.entries(rules.steps).find(([step]) => step === doc.step)?.[1];

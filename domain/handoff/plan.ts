@@ -67,12 +67,16 @@ export function exportBody(doc: HandoffExport): string {
  * check, domain/handoff/gate.ts); none, and the text is the body about to be
  * stored: its parse is kept, so no reader parses it again.
  */
-export function exportSchemaIssues(body: string): readonly { path: readonly PropertyKey[]; message: string }[] {
+export function exportSchemaIssues(body: string, planned?: HandoffExport): readonly { path: readonly PropertyKey[]; message: string }[] {
   if (PARSED.has(body)) return [];
   const value: unknown = JSON.parse(body);
   // The schema's own verdict, only sooner: a value it would return unchanged needs no parse (domain/zod-exact.ts).
   if (isExactExport(value)) {
-    remember(body, value);
+    const doc = remember(body, value);
+    // The stored document is `planned`'s JSON round trip, unchanged by the schema: of plain JSON data (facts
+    // are parsed from JSON) the canonical text is the same, so its decision key is the one the planner built.
+    const key = planned === undefined ? undefined : PLANNED_KEYS.get(planned);
+    if (key !== undefined) KEYS.set(doc, key);
     return [];
   }
   const parsed = HandoffExport.safeParse(value);
@@ -91,7 +95,9 @@ function remember(body: string, doc: HandoffExport): HandoffExport {
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === "object" && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
+    // Plain JSON data (parsed, or zod's output): its own keys, without an array of their values per object.
+    if (Array.isArray(v)) for (const x of v) deepFreeze(x);
+    else for (const k in v) if (Object.hasOwn(v, k)) deepFreeze(v[k]);
     Object.freeze(v);
   }
   return v;
@@ -105,6 +111,8 @@ export const AUTH_CAPTURE_GUARD_MS = 3 * 24 * 3600_000;
 
 /** Issued exports are frozen and shared (parsedExport): each one's key is computed once, not per decision. */
 const KEYS = new WeakMap<object, string>();
+/** A planned document's decision key, as the planner computed it (candidateKey) from the parts the document carries. */
+const PLANNED_KEYS = new WeakMap<HandoffExport, string>();
 
 function decisionKey(e: Pick<HandoffExport, "intended_action" | "order">): string {
   const hit = KEYS.get(e);
@@ -240,7 +248,7 @@ export function planExports(
     const shipBy = action === "request_shipment" ? dueAt : dueAt + stepSlaMs(rules, "shipping");
     const v = (latest?.export.version ?? 0) + 1;
     const id = exportId(action, v, view.order_id);
-    plan.issue.push({
+    const doc: HandoffExport = {
       export_id: id,
       version: v,
       supersedes: latest?.export.export_id ?? null,
@@ -261,7 +269,9 @@ export function planExports(
       issued_at: iso(now),
       justification,
       audit_trail: auditTrail(),
-    });
+    };
+    PLANNED_KEYS.set(doc, key);
+    plan.issue.push(doc);
     if (live) plan.supersede.push(live.export.export_id);
     if (action === "fulfil_order") {
       plan.facts.push({

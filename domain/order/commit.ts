@@ -51,7 +51,17 @@ const byExport = (a: ExportRecord, b: ExportRecord) => (a.action < b.action ? -1
 const byAttempt = (a: AttemptRecord, b: AttemptRecord) => (a.export_id < b.export_id ? -1 : a.export_id > b.export_id ? 1 : a.n - b.n);
 const byBreach = (a: BreachRecord, b: BreachRecord) =>
   a.breached_at - b.breached_at || (a.step < b.step ? -1 : a.step > b.step ? 1 : a.run - b.run || a.level - b.level);
-const byTask = (a: Task, b: Task) => parseInstant(a.sla_due) - parseInstant(b.sla_due) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
+function inDueOrder(rows: readonly TimerRecord[]): boolean {
+  for (let i = 1; i < rows.length; i++) if ((rows[i]?.due_at ?? 0) < (rows[i - 1]?.due_at ?? 0)) return false;
+  return true;
+}
+
+/** By due time, then task id; each `sla_due` read once per sort, not once per comparison. */
+function sortTasks(tasks: readonly Task[]): Task[] {
+  const keyed = tasks.map((task) => ({ task, due: parseInstant(task.sla_due) }));
+  keyed.sort((a, b) => a.due - b.due || (a.task.task_id < b.task.task_id ? -1 : a.task.task_id > b.task.task_id ? 1 : 0));
+  return keyed.map((k) => k.task);
+}
 const byReceipt = (a: StoredReceipt, b: StoredReceipt) =>
   a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
@@ -170,7 +180,8 @@ export class OrderCommit {
 
   timers(kind?: string): readonly TimerRecord[] {
     this.timerRows ??= this.load(this.reader.timers(), applyTimer);
-    this.timersByDue ??= [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
+    // A stable sort of rows already in due order is those rows in that order: no copy (a replay's table is the last commit's sorted one).
+    this.timersByDue ??= inDueOrder(this.timerRows) ? this.timerRows : [...this.timerRows].sort((a, b) => a.due_at - b.due_at);
     return kind === undefined ? this.timersByDue : this.timersByDue.filter((t) => t.kind === kind);
   }
 
@@ -299,7 +310,7 @@ function applyTask(rows: readonly Task[], e: Effect): readonly Task[] {
   const i = out.findIndex((t) => t.task_id === e.task.task_id);
   if (i >= 0) out[i] = e.task;
   else out.push(e.task);
-  return out.sort(byTask);
+  return sortTasks(out);
 }
 
 function applyReceipt(rows: readonly StoredReceipt[], e: Effect): readonly StoredReceipt[] {

@@ -1,6 +1,6 @@
 import type { LockedField } from "../events/canonical";
 import type { MachineEvent } from "../events/handoff-events";
-import { iso as isoOf, parseInstant } from "../time";
+import { canonicalInstantMs, iso as isoOf, parseInstant } from "../time";
 
 /**
  * The order's facts are a set of events (the senders' canonical ones and Handoff's own) keyed by `id`, kept in one
@@ -20,6 +20,9 @@ export function epochMs(iso: string): number {
 
 /** One spelling per instant (UTC, ms), so milestones sort and compare as strings downstream. */
 export function utcIso(iso: string): string {
+  // Text canonicalInstantMs reads is already that spelling (toISOString would write it back unchanged):
+  // every fold re-derives the milestones from the facts' occurred_at, so the format is skipped.
+  if (!Number.isNaN(canonicalInstantMs(iso))) return iso;
   return isoOf(epochMs(iso));
 }
 
@@ -41,15 +44,19 @@ export function toFactSet(events: readonly MachineEvent[]): MachineEvent[] {
 
 /** Insert into an already sorted fact list without re-sorting it (binary search). */
 export function insertFact(facts: readonly MachineEvent[], event: MachineEvent): MachineEvent[] {
+  // compareFacts(fact, event), with the event's instant read once rather than once per probe.
+  const eventMs = epochMs(event.occurred_at);
   let lo = 0;
   let hi = facts.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const at = facts[mid];
-    if (at !== undefined && compareFacts(at, event) < 0) lo = mid + 1;
+    if (at !== undefined && (epochMs(at.occurred_at) - eventMs || compareText(at.id, event.id)) < 0) lo = mid + 1;
     else hi = mid;
   }
-  return [...facts.slice(0, lo), event, ...facts.slice(lo)];
+  const out = facts.slice();
+  out.splice(lo, 0, event);
+  return out;
 }
 
 /**

@@ -95,8 +95,29 @@ export type Task = z.infer<typeof Task>;
 const IDS = new Map<string, string>();
 const IDS_MAX = 1024;
 
+/**
+ * The last order's ids by type and ref, in front of IDS: a decision (and a replay's next one) asks for
+ * the same order's few ids over and over, and two lookups by strings already hashed cost less than
+ * building the text to look it up. Only the last order's, so it holds a handful.
+ */
+let lastOrder: { tenant: string; order: string; ids: Map<TaskType, Map<string, string>> } | null = null;
+
 export function taskId(tenant: string, orderOrRejection: string, type: TaskType, ref: string): string {
-  const text = `${tenant}\n${orderOrRejection}\n${type}\n${ref}`;
+  if (lastOrder === null || lastOrder.tenant !== tenant || lastOrder.order !== orderOrRejection) lastOrder = { tenant, order: orderOrRejection, ids: new Map() };
+  let byRef = lastOrder.ids.get(type);
+  if (byRef === undefined) {
+    byRef = new Map();
+    lastOrder.ids.set(type, byRef);
+  }
+  let id = byRef.get(ref);
+  if (id === undefined) {
+    id = hashedTaskId(`${tenant}\n${orderOrRejection}\n${type}\n${ref}`);
+    byRef.set(ref, id);
+  }
+  return id;
+}
+
+function hashedTaskId(text: string): string {
   let id = IDS.get(text);
   if (id === undefined) {
     id = `tk_${sha256Hex(text).slice(0, 20)}`;

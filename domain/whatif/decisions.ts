@@ -51,13 +51,16 @@ export interface OrderDecisions {
 type Data = Record<string, unknown>;
 const s = (d: Data, k: string): string => (typeof d[k] === "string" ? d[k] : "");
 const n = (d: Data, k: string): number => (typeof d[k] === "number" ? d[k] : 0);
+const dataOf = (e: AuditLine): Data => (typeof e.data === "object" && e.data !== null ? (e.data as Data) : {});
 
 export function decisionsOf(trail: readonly AuditLine[]): OrderDecisions {
   const out: OrderDecisions = { exports: [], breaches: [], tasks: [], escalations: [], state: null };
+  // Only the last event.applied says the state: the others' data is never read (a trail from D1 parses it on first read).
+  let lastApplied: AuditLine | null = null;
   for (const e of trail) {
-    const d: Data = typeof e.data === "object" && e.data !== null ? (e.data as Data) : {};
     switch (e.type) {
       case "export.issued": {
+        const d = dataOf(e);
         const sla = typeof d.sla === "object" && d.sla !== null ? (d.sla as Data) : {};
         out.exports.push({
           export_id: s(d, "export_id"),
@@ -73,20 +76,27 @@ export function decisionsOf(trail: readonly AuditLine[]): OrderDecisions {
         break;
       }
       case "sla.breached":
-      case "sla.escalated":
+      case "sla.escalated": {
+        const d = dataOf(e);
         out.breaches.push({ step: s(d, "step"), level: n(d, "level"), contact: s(d, "contact"), owning_party: s(d, "owning_party"), due_at: s(d, "due_at"), breached_at: e.at });
         break;
-      case "task.opened":
+      }
+      case "task.opened": {
+        const d = dataOf(e);
         out.tasks.push({ task_id: s(d, "task_id"), type: s(d, "type"), step: s(d, "step"), owner: s(d, "owner"), opened_at: e.at });
         break;
-      case "export.escalated":
+      }
+      case "export.escalated": {
+        const d = dataOf(e);
         out.escalations.push({ export_id: s(d, "export_id"), kind: s(d, "kind") });
         break;
+      }
       case "event.applied":
-        out.state = s(d, "state_to");
+        lastApplied = e;
         break;
     }
   }
+  if (lastApplied) out.state = s(dataOf(lastApplied), "state_to");
   return out;
 }
 

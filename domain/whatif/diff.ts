@@ -74,8 +74,11 @@ export function diffOrder(
   proposed: OrderDecisions,
   gaps: readonly string[],
 ): OrderDiff {
-  const rb = byKey(recorded.breaches, breachKey);
-  const pb = byKey(proposed.breaches, breachKey);
+  // Each breach's key built once: the keys of one side, looked up from the other's.
+  const rbKeys = recorded.breaches.map(breachKey);
+  const pbKeys = proposed.breaches.map(breachKey);
+  const rb = new Set(rbKeys);
+  const pb = new Set(pbKeys);
   const re = byKey(recorded.exports, exportKey);
   const pe = byKey(proposed.exports, exportKey);
   const changed: OrderDiff["exports_changed"] = [];
@@ -88,8 +91,8 @@ export function diffOrder(
     order_id: orderId,
     value,
     state: { recorded: recorded.state, proposed: proposed.state },
-    breaches_added: proposed.breaches.filter((b) => !rb.has(breachKey(b))),
-    breaches_removed: recorded.breaches.filter((b) => !pb.has(breachKey(b))),
+    breaches_added: proposed.breaches.filter((_, i) => !rb.has(pbKeys[i] ?? "")),
+    breaches_removed: recorded.breaches.filter((_, i) => !pb.has(rbKeys[i] ?? "")),
     exports_added: proposed.exports.filter((e) => !re.has(exportKey(e))),
     exports_removed: recorded.exports.filter((e) => !pe.has(exportKey(e))),
     exports_changed: changed,

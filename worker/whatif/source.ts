@@ -1,7 +1,7 @@
 import type { RulesInput } from "../../domain/handoff/plan";
 import { StoredOwnershipRules } from "../../domain/ownership/schema";
 import type { Cursor } from "../../domain/whatif/job";
-import { recordedOrder, REPLAY_AUDIT_TYPES, type RecordedOrder } from "../../domain/whatif/recorded";
+import { recordedOrder, REPLAY_AUDIT_TYPES, StoredAuditLine, type AuditLine, type RecordedOrder } from "../../domain/whatif/recorded";
 
 /**
  * Where a what-if's facts come from: D1's order index (which orders were
@@ -50,9 +50,9 @@ export async function readPage(db: D1Database, tenant: string, from: string, to:
     .bind(tenant, ...REPLAY_AUDIT_TYPES, ...orderIds)
     .all<AuditRow>();
   rowsRead += audit.meta.rows_read;
-  const byOrder = new Map<string, { seq: number; at: string; type: string; data: unknown }[]>(orderIds.map((id) => [id, []]));
-  // Each entry's JSON is parsed once, here; the replay and the comparison share the parsed trail.
-  for (const r of audit.results) byOrder.get(r.order_id)?.push({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown });
+  const byOrder = new Map<string, AuditLine[]>(orderIds.map((id) => [id, []]));
+  // Each entry's JSON is parsed at most once, when first read; the replay and the comparison share the trail.
+  for (const r of audit.results) byOrder.get(r.order_id)?.push(new StoredAuditLine(r.seq, r.at, r.type, r.data));
   return {
     orders: orderIds.map((id) => recordedOrder(tenant, id, byOrder.get(id) ?? [])),
     next: orderIds.length < limit ? null : { created_at: last.created_at, order_id: last.order_id },

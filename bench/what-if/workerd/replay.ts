@@ -7,6 +7,7 @@ import { build } from "esbuild";
 import { OwnershipRules } from "../../../domain/ownership/schema";
 import { REPLAY_AUDIT_TYPES, type AuditLine } from "../../../domain/whatif/recorded";
 import { monthRules } from "../month";
+import { Inspector, type Profile } from "../../load/inspector";
 
 /**
  * Runs the month's replay in workerd (bench/what-if/workerd/worker.ts, bundled
@@ -56,7 +57,11 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`workerd did not answer at ${url}`);
 }
 
-export async function replayInWorkerd(tree: string, root: string, monthFile: string, repeat: number): Promise<{ orders: number; cpu_ms: number; wall_ms: number; summary: unknown }> {
+/**
+ * `profileTo`: run workerd with its inspector and write V8's CPU profile of the page loop
+ * there (sampled every 200 µs; bundled, so frames carry the bundle's line numbers).
+ */
+export async function replayInWorkerd(tree: string, root: string, monthFile: string, repeat: number, profileTo?: string): Promise<{ orders: number; cpu_ms: number; wall_ms: number; summary: unknown }> {
   const dir = mkdtempSync(path.join(tmpdir(), "handoff-what-if-workerd-"));
   const month = JSON.parse(readFileSync(monthFile, "utf8")) as SavedMonth;
   const wanted = new Set<string>(REPLAY_AUDIT_TYPES);
@@ -85,13 +90,21 @@ const config :Workerd.Config = (
 const w :Workerd.Worker = ( modules = [ (name = "worker.js", esModule = embed "worker.js") ], compatibilityDate = "2026-08-01", compatibilityFlags = ["nodejs_compat"] );
 `,
   );
-  const child = spawn(workerdBinary(root), ["serve", path.join(dir, "config.capnp")], { stdio: ["ignore", "ignore", "inherit"] });
+  const inspectorPort = profileTo === undefined ? null : await freePort();
+  const inspect = inspectorPort === null ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`];
+  const child = spawn(workerdBinary(root), ["serve", path.join(dir, "config.capnp"), ...inspect], { stdio: ["ignore", "ignore", "inherit"] });
   try {
     const pid = child.pid;
     if (pid === undefined) throw new Error("workerd did not start");
     const base = `http://127.0.0.1:${port}`;
     await waitUp(`${base}/summary`);
     await fetch(`${base}/proposal`, { method: "POST", body: JSON.stringify(proposal) }).then((r) => r.text());
+    const profiler = inspectorPort === null ? null : await Inspector.open(`ws://127.0.0.1:${inspectorPort}/main`);
+    if (profiler) {
+      await profiler.send("Profiler.enable");
+      await profiler.send("Profiler.setSamplingInterval", { interval: 200 });
+      await profiler.send("Profiler.start");
+    }
     const cpu = cpuMs(pid);
     const wall = performance.now();
     for (let pass = 0; pass < repeat; pass++) {
@@ -103,6 +116,10 @@ const w :Workerd.Worker = ( modules = [ (name = "worker.js", esModule = embed "w
     }
     const used = cpuMs(pid) - cpu;
     const wallMs = performance.now() - wall;
+    if (profiler && profileTo !== undefined) {
+      writeFileSync(profileTo, JSON.stringify((await profiler.send<{ profile: Profile }>("Profiler.stop")).profile));
+      profiler.close();
+    }
     const summary: unknown = await fetch(`${base}/summary`).then((r) => r.json());
     return { orders: orders.length * repeat, cpu_ms: used, wall_ms: Math.round(wallMs), summary };
   } finally {

@@ -1,6 +1,6 @@
 import { OwnershipRules } from "../../../domain/ownership/schema";
 import { Totals } from "../../../domain/whatif/diff";
-import { recordedOrder, type AuditLine } from "../../../domain/whatif/recorded";
+import { recordedOrder, StoredAuditLine, type AuditLine } from "../../../domain/whatif/recorded";
 import { proposedRules, type RulesFor } from "../../../domain/whatif/replay";
 import { whatIfOrder } from "../../../domain/whatif/run";
 
@@ -10,7 +10,8 @@ import { whatIfOrder } from "../../../domain/whatif/run";
  * posts a month page by page, as D1 would hand a job its pages, and reads the
  * workerd process's CPU time around them (workerd's clocks do not advance
  * during CPU work, so nothing is timed in here). Per page, what the job does with
- * the rows: each row's JSON parsed (worker/whatif/source.ts readPage), its
+ * the rows: each row kept as the job keeps it (worker/whatif/source.ts readPage: its JSON parsed
+ * when first read), its
  * inputs read, the order replayed under the proposal and compared, totals folded.
  * A benchmark's worker, never deployed.
  */
@@ -36,7 +37,7 @@ export default {
     if (path === "/page" && rulesFor) {
       const page = (await req.json()) as Page;
       for (const o of page.orders) {
-        const trail: AuditLine[] = o.rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+        const trail: AuditLine[] = o.rows.map((r) => new StoredAuditLine(r.seq, r.at, r.type, r.data));
         const w = whatIfOrder(recordedOrder(page.tenant, o.order_id, trail), rulesFor, page.until, "proposed");
         totals.add(w.diff, w.recorded, w.proposed);
       }
