@@ -1,6 +1,6 @@
 import { Allocation } from "../../domain/inventory/allocate";
 import type { MachineEvent } from "../../domain/events/handoff-events";
-import { epochMs, toFactSet } from "../../domain/order/facts";
+import { toFactSet } from "../../domain/order/facts";
 import { derive, type MachineState } from "../../domain/order/machine";
 import { Task } from "../../domain/tasks/task";
 import type { OrderReader } from "../../domain/order/commit";
@@ -9,6 +9,7 @@ import type { AuditEntry, StoredReceipt } from "../../domain/order/object";
 import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
 import { ExportRows, isExportTimer, type ExportTimes } from "./export-rows";
+import { FactRows } from "./fact-rows";
 import { MetaTable } from "./meta";
 import {
   ORDER_SCHEMA,
@@ -31,6 +32,7 @@ export { iso } from "../../domain/time";
 export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
   private readonly exportRows = new ExportRows(() => this.sql);
+  private readonly factRows = new FactRows(() => this.sql, this.chain);
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
@@ -55,23 +57,22 @@ export class OrderStore extends MetaTable implements OrderReader {
   override forget(): void {
     super.forget();
     this.chain.forget();
+    this.factRows.forget();
   }
 
-  // ── facts ────────────────────────────────────────────────────────────────
+  // ── facts (on the commits' audit blocks: fact-rows.ts) ───────────────────
   loadState(orderId: string): MachineState {
-    // Rows were written by this object from schema-checked events.
-    const facts = toFactSet(this.sql.exec<{ json: string }>("SELECT json FROM facts").toArray().map((r) => JSON.parse(r.json) as MachineEvent));
+    const facts = toFactSet(this.factRows.all());
     return { order_id: orderId, facts, view: derive(orderId, facts) };
   }
 
   factCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM facts").one().n;
+    return this.factRows.count();
   }
 
   /** Returns false when the fact was already known (its id is the dedupe key). */
   addFact(e: MachineEvent): boolean {
-    const before = this.sql.exec("INSERT OR IGNORE INTO facts (id, occurred_ms, json) VALUES (?, ?, ?)", e.id, epochMs(e.occurred_at), JSON.stringify(e));
-    return before.rowsWritten > 0;
+    return this.factRows.add(e);
   }
 
   // ── receipts ─────────────────────────────────────────────────────────────
@@ -140,7 +141,9 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   /** The end of a commit's effects: its entries become one row, carrying the index mark if it has one. */
   commitAudit(): void {
-    if (this.chain.commit()) this.setMeta("index_pending", "1");
+    const left = this.chain.commit();
+    if (left.indexStale) this.setMeta("index_pending", "1");
+    this.factRows.keep(left.facts);
   }
 
   audit(): AuditEntry[] {
