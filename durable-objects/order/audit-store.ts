@@ -13,10 +13,11 @@ interface BlockRow extends Record<string, SqlStorageValue> {
   receipt_key: string | null;
   receipt: string | null;
   facts: string | null;
+  drained: number | null;
 }
 
 /** Columns added to `audit_blocks` after it first shipped: an object from before gets them when it starts. */
-const ADDED_COLUMNS = ["receipt_key TEXT", "receipt TEXT", "facts TEXT"];
+const ADDED_COLUMNS = ["receipt_key TEXT", "receipt TEXT", "facts TEXT", "drained INTEGER"];
 
 /** What a commit leaves to its caller: a stale-index mark or facts that no block carried (a commit without entries). */
 export interface Uncarried {
@@ -39,6 +40,8 @@ export class AuditBlocks {
   private openReceipt: StoredReceipt | null = null;
   private openFacts: MachineEvent[] = [];
   private head: { seq: number; hash: string } | null | undefined = undefined;
+  /** The drain watermark the newest block carries (null: none does), read once. */
+  private carried: number | null | undefined = undefined;
 
   constructor(private readonly sql: () => SqlStorage) {}
 
@@ -57,6 +60,7 @@ export class AuditBlocks {
     }
     sql.exec("DROP TABLE audit");
     this.head = undefined;
+    this.carried = undefined;
   }
 
   /** After a rolled-back transaction. */
@@ -66,6 +70,7 @@ export class AuditBlocks {
     this.openReceipt = null;
     this.openFacts = [];
     this.head = undefined;
+    this.carried = undefined;
   }
 
   auditHead(): { seq: number; hash: string } | null {
@@ -108,10 +113,11 @@ export class AuditBlocks {
 
   /**
    * Writes the commit's entries as one row; a commit without entries writes
-   * nothing. Returns what it wrote no block to carry (the index mark, facts):
-   * the caller keeps them elsewhere.
+   * nothing. The row carries `drained`, the drain watermark as the object knows
+   * it now (store.ts: the drain moves it in memory only). Returns what it wrote
+   * no block to carry (the index mark, facts): the caller keeps them elsewhere.
    */
-  commit(): Uncarried {
+  commit(drained: number): Uncarried {
     const last = this.open.at(-1);
     const stale = this.openIndexStale;
     const receipt = this.openReceipt;
@@ -120,7 +126,7 @@ export class AuditBlocks {
     if (receipt && !last) throw new Error(`receipt ${receipt.id} recorded by a commit without audit entries`);
     if (last) {
       this.sql().exec(
-        "INSERT INTO audit_blocks (last_seq, hash, entries, index_stale, receipt_key, receipt, facts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_blocks (last_seq, hash, entries, index_stale, receipt_key, receipt, facts, drained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         last.seq,
         last.hash,
         JSON.stringify(this.open),
@@ -128,14 +134,24 @@ export class AuditBlocks {
         receipt?.idempotency_key ?? null,
         receipt ? JSON.stringify(receipt) : null,
         facts.length > 0 ? JSON.stringify(facts) : null,
+        drained,
       );
       this.head = { seq: last.seq, hash: last.hash };
+      this.carried = drained;
     }
     this.open = [];
     this.openIndexStale = false;
     this.openReceipt = null;
     this.openFacts = [];
     return last ? { indexStale: false, facts: [] } : { indexStale: stale, facts };
+  }
+
+  /** The drain watermark the newest block carries: what D1 was known to hold when that commit was written. */
+  carriedDrained(): number | null {
+    if (this.carried === undefined) {
+      this.carried = this.sql().exec<{ drained: number }>("SELECT drained FROM audit_blocks WHERE drained IS NOT NULL ORDER BY last_seq DESC LIMIT 1").toArray()[0]?.drained ?? null;
+    }
+    return this.carried;
   }
 
   /** Every fact the blocks carry, in commit order (rows were written by this object from schema-checked events). */

@@ -37,6 +37,7 @@ export const ORDER_SCHEMA = [
   // also hold a `receipts` table (store.ts reads it; no new object creates it).
   // `facts`: the facts the commit added (JSON), each write small as a fact's
   // own row was, never one ever-growing value against the 2 MB row limit.
+  // `drained`: the drain watermark when the commit was written (store.ts, outbox).
   `CREATE TABLE IF NOT EXISTS audit_blocks (
      last_seq INTEGER PRIMARY KEY,
      hash TEXT NOT NULL,
@@ -44,7 +45,8 @@ export const ORDER_SCHEMA = [
      index_stale INTEGER NOT NULL DEFAULT 0,
      receipt_key TEXT,
      receipt TEXT,
-     facts TEXT
+     facts TEXT,
+     drained INTEGER
    )`,
   // One alarm per object, multiplexed: the alarm is always set to the earliest
   // of MIN(due_at) and the SLA clocks, which have no row (clocks.ts).

@@ -10,6 +10,7 @@ import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
 import { ExportRows, isExportTimer, type ExportTimes } from "./export-rows";
 import { FactRows } from "./fact-rows";
+import { DrainWatermark } from "./watermark";
 import { MetaTable } from "./meta";
 import {
   ORDER_SCHEMA,
@@ -33,6 +34,8 @@ export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
   private readonly exportRows = new ExportRows(() => this.sql);
   private readonly factRows = new FactRows(() => this.sql, this.chain);
+  /** How far D1 holds the chain: written down on each new block, or (objects from before) the `drained_seq` meta row. */
+  readonly watermark = new DrainWatermark(() => Math.max(Number(this.getMeta("drained_seq") ?? 0), this.chain.carriedDrained() ?? 0), () => this.auditHead()?.seq ?? 0);
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
@@ -58,6 +61,7 @@ export class OrderStore extends MetaTable implements OrderReader {
     super.forget();
     this.chain.forget();
     this.factRows.forget();
+    this.watermark.forget();
   }
 
   // ── facts (on the commits' audit blocks: fact-rows.ts) ───────────────────
@@ -141,7 +145,7 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   /** The end of a commit's effects: its entries become one row, carrying the index mark if it has one. */
   commitAudit(): void {
-    const left = this.chain.commit();
+    const left = this.chain.commit(this.watermark.seq());
     if (left.indexStale) this.setMeta("index_pending", "1");
     this.factRows.keep(left.facts);
   }
@@ -161,31 +165,27 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   /** Pending entries grouped by the commit that wrote them (whole blocks, up to about `limit` entries). */
   pendingAudit(limit: number): AuditDbRow[][] {
-    return this.chain.blocksAfter(this.drainedSeq(), limit);
+    return this.chain.blocksAfter(this.watermark.seq(), limit);
   }
 
   pendingAuditSeqs(): number[] {
-    return this.chain.after(this.drainedSeq()).map((r) => r.seq);
+    return this.chain.after(this.watermark.seq()).map((r) => r.seq);
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────
-  // What D1 lacks: audit entries past the `drained_seq` watermark, and the index row if
+  // What D1 lacks: audit entries past the drained watermark (watermark.ts), and the index row if
   // `index_pending`. (An outbox row per entry cost two billed writes and said nothing seq does not.)
-
-  private drainedSeq(): number {
-    return Number(this.getMeta("drained_seq") ?? 0);
-  }
 
   /** In a commit: marked on the commit's audit block, or (a commit without entries) in meta. */
   markIndexPending(): void {
     this.chain.markIndexStale();
   }
   indexPending(): boolean {
-    return this.getMeta("index_pending") !== null || this.chain.indexStaleAfter(this.drainedSeq());
+    return this.getMeta("index_pending") !== null || this.chain.indexStaleAfter(this.watermark.seq());
   }
 
   outboxSize(): number {
-    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
+    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.watermark.seq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
   }
 
   /**
@@ -196,6 +196,11 @@ export class OrderStore extends MetaTable implements OrderReader {
    */
   drainPending(): boolean {
     return this.outboxSize() > 0 && this.getMeta("drain_attempts") === null;
+  }
+
+  /** As drainPending, leaving out the blocks D1 was not yet asked about since the object started (watermark.ts). */
+  drainPendingBesidesUnverified(): boolean {
+    return this.watermark.unverified() ? (this.getMeta("index_pending") !== null || this.hasQueuedNotices()) && this.getMeta("drain_attempts") === null : this.drainPending();
   }
 
   /** Watchers' notices, kept until the notifier has them (by key: a commit decided again queues nothing new). */
@@ -215,10 +220,9 @@ export class OrderStore extends MetaTable implements OrderReader {
     for (const k of keys) this.sql.exec("DELETE FROM notices_out WHERE key = ?", k);
   }
 
-  /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark. */
+  /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark (moved in memory: watermark.ts). */
   dequeueAudit(seqs: readonly number[]): void {
-    const top = Math.max(this.drainedSeq(), ...seqs);
-    this.setMeta("drained_seq", String(top));
+    this.watermark.learn(Math.max(0, ...seqs));
   }
 
   dequeueIndex(): void {

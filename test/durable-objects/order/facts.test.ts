@@ -57,7 +57,7 @@ describe("a fact rides on its commit's audit block", () => {
       const facts = new FactRows(() => sql, chain);
       expect(facts.count()).toBe(carried.length);
       for (const e of facts.all()) expect(facts.add(e)).toBe(false);
-      expect(chain.commit().facts).toEqual([]);
+      expect(chain.commit(0).facts).toEqual([]);
     });
   });
 
@@ -94,7 +94,7 @@ describe("a fact rides on its commit's audit block", () => {
       const e = { id: "evt_lone", occurred_at: "2026-12-08T00:00:00.000Z" } as MachineEvent;
       expect(facts.add(e)).toBe(true);
       expect(facts.add(e)).toBe(false);
-      const left = chain.commit();
+      const left = chain.commit(0);
       expect(left.facts.map((f) => f.id)).toEqual(["evt_lone"]);
       facts.keep(left.facts);
       facts.forget();
