@@ -53,14 +53,17 @@ export class Drainer {
    * On every start the alarm is repaired: a crash between commit and setAlarm,
    * or an alarm given up after its retries, leaves due timers with no alarm.
    * Blocks past the watermark the object wrote down may be in D1 or not: it
-   * asks D1 (watermark.ts) in the background, so no request waits on D1, and
-   * re-arms fully once it knows; until then it only arms what is known due.
+   * asks D1 (watermark.ts) in the background, so no request waits on D1; until
+   * it knows, it only arms what is known due, and never removes or postpones the alarm.
    */
   start(): Promise<void> {
     if (!this.host.store.watermark.unverified()) return this.host.rearm();
+    // Re-armed again only when D1 lacks a commit (or could not be asked): its backstop. When D1 holds
+    // everything, the repair below was already the whole answer, and a re-arm now could land in the
+    // middle of an alarm's run and move the alarm once more than its own end does.
     this.settled = this.learn()
       .catch((err: unknown) => console.error("order watermark from D1", err))
-      .then(() => this.host.rearm())
+      .then(() => (this.host.store.drainPending() ? this.host.rearm() : undefined))
       .catch((err: unknown) => console.error("order alarm repair", err));
     this.host.waitUntil(this.settled);
     return this.host.rearm(true);
