@@ -58,12 +58,17 @@ export class Drainer {
    */
   start(): Promise<void> {
     if (!this.host.store.watermark.unverified()) return this.host.rearm();
-    // Re-armed again only when D1 lacks a commit (or could not be asked): its backstop. When D1 holds
-    // everything, the repair below was already the whole answer, and a re-arm now could land in the
-    // middle of an alarm's run and move the alarm once more than its own end does.
+    // Re-armed again only when D1 lacks one of the blocks held at the start (or could not be asked): their
+    // backstop. Otherwise the repair below was the whole answer; a block committed since is re-armed for
+    // by its own request or alarm, and a re-arm from here would land in the middle of that alarm's run
+    // (a delivery commits before it sends) and move the alarm once more than its own end does.
+    const held = this.host.store.auditHead()?.seq ?? 0;
     this.settled = this.learn()
       .catch((err: unknown) => console.error("order watermark from D1", err))
-      .then(() => (this.host.store.drainPending() ? this.host.rearm() : undefined))
+      .then(() => {
+        const { watermark } = this.host.store;
+        return watermark.unverified() || watermark.seq() < held ? this.host.rearm() : undefined;
+      })
       .catch((err: unknown) => console.error("order alarm repair", err));
     this.host.waitUntil(this.settled);
     return this.host.rearm(true);
