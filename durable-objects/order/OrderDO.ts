@@ -53,7 +53,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       clock: () => this.clock(),
       nextDue: () => this.clocks.next(),
       tx: (fn) => this.tx(fn),
-      rearm: () => this.rearm(),
+      rearm: (repairOnly) => this.rearm(repairOnly),
       waitUntil: (p) => ctx.waitUntil(p),
     });
     void ctx.blockConcurrencyWhile(async () => {
@@ -62,9 +62,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
       // such an object leaves no storage behind (see ingest).
       if (!this.store.hasSchema()) return;
       this.store.migrate();
-      // A crash between commit and setAlarm, or an alarm given up after its
-      // retries, leaves due timers with no alarm: repair on every start.
-      await this.rearm();
+      await this.drainer.start();
     });
   }
 
@@ -265,6 +263,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
   }
 
   async getOrder(): Promise<OrderSnapshot | null> {
+    await this.drainer.settled;
     const tenant = this.store.getMeta("tenant");
     const orderId = this.store.getMeta("order_id");
     if (tenant === null || orderId === null) return null;
@@ -278,6 +277,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
    */
   async getAudit() {
     if (!this.store.hasSchema()) return { entries: [], pending_seqs: [] };
+    await this.drainer.settled;
     return { entries: this.store.audit(), pending_seqs: this.store.pendingAuditSeqs() };
   }
 
@@ -393,7 +393,7 @@ export class OrderDO extends DurableObject<Env> implements OrderObject {
     });
   }
 
-  private async rearm(): Promise<void> {
-    await rearmAlarm(this.store, this.clocks, this.ctx.storage, this.clock());
+  private async rearm(repairOnly = false): Promise<void> {
+    await rearmAlarm(this.store, this.clocks, this.ctx.storage, this.clock(), repairOnly);
   }
 }

@@ -107,11 +107,15 @@ function exportTimes(c: OrderCommit, exportId: string): ExportTimes {
  * clocks, clocks.ts), or sooner as the backstop of the request's own drain, or to read clocks
  * that could not be derived again. The alarm's own write leaves the derived clocks standing.
  */
-export async function rearmAlarm(store: OrderStore, clocks: Clocks, storage: DurableObjectStorage, now: number): Promise<void> {
+export async function rearmAlarm(store: OrderStore, clocks: Clocks, storage: DurableObjectStorage, now: number, repairOnly = false): Promise<void> {
   // Nothing is ever due in an object that holds nothing; even deleteAlarm would touch its storage.
   if (!store.hasSchema()) return;
-  const nextTimer = clocks.next();
-  const action = nextAlarm({ now, nextTimer, drainPending: store.drainPending(), clocksUnknown: clocks.failure() !== null, current: await storage.getAlarm() });
+  const current = await storage.getAlarm();
+  // A restarted object that has not yet asked D1 about its newest blocks (watermark.ts): it arms what
+  // it knows is due, and never removes or postpones an alarm, which may be the backstop of a cut drain.
+  const drainPending = repairOnly ? store.drainPendingBesidesUnverified() : store.drainPending();
+  const action = nextAlarm({ now, nextTimer: clocks.next(), drainPending, clocksUnknown: clocks.failure() !== null, current });
+  if (repairOnly && (action.type === "delete" || (action.type === "set" && current !== null && current < action.at))) return;
   if (action.type === "delete") await clocks.untouchedBy(() => storage.deleteAlarm());
   else if (action.type === "set") await clocks.untouchedBy(() => storage.setAlarm(action.at));
 }

@@ -1,4 +1,5 @@
 import { chainHash, GENESIS_HASH } from "../../domain/audit-chain";
+import type { MachineEvent } from "../../domain/events/handoff-events";
 import type { AuditRecord } from "../../domain/order/effects";
 import type { StoredReceipt } from "../../domain/order/object";
 import { iso } from "../../domain/time";
@@ -11,10 +12,18 @@ interface BlockRow extends Record<string, SqlStorageValue> {
   index_stale: number;
   receipt_key: string | null;
   receipt: string | null;
+  facts: string | null;
+  drained: number | null;
 }
 
 /** Columns added to `audit_blocks` after it first shipped: an object from before gets them when it starts. */
-const ADDED_COLUMNS = ["receipt_key TEXT", "receipt TEXT"];
+const ADDED_COLUMNS = ["receipt_key TEXT", "receipt TEXT", "facts TEXT", "drained INTEGER"];
+
+/** What a commit leaves to its caller: a stale-index mark or facts that no block carried (a commit without entries). */
+export interface Uncarried {
+  indexStale: boolean;
+  facts: MachineEvent[];
+}
 
 /**
  * The object's copy of the audit chain, one row per commit. Each entry keeps its
@@ -29,7 +38,10 @@ export class AuditBlocks {
   private open: AuditDbRow[] = [];
   private openIndexStale = false;
   private openReceipt: StoredReceipt | null = null;
+  private openFacts: MachineEvent[] = [];
   private head: { seq: number; hash: string } | null | undefined = undefined;
+  /** The drain watermark the newest block carries (null: none does), read once. */
+  private carried: number | null | undefined = undefined;
 
   constructor(private readonly sql: () => SqlStorage) {}
 
@@ -48,6 +60,7 @@ export class AuditBlocks {
     }
     sql.exec("DROP TABLE audit");
     this.head = undefined;
+    this.carried = undefined;
   }
 
   /** After a rolled-back transaction. */
@@ -55,7 +68,9 @@ export class AuditBlocks {
     this.open = [];
     this.openIndexStale = false;
     this.openReceipt = null;
+    this.openFacts = [];
     this.head = undefined;
+    this.carried = undefined;
   }
 
   auditHead(): { seq: number; hash: string } | null {
@@ -88,32 +103,63 @@ export class AuditBlocks {
   }
 
   /**
-   * Writes the commit's entries as one row; a commit without entries writes
-   * nothing. Returns true when the commit marked the index stale and wrote no
-   * block to carry the mark: the caller keeps it elsewhere.
+   * A fact the commit being applied adds to the order rides on the commit's
+   * block too (every new fact comes with its `event.applied` entry,
+   * domain/order/machine.ts), where a row of its own was one more billed write per event.
    */
-  commit(): boolean {
+  recordFact(e: MachineEvent): void {
+    this.openFacts.push(e);
+  }
+
+  /**
+   * Writes the commit's entries as one row; a commit without entries writes
+   * nothing. The row carries `drained`, the drain watermark as the object knows
+   * it now (store.ts: the drain moves it in memory only). Returns what it wrote
+   * no block to carry (the index mark, facts): the caller keeps them elsewhere.
+   */
+  commit(drained: number): Uncarried {
     const last = this.open.at(-1);
     const stale = this.openIndexStale;
     const receipt = this.openReceipt;
+    const facts = this.openFacts;
     // A receipt is always recorded with its entry (domain/handoff/decide.ts, receive): without a block it would be lost, and dedupe with it.
     if (receipt && !last) throw new Error(`receipt ${receipt.id} recorded by a commit without audit entries`);
     if (last) {
       this.sql().exec(
-        "INSERT INTO audit_blocks (last_seq, hash, entries, index_stale, receipt_key, receipt) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_blocks (last_seq, hash, entries, index_stale, receipt_key, receipt, facts, drained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         last.seq,
         last.hash,
         JSON.stringify(this.open),
         stale ? 1 : 0,
         receipt?.idempotency_key ?? null,
         receipt ? JSON.stringify(receipt) : null,
+        facts.length > 0 ? JSON.stringify(facts) : null,
+        drained,
       );
       this.head = { seq: last.seq, hash: last.hash };
+      this.carried = drained;
     }
     this.open = [];
     this.openIndexStale = false;
     this.openReceipt = null;
-    return stale && last === undefined;
+    this.openFacts = [];
+    return last ? { indexStale: false, facts: [] } : { indexStale: stale, facts };
+  }
+
+  /** The drain watermark the newest block carries: what D1 was known to hold when that commit was written. */
+  carriedDrained(): number | null {
+    if (this.carried === undefined) {
+      this.carried = this.sql().exec<{ drained: number }>("SELECT drained FROM audit_blocks WHERE drained IS NOT NULL ORDER BY last_seq DESC LIMIT 1").toArray()[0]?.drained ?? null;
+    }
+    return this.carried;
+  }
+
+  /** Every fact the blocks carry, in commit order (rows were written by this object from schema-checked events). */
+  facts(): MachineEvent[] {
+    return this.sql()
+      .exec<Pick<BlockRow, "facts">>("SELECT facts FROM audit_blocks WHERE facts IS NOT NULL ORDER BY last_seq")
+      .toArray()
+      .flatMap((r) => (r.facts ? (JSON.parse(r.facts) as MachineEvent[]) : []));
   }
 
   /** The receipt recorded under an idempotency key (a scan: an order holds tens of blocks, and rows read cost a thousandth of rows written). */

@@ -203,6 +203,12 @@ export interface DrainInput {
  */
 export async function drainOutbox(o: DrainInput): Promise<{ drained: number; error: string | null }> {
   const { store, tenant, orderId } = o;
+  // A restarted object asks D1 how far it holds the chain before it sends anything (watermark.ts).
+  try {
+    await learnDrained(store, o.d1, tenant, orderId);
+  } catch (err) {
+    return failed(o, err, o.clock());
+  }
   const pendingBlocks = store.pendingAudit(DRAIN_MAX_ROWS);
   const pendingAudit = pendingBlocks.flat();
   const runs = auditRuns(pendingBlocks);
@@ -254,14 +260,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     const notices = [...(indexPending ? orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now }) : []), ...watched];
     if (notices.length > 0) await o.notify(notices);
   } catch (err) {
-    const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
-    const message = err instanceof Error ? err.message : String(err);
-    o.tx(() => {
-      store.setMeta("drain_attempts", String(attempts));
-      store.setMeta("drain_error", message.slice(0, 500));
-      store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
-    });
-    return { drained: 0, error: message };
+    return failed(o, err, now);
   }
   o.tx(() => {
     store.dequeueAudit(pendingAudit.map((r) => r.seq).filter((seq) => seq <= drainedTo));
@@ -274,6 +273,24 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     store.cancel("drain");
   });
   return { drained: pendingAudit.length, error: null };
+}
+
+/** A failed drain is recorded on the order and retried with backoff. */
+function failed(o: DrainInput, err: unknown, now: number): { drained: number; error: string } {
+  const { store } = o;
+  const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
+  const message = err instanceof Error ? err.message : String(err);
+  o.tx(() => {
+    store.setMeta("drain_attempts", String(attempts));
+    store.setMeta("drain_error", message.slice(0, 500));
+    store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
+  });
+  return { drained: 0, error: message };
+}
+
+/** When the object has not yet asked since it started: how far D1 holds the order's chain (a read, no row written). */
+export async function learnDrained(store: OrderStore, d1: D1Database, tenant: string, orderId: string): Promise<void> {
+  if (store.watermark.unverified()) store.watermark.learn(await storedHead(d1, tenant, orderId));
 }
 
 /** The highest seq of the order's chain that D1 holds. */

@@ -3,7 +3,7 @@ import type { OrderView } from "../../domain/order/view";
 import type { Env } from "../../worker/env";
 import { notifierFor } from "../../worker/notify/notifier";
 import { DRAIN_DELAY_MS } from "../../domain/order/commit";
-import { drainOutbox } from "./drain";
+import { drainOutbox, learnDrained } from "./drain";
 import type { OrderStore } from "./store";
 
 type DrainResult = { drained: number; error: string | null };
@@ -23,7 +23,8 @@ export interface DrainHost {
   /** The earliest timer the alarm serves, stored or derived (clocks.ts). */
   nextDue(): number | null;
   tx(fn: () => void): void;
-  rearm(): Promise<void>;
+  /** `repairOnly`: arm what is known due, never remove or postpone the alarm (apply.ts, rearmAlarm). */
+  rearm(repairOnly?: boolean): Promise<void>;
   /** Keeps the object at work after its answer has been sent. */
   waitUntil(p: Promise<unknown>): void;
 }
@@ -44,6 +45,42 @@ export class Drainer {
   private running: Promise<DrainResult> | null = null;
 
   constructor(private readonly host: DrainHost) {}
+
+  /** Resolved once the start's question to D1 is answered: what reports the outbox waits for it. */
+  settled: Promise<void> = Promise.resolve();
+
+  /**
+   * On every start the alarm is repaired: a crash between commit and setAlarm,
+   * or an alarm given up after its retries, leaves due timers with no alarm.
+   * Blocks past the watermark the object wrote down may be in D1 or not: it
+   * asks D1 (watermark.ts) in the background, so no request waits on D1; until
+   * it knows, it only arms what is known due, and never removes or postpones the alarm.
+   */
+  start(): Promise<void> {
+    if (!this.host.store.watermark.unverified()) return this.host.rearm();
+    // Re-armed again only when D1 lacks one of the blocks held at the start (or could not be asked): their
+    // backstop. Otherwise the repair below was the whole answer; a block committed since is re-armed for
+    // by its own request or alarm, and a re-arm from here would land in the middle of that alarm's run
+    // (a delivery commits before it sends) and move the alarm once more than its own end does.
+    const held = this.host.store.auditHead()?.seq ?? 0;
+    this.settled = this.learn()
+      .catch((err: unknown) => console.error("order watermark from D1", err))
+      .then(() => {
+        const { watermark } = this.host.store;
+        return watermark.unverified() || watermark.seq() < held ? this.host.rearm() : undefined;
+      })
+      .catch((err: unknown) => console.error("order alarm repair", err));
+    this.host.waitUntil(this.settled);
+    return this.host.rearm(true);
+  }
+
+  /** How far D1 holds the order's chain (watermark.ts). A read; sends nothing. */
+  private async learn(): Promise<void> {
+    const { store, env } = this.host;
+    const tenant = store.getMeta("tenant");
+    const orderId = store.getMeta("order_id");
+    if (tenant !== null && orderId !== null) await learnDrained(store, env.DB, tenant, orderId);
+  }
 
   /** Drain now and wait for it (reads that want D1 current, the alarm). */
   flush(): Promise<DrainResult> {

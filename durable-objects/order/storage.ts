@@ -14,8 +14,9 @@ import type { AttemptRecord, BreachRecord, CancellationRecord, ExportRecord, Tim
  */
 export const ORDER_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID`,
-  // One row per fact: the state is the fact set, and rows keep each write small
-  // instead of rewriting one ever-growing value against the 2 MB row limit.
+  // The state is the fact set. A new fact rides on its commit's audit block
+  // (below; fact-rows.ts): this table holds the facts of objects from before,
+  // and of a commit that wrote no block, one row each.
   `CREATE TABLE IF NOT EXISTS facts (
      id TEXT PRIMARY KEY,
      occurred_ms INTEGER NOT NULL,
@@ -35,13 +36,18 @@ export const ORDER_SCHEMA = [
   // idempotency keys live as long as the order (Stripe redelivers for 3 days, and
   // a late duplicate must still get its original receipt). Objects from before
   // also hold a `receipts` table (store.ts reads it; no new object creates it).
+  // `facts`: the facts the commit added (JSON), each write small as a fact's
+  // own row was, never one ever-growing value against the 2 MB row limit.
+  // `drained`: the drain watermark when the commit was written (store.ts, outbox).
   `CREATE TABLE IF NOT EXISTS audit_blocks (
      last_seq INTEGER PRIMARY KEY,
      hash TEXT NOT NULL,
      entries TEXT NOT NULL,
      index_stale INTEGER NOT NULL DEFAULT 0,
      receipt_key TEXT,
-     receipt TEXT
+     receipt TEXT,
+     facts TEXT,
+     drained INTEGER
    )`,
   // One alarm per object, multiplexed: the alarm is always set to the earliest
   // of MIN(due_at) and the SLA clocks, which have no row (clocks.ts).

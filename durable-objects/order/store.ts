@@ -1,6 +1,6 @@
 import { Allocation } from "../../domain/inventory/allocate";
 import type { MachineEvent } from "../../domain/events/handoff-events";
-import { epochMs, toFactSet } from "../../domain/order/facts";
+import { toFactSet } from "../../domain/order/facts";
 import { derive, type MachineState } from "../../domain/order/machine";
 import { Task } from "../../domain/tasks/task";
 import type { OrderReader } from "../../domain/order/commit";
@@ -10,6 +10,8 @@ import type { Notice } from "../../domain/notify/notice";
 import { AuditBlocks } from "./audit-store";
 import { BreachRows } from "./breach-rows";
 import { ExportRows, isExportTimer, type ExportTimes } from "./export-rows";
+import { FactRows } from "./fact-rows";
+import { DrainWatermark } from "./watermark";
 import { MetaTable } from "./meta";
 import {
   ORDER_SCHEMA,
@@ -33,6 +35,9 @@ export class OrderStore extends MetaTable implements OrderReader {
   private readonly chain = new AuditBlocks(() => this.sql);
   private readonly exportRows = new ExportRows(() => this.sql);
   private readonly breachRows = new BreachRows(() => this.sql);
+  private readonly factRows = new FactRows(() => this.sql, this.chain);
+  /** How far D1 holds the chain: written down on each new block, or (objects from before) the `drained_seq` meta row. */
+  readonly watermark = new DrainWatermark(() => Math.max(Number(this.getMeta("drained_seq") ?? 0), this.chain.carriedDrained() ?? 0), () => this.auditHead()?.seq ?? 0);
 
   /** One exec for the whole schema: a new object (every new order) pays one call, not one per table. */
   migrate(): void {
@@ -58,23 +63,23 @@ export class OrderStore extends MetaTable implements OrderReader {
   override forget(): void {
     super.forget();
     this.chain.forget();
+    this.factRows.forget();
+    this.watermark.forget();
   }
 
-  // ── facts ────────────────────────────────────────────────────────────────
+  // ── facts (on the commits' audit blocks: fact-rows.ts) ───────────────────
   loadState(orderId: string): MachineState {
-    // Rows were written by this object from schema-checked events.
-    const facts = toFactSet(this.sql.exec<{ json: string }>("SELECT json FROM facts").toArray().map((r) => JSON.parse(r.json) as MachineEvent));
+    const facts = toFactSet(this.factRows.all());
     return { order_id: orderId, facts, view: derive(orderId, facts) };
   }
 
   factCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM facts").one().n;
+    return this.factRows.count();
   }
 
   /** Returns false when the fact was already known (its id is the dedupe key). */
   addFact(e: MachineEvent): boolean {
-    const before = this.sql.exec("INSERT OR IGNORE INTO facts (id, occurred_ms, json) VALUES (?, ?, ?)", e.id, epochMs(e.occurred_at), JSON.stringify(e));
-    return before.rowsWritten > 0;
+    return this.factRows.add(e);
   }
 
   // ── receipts ─────────────────────────────────────────────────────────────
@@ -143,7 +148,9 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   /** The end of a commit's effects: its entries become one row, carrying the index mark if it has one. */
   commitAudit(): void {
-    if (this.chain.commit()) this.setMeta("index_pending", "1");
+    const left = this.chain.commit(this.watermark.seq());
+    if (left.indexStale) this.setMeta("index_pending", "1");
+    this.factRows.keep(left.facts);
   }
 
   audit(): AuditEntry[] {
@@ -161,31 +168,27 @@ export class OrderStore extends MetaTable implements OrderReader {
 
   /** Pending entries grouped by the commit that wrote them (whole blocks, up to about `limit` entries). */
   pendingAudit(limit: number): AuditDbRow[][] {
-    return this.chain.blocksAfter(this.drainedSeq(), limit);
+    return this.chain.blocksAfter(this.watermark.seq(), limit);
   }
 
   pendingAuditSeqs(): number[] {
-    return this.chain.after(this.drainedSeq()).map((r) => r.seq);
+    return this.chain.after(this.watermark.seq()).map((r) => r.seq);
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────
-  // What D1 lacks: audit entries past the `drained_seq` watermark, and the index row if
+  // What D1 lacks: audit entries past the drained watermark (watermark.ts), and the index row if
   // `index_pending`. (An outbox row per entry cost two billed writes and said nothing seq does not.)
-
-  private drainedSeq(): number {
-    return Number(this.getMeta("drained_seq") ?? 0);
-  }
 
   /** In a commit: marked on the commit's audit block, or (a commit without entries) in meta. */
   markIndexPending(): void {
     this.chain.markIndexStale();
   }
   indexPending(): boolean {
-    return this.getMeta("index_pending") !== null || this.chain.indexStaleAfter(this.drainedSeq());
+    return this.getMeta("index_pending") !== null || this.chain.indexStaleAfter(this.watermark.seq());
   }
 
   outboxSize(): number {
-    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.drainedSeq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
+    return Math.max(0, (this.auditHead()?.seq ?? 0) - this.watermark.seq()) + (this.indexPending() ? 1 : 0) + (this.hasQueuedNotices() ? 1 : 0);
   }
 
   /**
@@ -196,6 +199,11 @@ export class OrderStore extends MetaTable implements OrderReader {
    */
   drainPending(): boolean {
     return this.outboxSize() > 0 && this.getMeta("drain_attempts") === null;
+  }
+
+  /** As drainPending, leaving out the blocks D1 was not yet asked about since the object started (watermark.ts). */
+  drainPendingBesidesUnverified(): boolean {
+    return this.watermark.unverified() ? (this.getMeta("index_pending") !== null || this.hasQueuedNotices()) && this.getMeta("drain_attempts") === null : this.drainPending();
   }
 
   /** Watchers' notices, kept until the notifier has them (by key: a commit decided again queues nothing new). */
@@ -215,10 +223,9 @@ export class OrderStore extends MetaTable implements OrderReader {
     for (const k of keys) this.sql.exec("DELETE FROM notices_out WHERE key = ?", k);
   }
 
-  /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark. */
+  /** Drains take the pending entries in seq order, so the highest drained seq is the new watermark (moved in memory: watermark.ts). */
   dequeueAudit(seqs: readonly number[]): void {
-    const top = Math.max(this.drainedSeq(), ...seqs);
-    this.setMeta("drained_seq", String(top));
+    this.watermark.learn(Math.max(0, ...seqs));
   }
 
   dequeueIndex(): void {

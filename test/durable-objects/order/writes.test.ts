@@ -84,19 +84,48 @@ describe("the drain has no timer row", () => {
     await expect.poll(() => pending("drainrestart", key), { timeout: 10_000 }).toBe(0);
     const o = orderStub("drainrestart", ORDER_ID);
     const d1Rows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_entries WHERE tenant_id = 'drainrestart'").first<{ n: number }>())?.n ?? 0;
+    // The second commit's drain fails (D1 lacks the table) …
+    await env.DB.exec("ALTER TABLE audit_blocks RENAME TO audit_blocks_away");
+    try {
+      expect((await stripe("drainrestart", "payment_intent.succeeded")).status).toBe(202);
+      const attempts = async () => (await json<{ order: { outbox: { attempts: number } } }>(await call("GET", `/v1/tenants/drainrestart/orders/${ORDER_ID}`, { token: key }))).order.outbox.attempts;
+      await expect.poll(attempts, { timeout: 10_000 }).toBe(1);
+    } finally {
+      await env.DB.exec("ALTER TABLE audit_blocks_away RENAME TO audit_blocks");
+    }
     const inD1 = await d1Rows();
-    // As if the object had been evicted after its commit and before its drain: the watermark is behind and no alarm is set.
+    // … and, as if the object had been evicted mid-drain instead, it left no trace of trying and no alarm.
     await runInDurableObject(o, async (_instance, state) => {
-      state.storage.sql.exec("DELETE FROM meta WHERE k = 'drained_seq'");
+      state.storage.sql.exec("DELETE FROM meta WHERE k IN ('drain_attempts', 'drain_error')");
+      state.storage.sql.exec("DELETE FROM timers WHERE kind = 'drain'");
       await state.storage.deleteAlarm();
     });
     await evictDurableObject(o);
-    const alarm = await runInDurableObject(o, (_instance, state) => state.storage.getAlarm());
-    expect(alarm).not.toBeNull();
+    // The restarted object asks D1, finds the commit missing and arms the alarm for it.
+    await expect.poll(() => runInDurableObject(o, (_instance, state) => state.storage.getAlarm()), { timeout: 10_000 }).not.toBeNull();
     expect(await runDurableObjectAlarm(o)).toBe(true);
     expect(await pending("drainrestart", key)).toBe(0);
-    // The drain was repeated: D1 already held every entry, so nothing was added.
-    expect(await d1Rows()).toBe(inD1);
+    expect(await d1Rows()).toBeGreaterThan(inD1);
+  });
+
+  it("a drain writes no row in the object; restarted, it asks D1 and arms nothing for what D1 holds", async () => {
+    const key = await seedTenant("drainmem");
+    const o = orderStub("drainmem", ORDER_ID);
+    const seen = await watch(o);
+    expect((await shopify("drainmem", "orders/create")).status).toBe(202);
+    expect((await stripe("drainmem", "payment_intent.succeeded")).status).toBe(202);
+    await expect.poll(() => pending("drainmem", key), { timeout: 10_000 }).toBe(0);
+    const metaWrites = seen.statements.filter((s) => /\bmeta\b/.test(s.query) && s.cursor.rowsWritten > 0).map((s) => s.bindings[0]);
+    expect(metaWrites).not.toContain("drained_seq");
+    // Each block carries the watermark its commit knew: the second commit's, the first block drained.
+    const carried = await runInDurableObject(o, (_instance, state) => state.storage.sql.exec<{ last_seq: number; drained: number }>("SELECT last_seq, drained FROM audit_blocks ORDER BY last_seq").toArray());
+    expect(carried.map((b) => b.drained)).toEqual([0, carried[0]?.last_seq]);
+    const alarmBefore = await runInDurableObject(o, (_instance, state) => state.storage.getAlarm());
+    await evictDurableObject(o);
+    expect(await pending("drainmem", key)).toBe(0);
+    const { alarm, next } = await runInDurableObject(o, async (instance, state) => ({ alarm: await state.storage.getAlarm(), next: orderClocks(instance).next() }));
+    expect(alarm).toBe(alarmBefore);
+    expect(alarm).toBe(next === null ? null : Math.max(next, 1));
   });
 
   it("an object from before keeps a drain timer row: its alarm drains and the row goes", async () => {
