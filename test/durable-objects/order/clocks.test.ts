@@ -224,8 +224,9 @@ describe("a stored row that no longer parses does not leave the order without an
   it("an unparseable fact: the object starts, arms its alarm within the horizon, says why; its alarm runs; repaired, the clock is back", async () => {
     const { T0, o, due } = await paymentClock("slabad", "o-7");
     const original = await runInDurableObject(o, async (_i, state) => {
-      const row = state.storage.sql.exec<{ id: string; json: string }>("SELECT id, json FROM facts ORDER BY occurred_ms LIMIT 1").one();
-      state.storage.sql.exec("UPDATE facts SET json = '{not json' WHERE id = ?", row.id);
+      // A fact rides on its commit's audit block (fact-rows.ts): the first block that carries one.
+      const row = state.storage.sql.exec<{ id: number; json: string }>("SELECT last_seq AS id, facts AS json FROM audit_blocks WHERE facts IS NOT NULL ORDER BY last_seq LIMIT 1").one();
+      state.storage.sql.exec("UPDATE audit_blocks SET facts = '{not json' WHERE last_seq = ?", row.id);
       await state.storage.deleteAlarm();
       return row;
     });
@@ -241,8 +242,14 @@ describe("a stored row that no longer parses does not leave the order without an
     expect(await runDurableObjectAlarm(o)).toBe(true);
     expect(await runInDurableObject(o, (_i, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
     // Repaired (the write moves the store's count): the next re-arm finds the payment clock.
-    await runInDurableObject(o, (_i, state) => state.storage.sql.exec("UPDATE facts SET json = ? WHERE id = ?", original.json, original.id));
+    await runInDurableObject(o, (_i, state) => state.storage.sql.exec("UPDATE audit_blocks SET facts = ? WHERE last_seq = ?", original.json, original.id));
     await evictDurableObject(o);
+    const repaired = await clocks(o);
+    expect(repaired).toMatchObject({ payment: due, next: due });
+    // A restarted object never postpones an alarm before D1 has said how far it holds the chain (watermark.ts):
+    // the retry stays where it was, earlier than the clock, and its run moves the alarm to the clock.
+    expect(repaired.alarm).toBeLessThanOrEqual(due);
+    expect(await runDurableObjectAlarm(o)).toBe(true);
     expect(await clocks(o)).toEqual({ payment: due, next: due, alarm: due });
     expect(await runInDurableObject(o, (i) => orderClocks(i).failure())).toBeNull();
   });
