@@ -207,7 +207,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   try {
     await learnDrained(store, o.d1, tenant, orderId);
   } catch (err) {
-    return failed(o, err, o.clock());
+    return failed(o, err, o.clock(), false);
   }
   const pendingBlocks = store.pendingAudit(DRAIN_MAX_ROWS);
   const pendingAudit = pendingBlocks.flat();
@@ -260,7 +260,7 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
     const notices = [...(indexPending ? orderNotices({ tenant, orderId, tasks: store.tasks(), breaches: store.breaches(), now }) : []), ...watched];
     if (notices.length > 0) await o.notify(notices);
   } catch (err) {
-    return failed(o, err, now);
+    return failed(o, err, now, indexPending);
   }
   o.tx(() => {
     store.dequeueAudit(pendingAudit.map((r) => r.seq).filter((seq) => seq <= drainedTo));
@@ -275,12 +275,19 @@ export async function drainOutbox(o: DrainInput): Promise<{ drained: number; err
   return { drained: pendingAudit.length, error: null };
 }
 
-/** A failed drain is recorded on the order and retried with backoff. */
-function failed(o: DrainInput, err: unknown, now: number): { drained: number; error: string } {
+/**
+ * A failed drain is recorded on the order and retried with backoff. D1 may have taken the batch
+ * before the failure (the notifier's hand-over comes after it), and a restarted object learns how
+ * far D1 holds the chain from D1 itself (watermark.ts): the index's stale marks on the blocks would
+ * then count as sent, and the orders' notices decided from it never handed over. So a failed drain
+ * that carried the index says so in a row of its own, written only on failure, kept until a drain succeeds.
+ */
+function failed(o: DrainInput, err: unknown, now: number, indexPending: boolean): { drained: number; error: string } {
   const { store } = o;
   const attempts = Number(store.getMeta("drain_attempts") ?? 0) + 1;
   const message = err instanceof Error ? err.message : String(err);
   o.tx(() => {
+    if (indexPending) store.setMeta("index_pending", "1");
     store.setMeta("drain_attempts", String(attempts));
     store.setMeta("drain_error", message.slice(0, 500));
     store.schedule("drain", "outbox", now + drainBackoff(attempts), true);
